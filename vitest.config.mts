@@ -1,0 +1,18 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Tests import the libraries' TypeScript sources directly (no build needed for
+// unit tests); end-to-end tests under test/ run the built apps as processes.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@vaecf/cf': fileURLToPath(new URL('libs/cf/src/index.ts', import.meta.url)),
+    },
+  },
+  test: {
+    include: ['libs/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
