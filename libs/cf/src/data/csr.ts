@@ -91,3 +91,13 @@ export function csrColumnCounts(m: Csr): Int32Array {
   for (let k = 0; k < nnz; k++) counts[m.indices[k]]++;
   return counts;
 }
+
+/** Rows [start, end) of `m` as a Csr sharing its indices buffer (no copy of the items). */
+export function csrRowRange(m: Csr, start: number, end: number): Csr {
+  if (start < 0 || end > m.nRows || start > end)
+    throw new Error(`csrRowRange: [${start}, ${end}) outside [0, ${m.nRows}]`);
+  const base = m.indptr[start];
+  const indptr = new Int32Array(end - start + 1);
+  for (let r = start; r <= end; r++) indptr[r - start] = m.indptr[r] - base;
+  return { nRows: end - start, nCols: m.nCols, indptr, indices: m.indices.subarray(base, m.indptr[end]) };
+}

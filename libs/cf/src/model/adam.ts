@@ -59,8 +59,8 @@ export class TfAdamSlot {
   readonly v: tf.Variable;
 
   constructor(readonly param: tf.Variable) {
-    this.m = tf.variable(tf.zerosLike(param), false);
-    this.v = tf.variable(tf.zerosLike(param), false);
+    this.m = tf.tidy(() => tf.variable(tf.zerosLike(param), false));
+    this.v = tf.tidy(() => tf.variable(tf.zerosLike(param), false));
   }
 
   /** One update with gradient `grad + l2 * param`; disposes nothing it does not own. */

@@ -72,10 +72,11 @@ export class MultAutoencoder {
       truncatedNormal(initRng, l0.units, 0.001),
     );
     this.dense = rest.map((spec) => {
-      const w = tf.variable(
-        tf.tensor2d(glorotUniform(initRng, spec.inputs, spec.units), [spec.inputs, spec.units]),
-      );
-      const b = tf.variable(tf.tensor1d(truncatedNormal(initRng, spec.units, 0.001)));
+      // tidy frees the initial-value tensors (a variable keeps its own reference to the data).
+      const wInit = glorotUniform(initRng, spec.inputs, spec.units);
+      const bInit = truncatedNormal(initRng, spec.units, 0.001);
+      const w = tf.tidy(() => tf.variable(tf.tensor2d(wInit, [spec.inputs, spec.units])));
+      const b = tf.tidy(() => tf.variable(tf.tensor1d(bInit)));
       return { w, b, adamW: new TfAdamSlot(w), adamB: new TfAdamSlot(b), tanh: spec.tanh };
     });
   }
@@ -277,7 +278,7 @@ export class MultAutoencoder {
       };
       for (const n of names) {
         const target = targets[n];
-        target.assign(tf.tensor(get(`layer${k + 1}/${n}`, target.size), target.shape));
+        tf.tidy(() => target.assign(tf.tensor(get(`layer${k + 1}/${n}`, target.size), target.shape)));
       }
     });
     if (!weightsOnly) this.t = state.steps;
@@ -305,17 +306,30 @@ export interface ModelState {
   readonly tensors: Record<string, Float32Array>;
 }
 
-/** The multinomial negative log-likelihood (mean over users) and its gradient w.r.t. the logits. */
+/**
+ * The multinomial negative log-likelihood (mean over users) and its gradient
+ * w.r.t. the logits, from one exp over [B, I] (the costliest elementwise op
+ * on wasm): with e = exp(l - max l) and s = sum e,
+ *   nll = (1/B) sum_b (n_b (max_b + log s_b) - sum_i x_bi l_bi)
+ *   dl  = e * n_b / (s_b B) - x / B
+ */
 function multinomialLossGrad(logits: tf.Tensor2D, batch: Csr): { nll: tf.Scalar; dLogits: tf.Tensor2D } {
   const B = batch.nRows;
-  const x = tf.tensor2d(denseRows(batch), [B, batch.nCols]);
-  const n = tf.sum(x, 1, true);
-  const lse = tf.logSumExp(logits, 1, true);
-  // -sum_i x_i log softmax_i = n * lse - sum_i x_i logit_i
-  const nll = tf.div(tf.sub(tf.sum(tf.mul(n, lse)), tf.sum(tf.mul(x, logits))), B) as tf.Scalar;
-  const softmax = tf.exp(tf.sub(logits, lse));
-  const dLogits = tf.div(tf.sub(tf.mul(softmax, n), x), B) as tf.Tensor2D;
+  const xOverB = tf.tensor2d(denseRows(batch, 1 / B), [B, batch.nCols]);
+  const n = tf.tensor2d(rowCounts(batch), [B, 1]);
+  const max = tf.max(logits, 1, true);
+  const e = tf.exp(tf.sub(logits, max));
+  const s = tf.sum(e, 1, true);
+  const lse = tf.add(max, tf.log(s));
+  const nll = tf.sub(tf.div(tf.sum(tf.mul(n, lse)), B), tf.sum(tf.mul(xOverB, logits))) as tf.Scalar;
+  const dLogits = tf.sub(tf.mul(e, tf.div(n, tf.mul(s, B))), xOverB) as tf.Tensor2D;
   return { nll, dLogits };
+}
+
+function rowCounts(m: Csr): Float32Array {
+  const out = new Float32Array(m.nRows);
+  for (let r = 0; r < m.nRows; r++) out[r] = m.indptr[r + 1] - m.indptr[r];
+  return out;
 }
 
 /** Mean over users of KL(N(mu, exp(logvar)) || N(0, I)). */

@@ -1,0 +1,3 @@
+export * from './evaluate';
+export * from './popularity';
+export * from './split-checks';

@@ -1,0 +1,2 @@
+export * from './ranking';
+export * from './top-k';

@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { csrSelectRows } from '../data/csr';
+import type { PreparedDataset } from '../data/dataset';
+import { evaluate, type EvalResult } from '../eval/evaluate';
+import type { TrialConfig } from '../model/config';
+import { MultAutoencoder, type ModelState } from '../model/network';
+import { Rng } from '../runtime/rng';
+import { CHECKPOINT_FORMAT_VERSION, type TrainerCheckpoint } from './checkpoint';
+import { TrainingAbortedError, TrainingDivergedError } from './errors';
+
+/** What one epoch produced; the unit a worker reports and a scheduler judges. */
+export interface EpochReport {
+  /** 1-based number of the epoch just finished. */
+  readonly epoch: number;
+  /** Means over the epoch's minibatches. */
+  readonly loss: number;
+  readonly nll: number;
+  readonly kl: number;
+  /** KL weight of the epoch's last minibatch. */
+  readonly beta: number;
+  /** Adam updates so far (across epochs and resumes). */
+  readonly steps: number;
+  readonly trainSeconds: number;
+  readonly evalSeconds: number;
+  readonly usersPerSecond: number;
+  readonly validation: EvalResult;
+  /** Whether this epoch set a new best validation NDCG@100. */
+  readonly improved: boolean;
+}
+
+export interface RunEpochOptions {
+  /** Checked between minibatches. */
+  readonly signal?: AbortSignal;
+  /** Called after every minibatch with the training users done so far in this epoch. */
+  readonly onBatch?: (usersDone: number, usersTotal: number) => void;
+}
+
+export interface BestSnapshot {
+  readonly epoch: number;
+  readonly validation: EvalResult;
+  readonly weights: ModelState;
+}
+
+/**
+ * Trains one configuration on one prepared dataset, one epoch per call, as
+ * the paper's loop does: shuffle the training users, minibatches with beta =
+ * min(annealCap, step / totalAnnealSteps) rising per update, then validation
+ * NDCG@100; the best-by-validation weights are kept for the final test.
+ * A worker drives it, checkpointing between epochs; `checkpoint()` captures
+ * everything needed to continue exactly (weights, Adam moments, the step
+ * counter, the rng, the best snapshot and the history).
+ */
+export class Trainer {
+  private readonly model: MultAutoencoder;
+  private rng: Rng;
+  private best: BestSnapshot | null = null;
+  private readonly reports: EpochReport[] = [];
+  /** Set when an epoch was cut short: the in-memory state is then half an epoch ahead. */
+  private broken = false;
+
+  private constructor(
+    readonly dataset: PreparedDataset,
+    readonly config: TrialConfig,
+    resume?: TrainerCheckpoint,
+  ) {
+    const root = Rng.fromSeed(config.seed);
+    const initRng = root.fork();
+    this.model = new MultAutoencoder(config, dataset.nItems, initRng);
+    this.rng = root;
+    if (resume) this.restore(resume);
+  }
+
+  static create(dataset: PreparedDataset, config: TrialConfig): Trainer {
+    return new Trainer(dataset, config);
+  }
+
+  static resume(dataset: PreparedDataset, checkpoint: TrainerCheckpoint): Trainer {
+    if (checkpoint.nItems !== dataset.nItems) {
+      throw new Error(
+        `checkpoint was trained on ${checkpoint.nItems} items but the dataset has ${dataset.nItems}`,
+      );
+    }
+    return new Trainer(dataset, checkpoint.config, checkpoint);
+  }
+
+  get epochsDone(): number {
+    return this.reports.length;
+  }
+
+  get finished(): boolean {
+    return this.epochsDone >= this.config.epochs;
+  }
+
+  get history(): readonly EpochReport[] {
+    return this.reports;
+  }
+
+  get bestSnapshot(): BestSnapshot | null {
+    return this.best;
+  }
+
+  get steps(): number {
+    return this.model.steps;
+  }
+
+  /** The KL weight the next update will use. */
+  beta(): number {
+    if (this.config.model !== 'vae') return 0;
+    return Math.min(this.config.annealCap, this.model.steps / this.config.totalAnnealSteps);
+  }
+
+  /**
+   * Trains one epoch and validates. If `signal` aborts between minibatches it
+   * throws TrainingAbortedError and this trainer must be discarded (resume
+   * from the last checkpoint); a non-finite loss throws TrainingDivergedError.
+   */
+  async runEpoch(opts: RunEpochOptions = {}): Promise<EpochReport> {
+    const { signal, onBatch } = opts;
+    if (this.broken)
+      throw new Error('this trainer was interrupted mid-epoch; resume from its last checkpoint');
+    if (this.finished) throw new Error(`all ${this.config.epochs} epochs are done`);
+    const epoch = this.epochsDone + 1;
+    const train = this.dataset.train;
+    const order = this.rng.permutation(train.nRows);
+    const bs = this.config.batchSize;
+    let loss = 0;
+    let nll = 0;
+    let kl = 0;
+    let batches = 0;
+    let beta = 0;
+    const t0 = performance.now();
+    for (let start = 0; start < train.nRows; start += bs) {
+      if (signal?.aborted) {
+        this.broken = true;
+        throw new TrainingAbortedError(epoch);
+      }
+      beta = this.beta();
+      const batch = csrSelectRows(train, order.subarray(start, Math.min(start + bs, train.nRows)));
+      const step = this.model.trainStep(batch, beta, this.rng);
+      if (!Number.isFinite(step.loss)) {
+        this.broken = true;
+        throw new TrainingDivergedError(epoch, this.model.steps, step.loss);
+      }
+      loss += step.loss;
+      nll += step.nll;
+      kl += step.kl;
+      batches++;
+      onBatch?.(Math.min(start + bs, train.nRows), train.nRows);
+      // Yield to the event loop so a host process keeps its timers (job locks, metrics) alive.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const validation = await this.evaluate('validation');
+    const evalSeconds = (performance.now() - t1) / 1000;
+    const improved = this.best === null || validation.ndcg100 > this.best.validation.ndcg100;
+    if (improved) this.best = { epoch, validation, weights: this.model.getWeights() };
+    const report: EpochReport = {
+      epoch,
+      loss: loss / batches,
+      nll: nll / batches,
+      kl: kl / batches,
+      beta,
+      steps: this.model.steps,
+      trainSeconds,
+      evalSeconds,
+      usersPerSecond: train.nRows / trainSeconds,
+      validation,
+      improved,
+    };
+    this.reports.push(report);
+    return report;
+  }
+
+  /** Evaluates the current weights on a held-out split. */
+  async evaluate(split: 'validation' | 'test'): Promise<EvalResult> {
+    return evaluate(this.model, this.dataset[split], { batchSize: this.config.evalBatchSize });
+  }
+
+  /**
+   * Evaluates the best-by-validation weights on the test split (the paper's
+   * final number). The training state is left untouched.
+   */
+  async evaluateBestOnTest(): Promise<EvalResult> {
+    if (!this.best) throw new Error('no epoch has been validated yet');
+    const scorer = new MultAutoencoder(this.config, this.dataset.nItems, Rng.fromSeed(0));
+    try {
+      scorer.setState(this.best.weights, true);
+      return await evaluate(scorer, this.dataset.test, { batchSize: this.config.evalBatchSize });
+    } finally {
+      scorer.dispose();
+    }
+  }
+
+  /** The full state after the last finished epoch. */
+  checkpoint(): TrainerCheckpoint {
+    if (this.broken) throw new Error('cannot checkpoint a trainer interrupted mid-epoch');
+    return {
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      config: this.config,
+      nItems: this.dataset.nItems,
+      epoch: this.epochsDone,
+      rng: this.rng.state(),
+      model: this.model.getState(),
+      best: this.best,
+      history: [...this.reports],
+    };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  /** Live tensors, for leak checks. */
+  static liveTensors(): number {
+    return tf.memory().numTensors;
+  }
+
+  private restore(c: TrainerCheckpoint): void {
+    this.model.setState(c.model);
+    this.rng = Rng.fromState(c.rng);
+    this.best = c.best;
+    this.reports.push(...c.history);
+    if (c.history.length !== c.epoch)
+      throw new Error(`checkpoint history has ${c.history.length} epochs, expected ${c.epoch}`);
+  }
+}
