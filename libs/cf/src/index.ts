@@ -10,3 +10,4 @@ export * from './train/trainer';
 export * from './train/checkpoint';
 export * from './train/checkpoint-io';
 export * from './train/errors';
+export * from './model/recommender';

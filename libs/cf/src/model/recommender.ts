@@ -1,0 +1,62 @@
+import { csrFromRows } from '../data/csr';
+import { topK } from '../metrics/top-k';
+import { Rng } from '../runtime/rng';
+import { loadBestWeights } from '../train/checkpoint-io';
+import { MultAutoencoder } from './network';
+
+export interface Recommendation {
+  readonly item: string;
+  readonly score: number;
+}
+
+export interface RecommendResult {
+  readonly items: Recommendation[];
+  /** Ids in the history that the model does not know (ignored for scoring). */
+  readonly unknownItems: string[];
+}
+
+/**
+ * Top-k items for an item history, from a checkpoint's best weights alone
+ * (no dataset needed): the history is the fold-in, its items are never
+ * recommended back, and ids are the original ones from the ratings file.
+ */
+export class Recommender {
+  private readonly index: Map<string, number>;
+
+  constructor(
+    private readonly model: MultAutoencoder,
+    readonly itemIds: readonly string[],
+  ) {
+    if (itemIds.length !== model.nItems)
+      throw new Error(`recommender: ${itemIds.length} item ids for ${model.nItems} items`);
+    this.index = new Map(itemIds.map((id, i) => [id, i]));
+  }
+
+  static async fromCheckpoint(dir: string): Promise<Recommender> {
+    const best = await loadBestWeights(dir);
+    if (!best.itemIds)
+      throw new Error(`checkpoint ${dir} has no item ids; it cannot map recommendations to items`);
+    const model = new MultAutoencoder(best.config, best.nItems, Rng.fromSeed(0));
+    model.setState(best.weights, true);
+    return new Recommender(model, best.itemIds);
+  }
+
+  recommend(history: readonly string[], k: number): RecommendResult {
+    if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
+    const known: number[] = [];
+    const unknownItems: string[] = [];
+    for (const id of history) {
+      const i = this.index.get(id);
+      if (i === undefined) unknownItems.push(id);
+      else known.push(i);
+    }
+    const seen = new Set(known);
+    const scores = this.model.score(csrFromRows(this.model.nItems, [known]));
+    const top = topK(scores, 0, this.model.nItems, k, (i) => seen.has(i));
+    return { items: Array.from(top, (i) => ({ item: this.itemIds[i], score: scores[i] })), unknownItems };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
