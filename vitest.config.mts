@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@vaecf/cf': fileURLToPath(new URL('libs/cf/src/index.ts', import.meta.url)),
+      '@vaecf/sweep': fileURLToPath(new URL('libs/sweep/src/index.ts', import.meta.url)),
     },
   },
   test: {

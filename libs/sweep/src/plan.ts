@@ -1,0 +1,58 @@
+import type { Params } from './distributions';
+import { GridSampler, gridSize } from './samplers/grid';
+import { RandomSampler } from './samplers/random';
+import type { Sampler } from './samplers/sampler';
+import { AshaScheduler } from './schedulers/asha';
+import { MedianScheduler } from './schedulers/median';
+import { NoScheduler, type Scheduler } from './schedulers/scheduler';
+import type { SweepSpec } from './spec';
+import type { TrialSnapshot } from './trial';
+
+/** Number of trials the sweep will run: configurations x repeats, capped by maxTrials. */
+export function plannedTrials(spec: SweepSpec): number {
+  const configs = spec.search.method === 'grid' ? gridSize(spec.space) : spec.search.trials;
+  return Math.min(configs * spec.limits.repeats, spec.limits.maxTrials);
+}
+
+export function createSampler(spec: SweepSpec): Sampler {
+  return spec.search.method === 'grid'
+    ? new GridSampler(spec.space)
+    : new RandomSampler(spec.space, spec.search.seed, spec.search.trials);
+}
+
+/** Epochs a trial may run: the fixed epochs, else ASHA's maxEpochs, else the model default (left to the caller). */
+export function createScheduler(spec: SweepSpec, trialEpochs: number): Scheduler {
+  const s = spec.scheduler;
+  switch (s.type) {
+    case 'asha':
+      return new AshaScheduler({
+        gracePeriod: s.gracePeriod,
+        reductionFactor: s.reductionFactor,
+        maxEpochs: s.maxEpochs ?? trialEpochs,
+      });
+    case 'median':
+      return new MedianScheduler({ warmupEpochs: s.warmupEpochs, minPeers: s.minPeers });
+    case 'none':
+      return new NoScheduler();
+  }
+}
+
+/**
+ * The hyperparameters of trial n: fixed values, then the sampled point of
+ * configuration floor(n / repeats), with seed = base seed + (n mod repeats)
+ * so repeats differ only in their seed.
+ */
+export function trialParams(
+  spec: SweepSpec,
+  sampler: Sampler,
+  n: number,
+  trials: readonly TrialSnapshot[],
+): Params | null {
+  if (n >= plannedTrials(spec)) return null;
+  const repeats = spec.limits.repeats;
+  const point = sampler.propose(Math.floor(n / repeats), trials);
+  if (!point) return null;
+  const params: Params = { model: spec.model, ...spec.fixed, ...point };
+  if (repeats > 1) params.seed = ((params.seed as number | undefined) ?? 98765) + (n % repeats);
+  return params;
+}
