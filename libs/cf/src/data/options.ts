@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { RATINGS_FORMATS } from './formats';
+
+export const PRESETS = {
+  /** The paper's ML-20M setting (vae_cf notebook). */
+  'ml-20m': { threshold: 3.5, minUserCount: 5, minItemCount: 0, heldoutUsers: 10_000 },
+  /** Netflix Prize, as the paper. */
+  netflix: { threshold: 3.5, minUserCount: 5, minItemCount: 0, heldoutUsers: 40_000 },
+  /** Million Song Dataset taste profile: every play counts; users >= 20 songs, songs >= 200 users. */
+  msd: { threshold: null, minUserCount: 20, minItemCount: 200, heldoutUsers: 50_000 },
+} as const;
+export type PresetName = keyof typeof PRESETS;
+
+const csvColumn = z.union([z.string().min(1), z.number().int().min(0)]);
+
+export const prepareOptionsSchema = z
+  .object({
+    format: z.enum(RATINGS_FORMATS),
+    csv: z
+      .object({
+        user: csvColumn,
+        item: csvColumn,
+        rating: csvColumn.optional(),
+        delimiter: z.string().min(1).optional(),
+        header: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Keep interactions with rating > threshold; null keeps all (play counts). */
+    threshold: z.number().nullable(),
+    /** Drop items with fewer users than this (applied first). */
+    minItemCount: z.number().int().min(0),
+    /** Then drop users with fewer items than this. */
+    minUserCount: z.number().int().min(0),
+    /** Validation users and test users (N each). */
+    heldoutUsers: z.number().int().min(1),
+    /** Fraction of a held-out user's items that is held out (the rest is fold-in). */
+    heldoutFraction: z.number().gt(0).lt(1),
+    seed: z.number().int(),
+    /**
+     * Before binarizing, sample the same number of events for every rating
+     * value (the count of the rarest). Off by default: it reproduces a
+     * reference notebook's class balancing, not the paper's preprocessing.
+     */
+    undersampleRatings: z.boolean(),
+  })
+  .strict();
+
+export type PrepareOptions = z.infer<typeof prepareOptionsSchema>;
+export type PrepareOptionsInput = Partial<PrepareOptions> & {
+  format: PrepareOptions['format'];
+  preset?: PresetName;
+};
+
+/** Options with the paper's defaults, a preset's values, then the caller's; throws naming the field. */
+export function resolvePrepareOptions(input: PrepareOptionsInput): PrepareOptions {
+  const { preset, ...rest } = input;
+  if (preset !== undefined && !(preset in PRESETS)) {
+    throw new PrepareOptionsError('preset', `must be one of ${Object.keys(PRESETS).join(', ')}`, preset);
+  }
+  const defaults = {
+    threshold: input.format === 'msd' ? null : 3.5,
+    minItemCount: 0,
+    minUserCount: 5,
+    heldoutUsers: 10_000,
+    heldoutFraction: 0.2,
+    seed: 98765,
+    undersampleRatings: false,
+  };
+  const merged = { ...defaults, ...(preset ? PRESETS[preset] : {}), ...withoutUndefined(rest) };
+  const r = prepareOptionsSchema.safeParse(merged);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new PrepareOptionsError(issue.path.join('.'), issue.message, undefined);
+  }
+  return r.data;
+}
+
+export class PrepareOptionsError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+    readonly value: unknown,
+  ) {
+    super(
+      `invalid preprocessing option ${field}: ${problem}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`,
+    );
+    this.name = 'PrepareOptionsError';
+  }
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
