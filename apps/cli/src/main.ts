@@ -1,2 +1,22 @@
 #!/usr/bin/env node
-console.log('vaecf');
+import { Command } from 'commander';
+import { demoCommand } from './commands/demo';
+import { generateCommand } from './commands/generate';
+import { prepareCommand } from './commands/prepare';
+import { trainCommand } from './commands/train';
+import { describeError, exitCodeFor } from './errors';
+import { version } from './version';
+
+const program = new Command('vaecf')
+  .description('Train and tune Mult-VAE / Mult-DAE recommenders (Liang et al., WWW 2018)')
+  .version(version)
+  .showHelpAfterError('(run with --help for usage)')
+  .addCommand(prepareCommand())
+  .addCommand(trainCommand())
+  .addCommand(generateCommand())
+  .addCommand(demoCommand());
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`vaecf: ${describeError(e)}\n`);
+  process.exit(exitCodeFor(e));
+});

@@ -74,13 +74,27 @@ export class Trainer {
     return new Trainer(dataset, config);
   }
 
-  static resume(dataset: PreparedDataset, checkpoint: TrainerCheckpoint): Trainer {
+  /**
+   * Continues a run from its checkpoint. `epochs` may extend (or shorten) the
+   * run; every other hyperparameter is the checkpoint's own.
+   */
+  static resume(
+    dataset: PreparedDataset,
+    checkpoint: TrainerCheckpoint,
+    overrides: { epochs?: number } = {},
+  ): Trainer {
     if (checkpoint.nItems !== dataset.nItems) {
       throw new Error(
         `checkpoint was trained on ${checkpoint.nItems} items but the dataset has ${dataset.nItems}`,
       );
     }
-    return new Trainer(dataset, checkpoint.config, checkpoint);
+    const epochs = overrides.epochs ?? checkpoint.config.epochs;
+    if (!Number.isInteger(epochs) || epochs < checkpoint.epoch) {
+      throw new Error(
+        `cannot resume with epochs = ${epochs}: the checkpoint already holds ${checkpoint.epoch} epochs`,
+      );
+    }
+    return new Trainer(dataset, { ...checkpoint.config, epochs }, checkpoint);
   }
 
   get epochsDone(): number {

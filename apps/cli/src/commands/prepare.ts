@@ -1,0 +1,121 @@
+import { basename } from 'node:path';
+import {
+  formatFromFileName,
+  PRESETS,
+  prepareDataset,
+  RATINGS_FORMATS,
+  writeDatasetArtifact,
+  type CsvColumns,
+  type PresetName,
+  type RatingsFormat,
+} from '@vaecf/cf';
+import { Command, Option } from 'commander';
+import { UserError } from '../errors';
+import { progressBar } from '../output/progress';
+import { createReporter } from '../output/reporter';
+import { statsTable } from '../output/stats-table';
+import { integer, number } from '../options';
+
+interface PrepareFlags {
+  format?: RatingsFormat;
+  preset?: PresetName;
+  out: string;
+  threshold?: number;
+  noThreshold?: boolean;
+  minUserCount?: number;
+  minItemCount?: number;
+  heldoutUsers?: number;
+  seed?: number;
+  undersampleRatings?: boolean;
+  userCol?: string;
+  itemCol?: string;
+  ratingCol?: string;
+  delimiter?: string;
+  header?: boolean;
+  json?: boolean;
+}
+
+export function prepareCommand(): Command {
+  return new Command('prepare')
+    .description('read a ratings file, preprocess it as the paper does, and write a dataset directory')
+    .argument('<file>', 'ratings file (gzip is detected)')
+    .requiredOption('--out <dir>', 'where to write the prepared dataset')
+    .addOption(
+      new Option('--format <format>', 'input format (guessed from the file name when possible)').choices(
+        RATINGS_FORMATS,
+      ),
+    )
+    .addOption(
+      new Option('--preset <name>', "the paper's settings for a dataset").choices(Object.keys(PRESETS)),
+    )
+    .option('--threshold <x>', 'keep ratings strictly above this (default 3.5; msd: every play)', number)
+    .option('--no-threshold', 'keep every interaction whatever its rating')
+    .option('--min-user-count <n>', 'drop users with fewer items (default 5)', integer)
+    .option('--min-item-count <n>', 'drop items with fewer users, applied first (default 0)', integer)
+    .option('--heldout-users <n>', 'validation users and test users, N each (default 10000)', integer)
+    .option('--seed <n>', 'seed of the user shuffle and the fold-in/held-out split (default 98765)', integer)
+    .option('--undersample-ratings', 'equal counts per rating value before binarizing (reproduction option)')
+    .option('--user-col <col>', 'csv: user column, a header name or 0-based index')
+    .option('--item-col <col>', 'csv: item column')
+    .option('--rating-col <col>', 'csv: rating column (omit: every row is an interaction)')
+    .option('--delimiter <c>', "csv: field delimiter (default ','; '\\t' for tab)")
+    .option('--no-header', 'csv: the file has no header line')
+    .option('--json', 'print one JSON result object instead of the summary')
+    .action((file: string, flags: PrepareFlags, cmd: Command) => runPrepare(file, flags, cmd));
+}
+
+async function runPrepare(file: string, flags: PrepareFlags, cmd: Command): Promise<void> {
+  const out = createReporter(Boolean(flags.json));
+  const format = flags.format ?? formatFromFileName(basename(file));
+  if (!format)
+    throw new UserError(
+      `cannot tell the format of ${file} from its name: give --format (${RATINGS_FORMATS.join(', ')})`,
+    );
+  const bar = out.json ? null : progressBar(`reading ${basename(file)}`, 'MB');
+  const t0 = performance.now();
+  // commander turns --no-threshold into threshold === false.
+  const threshold = (flags.threshold as number | boolean | undefined) === false ? null : flags.threshold;
+  const dataset = await prepareDataset(
+    file,
+    {
+      format,
+      preset: flags.preset,
+      csv: format === 'csv' ? csvColumns(flags, cmd) : undefined,
+      threshold,
+      minUserCount: flags.minUserCount,
+      minItemCount: flags.minItemCount,
+      heldoutUsers: flags.heldoutUsers,
+      seed: flags.seed,
+      undersampleRatings: flags.undersampleRatings,
+    },
+    { onProgress: (p) => bar?.update(Math.round(p.bytesRead / 1e6), Math.round(p.totalBytes / 1e6)) },
+  ).finally(() => bar?.stop());
+  await writeDatasetArtifact(flags.out, dataset);
+  const seconds = (performance.now() - t0) / 1000;
+  out.info(`prepared ${file} (${format}) into ${flags.out} in ${seconds.toFixed(1)} s`);
+  out.info(statsTable(dataset.meta.stats ?? {}));
+  out.result({
+    command: 'prepare',
+    file,
+    format,
+    out: flags.out,
+    seconds,
+    options: dataset.meta.options,
+    stats: dataset.meta.stats,
+  });
+}
+
+function csvColumns(flags: PrepareFlags, cmd: Command): CsvColumns {
+  if (flags.userCol === undefined || flags.itemCol === undefined) {
+    throw new UserError('format csv needs --user-col and --item-col (a header name or a 0-based index)');
+  }
+  const col = (c: string | undefined) => (c === undefined ? undefined : /^\d+$/.test(c) ? Number(c) : c);
+  const headerGiven = cmd.getOptionValueSource('header') === 'cli';
+  return {
+    user: col(flags.userCol)!,
+    item: col(flags.itemCol)!,
+    rating: col(flags.ratingCol),
+    delimiter: flags.delimiter === '\\t' ? '\t' : flags.delimiter,
+    header: headerGiven ? flags.header : undefined,
+  };
+}

@@ -1,0 +1,197 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  initBackend,
+  loadCheckpoint,
+  MANIFEST_FILE,
+  readDatasetArtifact,
+  resolveTrialConfig,
+  saveCheckpoint,
+  TrainingAbortedError,
+  Trainer,
+  type EpochReport,
+  type PreparedDataset,
+  type TrialConfig,
+} from '@vaecf/cf';
+import { Command, Option } from 'commander';
+import { epochRow, EPOCH_HEADER, testTable } from '../output/epoch-table';
+import { epochProgressBar } from '../output/progress';
+import { UserError } from '../errors';
+import { createReporter, type Reporter } from '../output/reporter';
+import { integer, intList, number } from '../options';
+
+interface TrainFlags {
+  data: string;
+  model: 'vae' | 'dae';
+  dims?: number[];
+  annealCap?: number;
+  totalAnnealSteps?: number;
+  lam?: number;
+  keepProb?: number;
+  lr?: number;
+  batchSize?: number;
+  epochs?: number;
+  seed?: number;
+  checkpoint?: string;
+  resume?: boolean;
+  backend?: string;
+  json?: boolean;
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train one Mult-VAE / Mult-DAE configuration on a prepared dataset and report test metrics')
+    .requiredOption('--data <dir>', 'prepared dataset directory (from `vaecf prepare`)')
+    .addOption(new Option('--model <kind>', 'model').choices(['vae', 'dae']).default('vae'))
+    .option(
+      '--dims <list>',
+      'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae)',
+      intList,
+    )
+    .option('--anneal-cap <x>', 'KL weight cap beta (vae; default 0.2)', number)
+    .option('--total-anneal-steps <n>', 'updates over which beta rises to the cap (default 200000)', integer)
+    .option('--lam <x>', 'L2 penalty on weights (default 0 for vae, 0.01/500 for dae)', number)
+    .option('--keep-prob <x>', 'input dropout keep probability (default 0.5)', number)
+    .option('--lr <x>', 'Adam learning rate (default 1e-3)', number)
+    .option('--batch-size <n>', 'users per minibatch (default 500)', integer)
+    .option('--epochs <n>', 'epochs (default 200)', integer)
+    .option('--seed <n>', 'random seed (default 98765)', integer)
+    .option('--checkpoint <dir>', 'save a checkpoint here after every epoch')
+    .option('--resume', 'continue from the checkpoint in --checkpoint if there is one')
+    .option(
+      '--backend <name>',
+      'TensorFlow.js backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (env VAECF_BACKEND)',
+    )
+    .option('--json', 'print one JSON result object instead of the live view')
+    .action((flags: TrainFlags) => runTrain(flags));
+}
+
+async function runTrain(flags: TrainFlags): Promise<void> {
+  const out = createReporter(Boolean(flags.json));
+  // Check the cheap things first: a typo in a flag should not wait for the data to load.
+  const resumeFrom = resumableCheckpoint(flags);
+  const fresh = resumeFrom ? null : configFromFlags(flags);
+  const backend = await initBackend(flags.backend);
+  out.info(
+    `backend: ${backend.name}${backend.skipped.length ? ` (not available: ${backend.skipped.join('; ')})` : ''}`,
+  );
+  const data = await readDatasetArtifact(flags.data);
+  const trainer = resumeFrom
+    ? await resumeTrainer(resumeFrom, data, flags, out)
+    : Trainer.create(data, fresh!);
+  const config = trainer.config;
+  out.info(
+    `model ${config.model} dims ${config.dims.join('-')}, ${data.train.nRows} training users, ${data.nItems} items`,
+  );
+  warnAboutAnnealing(config, data, out);
+
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    out.info(EPOCH_HEADER);
+    for (const r of trainer.history) out.info(epochRow(r));
+    while (!trainer.finished) {
+      const bar = out.json ? null : epochProgressBar(trainer.epochsDone + 1, config.epochs);
+      let report: EpochReport;
+      try {
+        report = await trainer.runEpoch({
+          signal: stop.signal,
+          onBatch: (done, total) => bar?.update(done, total),
+        });
+      } finally {
+        bar?.stop();
+      }
+      out.info(epochRow(report));
+      if (flags.checkpoint)
+        await saveCheckpoint(flags.checkpoint, trainer.checkpoint(), { itemIds: data.itemIds });
+    }
+  } catch (e) {
+    if (!(e instanceof TrainingAbortedError)) throw e;
+    out.warn(
+      `interrupted during epoch ${e.epoch}; ${flags.checkpoint ? `the checkpoint in ${flags.checkpoint} holds epoch ${trainer.epochsDone}` : 'nothing was saved (no --checkpoint)'}`,
+    );
+    process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+
+  const best = trainer.bestSnapshot;
+  const test = best ? await trainer.evaluateBestOnTest() : null;
+  if (best && test) out.info(testTable(best.epoch, best.validation, test));
+  out.result({
+    command: 'train',
+    backend: backend.name,
+    config,
+    dataset: { dir: flags.data, trainUsers: data.train.nRows, items: data.nItems },
+    epochs: trainer.history,
+    best: best && { epoch: best.epoch, validation: best.validation },
+    test,
+  });
+  trainer.dispose();
+}
+
+function resumableCheckpoint(flags: TrainFlags): string | null {
+  if (flags.resume && !flags.checkpoint) throw new UserError('--resume needs --checkpoint <dir>');
+  return flags.resume && flags.checkpoint && existsSync(join(flags.checkpoint, MANIFEST_FILE))
+    ? flags.checkpoint
+    : null;
+}
+
+const HYPERPARAMETER_FLAGS = [
+  'dims',
+  'annealCap',
+  'totalAnnealSteps',
+  'lam',
+  'keepProb',
+  'lr',
+  'batchSize',
+  'seed',
+] as const;
+
+async function resumeTrainer(
+  dir: string,
+  data: PreparedDataset,
+  flags: TrainFlags,
+  out: Reporter,
+): Promise<Trainer> {
+  const ckpt = await loadCheckpoint(dir);
+  out.info(`resuming from ${dir} after epoch ${ckpt.epoch}`);
+  const ignored = HYPERPARAMETER_FLAGS.filter((k) => flags[k] !== undefined);
+  if (ignored.length) {
+    out.warn(
+      `resuming keeps the checkpoint's hyperparameters; ignored: ${ignored.join(', ')} (only --epochs can change)`,
+    );
+  }
+  return Trainer.resume(data, ckpt, { epochs: flags.epochs });
+}
+
+function configFromFlags(flags: TrainFlags): TrialConfig {
+  return resolveTrialConfig({
+    model: flags.model,
+    dims: flags.dims,
+    annealCap: flags.annealCap,
+    totalAnnealSteps: flags.totalAnnealSteps,
+    lam: flags.lam,
+    keepProb: flags.keepProb,
+    lr: flags.lr,
+    batchSize: flags.batchSize,
+    epochs: flags.epochs,
+    seed: flags.seed,
+  });
+}
+
+/** With few minibatches per epoch the paper's 200,000 anneal steps never let beta rise: say so. */
+function warnAboutAnnealing(config: TrialConfig, data: PreparedDataset, out: Reporter): void {
+  if (config.model !== 'vae') return;
+  const totalSteps = config.epochs * Math.ceil(data.train.nRows / config.batchSize);
+  if (config.totalAnnealSteps <= totalSteps) return;
+  // beta = min(annealCap, step / totalAnnealSteps): its last value in this run.
+  const reached = Math.min(config.annealCap, (totalSteps - 1) / config.totalAnnealSteps);
+  out.warn(
+    `totalAnnealSteps (${config.totalAnnealSteps}) exceeds this run's ${totalSteps} updates ` +
+      `(${config.epochs} epochs x ${Math.ceil(data.train.nRows / config.batchSize)} minibatches): ` +
+      `beta will end at ${reached.toPrecision(3)} (annealCap ${config.annealCap}). ` +
+      `Consider --total-anneal-steps ${totalSteps}.`,
+  );
+}

@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The built CLI, run as a user runs it (npm test builds before testing).
+const CLI = resolve(__dirname, '../dist/main.js');
+const BUNDLED = resolve(__dirname, '../../../examples/data/synthetic-ml.csv.gz');
+const run = promisify(execFile);
+
+async function vaecf(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 1 << 26 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  dir = await mkdtemp(join(tmpdir(), 'vaecf-cli-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('vaecf prepare + train', () => {
+  it('prepares the bundled data and trains, resumes, and reports JSON', async () => {
+    const ds = join(dir, 'ds');
+    const prep = await vaecf(
+      'prepare',
+      BUNDLED,
+      '--format',
+      'movielens-csv',
+      '--heldout-users',
+      '150',
+      '--out',
+      ds,
+      '--json',
+    );
+    expect(prep.code).toBe(0);
+    const p = JSON.parse(prep.stdout);
+    expect(p.stats.users).toEqual({ train: 1682, validation: 150, test: 150 });
+    expect(p.options).toMatchObject({ threshold: 3.5, minUserCount: 5, heldoutUsers: 150 });
+
+    const ckpt = join(dir, 'run');
+    const common = [
+      'train',
+      '--data',
+      ds,
+      '--dims',
+      '64,16',
+      '--batch-size',
+      '200',
+      '--checkpoint',
+      ckpt,
+      '--json',
+    ];
+    const first = await vaecf(...common, '--epochs', '2');
+    expect(first.code).toBe(0);
+    const r1 = JSON.parse(first.stdout);
+    expect(r1.epochs).toHaveLength(2);
+    expect(r1.test.ndcg100).toBeGreaterThan(0);
+    // Beta would never rise with the paper's 200,000 anneal steps: the CLI says so.
+    expect(r1.warnings.join(' ')).toMatch(/totalAnnealSteps \(200000\) exceeds this run's 18 updates/);
+
+    // --resume picks the checkpoint up after epoch 2; --epochs extends the run, other flags are the checkpoint's.
+    const resumed = await vaecf(...common, '--epochs', '3', '--resume', '--lr', '0.1');
+    expect(resumed.code).toBe(0);
+    const r2 = JSON.parse(resumed.stdout);
+    expect(r2.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
+    expect(r2.epochs.slice(0, 2)).toEqual(r1.epochs);
+    expect(r2.config).toMatchObject({ lr: 0.001, epochs: 3, dims: [64, 16] });
+    expect(r2.warnings.join(' ')).toMatch(/ignored: dims, lr, batchSize/);
+  });
+
+  it('prints the live table and the test summary in the human view', async () => {
+    const ds = join(dir, 'ds-human');
+    expect(
+      (await vaecf('prepare', BUNDLED, '--format', 'movielens-csv', '--heldout-users', '100', '--out', ds))
+        .code,
+    ).toBe(0);
+    const t = await vaecf('train', '--data', ds, '--model', 'dae', '--epochs', '1', '--batch-size', '500');
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/backend: (wasm|cpu|tensorflow|tensorflow-gpu)/);
+    expect(t.stdout).toMatch(/epoch\s+loss\s+beta\s+NDCG@100/);
+    expect(t.stdout).toMatch(/test\s.*\d\.\d{4}/);
+  });
+});
+
+describe('bad input: non-zero exit with the reason', () => {
+  it.each([
+    [
+      ['prepare', 'missing.csv', '--format', 'movielens-csv', '--out', 'x'],
+      2,
+      /missing\.csv: file not found or not readable/,
+    ],
+    [
+      ['prepare', 'ratings.txt', '--out', 'x'],
+      2,
+      /cannot tell the format of ratings\.txt from its name: give --format/,
+    ],
+    [
+      ['prepare', BUNDLED, '--format', 'movielens-csv', '--heldout-users', '5000', '--out', 'x'],
+      2,
+      /too few users left after filtering/,
+    ],
+    [['prepare', BUNDLED, '--format', 'csv', '--out', 'x'], 2, /format csv needs --user-col and --item-col/],
+    [
+      ['prepare', BUNDLED, '--format', 'xml', '--out', 'x'],
+      1,
+      /option '--format <format>' argument 'xml' is invalid/,
+    ],
+    [['train', '--data', 'nowhere'], 2, /dataset nowhere: no dataset.json/],
+    [
+      ['train', '--data', 'nowhere', '--keep-prob', '1.5'],
+      2,
+      /invalid trial config: keepProb: Too big: expected number to be <=1 \(got 1.5\)/,
+    ],
+    [['train', '--data', 'nowhere', '--epochs', 'ten'], 1, /"ten" is not a number/],
+    [['train', '--data', 'nowhere', '--dims', '600,,200'], 1, /is not a comma-separated list of integers/],
+  ])('vaecf %j', async (args, code, message) => {
+    const r = await vaecf(...(args as string[]));
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace for user errors
+  });
+
+  it('a malformed ratings line names the file and line', async () => {
+    const bad = join(dir, 'ratings.csv');
+    await writeFile(bad, 'userId,movieId,rating,timestamp\n1,2,5,0\n1,3,five,0\n');
+    const r = await vaecf('prepare', bad, '--out', join(dir, 'never'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:3: rating "five" is not a number`);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});
