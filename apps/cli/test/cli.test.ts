@@ -92,6 +92,17 @@ describe('vaecf prepare + train', () => {
   });
 });
 
+describe('vaecf demo', () => {
+  it('prepares the bundled data, trains Mult-VAE and beats popularity on the test users', async () => {
+    const r = await vaecf('demo', '--epochs', '6', '--work', join(dir, 'demo'), '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.epochs).toHaveLength(6);
+    expect(out.test.vae.ndcg100).toBeGreaterThan(1.5 * out.test.popularity.ndcg100);
+    expect(existsSync(join(dir, 'demo', 'dataset', 'dataset.json'))).toBe(true);
+  });
+});
+
 describe('bad input: non-zero exit with the reason', () => {
   it.each([
     [

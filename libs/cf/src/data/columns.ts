@@ -1,11 +1,17 @@
-/** An Int32Array that grows by doubling: events are stored as columns, never as objects. */
-export class IntColumn {
-  private data = new Int32Array(1 << 16);
+type TypedColumn = Int32Array | Float32Array;
+
+/** A typed array that grows by doubling: events are stored as columns, never as objects. */
+class GrowableColumn<T extends TypedColumn> {
+  private data: T;
   length = 0;
+
+  constructor(private readonly make: (n: number) => T) {
+    this.data = make(1 << 16);
+  }
 
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
@@ -13,26 +19,20 @@ export class IntColumn {
   }
 
   /** The filled part, as a view (valid until the next push). */
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
   }
 }
 
-export class FloatColumn {
-  private data = new Float32Array(1 << 16);
-  length = 0;
-
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
+export class IntColumn extends GrowableColumn<Int32Array> {
+  constructor() {
+    super((n) => new Int32Array(n));
   }
+}
 
-  view(): Float32Array {
-    return this.data.subarray(0, this.length);
+export class FloatColumn extends GrowableColumn<Float32Array> {
+  constructor() {
+    super((n) => new Float32Array(n));
   }
 }
 
