@@ -8,6 +8,8 @@ export default defineConfig({
     alias: {
       '@vaecf/cf': fileURLToPath(new URL('libs/cf/src/index.ts', import.meta.url)),
       '@vaecf/sweep': fileURLToPath(new URL('libs/sweep/src/index.ts', import.meta.url)),
+      '@vaecf/artifacts': fileURLToPath(new URL('libs/artifacts/src/index.ts', import.meta.url)),
+      '@vaecf/queue': fileURLToPath(new URL('libs/queue/src/index.ts', import.meta.url)),
     },
   },
   test: {

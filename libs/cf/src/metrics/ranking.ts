@@ -1,5 +1,5 @@
-import type { Csr } from '../data/csr';
-import { topK } from './top-k';
+import { csrRow, type Csr } from '../data/csr';
+import { topKSkipping } from './top-k';
 
 /** Per-user metrics of a batch: `ndcg[k][u]`, `recall[k][u]`; NaN for a user with no held-out items. */
 export interface BatchMetrics {
@@ -37,7 +37,6 @@ export function rankingMetrics(
     ndcg[k] = new Float64Array(users);
     recall[k] = new Float64Array(users);
   }
-  const excluded = new Uint8Array(nItems);
   const relevant = new Uint8Array(nItems);
   for (let u = 0; u < users; u++) {
     const hoStart = heldOut.indptr[u];
@@ -46,9 +45,9 @@ export function rankingMetrics(
       for (const k of ks) ndcg[k][u] = recall[k][u] = NaN;
       continue;
     }
-    for (let p = foldIn.indptr[u]; p < foldIn.indptr[u + 1]; p++) excluded[foldIn.indices[p]] = 1;
     for (let p = hoStart; p < hoStart + n; p++) relevant[heldOut.indices[p]] = 1;
-    const ranked = topK(scores, u * nItems, nItems, kMax, (i) => excluded[i] === 1);
+    // Fold-in items are skipped, i.e. ranked as if -Infinity (the paper's code sets them to -inf).
+    const ranked = topKSkipping(scores, u * nItems, nItems, kMax, csrRow(foldIn, u));
     for (const k of ks) {
       let dcg = 0;
       let hits = 0;
@@ -63,7 +62,6 @@ export function rankingMetrics(
       ndcg[k][u] = dcg / idcg;
       recall[k][u] = hits / Math.min(k, n);
     }
-    for (let p = foldIn.indptr[u]; p < foldIn.indptr[u + 1]; p++) excluded[foldIn.indices[p]] = 0;
     for (let p = hoStart; p < hoStart + n; p++) relevant[heldOut.indices[p]] = 0;
   }
   return { ndcg, recall };

@@ -1,0 +1,3 @@
+export * from './artifact-store';
+export * from './filesystem-store';
+export * from './keep-policy';

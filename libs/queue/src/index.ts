@@ -1,0 +1,3 @@
+export * from './keys';
+export * from './records';
+export * from './sweep-store';

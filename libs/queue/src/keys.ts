@@ -1,0 +1,28 @@
+/**
+ * The Redis key layout (one Redis; the per-sweep keys carry the id in a hash
+ * tag so that a sweep's own scripts would stay in one slot of a cluster).
+ *
+ *   vaecf:sweeps                         ZSET  sweep id, scored by creation time (ms)
+ *   vaecf:sweep:{id}                     HASH  id, spec (JSON), state, createdAt, updatedAt, planned,
+ *                                              nextTrial, bestTrial, test (JSON), error
+ *   vaecf:sweep:{id}:trials              ZSET  trial numbers (score = number)
+ *   vaecf:sweep:{id}:trial:<n>           HASH  no, params (JSON), state, worker, backend, createdAt,
+ *                                              startedAt, endedAt, epochs, best, reason, attempts
+ *   vaecf:sweep:{id}:trial:<n>:history   LIST  one JSON epoch report per finished epoch, in order
+ *   vaecf:sweep:{id}:leaderboard         ZSET  trial number, scored by its best validation NDCG@100
+ *   vaecf:sweep:{id}:rung:<epoch>        HASH  trial number -> "<value> <decision>" (ASHA arrivals)
+ *   vaecf:idempotency:<key>              STRING sweep id created under a client key (expires)
+ */
+export const keys = {
+  sweeps: 'vaecf:sweeps',
+  sweep: (id: string) => `vaecf:sweep:{${id}}`,
+  trials: (id: string) => `vaecf:sweep:{${id}}:trials`,
+  trial: (id: string, n: number) => `vaecf:sweep:{${id}}:trial:${n}`,
+  history: (id: string, n: number) => `vaecf:sweep:{${id}}:trial:${n}:history`,
+  leaderboard: (id: string) => `vaecf:sweep:{${id}}:leaderboard`,
+  rung: (id: string, epoch: number) => `vaecf:sweep:{${id}}:rung:${epoch}`,
+  idempotency: (key: string) => `vaecf:idempotency:${key}`,
+} as const;
+
+/** How long a client's Idempotency-Key keeps pointing at its sweep. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

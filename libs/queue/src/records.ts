@@ -1,0 +1,48 @@
+import type { TrialState } from '@vaecf/sweep';
+
+export const SWEEP_STATES = ['running', 'finalizing', 'completed', 'cancelled', 'failed'] as const;
+export type SweepState = (typeof SWEEP_STATES)[number];
+
+/** Held-out metrics as stored (the subset of EvalResult the API serves). */
+export interface StoredMetrics {
+  readonly ndcg100: number;
+  readonly recall20: number;
+  readonly recall50: number;
+  readonly users: number;
+}
+
+export interface SweepRecord {
+  readonly id: string;
+  /** The validated spec as submitted (JSON object). */
+  readonly spec: Record<string, unknown>;
+  readonly state: SweepState;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Trials the search will run in all. */
+  readonly planned: number;
+  /** Trial numbers handed out so far. */
+  readonly nextTrial: number;
+  readonly bestTrial?: number;
+  /** The best trial's best checkpoint on the test split, once the sweep is done. */
+  readonly test?: StoredMetrics;
+  readonly error?: string;
+}
+
+export interface TrialRecord {
+  readonly no: number;
+  readonly params: Record<string, unknown>;
+  readonly state: TrialState;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly worker?: string;
+  readonly backend?: string;
+  /** Epochs reported. */
+  readonly epochs: number;
+  /** Best validation NDCG@100 so far. */
+  readonly best?: number;
+  /** Why it failed, was pruned or cancelled. */
+  readonly reason?: string;
+  /** Times a worker started it (1 + resumes after a crash or a hand-back). */
+  readonly attempts: number;
+}

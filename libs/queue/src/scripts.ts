@@ -1,0 +1,80 @@
+/**
+ * Lua scripts, each atomic on one sweep's keys (see keys.ts).
+ */
+
+/**
+ * recordEpoch
+ * KEYS[1] trial hash, KEYS[2] history list, KEYS[3] leaderboard zset
+ * ARGV[1] epoch number (1-based), ARGV[2] epoch JSON, ARGV[3] value (validation NDCG@100), ARGV[4] trial number
+ * Appends the epoch only if it is the next one (a retried job replaying an
+ * epoch it already reported changes nothing); keeps the trial's best and the
+ * leaderboard up to date.
+ * Returns 1 if appended, 0 if it was a replay.
+ */
+export const RECORD_EPOCH = `
+local len = redis.call('LLEN', KEYS[2])
+local epoch = tonumber(ARGV[1])
+if epoch ~= len + 1 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+local value = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'epochs', epoch)
+local best = redis.call('HGET', KEYS[1], 'best')
+if value == value and (not best or value > tonumber(best)) then
+  redis.call('HSET', KEYS[1], 'best', ARGV[3])
+  redis.call('ZADD', KEYS[3], value, ARGV[4])
+end
+return 1
+`;
+
+/**
+ * ashaRung
+ * KEYS[1] the rung hash of the sweep at this epoch
+ * ARGV[1] trial number, ARGV[2] value, ARGV[3] reduction factor
+ * Decides and records one arrival at an ASHA rung in one step, so that
+ * trials reaching the rung at the same moment are put in one order and each
+ * is compared with those before it. The cutoff is the (1 - 1/eta) quantile
+ * of the values recorded before, linearly interpolated (as libs/sweep
+ * ashaCutoff); no cutoff on an empty rung. A trial asking again (a retried
+ * job) gets its first answer back. Each field holds "<arrival> <value> <decision>".
+ * Returns "continue" or "stop".
+ */
+export const ASHA_RUNG = `
+local prior = redis.call('HGET', KEYS[1], ARGV[1])
+if prior then return string.match(prior, ' (%a+)$') end
+local values = {}
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
+  local x = tonumber(string.match(v, '^%S+ (%S+) '))
+  if x == x then table.insert(values, x) end
+end
+local arrival = redis.call('HLEN', KEYS[1])
+local value = tonumber(ARGV[2])
+local decision = 'continue'
+if #values > 0 then
+  table.sort(values)
+  local pos = (1 - 1 / tonumber(ARGV[3])) * (#values - 1)
+  local lo = math.floor(pos)
+  local hi = math.ceil(pos)
+  local cutoff = values[lo + 1] + (values[hi + 1] - values[lo + 1]) * (pos - lo)
+  if not (value >= cutoff) then decision = 'stop' end
+end
+redis.call('HSET', KEYS[1], ARGV[1], arrival .. ' ' .. ARGV[2] .. ' ' .. decision)
+return decision
+`;
+
+/**
+ * createSweep
+ * KEYS[1] idempotency key (or the sweep hash again when there is none), KEYS[2] sweep hash, KEYS[3] sweeps zset
+ * ARGV[1] sweep id, ARGV[2] spec JSON, ARGV[3] now (ms), ARGV[4] planned trials, ARGV[5] idempotency TTL (s), ARGV[6] "1" if keyed
+ * Returns {id, created}: an existing sweep's id when the key was used before.
+ */
+export const CREATE_SWEEP = `
+if ARGV[6] == '1' then
+  local existing = redis.call('GET', KEYS[1])
+  if existing then return {existing, 0} end
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[5]))
+end
+redis.call('HSET', KEYS[2], 'id', ARGV[1], 'spec', ARGV[2], 'state', 'running', 'createdAt', ARGV[3], 'updatedAt', ARGV[3],
+  'planned', ARGV[4], 'nextTrial', 0)
+redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[1])
+return {ARGV[1], 1}
+`;

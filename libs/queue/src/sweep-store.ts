@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import type { Decision, TrialState } from '@vaecf/sweep';
+import type { Redis } from 'ioredis';
+import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
+import type { StoredMetrics, SweepRecord, SweepState, TrialRecord } from './records';
+import { ASHA_RUNG, CREATE_SWEEP, RECORD_EPOCH } from './scripts';
+
+/**
+ * Sweep and trial records in Redis (layout in keys.ts). Every write that
+ * must not be split or repeated (creating a sweep under a client key,
+ * appending an epoch, an ASHA rung decision) is one Lua script.
+ */
+export class SweepStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates a sweep; with an idempotency key, a second call returns the first sweep. */
+  async createSweep(
+    spec: Record<string, unknown>,
+    planned: number,
+    idempotencyKey?: string,
+  ): Promise<{ id: string; created: boolean }> {
+    const id = `sw_${randomBytes(6).toString('hex')}`;
+    const [sweepId, created] = (await this.redis.eval(
+      CREATE_SWEEP,
+      3,
+      idempotencyKey ? keys.idempotency(idempotencyKey) : keys.sweep(id),
+      keys.sweep(id),
+      keys.sweeps,
+      id,
+      JSON.stringify(spec),
+      this.now(),
+      planned,
+      IDEMPOTENCY_TTL_SECONDS,
+      idempotencyKey ? '1' : '0',
+    )) as [string, number];
+    return { id: sweepId, created: created === 1 };
+  }
+
+  async getSweep(id: string): Promise<SweepRecord | null> {
+    const h = await this.redis.hgetall(keys.sweep(id));
+    if (!h.id) return null;
+    return {
+      id: h.id,
+      spec: JSON.parse(h.spec) as Record<string, unknown>,
+      state: h.state as SweepState,
+      createdAt: Number(h.createdAt),
+      updatedAt: Number(h.updatedAt),
+      planned: Number(h.planned),
+      nextTrial: Number(h.nextTrial),
+      bestTrial: h.bestTrial === undefined ? undefined : Number(h.bestTrial),
+      test: h.test ? (JSON.parse(h.test) as StoredMetrics) : undefined,
+      error: h.error,
+    };
+  }
+
+  /** Sweep ids, newest first. */
+  async listSweepIds(limit = 100): Promise<string[]> {
+    return this.redis.zrevrange(keys.sweeps, 0, limit - 1);
+  }
+
+  async setSweepState(
+    id: string,
+    state: SweepState,
+    extra: { test?: StoredMetrics; bestTrial?: number; error?: string } = {},
+  ): Promise<void> {
+    const fields: Record<string, string | number> = { state, updatedAt: this.now() };
+    if (extra.test) fields.test = JSON.stringify(extra.test);
+    if (extra.bestTrial !== undefined) fields.bestTrial = extra.bestTrial;
+    if (extra.error !== undefined) fields.error = extra.error;
+    await this.redis.hset(keys.sweep(id), fields);
+  }
+
+  /** Hands out the next trial number (a counter on the sweep). */
+  async claimTrialNumber(id: string): Promise<number> {
+    return (await this.redis.hincrby(keys.sweep(id), 'nextTrial', 1)) - 1;
+  }
+
+  /** Creates trial n as queued; a second call for the same n changes nothing. Returns whether it was new. */
+  async createTrial(id: string, n: number, params: Record<string, unknown>): Promise<boolean> {
+    const created = await this.redis.hsetnx(keys.trial(id, n), 'no', n);
+    if (!created) return false;
+    await this.redis
+      .multi()
+      .hset(keys.trial(id, n), {
+        params: JSON.stringify(params),
+        state: 'queued',
+        createdAt: this.now(),
+        epochs: 0,
+        attempts: 0,
+      })
+      .zadd(keys.trials(id), n, String(n))
+      .exec();
+    return true;
+  }
+
+  async getTrial(id: string, n: number): Promise<TrialRecord | null> {
+    const h = await this.redis.hgetall(keys.trial(id, n));
+    return h.no === undefined || h.params === undefined ? null : parseTrial(h);
+  }
+
+  async listTrials(id: string): Promise<TrialRecord[]> {
+    const nos = await this.redis.zrange(keys.trials(id), 0, -1);
+    const pipe = this.redis.pipeline();
+    for (const n of nos) pipe.hgetall(keys.trial(id, Number(n)));
+    const rows = (await pipe.exec()) ?? [];
+    return rows.map(([, h]) => parseTrial(h as Record<string, string>));
+  }
+
+  async startTrial(id: string, n: number, who: { worker: string; backend: string }): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(keys.trial(id, n), {
+        state: 'running',
+        startedAt: this.now(),
+        worker: who.worker,
+        backend: who.backend,
+      })
+      .hincrby(keys.trial(id, n), 'attempts', 1)
+      .exec();
+  }
+
+  /** Appends epoch `epoch` (1-based) unless it is already there; returns whether it was appended. */
+  async recordEpoch(id: string, n: number, epoch: number, report: unknown, value: number): Promise<boolean> {
+    const r = await this.redis.eval(
+      RECORD_EPOCH,
+      3,
+      keys.trial(id, n),
+      keys.history(id, n),
+      keys.leaderboard(id),
+      epoch,
+      JSON.stringify(report),
+      String(value),
+      n,
+    );
+    return r === 1;
+  }
+
+  async history<T = unknown>(id: string, n: number): Promise<T[]> {
+    return (await this.redis.lrange(keys.history(id, n), 0, -1)).map((s) => JSON.parse(s) as T);
+  }
+
+  /** Drops epochs after `epochs` (a trial resumed from an older checkpoint re-reports them). */
+  async truncateHistory(id: string, n: number, epochs: number): Promise<void> {
+    await this.redis
+      .multi()
+      .ltrim(keys.history(id, n), 0, epochs - 1)
+      .hset(keys.trial(id, n), 'epochs', epochs)
+      .exec();
+  }
+
+  async finishTrial(
+    id: string,
+    n: number,
+    state: Exclude<TrialState, 'queued' | 'running'>,
+    reason?: string,
+  ): Promise<void> {
+    const fields: Record<string, string | number> = { state, endedAt: this.now() };
+    if (reason) fields.reason = reason;
+    await this.redis.hset(keys.trial(id, n), fields);
+  }
+
+  /** One atomic ASHA arrival at the rung `epoch` (see scripts.ts). */
+  async ashaRung(
+    id: string,
+    epoch: number,
+    n: number,
+    value: number,
+    reductionFactor: number,
+  ): Promise<Decision> {
+    return (await this.redis.eval(
+      ASHA_RUNG,
+      1,
+      keys.rung(id, epoch),
+      n,
+      String(value),
+      reductionFactor,
+    )) as Decision;
+  }
+
+  /** The arrivals recorded at a rung, in arrival order. */
+  async rungArrivals(
+    id: string,
+    epoch: number,
+  ): Promise<{ trial: number; value: number; decision: Decision }[]> {
+    const h = await this.redis.hgetall(keys.rung(id, epoch));
+    return Object.entries(h)
+      .map(([trial, v]) => {
+        const [arrival, value, decision] = v.split(' ');
+        return {
+          arrival: Number(arrival),
+          trial: Number(trial),
+          value: Number(value),
+          decision: decision as Decision,
+        };
+      })
+      .sort((a, b) => a.arrival - b.arrival)
+      .map(({ trial, value, decision }) => ({ trial, value, decision }));
+  }
+
+  /** Trials by best validation NDCG@100, best first. */
+  async leaderboard(id: string, limit = 100): Promise<{ trial: number; best: number }[]> {
+    const flat = await this.redis.zrevrange(keys.leaderboard(id), 0, limit - 1, 'WITHSCORES');
+    const out: { trial: number; best: number }[] = [];
+    for (let k = 0; k < flat.length; k += 2) out.push({ trial: Number(flat[k]), best: Number(flat[k + 1]) });
+    return out;
+  }
+
+  /** Deletes a sweep's records (not its artifacts). */
+  async deleteSweep(id: string): Promise<void> {
+    const nos = await this.redis.zrange(keys.trials(id), 0, -1);
+    const rungs = await this.scanKeys(`vaecf:sweep:{${id}}:rung:*`);
+    const doomed = [keys.sweep(id), keys.trials(id), keys.leaderboard(id), ...rungs];
+    for (const n of nos) doomed.push(keys.trial(id, Number(n)), keys.history(id, Number(n)));
+    await this.redis
+      .multi()
+      .del(...doomed)
+      .zrem(keys.sweeps, id)
+      .exec();
+  }
+
+  private async scanKeys(pattern: string): Promise<string[]> {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      found.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  }
+}
+
+function parseTrial(h: Record<string, string>): TrialRecord {
+  return {
+    no: Number(h.no),
+    params: JSON.parse(h.params ?? '{}') as Record<string, unknown>,
+    state: h.state as TrialState,
+    createdAt: Number(h.createdAt),
+    startedAt: h.startedAt ? Number(h.startedAt) : undefined,
+    endedAt: h.endedAt ? Number(h.endedAt) : undefined,
+    worker: h.worker,
+    backend: h.backend,
+    epochs: Number(h.epochs ?? 0),
+    best: h.best === undefined ? undefined : Number(h.best),
+    reason: h.reason,
+    attempts: Number(h.attempts ?? 0),
+  };
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { ashaDecision } from '@vaecf/sweep';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SweepStore } from '../src/sweep-store';
+import { connect } from './redis';
+
+let redis: Redis;
+let store: SweepStore;
+const created: string[] = [];
+
+beforeAll(() => {
+  redis = connect();
+  store = new SweepStore(redis);
+});
+afterAll(async () => {
+  for (const id of created) await store.deleteSweep(id);
+  await redis.quit();
+});
+
+async function newSweep(planned = 4): Promise<string> {
+  const { id } = await store.createSweep({ model: 'vae' }, planned);
+  created.push(id);
+  return id;
+}
+
+describe('SweepStore on a real Redis', () => {
+  it('creates one sweep per idempotency key, even under concurrent submits', async () => {
+    const key = randomUUID();
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.createSweep({ a: 1 }, 3, key)));
+    const ids = new Set(results.map((r) => r.id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    created.push(...ids);
+    const sweep = await store.getSweep([...ids][0]);
+    expect(sweep).toMatchObject({ state: 'running', planned: 3, nextTrial: 0, spec: { a: 1 } });
+    // Without a key every submit is a new sweep.
+    const a = await store.createSweep({}, 1);
+    const b = await store.createSweep({}, 1);
+    created.push(a.id, b.id);
+    expect(a.id).not.toBe(b.id);
+  });
+
+  it('keeps trials, hands out numbers once, and lists them', async () => {
+    const id = await newSweep();
+    const nos = await Promise.all([0, 1, 2].map(() => store.claimTrialNumber(id)));
+    expect(nos.sort()).toEqual([0, 1, 2]);
+    expect(await store.createTrial(id, 0, { lr: 0.1 })).toBe(true);
+    expect(await store.createTrial(id, 0, { lr: 0.2 })).toBe(false);
+    await store.createTrial(id, 1, { lr: 0.3 });
+    await store.startTrial(id, 1, { worker: 'w1', backend: 'wasm' });
+    await store.startTrial(id, 1, { worker: 'w2', backend: 'wasm' });
+    const trials = await store.listTrials(id);
+    expect(trials.map((t) => [t.no, t.params.lr, t.state, t.attempts])).toEqual([
+      [0, 0.1, 'queued', 0],
+      [1, 0.3, 'running', 2],
+    ]);
+    expect(trials[1].worker).toBe('w2');
+    await store.finishTrial(id, 1, 'failed', 'diverged at epoch 3');
+    expect(await store.getTrial(id, 1)).toMatchObject({ state: 'failed', reason: 'diverged at epoch 3' });
+    expect(await store.getTrial(id, 9)).toBeNull();
+  });
+
+  it('appends each epoch once, tracks the best and the leaderboard', async () => {
+    const id = await newSweep();
+    await store.createTrial(id, 0, {});
+    await store.createTrial(id, 1, {});
+    expect(await store.recordEpoch(id, 0, 1, { epoch: 1 }, 0.2)).toBe(true);
+    expect(await store.recordEpoch(id, 0, 1, { epoch: 1 }, 0.2)).toBe(false); // replay
+    expect(await store.recordEpoch(id, 0, 3, { epoch: 3 }, 0.9)).toBe(false); // gap
+    expect(await store.recordEpoch(id, 0, 2, { epoch: 2 }, 0.15)).toBe(true);
+    expect(await store.recordEpoch(id, 1, 1, { epoch: 1 }, 0.3)).toBe(true);
+    expect(await store.history(id, 0)).toEqual([{ epoch: 1 }, { epoch: 2 }]);
+    expect(await store.getTrial(id, 0)).toMatchObject({ epochs: 2, best: 0.2 });
+    expect(await store.leaderboard(id)).toEqual([
+      { trial: 1, best: 0.3 },
+      { trial: 0, best: 0.2 },
+    ]);
+    await store.truncateHistory(id, 0, 1);
+    expect(await store.history(id, 0)).toEqual([{ epoch: 1 }]);
+    expect(await store.recordEpoch(id, 0, 2, { epoch: 2, again: true }, 0.25)).toBe(true);
+  });
+
+  it('ASHA rung decisions in Redis equal the pure rule, in arrival order, under concurrency', async () => {
+    const id = await newSweep();
+    const values = Array.from({ length: 40 }, (_, k) => ((k * 37) % 41) / 41);
+    // 40 trials reach rung 3 at once, each over its own connection.
+    const conns = values.map(() => connect());
+    const decisions = await Promise.all(
+      values.map((v, n) => new SweepStore(conns[n]).ashaRung(id, 3, n, v, 3)),
+    );
+    await Promise.all(conns.map((c) => c.quit()));
+    const arrivals = await store.rungArrivals(id, 3);
+    expect(arrivals).toHaveLength(40);
+    arrivals.forEach((a, k) => {
+      expect(a.decision).toBe(
+        ashaDecision(
+          arrivals.slice(0, k).map((p) => p.value),
+          a.value,
+          3,
+        ),
+      );
+      expect(decisions[a.trial]).toBe(a.decision);
+    });
+    // Asking again gives the first answer, even with another value.
+    const first = arrivals[5];
+    expect(await store.ashaRung(id, 3, first.trial, 1, 3)).toBe(first.decision);
+  });
+
+  it('deletes every key of a sweep', async () => {
+    const id = await newSweep();
+    await store.createTrial(id, 0, {});
+    await store.recordEpoch(id, 0, 1, {}, 0.1);
+    await store.ashaRung(id, 1, 0, 0.1, 3);
+    await store.deleteSweep(id);
+    expect(await redis.keys(`vaecf:sweep:{${id}}*`)).toEqual([]);
+    expect(await store.getSweep(id)).toBeNull();
+  });
+});
