@@ -1,0 +1,46 @@
+import { checkpointsToDelete, type ArtifactStore } from '@vaecf/artifacts';
+import { evaluate, loadBestWeights, MultAutoencoder, Rng } from '@vaecf/cf';
+import type { SweepStore } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
+import type { DatasetCache } from './dataset-cache';
+
+/**
+ * Ends a sweep whose trials have all ended: the best trial (by validation
+ * NDCG@100) has its best checkpoint evaluated once on the test split, that
+ * checkpoint becomes the sweep's model, and the other checkpoints go.
+ * Safe to run twice (a retried job): every step overwrites the same result.
+ */
+export async function finalizeSweep(
+  sweepId: string,
+  deps: { store: SweepStore; artifacts: ArtifactStore; datasets: DatasetCache },
+): Promise<void> {
+  const { store, artifacts } = deps;
+  const sweep = await store.getSweep(sweepId);
+  if (!sweep || sweep.state === 'completed' || sweep.state === 'cancelled') return;
+  const [best] = await store.leaderboard(sweepId, 1);
+  if (!best) {
+    await store.setSweepState(sweepId, 'failed', { error: 'no trial finished an epoch' });
+    return;
+  }
+  const spec = parseSweepSpec(sweep.spec);
+  const data = await deps.datasets.get(spec.dataset);
+  const ckpt = await loadBestWeights(artifacts.checkpointDir(sweepId, best.trial));
+  const model = new MultAutoencoder(ckpt.config, ckpt.nItems, Rng.fromSeed(0));
+  try {
+    model.setState(ckpt.weights, true);
+    const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize });
+    await artifacts.promoteModel(sweepId, best.trial);
+    const trials = await store.listTrials(sweepId);
+    const doomed = checkpointsToDelete(
+      trials.map((t) => ({ trialNo: t.no, running: false, best: t.best })),
+      true,
+    );
+    await artifacts.deleteCheckpoints(sweepId, doomed);
+    await store.setSweepState(sweepId, 'completed', {
+      bestTrial: best.trial,
+      test: { ndcg100: test.ndcg100, recall20: test.recall20, recall50: test.recall50, users: test.users },
+    });
+  } finally {
+    model.dispose();
+  }
+}

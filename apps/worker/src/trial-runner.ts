@@ -1,0 +1,173 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArtifactStore } from '@vaecf/artifacts';
+import {
+  ConfigError,
+  loadCheckpoint,
+  MANIFEST_FILE,
+  resolveTrialConfig,
+  saveCheckpoint,
+  Trainer,
+  TrainingAbortedError,
+  TrainingDivergedError,
+  type EpochReport,
+  type TrialConfigInput,
+} from '@vaecf/cf';
+import type { SweepStore, TrialJobData, TrialProgress } from '@vaecf/queue';
+import { ashaRungs, MedianScheduler, parseSweepSpec, type Decision, type SweepSpec } from '@vaecf/sweep';
+import type { DatasetCache } from './dataset-cache';
+
+export interface TrialContext {
+  readonly store: SweepStore;
+  readonly artifacts: ArtifactStore;
+  readonly datasets: DatasetCache;
+  readonly workerId: string;
+  readonly backend: string;
+  /** Aborts between minibatches (graceful shutdown): the job is handed back. */
+  readonly signal?: AbortSignal;
+  readonly progress: (p: TrialProgress) => Promise<void>;
+}
+
+export type TrialOutcome = 'completed' | 'pruned' | 'failed' | 'cancelled';
+
+/** Thrown when a shutdown interrupts a trial: the job should run again elsewhere, from its checkpoint. */
+export class HandedBackError extends Error {
+  constructor(sweepId: string, trialNo: number, epochsKept: number) {
+    super(`trial ${sweepId}:${trialNo} handed back at shutdown; ${epochsKept} epochs are checkpointed`);
+    this.name = 'HandedBackError';
+  }
+}
+
+/**
+ * Trains one trial epoch by epoch: resumes from its checkpoint if a previous
+ * attempt left one, and after every epoch records the epoch, checkpoints,
+ * reports progress and asks the sweep's scheduler whether to go on.
+ * Bad configurations and divergence end the trial as failed (the sweep goes
+ * on); only infrastructure errors propagate, so that BullMQ retries the job.
+ */
+export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<TrialOutcome> {
+  const { sweepId, trialNo } = job;
+  const { store } = ctx;
+  const [sweep, trial] = await Promise.all([store.getSweep(sweepId), store.getTrial(sweepId, trialNo)]);
+  if (!sweep || !trial) return 'cancelled'; // deleted meanwhile
+  if (['completed', 'pruned', 'failed', 'cancelled'].includes(trial.state))
+    return trial.state as TrialOutcome;
+  if (sweep.state === 'cancelled') return end(ctx, job, 'cancelled', 'sweep cancelled');
+  const spec = parseSweepSpec(sweep.spec);
+
+  let config;
+  try {
+    config = resolveTrialConfig({
+      ...trial.params,
+      epochs: trialEpochs(spec, trial.params),
+    } as TrialConfigInput);
+  } catch (e) {
+    if (e instanceof ConfigError) return end(ctx, job, 'failed', e.message);
+    throw e;
+  }
+  const data = await ctx.datasets.get(spec.dataset);
+  const dir = ctx.artifacts.checkpointDir(sweepId, trialNo);
+  const trainer = existsSync(join(dir, MANIFEST_FILE))
+    ? Trainer.resume(data, await loadCheckpoint(dir), { epochs: config.epochs })
+    : Trainer.create(data, config);
+  try {
+    // The checkpoint is the truth: epochs reported past it are forgotten, epochs it holds but the
+    // store lacks (a crash between the save and the report) are reported now.
+    await store.truncateHistory(sweepId, trialNo, trainer.epochsDone);
+    for (const r of trainer.history)
+      await store.recordEpoch(sweepId, trialNo, r.epoch, r, r.validation.ndcg100);
+    await store.startTrial(sweepId, trialNo, { worker: ctx.workerId, backend: ctx.backend });
+    while (!trainer.finished) {
+      const report = await trainer.runEpoch({ signal: ctx.signal });
+      await saveCheckpoint(dir, trainer.checkpoint(), { itemIds: data.itemIds });
+      await store.recordEpoch(sweepId, trialNo, report.epoch, report, report.validation.ndcg100);
+      await ctx.progress(progressOf(report, trainer));
+      if ((await store.getSweep(sweepId))?.state === 'cancelled')
+        return end(ctx, job, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
+      if (!trainer.finished && (await decide(ctx, spec, job, trainer)) === 'stop') {
+        return end(ctx, job, 'pruned', `stopped by ${spec.scheduler.type} after epoch ${report.epoch}`);
+      }
+    }
+    return end(ctx, job, 'completed');
+  } catch (e) {
+    if (e instanceof TrainingDivergedError) return end(ctx, job, 'failed', e.message);
+    if (e instanceof TrainingAbortedError) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone);
+    throw e;
+  } finally {
+    trainer.dispose();
+  }
+}
+
+async function end(
+  ctx: TrialContext,
+  job: TrialJobData,
+  outcome: TrialOutcome,
+  reason?: string,
+): Promise<TrialOutcome> {
+  await ctx.store.finishTrial(job.sweepId, job.trialNo, outcome, reason);
+  return outcome;
+}
+
+/** A trial runs its config's epochs, capped by ASHA's maxEpochs. */
+function trialEpochs(spec: SweepSpec, params: Record<string, unknown>): number | undefined {
+  const own = typeof params.epochs === 'number' ? params.epochs : undefined;
+  if (spec.scheduler.type === 'asha' && spec.scheduler.maxEpochs !== undefined) {
+    return Math.min(own ?? spec.scheduler.maxEpochs, spec.scheduler.maxEpochs);
+  }
+  return own;
+}
+
+async function decide(
+  ctx: TrialContext,
+  spec: SweepSpec,
+  job: TrialJobData,
+  trainer: Trainer,
+): Promise<Decision> {
+  const s = spec.scheduler;
+  const epoch = trainer.epochsDone;
+  const value = trainer.history[epoch - 1].validation.ndcg100;
+  if (s.type === 'asha') {
+    const rungs = ashaRungs({
+      gracePeriod: s.gracePeriod,
+      reductionFactor: s.reductionFactor,
+      maxEpochs: trainer.config.epochs,
+    });
+    if (!rungs.includes(epoch)) return 'continue';
+    return ctx.store.ashaRung(job.sweepId, epoch, job.trialNo, value, s.reductionFactor);
+  }
+  if (s.type === 'median') {
+    const trials = await ctx.store.listTrials(job.sweepId);
+    const peers = await Promise.all(
+      trials
+        .filter((t) => t.no !== job.trialNo && t.epochs > 0)
+        .map(async (t) => ({
+          number: t.no,
+          params: t.params,
+          state: t.state,
+          values: (await ctx.store.history<EpochReport>(job.sweepId, t.no)).map((r) => r.validation.ndcg100),
+        })),
+    );
+    const own = {
+      number: job.trialNo,
+      params: {},
+      state: 'running' as const,
+      values: trainer.history.map((r) => r.validation.ndcg100),
+    };
+    return new MedianScheduler({ warmupEpochs: s.warmupEpochs, minPeers: s.minPeers }).decide(own, peers);
+  }
+  return 'continue';
+}
+
+function progressOf(r: EpochReport, trainer: Trainer): TrialProgress {
+  return {
+    epoch: r.epoch,
+    epochs: trainer.config.epochs,
+    ndcg100: r.validation.ndcg100,
+    recall20: r.validation.recall20,
+    recall50: r.validation.recall50,
+    loss: r.loss,
+    usersPerSecond: r.usersPerSecond,
+    trainSeconds: r.trainSeconds,
+    best: trainer.bestSnapshot?.validation.ndcg100 ?? r.validation.ndcg100,
+  };
+}

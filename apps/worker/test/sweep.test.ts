@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { generateSyntheticRatings, initBackend, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
+import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatasetCache } from '../src/dataset-cache';
+import { createJobHandler } from '../src/handlers';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+let root: string;
+let redis: Redis;
+let store: SweepStore;
+let artifacts: FilesystemArtifactStore;
+const sweeps: string[] = [];
+
+beforeAll(async () => {
+  await initBackend();
+  root = await mkdtemp(join(tmpdir(), 'vaecf-sweep-'));
+  artifacts = new FilesystemArtifactStore(root);
+  const csv = join(root, 'ratings.csv');
+  await generateSyntheticRatings(csv, { users: 500, items: 200, seed: 3 });
+  await writeDatasetArtifact(
+    artifacts.datasetDir('ds1'),
+    await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 60 }),
+  );
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  store = new SweepStore(redis);
+});
+afterAll(async () => {
+  for (const id of sweeps) await store.deleteSweep(id);
+  await redis.quit();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** One queue per test, as BullMQ's own tests do; a worker in this process. */
+async function withWorker<T>(
+  concurrency: number,
+  body: (q: TrialsQueue, controller: SweepController) => Promise<T>,
+): Promise<T> {
+  const name = `test-${randomUUID()}`;
+  const queue: TrialsQueue = new Queue(name, { connection: redis });
+  const controller = new SweepController(redis, store, queue);
+  const handle = createJobHandler({
+    store,
+    controller,
+    artifacts,
+    datasets: new DatasetCache(artifacts),
+    workerId: 'test',
+    backend: 'wasm',
+  });
+  const worker = new Worker(name, (job) => handle(job), {
+    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+    concurrency,
+  });
+  try {
+    return await body(queue, controller);
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+async function waitFor(sweepId: string, states: string[], timeoutMs = 120_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await store.getSweep(sweepId);
+    if (s && states.includes(s.state)) return s;
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`sweep ${sweepId} still ${s?.state} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const spec = (over: Record<string, unknown> = {}) => ({
+  dataset: 'ds1',
+  model: 'vae',
+  fixed: { dims: [32, 8], batchSize: 100, epochs: 4, totalAnnealSteps: 20 },
+  space: {
+    lr: { type: 'loguniform', low: 3e-4, high: 3e-2 },
+    keepProb: { type: 'uniform', low: 0.4, high: 0.9 },
+  },
+  search: { method: 'random', trials: 6, seed: 1 },
+  scheduler: { type: 'asha', gracePeriod: 1, reductionFactor: 2 },
+  limits: { maxConcurrent: 2 },
+  ...over,
+});
+
+describe('a sweep on BullMQ with a real Redis', () => {
+  it('runs every trial once, prunes with ASHA, tests the best and promotes its model', async () => {
+    await withWorker(2, async (_queue, controller) => {
+      const deps = { store, controller, checkDataset: async () => undefined };
+      const { id } = await submitSweep(spec(), deps);
+      sweeps.push(id);
+      const done = await waitFor(id, ['completed', 'failed']);
+      expect(done.state).toBe('completed');
+      const trials = await store.listTrials(id);
+      expect(trials.map((t) => t.no)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(trials.every((t) => t.state === 'completed' || t.state === 'pruned')).toBe(true);
+      expect(trials.some((t) => t.state === 'pruned')).toBe(true);
+      for (const t of trials) expect((await store.history(id, t.no)).length).toBe(t.epochs);
+      const [best] = await store.leaderboard(id, 1);
+      expect(done.bestTrial).toBe(best.trial);
+      expect(done.test?.ndcg100).toBeGreaterThan(0);
+      expect(existsSync(join(artifacts.modelDir(id), 'checkpoint.json'))).toBe(true);
+      expect(await artifacts.listCheckpoints(id)).toEqual([]);
+    });
+  });
+
+  it('submitting the same sweep twice with one key creates one sweep', async () => {
+    await withWorker(1, async (_queue, controller) => {
+      const deps = { store, controller, checkDataset: async () => undefined };
+      const key = randomUUID();
+      const small = spec({
+        search: { method: 'random', trials: 1, seed: 2 },
+        fixed: { dims: [8], batchSize: 200, epochs: 1 },
+      });
+      const [a, b] = await Promise.all([submitSweep(small, deps, key), submitSweep(small, deps, key)]);
+      sweeps.push(a.id);
+      expect(a.id).toBe(b.id);
+      expect([a.created, b.created].sort()).toEqual([false, true]);
+      await waitFor(a.id, ['completed']);
+      expect(await store.listTrials(a.id)).toHaveLength(1);
+    });
+  });
+
+  it('a bad configuration fails its trial and the sweep goes on', async () => {
+    await withWorker(1, async (_queue, controller) => {
+      const deps = { store, controller, checkDataset: async () => undefined };
+      const bad = spec({
+        search: { method: 'grid' },
+        space: { keepProb: { type: 'choice', values: [0.5, 7] } },
+        scheduler: { type: 'none' },
+        fixed: { dims: [8], batchSize: 200, epochs: 1 },
+      });
+      const { id } = await submitSweep(bad, deps);
+      sweeps.push(id);
+      await waitFor(id, ['completed']);
+      const trials = await store.listTrials(id);
+      expect(trials.map((t) => t.state)).toEqual(['completed', 'failed']);
+      expect(trials[1].reason).toMatch(/invalid trial config: keepProb/);
+    });
+  });
+});

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { createSampler, FINAL_STATES, parseSweepSpec, trialParams, type TrialSnapshot } from '@vaecf/sweep';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { jobIds, type TrialJobData, type FinalizeJobData } from './jobs';
+import { keys } from './keys';
+import type { TrialRecord } from './records';
+import type { SweepStore } from './sweep-store';
+
+/** Release only our own lock (KEYS[1] lock, ARGV[1] token). Returns 1 if released. */
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export type TrialsQueue = Queue<TrialJobData | FinalizeJobData>;
+
+/**
+ * Moves a sweep forward: enqueues new trials while fewer than maxConcurrent
+ * are queued or running, re-enqueues queued trials whose job is missing (a
+ * crash between the record and the add), and, once every planned trial has
+ * ended, enqueues the finalize job. Called on submit and whenever a trial
+ * ends, by any process; a per-sweep Redis lock makes one controller act at a
+ * time, so no two processes ever sample the same trial number and an
+ * adaptive sampler sees every result before proposing.
+ */
+export class SweepController {
+  constructor(
+    private readonly redis: Redis,
+    private readonly store: SweepStore,
+    private readonly queue: TrialsQueue,
+  ) {}
+
+  async advance(sweepId: string): Promise<void> {
+    const lock = `${keys.sweep(sweepId)}:lock`;
+    const token = randomBytes(8).toString('hex');
+    for (let attempt = 0; ; attempt++) {
+      if (await this.redis.set(lock, token, 'PX', 30_000, 'NX')) break;
+      if (attempt > 300) throw new Error(`sweep ${sweepId}: controller lock still held after 30 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      await this.advanceLocked(sweepId);
+    } finally {
+      await this.redis.eval(RELEASE_LOCK, 1, lock, token);
+    }
+  }
+
+  private async advanceLocked(sweepId: string): Promise<void> {
+    const sweep = await this.store.getSweep(sweepId);
+    if (!sweep || sweep.state !== 'running') return;
+    const spec = parseSweepSpec(sweep.spec);
+    let trials = await this.store.listTrials(sweepId);
+    for (const t of trials) {
+      if (t.state === 'queued') await this.enqueueTrial(sweepId, t.no);
+    }
+    const active = trials.filter((t) => t.state === 'queued' || t.state === 'running').length;
+    const sampler = createSampler(spec);
+    let next = sweep.nextTrial;
+    for (let free = spec.limits.maxConcurrent - active; free > 0 && next < sweep.planned; free--) {
+      const n = await this.store.claimTrialNumber(sweepId);
+      next = n + 1;
+      const params = trialParams(spec, sampler, n, trials.map(snapshot));
+      if (!params) break;
+      await this.store.createTrial(sweepId, n, params);
+      await this.enqueueTrial(sweepId, n);
+    }
+    trials = await this.store.listTrials(sweepId);
+    const allEnded = trials.length > 0 && trials.every((t) => FINAL_STATES.has(t.state));
+    if (allEnded && next >= sweep.planned) {
+      await this.store.setSweepState(sweepId, 'finalizing');
+      await this.queue.add(
+        'finalize',
+        { sweepId },
+        { jobId: jobIds.finalize(sweepId), attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+      );
+    }
+  }
+
+  private async enqueueTrial(sweepId: string, n: number): Promise<void> {
+    await this.queue.add(
+      'trial',
+      { sweepId, trialNo: n },
+      // A trial that crashes its worker is retried from its checkpoint; after 5 attempts it fails.
+      {
+        jobId: jobIds.trial(sweepId, n),
+        attempts: 5,
+        backoff: { type: 'fixed', delay: 1000 },
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
+    );
+  }
+}
+
+function snapshot(t: TrialRecord): TrialSnapshot {
+  return { number: t.no, params: t.params, state: t.state, values: t.best === undefined ? [] : [t.best] };
+}

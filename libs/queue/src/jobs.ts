@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** Queue names (BullMQ prefixes them with "bull:"). */
+export const QUEUES = { trials: 'vaecf-trials' } as const;
+
+/** Job names on the trials queue, each with its payload schema (checked by producers and consumers alike). */
+export const trialJobSchema = z
+  .object({ sweepId: z.string().min(1), trialNo: z.number().int().min(0) })
+  .strict();
+export const finalizeJobSchema = z.object({ sweepId: z.string().min(1) }).strict();
+
+export type TrialJobData = z.infer<typeof trialJobSchema>;
+export type FinalizeJobData = z.infer<typeof finalizeJobSchema>;
+
+export const JOB_SCHEMAS = { trial: trialJobSchema, finalize: finalizeJobSchema } as const;
+export type JobName = keyof typeof JOB_SCHEMAS;
+
+/**
+ * Deterministic job ids, `<sweepId>-<trialNo>`: a retried or double-submitted
+ * sweep never creates a trial twice (BullMQ ignores an add whose id exists).
+ * BullMQ refuses ':' in custom ids, hence the dash.
+ */
+export const jobIds = {
+  trial: (sweepId: string, n: number) => `${sweepId}-${n}`,
+  finalize: (sweepId: string) => `${sweepId}-final`,
+} as const;
+
+/** What a trial job reports as progress after every epoch. */
+export interface TrialProgress {
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly ndcg100: number;
+  readonly recall20: number;
+  readonly recall50: number;
+  readonly loss: number;
+  readonly usersPerSecond: number;
+  readonly trainSeconds: number;
+  readonly best: number;
+}
