@@ -80,7 +80,13 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal: ctx.signal });
       await saveCheckpoint(dir, trainer.checkpoint(), { itemIds: data.itemIds });
-      await store.recordEpoch(sweepId, trialNo, report.epoch, report, report.validation.ndcg100);
+      await store.recordEpoch(
+        sweepId,
+        trialNo,
+        report.epoch,
+        { ...report, worker: ctx.workerId },
+        report.validation.ndcg100,
+      );
       await ctx.progress(progressOf(report, trainer));
       if ((await store.getSweep(sweepId))?.state === 'cancelled')
         return end(ctx, job, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);

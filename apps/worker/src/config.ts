@@ -1,0 +1,35 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** Worker settings from the environment: parsed once, validated, typed (reset for tests). */
+const schema = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
+  VAECF_TRIALS_QUEUE: z.string().min(1).default('vaecf-trials'),
+  /** Trials trained at once by this worker (each in its own child process). */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /** How long a job lock lasts without renewal before another worker may take the job (ms). */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often stalled jobs (their worker died) are looked for (ms). */
+  WORKER_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30_000),
+});
+
+export type WorkerConfig = z.infer<typeof schema>;
+
+let cached: WorkerConfig | null = null;
+
+export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  if (cached) return cached;
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new Error(`invalid worker environment: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  cached = r.data;
+  return cached;
+}
+
+export function resetWorkerConfig(): void {
+  cached = null;
+}

@@ -1,0 +1,32 @@
+import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { initBackend } from '@vaecf/cf';
+import { SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { WorkerConfig } from './config';
+import { DatasetCache } from './dataset-cache';
+import type { WorkerDeps } from './handlers';
+
+/** Everything a job handler needs, wired from the configuration (one set per process). */
+export async function createWorkerDeps(
+  config: WorkerConfig,
+): Promise<WorkerDeps & { close(): Promise<void> }> {
+  const backend = await initBackend();
+  // BullMQ needs maxRetriesPerRequest: null so that commands wait out a Redis restart instead of failing.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queue: TrialsQueue = new Queue(config.VAECF_TRIALS_QUEUE, { connection: redis });
+  const store = new SweepStore(redis);
+  const artifacts = new FilesystemArtifactStore(config.VAECF_ARTIFACTS_DIR);
+  return {
+    store,
+    artifacts,
+    controller: new SweepController(redis, store, queue),
+    datasets: new DatasetCache(artifacts),
+    workerId: config.WORKER_ID,
+    backend: backend.name,
+    async close() {
+      await queue.close();
+      await redis.quit();
+    },
+  };
+}

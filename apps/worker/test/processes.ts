@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** The built worker, started as a user starts it (npm test builds first). */
+export const WORKER_MAIN = resolve(__dirname, '../dist/main.js');
+
+export interface WorkerProcess {
+  readonly id: string;
+  readonly child: ChildProcess;
+  output(): string;
+  /** SIGKILL to the worker and its forked trial processes (its own process group). */
+  kill9(): void;
+  /** SIGTERM to the worker only, as docker stop does; resolves with its exit code. */
+  terminate(): Promise<number | null>;
+}
+
+export function startWorker(id: string, env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [WORKER_MAIN], {
+    env: { ...process.env, WORKER_ID: id, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    id,
+    child,
+    output: () => out,
+    kill9: () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+    terminate: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
