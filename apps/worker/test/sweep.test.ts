@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { generateSyntheticRatings, initBackend, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
-import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { cancelSweep, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +146,37 @@ describe('a sweep on BullMQ with a real Redis', () => {
       const trials = await store.listTrials(id);
       expect(trials.map((t) => t.state)).toEqual(['completed', 'failed']);
       expect(trials[1].reason).toMatch(/invalid trial config: keepProb/);
+    });
+  });
+
+  it('cancelling stops running trials at the next epoch and removes waiting ones', async () => {
+    await withWorker(1, async (queue, controller) => {
+      const deps = { store, controller, checkDataset: async () => undefined };
+      const long = spec({
+        scheduler: { type: 'none' },
+        fixed: { dims: [32, 8], batchSize: 50, epochs: 200, totalAnnealSteps: 20 },
+      });
+      const { id } = await submitSweep({ ...long, limits: { maxConcurrent: 2 } }, deps);
+      sweeps.push(id);
+      const t0 = Date.now();
+      while (((await store.getTrial(id, 0))?.epochs ?? 0) < 1) {
+        if (Date.now() - t0 > 60_000) throw new Error('trial 0 never finished an epoch');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await cancelSweep(id, { store, queue })).toBe(true);
+      await waitFor(id, ['cancelled']);
+      const t1 = Date.now();
+      let trials = await store.listTrials(id);
+      while (trials.some((t) => t.state === 'queued' || t.state === 'running')) {
+        if (Date.now() - t1 > 60_000) throw new Error('trials still running after cancel');
+        await new Promise((r) => setTimeout(r, 50));
+        trials = await store.listTrials(id);
+      }
+      expect(trials.map((t) => t.state)).toEqual(['cancelled', 'cancelled']);
+      expect(trials[0].epochs).toBeLessThan(200);
+      expect(trials[1].reason).toBe('sweep cancelled before it started');
+      expect(await queue.getWaitingCount()).toBe(0);
+      expect(await cancelSweep('sw_nope', { store, queue })).toBe(false);
     });
   });
 });

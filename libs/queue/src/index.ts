@@ -4,3 +4,4 @@ export * from './sweep-store';
 export * from './jobs';
 export * from './controller';
 export * from './submit';
+export * from './cancel';
