@@ -8,9 +8,9 @@ import { DatasetCache } from './dataset-cache';
 import type { WorkerDeps } from './handlers';
 
 /** Everything a job handler needs, wired from the configuration (one set per process). */
-export async function createWorkerDeps(
-  config: WorkerConfig,
-): Promise<WorkerDeps & { close(): Promise<void> }> {
+export type ClosableWorkerDeps = WorkerDeps & { close(): Promise<void> };
+
+export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWorkerDeps> {
   const backend = await initBackend();
   // BullMQ needs maxRetriesPerRequest: null so that commands wait out a Redis restart instead of failing.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });

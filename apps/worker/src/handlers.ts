@@ -31,8 +31,10 @@ export interface JobLike {
  * case. After a trial ends the controller moves the sweep on (more trials,
  * or the finalize job).
  */
+export const JOB_NAMES = ['trial', 'finalize'] as const;
+
 export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): (job: JobLike) => Promise<unknown> {
-  const handlers: Record<string, (job: JobLike) => Promise<unknown>> = {
+  const handlers: Record<(typeof JOB_NAMES)[number], (job: JobLike) => Promise<unknown>> = {
     trial: async (job) => {
       const data = trialJobSchema.parse(job.data);
       const outcome = await runTrial(data, {
@@ -50,7 +52,7 @@ export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): (job: 
     },
   };
   return (job) => {
-    const handler = handlers[job.name];
+    const handler = (handlers as Record<string, (job: JobLike) => Promise<unknown>>)[job.name];
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
     return handler(job);
   };

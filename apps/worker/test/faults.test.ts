@@ -120,7 +120,7 @@ describe('faults, with real worker processes and a real Redis', () => {
     await until('worker A to finish an epoch', async () => ((await store.getTrial(id, 0))?.epochs ?? 0) >= 1);
     const code = await a.terminate();
     expect(code).toBe(0);
-    expect(a.output()).toMatch(/SIGTERM: handing running trials back and closing[\s\S]*closed/);
+    expect(a.output()).toMatch(/SIGTERM received[\s\S]*handing running trials back and closing[\s\S]*closed/);
     const kept = (await store.getTrial(id, 0))!.epochs;
     t.start('B');
     await until('the sweep to complete', async () => (await store.getSweep(id))?.state === 'completed');

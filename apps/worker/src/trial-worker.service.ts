@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { JOB_SCHEMAS } from '@vaecf/queue';
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { WORKER_CONFIG, WORKER_DEPS } from './tokens';
+import type { WorkerConfig } from './config';
+import type { ClosableWorkerDeps } from './deps';
+import { JOB_NAMES } from './handlers';
+
+/**
+ * Owns this process's BullMQ worker on the trials queue. Jobs run in forked
+ * child processes (processor.ts) rather than in a Nest @Processor: training
+ * is CPU-bound and, in this process, would starve the event loop that renews
+ * the job locks. Shutdown aborts running trials at their next minibatch
+ * (they are checkpointed every epoch and go back to the queue).
+ */
+@Injectable()
+export class TrialWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('TrialWorker');
+  private worker: Worker | null = null;
+
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(WORKER_DEPS) private readonly deps: ClosableWorkerDeps,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    assertHandlers();
+    const c = this.config;
+    this.log.log(
+      `${c.WORKER_ID}: backend ${this.deps.backend}, queue ${c.VAECF_TRIALS_QUEUE}, concurrency ${c.WORKER_CONCURRENCY}, artifacts ${c.VAECF_ARTIFACTS_DIR}`,
+    );
+    const worker = new Worker(c.VAECF_TRIALS_QUEUE, join(__dirname, 'processor.js'), {
+      connection: new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }),
+      concurrency: c.WORKER_CONCURRENCY,
+      useWorkerThreads: false,
+      lockDuration: c.WORKER_LOCK_MS,
+      stalledInterval: c.WORKER_STALLED_CHECK_MS,
+      maxStalledCount: 5,
+    });
+    worker.on('active', (job: Job) =>
+      this.log.log(`started ${job.name} ${job.id} (attempt ${job.attemptsMade + 1})`),
+    );
+    worker.on('completed', (job: Job, result: unknown) =>
+      this.log.log(`finished ${job.name} ${job.id}: ${String(result)}`),
+    );
+    worker.on('failed', (job: Job | undefined, err: Error) => {
+      if (!job) return;
+      this.log.warn(`${job.name} ${job.id} failed (attempt ${job.attemptsMade}): ${err.message}`);
+      void this.onFinalFailure(job, err).catch((e: Error) =>
+        this.log.error(`could not record the failure of ${job.id}: ${e.message}`),
+      );
+    });
+    worker.on('error', (err) => this.log.error(err.message));
+    this.worker = worker;
+    this.log.log(`${c.WORKER_ID}: ready`);
+  }
+
+  /** Hand running trials back, then close; the process exits after this. */
+  async onApplicationShutdown(): Promise<void> {
+    this.log.log('handing running trials back and closing');
+    if (this.worker) {
+      this.worker.cancelAllJobs('worker shutting down');
+      await this.worker.close();
+    }
+    await this.deps.close();
+    this.log.log('closed');
+  }
+
+  /** A trial job out of attempts ends as failed, and its sweep moves on. */
+  private async onFinalFailure(job: Job, err: Error): Promise<void> {
+    if (job.name !== 'trial' || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const { sweepId, trialNo } = job.data as { sweepId: string; trialNo: number };
+    await this.deps.store.finishTrial(sweepId, trialNo, 'failed', err.message);
+    await this.deps.controller.advance(sweepId);
+  }
+}
+
+/** Refuse to start when a job name has no handler or a handler has no job name. */
+function assertHandlers(): void {
+  const names = Object.keys(JOB_SCHEMAS).sort().join(',');
+  const handled = [...JOB_NAMES].sort().join(',');
+  if (names !== handled) throw new Error(`job handlers (${handled}) do not match the job names (${names})`);
+}

@@ -1,0 +1,170 @@
+// @ts-check
+// Sweep throughput with 1 and 2 worker processes, ASHA against no early stopping, and queue overhead.
+// Needs a Redis (REDIS_URL, default redis://127.0.0.1:6379). Usage: npm run bench:sweep
+const { spawn } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
+const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { FilesystemArtifactStore } = require('@vaecf/artifacts');
+const cf = require('@vaecf/cf');
+const { SweepController, SweepStore, submitSweep } = require('@vaecf/queue');
+const { Queue } = require('bullmq');
+const { Redis } = require('ioredis');
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const WORKER = join(__dirname, '../apps/worker/dist/main.js');
+const BUNDLED = join(__dirname, '../examples/data/synthetic-ml.csv.gz');
+const root = mkdtempSync(join(tmpdir(), 'vaecf-bench-sweep-'));
+const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+const store = new SweepStore(redis);
+
+/** A fixed random search: 18 configurations of lr and dropout, 9 epochs each. */
+function spec(scheduler) {
+  return {
+    dataset: 'bundled',
+    model: 'vae',
+    fixed: { dims: [200, 50], batchSize: 100, epochs: 9, totalAnnealSteps: 100 },
+    space: {
+      lr: { type: 'loguniform', low: 1e-4, high: 1e-2 },
+      keepProb: { type: 'uniform', low: 0.2, high: 0.9 },
+    },
+    search: { method: 'random', trials: 18, seed: 7 },
+    scheduler,
+    limits: { maxConcurrent: 2 },
+  };
+}
+
+async function runSweep(workers, scheduler) {
+  const queueName = `bench-${randomUUID()}`;
+  const queue = new Queue(queueName, { connection: redis });
+  const controller = new SweepController(redis, store, queue);
+  const env = { ...process.env, REDIS_URL, VAECF_ARTIFACTS_DIR: root, VAECF_TRIALS_QUEUE: queueName };
+  const procs = Array.from({ length: workers }, (_, k) =>
+    spawn(process.execPath, [WORKER], { env: { ...env, WORKER_ID: `w${k}` }, stdio: 'ignore' }),
+  );
+  await new Promise((r) => setTimeout(r, 1500)); // let them load their backend
+  const t0 = Date.now();
+  const { id } = await submitSweep(spec(scheduler), {
+    store,
+    controller,
+    checkDataset: async () => undefined,
+  });
+  for (;;) {
+    const s = await store.getSweep(id);
+    if (s && ['completed', 'failed', 'cancelled'].includes(s.state)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const trials = await store.listTrials(id);
+  const [best] = await store.leaderboard(id, 1);
+  const jobs = await Promise.all(trials.map((t) => queue.getJob(`${id}-${t.no}`)));
+  for (const p of procs) p.kill('SIGTERM');
+  await Promise.all(procs.map((p) => new Promise((r) => p.once('exit', r))));
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await store.deleteSweep(id);
+  return {
+    workers,
+    scheduler: scheduler.type,
+    trials: trials.length,
+    pruned: trials.filter((t) => t.state === 'pruned').length,
+    epochs: trials.reduce((s, t) => s + t.epochs, 0),
+    seconds,
+    trialsPerHour: Math.round((trials.length / seconds) * 3600),
+    bestNdcg100: best?.best,
+    jobs,
+  };
+}
+
+/** Queue overhead: add a job while a worker is idle, and read when the worker took it (BullMQ's processedOn). */
+async function queueOverhead(n) {
+  const queueName = `bench-${randomUUID()}`;
+  const queue = new Queue(queueName, { connection: redis });
+  const controller = new SweepController(redis, store, queue);
+  const env = {
+    ...process.env,
+    REDIS_URL,
+    VAECF_ARTIFACTS_DIR: root,
+    VAECF_TRIALS_QUEUE: queueName,
+    WORKER_ID: 'idle',
+  };
+  const proc = spawn(process.execPath, [WORKER], { env, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1500));
+  const delays = [];
+  for (let k = 0; k < n; k++) {
+    const one = {
+      ...spec({ type: 'none' }),
+      space: {},
+      fixed: { dims: [8], batchSize: 500, epochs: 1 },
+      search: { method: 'grid' },
+    };
+    const { id } = await submitSweep(one, { store, controller, checkDataset: async () => undefined });
+    let job;
+    for (;;) {
+      job = await queue.getJob(`${id}-0`);
+      if (job?.processedOn) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    delays.push(job.processedOn - job.timestamp);
+    for (;;) {
+      const s = await store.getSweep(id);
+      if (s?.state === 'completed') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await store.deleteSweep(id);
+    await new Promise((r) => setTimeout(r, 100)); // the worker is idle again
+  }
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.once('exit', r));
+  await queue.obliterate({ force: true });
+  await queue.close();
+  delays.sort((a, b) => a - b);
+  return { samples: n, medianMs: delays[Math.floor(n / 2)], maxMs: delays[n - 1] };
+}
+
+async function main() {
+  await cf.initBackend();
+  const artifacts = new FilesystemArtifactStore(root);
+  await cf.writeDatasetArtifact(
+    artifacts.datasetDir('bundled'),
+    await cf.prepareDataset(BUNDLED, { format: 'movielens-csv', heldoutUsers: 200 }),
+  );
+  const strip = ({ jobs: _jobs, ...r }) => r;
+  const one = strip(await runSweep(1, { type: 'none' }));
+  console.log('1 worker, no early stopping:', one);
+  const two = strip(await runSweep(2, { type: 'none' }));
+  console.log('2 workers, no early stopping:', two);
+  const asha = strip(await runSweep(2, { type: 'asha', gracePeriod: 1, reductionFactor: 3 }));
+  console.log('2 workers, ASHA (grace 1, eta 3):', asha);
+  const overhead = await queueOverhead(15);
+  console.log('queue overhead (job added -> taken by an idle worker):', overhead);
+  const result = {
+    bench: 'sweep',
+    date: new Date().toISOString(),
+    node: process.version,
+    search: '18 random (lr, keepProb), 9 epochs, Mult-VAE 200-50, batch 100, bundled synthetic data',
+    runs: [one, two, asha],
+    speedup2Workers: Number((one.seconds / two.seconds).toFixed(2)),
+    asha: {
+      epochsShare: Number((asha.epochs / two.epochs).toFixed(3)),
+      bestVsFull: Number((asha.bestNdcg100 / two.bestNdcg100).toFixed(4)),
+    },
+    queueOverhead: overhead,
+  };
+  console.log(
+    `speed-up with 2 workers: ${result.speedup2Workers}x; ASHA spent ${(100 * result.asha.epochsShare).toFixed(0)}% of the epochs, best ${result.asha.bestVsFull} of the full run's`,
+  );
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  writeFileSync(join(__dirname, 'results', 'sweep.json'), JSON.stringify(result, null, 2) + '\n');
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await redis.quit();
+    rmSync(root, { recursive: true, force: true });
+  });
