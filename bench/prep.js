@@ -39,6 +39,7 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `ratings-${rows}.csv`);
   const users = Math.round(rows / MEAN_PER_USER);
+  let generateSeconds = null;
   if (!existsSync(path)) {
     const t0 = performance.now();
     // Generated once and kept (bench/data is not committed).
@@ -49,8 +50,9 @@ async function main() {
       meanItemsPerUser: MEAN_PER_USER,
       seed: 20,
     });
+    generateSeconds = Number(((performance.now() - t0) / 1000).toFixed(1));
     console.log(
-      `generated ${r.rows} rows (${(statSync(path).size / 1e6).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `generated ${r.rows} rows (${(statSync(path).size / 1e6).toFixed(0)} MB) in ${generateSeconds} s`,
     );
   }
   // A fresh process, so peak RSS is the preparation's own.
@@ -64,7 +66,8 @@ async function main() {
     bench: 'prep',
     date: new Date().toISOString(),
     node: process.version,
-    file: { rows: out.stats.rawEvents, megabytes: Math.round(statSync(path).size / 1e6) },
+    rows: out.stats.rawEvents,
+    file: { rows: out.stats.rawEvents, megabytes: Math.round(statSync(path).size / 1e6), generateSeconds },
     seconds: Number(out.seconds.toFixed(1)),
     prepareSeconds: Number(out.prepareSeconds.toFixed(1)),
     peakRssMB: out.peakRssMB,
@@ -72,11 +75,20 @@ async function main() {
     users: out.stats.users,
     items: out.stats.items,
     events: out.stats.events,
+    binarized: out.stats.binarized,
   };
-  console.log(
-    `prepared ${result.file.rows} rows in ${result.seconds} s (read + preprocess ${result.prepareSeconds} s, ${result.rowsPerSecond} rows/s), ` +
-      `peak RSS ${result.peakRssMB} MB; ${result.users.train} train users, ${result.items} items`,
-  );
+  console.table({
+    'rows read': result.rows,
+    'file MB': result.file.megabytes,
+    'wall s (prepare + write artifact)': result.seconds,
+    'prepare s': result.prepareSeconds,
+    'rows / s': result.rowsPerSecond,
+    'peak RSS MB': result.peakRssMB,
+    'events after binarize': result.binarized,
+    'users train / val / test': `${result.users.train} / ${result.users.validation} / ${result.users.test}`,
+    items: result.items,
+    'events in splits': result.events,
+  });
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'prep.json'), JSON.stringify(result, null, 2) + '\n');
 }

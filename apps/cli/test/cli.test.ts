@@ -99,7 +99,7 @@ describe('vaecf demo', () => {
     const out = JSON.parse(r.stdout);
     expect(out.epochs).toHaveLength(6);
     expect(out.test.vae.ndcg100).toBeGreaterThan(1.5 * out.test.popularity.ndcg100);
-    expect(existsSync(join(dir, 'demo', 'dataset', 'dataset.json'))).toBe(true);
+    expect(existsSync(join(dir, 'demo', 'dataset', 'manifest.json'))).toBe(true);
   });
 });
 
@@ -126,7 +126,7 @@ describe('bad input: non-zero exit with the reason', () => {
       1,
       /option '--format <format>' argument 'xml' is invalid/,
     ],
-    [['train', '--data', 'nowhere'], 2, /dataset nowhere: no dataset.json/],
+    [['train', '--data', 'nowhere'], 2, /dataset nowhere: no manifest.json/],
     [
       ['train', '--data', 'nowhere', '--keep-prob', '1.5'],
       2,

@@ -12,7 +12,10 @@ export class DatasetInputError extends Error {
 
 /** A prepared dataset directory that is missing, incomplete or from another format version. */
 export class DatasetArtifactError extends Error {
-  constructor(dir: string, problem: string) {
+  constructor(
+    readonly dir: string,
+    readonly problem: string,
+  ) {
     super(`dataset ${dir}: ${problem}`);
     this.name = 'DatasetArtifactError';
   }

@@ -11,6 +11,10 @@ export const RATINGS_FORMATS = [
 ] as const;
 export type RatingsFormat = (typeof RATINGS_FORMATS)[number];
 
+export function isRatingsFormat(x: unknown): x is RatingsFormat {
+  return (RATINGS_FORMATS as readonly unknown[]).includes(x);
+}
+
 /** Column mapping of a generic delimited file: a header name or a 0-based index per column. */
 export interface CsvColumns {
   readonly user: string | number;
@@ -37,15 +41,14 @@ interface FixedLayout {
   readonly header?: readonly [string, string, string];
   /** Positions of user, item, rating without a header. */
   readonly positions?: readonly [number, number, number];
-  readonly minFields: number;
 }
 
 const LAYOUTS: Record<Exclude<RatingsFormat, 'netflix-prize' | 'csv'>, FixedLayout> = {
-  'movielens-csv': { delimiter: ',', header: ['userId', 'movieId', 'rating'], minFields: 3 },
-  'movielens-dat': { delimiter: '::', positions: [0, 1, 2], minFields: 3 },
-  'movielens-100k': { delimiter: '\t', positions: [0, 1, 2], minFields: 3 },
-  'netflix-kaggle': { delimiter: ',', header: ['User_ID', 'Movie_ID', 'Rating'], minFields: 3 },
-  msd: { delimiter: '\t', positions: [0, 1, 2], minFields: 3 },
+  'movielens-csv': { delimiter: ',', header: ['userId', 'movieId', 'rating'] },
+  'movielens-dat': { delimiter: '::', positions: [0, 1, 2] },
+  'movielens-100k': { delimiter: '\t', positions: [0, 1, 2] },
+  'netflix-kaggle': { delimiter: ',', header: ['User_ID', 'Movie_ID', 'Rating'] },
+  msd: { delimiter: '\t', positions: [0, 1, 2] },
 };
 
 /** Guesses the format from a file name; undefined when the name says nothing. */
@@ -56,6 +59,8 @@ export function formatFromFileName(name: string): RatingsFormat | undefined {
   if (base.endsWith('u.data')) return 'movielens-100k';
   if (/combined_data_\d+\.txt$/.test(base)) return 'netflix-prize';
   if (base.endsWith('train_triplets.txt')) return 'msd';
+  // Kaggle's Netflix copy ships as Netflix_Dataset_Rating.csv.
+  if (/netflix[^/]*rating[^/]*\.csv$/.test(base)) return 'netflix-kaggle';
   return undefined;
 }
 
@@ -64,21 +69,28 @@ export function lineParser(format: Exclude<RatingsFormat, 'csv'>, file: string, 
   if (format === 'netflix-prize') return netflixPrizeParser(file, sink);
   const layout = LAYOUTS[format];
   let positions = layout.positions;
+  // Fields a data line must have: up to the last of user, item, rating (a header may put them anywhere).
+  let need = positions ? Math.max(...positions) + 1 : 0;
   return (line, lineNo) => {
     const fields = line.split(layout.delimiter);
     if (!positions) {
       positions = headerPositions(layout.header!, fields, file, lineNo);
+      need = Math.max(...positions) + 1;
       return;
     }
-    if (fields.length < layout.minFields) {
+    if (fields.length < need) {
       throw new DatasetInputError(
         file,
         lineNo,
-        `expected ${layout.minFields} fields separated by "${layout.delimiter}", found ${fields.length}`,
+        `expected ${need} fields separated by "${layout.delimiter}", found ${fields.length}`,
       );
     }
     const [u, i, r] = positions;
-    sink(fields[u], fields[i], parseRating(fields[r], file, lineNo));
+    sink(
+      requireId(fields[u], 'user', file, lineNo),
+      requireId(fields[i], 'item', file, lineNo),
+      parseRating(fields[r], file, lineNo),
+    );
   };
 }
 
@@ -104,7 +116,7 @@ function netflixPrizeParser(file: string, sink: EventSink): LineParser {
   let movie: string | null = null;
   return (line, lineNo) => {
     if (line.endsWith(':')) {
-      movie = line.slice(0, -1);
+      movie = requireId(line.slice(0, -1), 'movie', file, lineNo);
       return;
     }
     if (movie === null) throw new DatasetInputError(file, lineNo, 'rating line before any "MovieID:" line');
@@ -115,7 +127,7 @@ function netflixPrizeParser(file: string, sink: EventSink): LineParser {
         lineNo,
         `expected CustomerID,Rating,Date, found ${fields.length} field(s)`,
       );
-    sink(fields[0], movie, parseRating(fields[1], file, lineNo));
+    sink(requireId(fields[0], 'user', file, lineNo), movie, parseRating(fields[1], file, lineNo));
   };
 }
 
@@ -124,4 +136,12 @@ export function parseRating(text: string | undefined, file: string, lineNo: numb
   if (!Number.isFinite(r))
     throw new DatasetInputError(file, lineNo, `rating "${text ?? ''}" is not a number`);
   return r;
+}
+
+/** An id field must not be blank: an empty id would silently merge unrelated rows into one user or item. */
+export function requireId(text: string | undefined, role: string, file: string, lineNo: number): string {
+  // trim() only when the id starts with a space or control character: this runs twice per row.
+  if (text === undefined || text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === ''))
+    throw new DatasetInputError(file, lineNo, `empty ${role} id`);
+  return text;
 }

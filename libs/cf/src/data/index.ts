@@ -2,6 +2,7 @@ export * from './csr';
 export * from './dataset';
 export * from './errors';
 export * from './formats';
+export * from './detect';
 export * from './options';
 export * from './read';
 export * from './prepare';

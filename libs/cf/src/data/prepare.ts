@@ -1,13 +1,14 @@
 import { basename } from 'node:path';
 import { Rng } from '../runtime/rng';
 import { FloatColumn, IntColumn, Interner } from './columns';
-import { csrColumnCounts, csrFromPairs, csrRowLength, csrSelectRows, type Csr } from './csr';
+import { csrFromPairs, csrNnz, csrSelectRows, type Csr } from './csr';
 import type { PreparedDataset } from './dataset';
 import { DatasetInputError } from './errors';
+import { countRows, filterCounts } from './filter';
 import { resolvePrepareOptions, type PrepareOptions, type PrepareOptionsInput } from './options';
 import { readInteractions, type ReadProgress } from './read';
 import { heldOutSplit } from './split';
-import { datasetStats } from './stats';
+import { datasetStats, type PrepareCounts, type PrepareStats } from './stats';
 import { undersampleByRating } from './undersample';
 
 export const DATASET_FORMAT_VERSION = 1;
@@ -23,7 +24,8 @@ export interface PrepareHooks {
  * the training users, and split each held-out user's items into fold-in and
  * held-out. Users are ordered by first appearance in the file before the
  * shuffle; training items are indexed in order of first appearance among the
- * shuffled training users.
+ * shuffled training users (each user's items in file-appearance order of the
+ * items), so item 0 is the first item of the first training user.
  */
 export async function prepareDataset(
   path: string,
@@ -48,43 +50,23 @@ export async function prepareDataset(
       ratings?.push(rating);
     },
   );
+  // One stream for everything random, drawn in a fixed order: undersampling, user shuffle, fold-in splits.
+  const rng = Rng.fromSeed(options.seed);
   let rows = u.view();
   let cols = i.view();
-  if (ratings)
-    ({ rows, cols } = undersampleByRating(
-      rows,
-      cols,
-      ratings.view(),
-      threshold,
-      Rng.fromSeed(options.seed).fork(),
-    ));
-  const binarized = rows.length;
+  if (ratings) ({ rows, cols } = undersampleByRating(rows, cols, ratings.view(), threshold, rng));
   const all = csrFromPairs(users.ids.length, items.ids.length, rows, cols);
-  const { matrix, keptUsers } = filterCounts(all, options);
-  return split(path, matrix, keptUsers, users.ids, items.ids, options, { rawEvents, binarized });
-}
-
-/** Items with fewer than minItemCount users go first, then users with fewer than minUserCount items. */
-function filterCounts(m: Csr, o: PrepareOptions): { matrix: Csr; keptUsers: Int32Array } {
-  let matrix = m;
-  if (o.minItemCount > 0) {
-    const counts = csrColumnCounts(m);
-    const r: number[] = [];
-    const c: number[] = [];
-    for (let row = 0; row < m.nRows; row++) {
-      for (let p = m.indptr[row]; p < m.indptr[row + 1]; p++) {
-        if (counts[m.indices[p]] >= o.minItemCount) {
-          r.push(row);
-          c.push(m.indices[p]);
-        }
-      }
-    }
-    matrix = csrFromPairs(m.nRows, m.nCols, Int32Array.from(r), Int32Array.from(c));
-  }
-  const kept: number[] = [];
-  for (let row = 0; row < matrix.nRows; row++)
-    if (csrRowLength(matrix, row) >= Math.max(1, o.minUserCount)) kept.push(row);
-  return { matrix, keptUsers: Int32Array.from(kept) };
+  const { matrix, keptUsers } = filterCounts(all, options.minItemCount, options.minUserCount);
+  const kept = countRows(matrix, keptUsers);
+  const counts: PrepareCounts = {
+    rawEvents,
+    binarized: rows.length,
+    distinctEvents: csrNnz(all),
+    usersAfterFilter: keptUsers.length,
+    itemsAfterFilter: kept.items,
+    eventsAfterFilter: kept.events,
+  };
+  return split(path, matrix, keptUsers, users.ids, items.ids, options, counts, rng);
 }
 
 function split(
@@ -94,7 +76,8 @@ function split(
   userIds: string[],
   itemIds: string[],
   o: PrepareOptions,
-  counts: { rawEvents: number; binarized: number },
+  counts: PrepareCounts,
+  rng: Rng,
 ): PreparedDataset {
   const n = keptUsers.length;
   const N = o.heldoutUsers;
@@ -106,7 +89,6 @@ function split(
         `validation and test (heldoutUsers = ${N}) plus at least one training user; lower heldoutUsers or the filters`,
     );
   }
-  const rng = Rng.fromSeed(o.seed);
   const order = rng.permutation(n).map((k) => keptUsers[k]);
   const trainRaw = order.subarray(0, n - 2 * N);
   const validationRaw = order.subarray(n - 2 * N, n - N);
@@ -132,35 +114,27 @@ function split(
     rowsOf(trainSel),
     trainSel.indices.map((raw) => itemMap[raw]),
   );
-  const validation = heldOutSplit(
-    matrix,
-    validationRaw,
-    userIds,
-    itemMap,
-    nItems,
-    o.heldoutFraction,
-    rng.fork(),
-  );
-  const test = heldOutSplit(matrix, testRaw, userIds, itemMap, nItems, o.heldoutFraction, rng.fork());
-  const trainUserIds = Array.from(trainRaw, (k) => userIds[k]);
-  const dataset = {
-    nItems,
-    train,
-    trainUserIds,
-    validation,
-    test,
+  const fraction = o.heldoutFraction;
+  const validation = heldOutSplit(matrix, validationRaw, userIds, itemMap, nItems, fraction, rng.fork());
+  const test = heldOutSplit(matrix, testRaw, userIds, itemMap, nItems, fraction, rng.fork());
+  const core = { nItems, train, validation, test };
+  const stats: PrepareStats = {
+    ...counts,
+    ...datasetStats(core),
+    // Held-out users with no training item left have nothing to fold in: they are dropped, and counted here.
+    heldOutUsersDropped: { validation: N - validation.foldIn.nRows, test: N - test.foldIn.nRows },
+  };
+  return {
+    ...core,
+    trainUserIds: Array.from(trainRaw, (k) => userIds[k]),
     itemIds: trainItemIds,
     meta: {
       formatVersion: DATASET_FORMAT_VERSION,
       createdAt: new Date().toISOString(),
       source: { path: basename(path), format: o.format },
       options: { ...o },
-      stats: {},
+      stats,
     },
-  };
-  return {
-    ...dataset,
-    meta: { ...dataset.meta, stats: { ...datasetStats(dataset), ...counts, usersAfterFilter: n } },
   };
 }
 

@@ -1,15 +1,24 @@
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { DatasetInputError } from './errors';
-import { lineParser, parseRating, type CsvColumns, type EventSink, type RatingsFormat } from './formats';
+import {
+  isRatingsFormat,
+  lineParser,
+  parseRating,
+  RATINGS_FORMATS,
+  requireId,
+  type CsvColumns,
+  type EventSink,
+  type RatingsFormat,
+} from './formats';
+import { openRatingsFile } from './input';
 
 export interface ReadProgress {
+  /** Bytes of the file read so far (compressed bytes for gzip), against totalBytes. */
   readonly bytesRead: number;
   readonly totalBytes: number;
+  /** Interactions parsed so far. */
   readonly rows: number;
 }
 
@@ -19,42 +28,46 @@ export interface ReadOptions {
   readonly onProgress?: (p: ReadProgress) => void;
 }
 
+/** Progress is reported about every this many bytes (and once at the end). */
+const PROGRESS_EVERY = 8 << 20;
+
 /**
  * Streams every interaction of a ratings file into `sink`, never holding the
  * file in memory; gzip is detected by its magic bytes. Returns the number of
  * interactions read. Throws DatasetInputError (file, line, problem) on bad
- * input, including a file with no interactions at all.
+ * input, including an unknown format and a file with no interactions at all.
  */
 export async function readInteractions(path: string, opts: ReadOptions, sink: EventSink): Promise<number> {
-  const { size } = await stat(path).catch(() => {
-    throw new DatasetInputError(path, 0, 'file not found or not readable');
-  });
-  if (size === 0) throw new DatasetInputError(path, 0, 'file is empty');
-  const gzip = await isGzip(path);
-  // From here to the consumers nothing may await: a 'data' listener starts the flow at once.
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  // Checked here too: JS callers and JSON job payloads bypass the type.
+  if (!isRatingsFormat(opts.format))
+    throw new DatasetInputError(
+      path,
+      0,
+      `unknown format ${JSON.stringify(opts.format)} (known: ${RATINGS_FORMATS.join(', ')})`,
+    );
+  const csv = opts.format === 'csv' ? requireColumns(path, opts.csv) : undefined;
+  const { size, raw, text } = await openRatingsFile(path);
   let bytesRead = 0;
   let rows = 0;
   let lastReport = 0;
   raw.on('data', (chunk) => {
     bytesRead += chunk.length;
-    if (opts.onProgress && bytesRead - lastReport >= 8 << 20) {
+    if (opts.onProgress && bytesRead - lastReport >= PROGRESS_EVERY) {
       lastReport = bytesRead;
       opts.onProgress({ bytesRead, totalBytes: size, rows });
     }
   });
-  const input: Readable = gzip ? raw.pipe(createGunzip()) : raw;
   const count: EventSink = (u, i, r) => {
     rows++;
     sink(u, i, r);
   };
   try {
-    if (opts.format === 'csv') await readDelimited(path, input, requireColumns(path, opts.csv), count);
-    else await readLines(input, lineParser(opts.format, path, count));
+    if (csv) await readDelimited(path, text, csv, count);
+    else await readLines(text, lineParser(opts.format as Exclude<RatingsFormat, 'csv'>, path, count));
   } catch (e) {
     raw.destroy();
     if (e instanceof DatasetInputError) throw e;
-    // csv-parse's errors carry the line they stopped at.
+    // csv-parse's errors carry the line they stopped at; zlib's (a truncated .gz) do not.
     const line = typeof (e as { lines?: unknown }).lines === 'number' ? (e as { lines: number }).lines : 0;
     throw new DatasetInputError(path, line, `cannot be read as ${opts.format}: ${(e as Error).message}`);
   }
@@ -114,7 +127,11 @@ async function readDelimited(
       );
     const rating =
       positions.rating === undefined ? 1 : parseRating(fields[positions.rating], path, info.lines);
-    sink(fields[positions.user], fields[positions.item], rating);
+    sink(
+      requireId(fields[positions.user], 'user', path, info.lines),
+      requireId(fields[positions.item], 'item', path, info.lines),
+      rating,
+    );
   }
 }
 
@@ -146,14 +163,4 @@ function requireColumns(path: string, cols: CsvColumns | undefined): CsvColumns 
   if (!cols)
     throw new DatasetInputError(path, 0, 'format "csv" needs a column mapping (user and item columns)');
   return cols;
-}
-
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
 }

@@ -1,3 +1,4 @@
+import { IntColumn } from './columns';
 import type { Csr } from './csr';
 import type { HeldOutSplit } from './dataset';
 import type { Rng } from '../runtime/rng';
@@ -19,10 +20,13 @@ export function heldOutSplit(
   fraction: number,
   rng: Rng,
 ): HeldOutSplit {
-  const fiPtr = [0];
-  const hoPtr = [0];
-  const fi: number[] = [];
-  const ho: number[] = [];
+  // Growable typed columns: 50,000 MSD users x dozens of items would be millions of boxed numbers otherwise.
+  const fiPtr = new IntColumn();
+  const hoPtr = new IntColumn();
+  const fi = new IntColumn();
+  const ho = new IntColumn();
+  fiPtr.push(0);
+  hoPtr.push(0);
   const ids: string[] = [];
   for (let k = 0; k < users.length; k++) {
     const u = users[k];
@@ -47,11 +51,11 @@ export function heldOutSplit(
     hoPtr.push(ho.length);
     ids.push(userIds[u]);
   }
-  const csr = (ptr: number[], idx: number[]): Csr => ({
+  const csr = (ptr: IntColumn, idx: IntColumn): Csr => ({
     nRows: ids.length,
     nCols: nItems,
-    indptr: Int32Array.from(ptr),
-    indices: Int32Array.from(idx),
+    indptr: ptr.view().slice(),
+    indices: idx.view().slice(),
   });
   return { foldIn: csr(fiPtr, fi), heldOut: csr(hoPtr, ho), userIds: ids };
 }

@@ -1,7 +1,8 @@
 import { csrColumnCounts, csrNnz, type Csr } from './csr';
 import type { PreparedDataset } from './dataset';
 
-export interface Quantiles {
+// Type aliases, not interfaces: they must fit DatasetMeta.stats (Record<string, unknown>).
+export type Quantiles = {
   readonly min: number;
   readonly p25: number;
   readonly median: number;
@@ -10,9 +11,10 @@ export interface Quantiles {
   readonly p99: number;
   readonly max: number;
   readonly mean: number;
-}
+};
 
-export interface DatasetStats {
+/** Shape and distribution of the prepared splits. */
+export type DatasetStats = {
   readonly users: { readonly train: number; readonly validation: number; readonly test: number };
   readonly items: number;
   /** Interactions in the prepared splits (train + fold-in + held-out). */
@@ -26,7 +28,28 @@ export interface DatasetStats {
   readonly itemPopularity: Quantiles;
   /** Held-out users with too few items to hold any out (evaluation skips them). */
   readonly heldOutUsersWithoutHeldOut: { readonly validation: number; readonly test: number };
-}
+};
+
+/** What happened on the way from the file to the splits. */
+export type PrepareCounts = {
+  /** Interactions read from the file. */
+  readonly rawEvents: number;
+  /** Interactions kept by binarizing (rating > threshold; after undersampling when on), duplicates included. */
+  readonly binarized: number;
+  /** Distinct (user, item) pairs among them. */
+  readonly distinctEvents: number;
+  /** Users, items and events left by the item-then-user count filter. */
+  readonly usersAfterFilter: number;
+  readonly itemsAfterFilter: number;
+  readonly eventsAfterFilter: number;
+};
+
+/** Everything prepareDataset puts in meta.stats. */
+export type PrepareStats = PrepareCounts &
+  DatasetStats & {
+    /** Held-out users dropped because none of their items is a training item. */
+    readonly heldOutUsersDropped: { readonly validation: number; readonly test: number };
+  };
 
 export function datasetStats(
   d: Pick<PreparedDataset, 'train' | 'validation' | 'test' | 'nItems'>,

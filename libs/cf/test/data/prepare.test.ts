@@ -1,37 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { csrRow, csrNnz, type Csr } from '../../src/data/csr';
 import type { PreparedDataset } from '../../src/data/dataset';
-import { resolvePrepareOptions } from '../../src/data/options';
 import { prepareDataset } from '../../src/data/prepare';
 import { assertDisjointSplit, assertNoUserLeak } from '../../src/eval/split-checks';
-import { Rng } from '../../src/runtime/rng';
+import { randomRatings, ratingsCsv, useScratchDir } from './fixtures';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vaecf-prep-'));
-});
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function fileOf(name: string, lines: string[]): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, `userId,movieId,rating,timestamp\n${lines.join('\n')}\n`);
-  return path;
-}
-
-/** Random ratings: `users` users with 3..30 ratings over `items` items, ratings 1..5 in halves. */
-async function randomRatings(name: string, users: number, items: number, seed = 1): Promise<string> {
-  const rng = Rng.fromSeed(seed);
-  const lines: string[] = [];
-  for (let u = 0; u < users; u++) {
-    const n = 3 + rng.int(28);
-    for (const i of rng.permutation(items).subarray(0, n))
-      lines.push(`u${u},m${i},${(1 + rng.int(9)) / 2},0`);
-  }
-  return fileOf(name, lines);
-}
+const dir = useScratchDir('vaecf-prep-');
+const fileOf = (name: string, lines: string[]) => ratingsCsv(dir(), name, lines);
+const randomFile = (name: string, users: number, items: number, seed = 1) =>
+  randomRatings(dir(), name, users, items, seed);
 
 const itemsOf = (d: PreparedDataset, m: Csr, r: number) => Array.from(csrRow(m, r), (i) => d.itemIds[i]);
 
@@ -79,7 +58,7 @@ describe('prepareDataset', () => {
   });
 
   it('splits users, items and held-out items as the paper', async () => {
-    const path = await randomRatings('split.csv', 300, 80);
+    const path = await randomFile('split.csv', 300, 80);
     const d = await prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 40, threshold: 2.5 });
     expect(d.validation.userIds).toHaveLength(40);
     expect(d.test.userIds.length).toBeLessThanOrEqual(40);
@@ -153,7 +132,7 @@ describe('prepareDataset', () => {
   });
 
   it('is deterministic for a seed, and another seed gives another split', async () => {
-    const path = await randomRatings('det.csv', 200, 50, 2);
+    const path = await randomFile('det.csv', 200, 50, 2);
     const a = await prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 20 });
     const b = await prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 20 });
     const c = await prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 20, seed: 1 });
@@ -163,57 +142,33 @@ describe('prepareDataset', () => {
   });
 
   it('refuses too few users for the held-out split, naming the numbers', async () => {
-    const path = await randomRatings('few.csv', 30, 40);
+    const path = await randomFile('few.csv', 30, 40);
     await expect(prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 100 })).rejects.toThrow(
       /few\.csv: too few users left after filtering: \d+ users with >= 5 items, but 200 are needed/,
     );
   });
 
-  it('undersamples rating classes to the rarest count before binarizing', async () => {
+  it('msd: every play counts, songs filtered before users', async () => {
     const lines: string[] = [];
-    const counts: Record<string, number> = { '1': 50, '4': 30, '5': 300 };
-    let k = 0;
-    for (const [r, n] of Object.entries(counts))
-      for (let j = 0; j < n; j++, k++) lines.push(`u${k % 40},m${k % 97},${r},0`);
-    const path = await fileOf('under.csv', lines);
+    for (let u = 0; u < 30; u++) for (let s = 0; s < 6; s++) lines.push(`user${u}\tSO${(u + s) % 10}\t1`);
+    lines.push('user0\tSOLONELY\t7');
+    const path = join(dir(), 'train_triplets.txt');
+    await writeFile(path, lines.join('\n') + '\n');
     const d = await prepareDataset(path, {
-      format: 'movielens-csv',
-      heldoutUsers: 1,
-      minUserCount: 1,
-      undersampleRatings: true,
-    });
-    // Rarest class: 30 events. Kept after binarizing: 30 of "4" and 30 of "5".
-    expect(d.meta.stats).toMatchObject({ binarized: 60 });
-  });
-});
-
-describe('options', () => {
-  it('presets carry the paper settings and can be overridden', () => {
-    expect(resolvePrepareOptions({ format: 'movielens-csv', preset: 'ml-20m' })).toMatchObject({
-      threshold: 3.5,
-      minUserCount: 5,
-      minItemCount: 0,
-      heldoutUsers: 10_000,
-    });
-    expect(resolvePrepareOptions({ format: 'netflix-prize', preset: 'netflix' })).toMatchObject({
-      heldoutUsers: 40_000,
-    });
-    expect(resolvePrepareOptions({ format: 'msd', preset: 'msd', heldoutUsers: 5 })).toMatchObject({
-      threshold: null,
-      minUserCount: 20,
-      minItemCount: 200,
+      format: 'msd',
+      preset: 'msd',
+      minUserCount: 6,
+      minItemCount: 2,
       heldoutUsers: 5,
     });
-  });
-  it('names the bad field', () => {
-    expect(() => resolvePrepareOptions({ format: 'movielens-csv', heldoutUsers: 0 })).toThrow(
-      'invalid preprocessing option heldoutUsers',
-    );
-    expect(() => resolvePrepareOptions({ format: 'movielens-csv', preset: 'ml-1b' as never })).toThrow(
-      'invalid preprocessing option preset: must be one of ml-20m, netflix, msd (got "ml-1b")',
-    );
-    expect(() => resolvePrepareOptions({ format: 'xml' as never })).toThrow(
-      'invalid preprocessing option format',
-    );
+    expect(d.meta.options).toMatchObject({ threshold: null, minUserCount: 6, minItemCount: 2 });
+    // Play counts of 1 are kept; the song with a single listener goes, user0 keeps its 6 others.
+    expect(d.meta.stats).toMatchObject({
+      rawEvents: 181,
+      binarized: 181,
+      usersAfterFilter: 30,
+      itemsAfterFilter: 10,
+    });
+    expect(d.itemIds).not.toContain('SOLONELY');
   });
 });
