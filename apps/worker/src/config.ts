@@ -6,6 +6,9 @@ const schema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
   VAECF_TRIALS_QUEUE: z.string().min(1).default('vaecf-trials'),
+  VAECF_DATASETS_QUEUE: z.string().min(1).default('vaecf-datasets'),
+  /** A trial child process whose resident memory passes this after a job is replaced by a fresh one (MB). */
+  WORKER_CHILD_MAX_RSS_MB: z.coerce.number().int().min(1).default(3000),
   /** Trials trained at once by this worker (each in its own child process). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),

@@ -1,6 +1,6 @@
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { initBackend } from '@vaecf/cf';
-import { SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
+import { DatasetStore, SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerConfig } from './config';
@@ -19,6 +19,7 @@ export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWo
   const artifacts = new FilesystemArtifactStore(config.VAECF_ARTIFACTS_DIR);
   return {
     store,
+    datasetStore: new DatasetStore(redis),
     artifacts,
     controller: new SweepController(redis, store, queue),
     datasets: new DatasetCache(artifacts),

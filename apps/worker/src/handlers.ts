@@ -1,17 +1,21 @@
 import type { ArtifactStore } from '@vaecf/artifacts';
 import {
   finalizeJobSchema,
+  prepareJobSchema,
   trialJobSchema,
+  type DatasetStore,
   type SweepController,
   type SweepStore,
   type TrialProgress,
 } from '@vaecf/queue';
 import type { DatasetCache } from './dataset-cache';
 import { finalizeSweep } from './finalize';
+import { prepareRegisteredDataset } from './prepare-dataset';
 import { runTrial } from './trial-runner';
 
 export interface WorkerDeps {
   readonly store: SweepStore;
+  readonly datasetStore: DatasetStore;
   readonly controller: SweepController;
   readonly artifacts: ArtifactStore;
   readonly datasets: DatasetCache;
@@ -31,7 +35,7 @@ export interface JobLike {
  * case. After a trial ends the controller moves the sweep on (more trials,
  * or the finalize job).
  */
-export const JOB_NAMES = ['trial', 'finalize'] as const;
+export const JOB_NAMES = ['trial', 'finalize', 'prepare'] as const;
 
 export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): (job: JobLike) => Promise<unknown> {
   const handlers: Record<(typeof JOB_NAMES)[number], (job: JobLike) => Promise<unknown>> = {
@@ -49,6 +53,10 @@ export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): (job: 
       const { sweepId } = finalizeJobSchema.parse(job.data);
       await finalizeSweep(sweepId, deps);
       return 'finalized';
+    },
+    prepare: async (job) => {
+      const { datasetId } = prepareJobSchema.parse(job.data);
+      return prepareRegisteredDataset(datasetId, deps);
     },
   };
   return (job) => {

@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { generateSyntheticRatings, initBackend, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
-import { cancelSweep, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import {
+  cancelSweep,
+  DatasetStore,
+  registerDataset,
+  requireReadyDataset,
+  SweepController,
+  SweepStore,
+  submitSweep,
+  type DatasetsQueue,
+  type TrialsQueue,
+} from '@vaecf/queue';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +27,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let root: string;
 let redis: Redis;
 let store: SweepStore;
+let datasetStore: DatasetStore;
+let csv: string;
 let artifacts: FilesystemArtifactStore;
 const sweeps: string[] = [];
 
@@ -24,7 +36,7 @@ beforeAll(async () => {
   await initBackend();
   root = await mkdtemp(join(tmpdir(), 'vaecf-sweep-'));
   artifacts = new FilesystemArtifactStore(root);
-  const csv = join(root, 'ratings.csv');
+  csv = join(root, 'ratings.csv');
   await generateSyntheticRatings(csv, { users: 500, items: 200, seed: 3 });
   await writeDatasetArtifact(
     artifacts.datasetDir('ds1'),
@@ -32,6 +44,7 @@ beforeAll(async () => {
   );
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   store = new SweepStore(redis);
+  datasetStore = new DatasetStore(redis);
 });
 afterAll(async () => {
   for (const id of sweeps) await store.deleteSweep(id);
@@ -49,6 +62,7 @@ async function withWorker<T>(
   const controller = new SweepController(redis, store, queue);
   const handle = createJobHandler({
     store,
+    datasetStore,
     controller,
     artifacts,
     datasets: new DatasetCache(artifacts),
@@ -177,6 +191,56 @@ describe('a sweep on BullMQ with a real Redis', () => {
       expect(trials[1].reason).toBe('sweep cancelled before it started');
       expect(await queue.getWaitingCount()).toBe(0);
       expect(await cancelSweep('sw_nope', { store, queue })).toBe(false);
+    });
+  });
+
+  it('prepares a registered dataset on the datasets queue; a sweep on a dataset not ready is refused', async () => {
+    await withWorker(1, async (queue, controller) => {
+      const datasetsQueue: DatasetsQueue = new Queue(`${queue.name}-datasets`, { connection: redis });
+      const handle = createJobHandler({
+        store,
+        datasetStore,
+        controller,
+        artifacts,
+        datasets: new DatasetCache(artifacts),
+        workerId: 't',
+        backend: 'wasm',
+      });
+      const worker = new Worker(datasetsQueue.name, (job) => handle(job), {
+        connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+      });
+      const good = `good-${randomUUID().slice(0, 8)}`;
+      const bad = `bad-${randomUUID().slice(0, 8)}`;
+      const deps = { datasets: datasetStore, queue: datasetsQueue };
+      expect(await registerDataset(good, csv, { format: 'movielens-csv', heldoutUsers: 60 }, deps)).toBe(
+        true,
+      );
+      expect(await registerDataset(good, csv, {}, deps)).toBe(false);
+      await registerDataset(bad, join(root, 'missing.csv'), { format: 'movielens-csv' }, deps);
+      const t0 = Date.now();
+      while (
+        (await datasetStore.get(good))?.state !== 'ready' ||
+        (await datasetStore.get(bad))?.state !== 'failed'
+      ) {
+        if (Date.now() - t0 > 60_000) throw new Error('datasets not prepared');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await datasetStore.get(good))?.stats).toMatchObject({ users: { validation: 60, test: 60 } });
+      expect((await datasetStore.get(bad))?.error).toMatch(/missing\.csv: file not found or not readable/);
+      const check = requireReadyDataset(datasetStore);
+      const submit = (dataset: string) =>
+        submitSweep({ ...spec(), dataset }, { store, controller, checkDataset: check });
+      await expect(submit(bad)).rejects.toThrow(
+        `invalid sweep spec: dataset: dataset "${bad}" is failed, not ready`,
+      );
+      await expect(submit('nope')).rejects.toThrow(
+        'invalid sweep spec: dataset: dataset "nope" is not registered',
+      );
+      await worker.close();
+      await datasetsQueue.obliterate({ force: true });
+      await datasetsQueue.close();
+      await datasetStore.delete(good);
+      await datasetStore.delete(bad);
     });
   });
 });

@@ -5,3 +5,5 @@ export * from './jobs';
 export * from './controller';
 export * from './submit';
 export * from './cancel';
+export * from './dataset-store';
+export * from './register-dataset';

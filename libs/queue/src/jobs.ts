@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** Queue names (BullMQ prefixes them with "bull:"). */
-export const QUEUES = { trials: 'vaecf-trials' } as const;
+/** Queue names (BullMQ prefixes them with "bull:"). Dataset preparation has its own queue so that a long one never waits behind trials. */
+export const QUEUES = { trials: 'vaecf-trials', datasets: 'vaecf-datasets' } as const;
 
 /** Job names on the trials queue, each with its payload schema (checked by producers and consumers alike). */
 export const trialJobSchema = z
@@ -9,10 +9,18 @@ export const trialJobSchema = z
   .strict();
 export const finalizeJobSchema = z.object({ sweepId: z.string().min(1) }).strict();
 
+export const prepareJobSchema = z.object({ datasetId: z.string().min(1) }).strict();
+
 export type TrialJobData = z.infer<typeof trialJobSchema>;
+export type PrepareJobData = z.infer<typeof prepareJobSchema>;
 export type FinalizeJobData = z.infer<typeof finalizeJobSchema>;
 
-export const JOB_SCHEMAS = { trial: trialJobSchema, finalize: finalizeJobSchema } as const;
+/** Every job name a worker must handle, with its payload schema. */
+export const JOB_SCHEMAS = {
+  trial: trialJobSchema,
+  finalize: finalizeJobSchema,
+  prepare: prepareJobSchema,
+} as const;
 export type JobName = keyof typeof JOB_SCHEMAS;
 
 /**
@@ -23,6 +31,7 @@ export type JobName = keyof typeof JOB_SCHEMAS;
 export const jobIds = {
   trial: (sweepId: string, n: number) => `${sweepId}-${n}`,
   finalize: (sweepId: string) => `${sweepId}-final`,
+  prepare: (datasetId: string) => `dataset-${datasetId}`,
 } as const;
 
 /** What a trial job reports as progress after every epoch. */

@@ -8,3 +8,4 @@ export * from './samplers/random';
 export * from './schedulers/scheduler';
 export * from './schedulers/asha';
 export * from './schedulers/median';
+export * from './spec-text';
