@@ -23,5 +23,28 @@ export default async function process(
   signal?: AbortSignal,
 ): Promise<unknown> {
   handler ??= getHandler();
-  return (await handler)(job, signal);
+  try {
+    return await (
+      await handler
+    )(job, signal);
+  } finally {
+    recycleIfLarge();
+  }
+}
+
+/**
+ * A child reused across many trials can keep growing (the wasm heap never
+ * shrinks, datasets stay cached). Past WORKER_CHILD_MAX_RSS_MB it exits once
+ * its result is on its way; BullMQ's pool forks a fresh child for the next
+ * job. (A job handed to it in those few milliseconds fails once and is
+ * retried from its checkpoint.)
+ */
+function recycleIfLarge(): void {
+  const rssMb = globalThis.process.memoryUsage().rss / 2 ** 20;
+  const limit = workerConfig().WORKER_CHILD_MAX_RSS_MB;
+  if (rssMb <= limit) return;
+  globalThis.process.stdout.write(
+    `trial process ${globalThis.process.pid}: RSS ${rssMb.toFixed(0)} MB > ${limit} MB, recycling\n`,
+  );
+  setTimeout(() => globalThis.process.exit(0), 50);
 }

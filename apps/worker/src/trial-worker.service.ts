@@ -24,7 +24,7 @@ import { JOB_NAMES } from './handlers';
 @Injectable()
 export class TrialWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('TrialWorker');
-  private worker: Worker | null = null;
+  private workers: Worker[] = [];
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -35,11 +35,21 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     assertHandlers();
     const c = this.config;
     this.log.log(
-      `${c.WORKER_ID}: backend ${this.deps.backend}, queue ${c.VAECF_TRIALS_QUEUE}, concurrency ${c.WORKER_CONCURRENCY}, artifacts ${c.VAECF_ARTIFACTS_DIR}`,
+      `${c.WORKER_ID}: backend ${this.deps.backend}, queues ${c.VAECF_TRIALS_QUEUE} + ${c.VAECF_DATASETS_QUEUE}, ` +
+        `concurrency ${c.WORKER_CONCURRENCY}, artifacts ${c.VAECF_ARTIFACTS_DIR}`,
     );
-    const worker = new Worker(c.VAECF_TRIALS_QUEUE, join(__dirname, 'processor.js'), {
+    this.workers = [
+      this.startWorker(c.VAECF_TRIALS_QUEUE, c.WORKER_CONCURRENCY),
+      this.startWorker(c.VAECF_DATASETS_QUEUE, 1),
+    ];
+    this.log.log(`${c.WORKER_ID}: ready`);
+  }
+
+  private startWorker(queue: string, concurrency: number): Worker {
+    const c = this.config;
+    const worker = new Worker(queue, join(__dirname, 'processor.js'), {
       connection: new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }),
-      concurrency: c.WORKER_CONCURRENCY,
+      concurrency,
       useWorkerThreads: false,
       lockDuration: c.WORKER_LOCK_MS,
       stalledInterval: c.WORKER_STALLED_CHECK_MS,
@@ -59,24 +69,28 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       );
     });
     worker.on('error', (err) => this.log.error(err.message));
-    this.worker = worker;
-    this.log.log(`${c.WORKER_ID}: ready`);
+    return worker;
   }
 
   /** Hand running trials back, then close; the process exits after this. */
   async onApplicationShutdown(): Promise<void> {
     this.log.log('handing running trials back and closing');
-    if (this.worker) {
-      this.worker.cancelAllJobs('worker shutting down');
-      await this.worker.close();
-    }
+    for (const w of this.workers) w.cancelAllJobs('worker shutting down');
+    await Promise.all(this.workers.map((w) => w.close()));
     await this.deps.close();
     this.log.log('closed');
   }
 
-  /** A trial job out of attempts ends as failed, and its sweep moves on. */
+  /** A job out of attempts: its trial ends as failed and its sweep moves on, or its dataset fails. */
   private async onFinalFailure(job: Job, err: Error): Promise<void> {
-    if (job.name !== 'trial' || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    if (job.name === 'prepare') {
+      await this.deps.datasetStore.setState((job.data as { datasetId: string }).datasetId, 'failed', {
+        error: err.message,
+      });
+      return;
+    }
+    if (job.name !== 'trial') return;
     const { sweepId, trialNo } = job.data as { sweepId: string; trialNo: number };
     await this.deps.store.finishTrial(sweepId, trialNo, 'failed', err.message);
     await this.deps.controller.advance(sweepId);

@@ -54,8 +54,8 @@ function setup() {
     WORKER_LOCK_MS: '3000',
     WORKER_STALLED_CHECK_MS: '1000',
   };
-  const start = (id: string) => {
-    const w = startWorker(id, env);
+  const start = (id: string, extra: Record<string, string> = {}) => {
+    const w = startWorker(id, { ...env, ...extra });
     workers.push(w);
     return w;
   };
@@ -128,6 +128,17 @@ describe('faults, with real worker processes and a real Redis', () => {
     expect(history).toHaveLength(5);
     expect(history.slice(0, kept).every((e) => e.worker === 'A')).toBe(true);
     expect(history.at(-1)!.worker).toBe('B');
+    await t.close();
+  });
+
+  it('recycles a trial process that grew past its memory limit, and the sweep still completes', async () => {
+    const t = setup();
+    const w = t.start('R', { WORKER_CHILD_MAX_RSS_MB: '1' });
+    const id = await t.submit(3, 1);
+    await until('the sweep to complete', async () => (await store.getSweep(id))?.state === 'completed');
+    const trials = await store.listTrials(id);
+    expect(trials.map((x) => x.state)).toEqual(['completed', 'completed', 'completed']);
+    expect(w.output().match(/recycling/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
     await t.close();
   });
 });
