@@ -1,4 +1,4 @@
-import type { SandboxedJob } from 'bullmq';
+import { WaitingError, type SandboxedJob } from 'bullmq';
 import { workerConfig } from './config';
 import { createWorkerDeps } from './deps';
 import { createJobHandler, type JobLike } from './handlers';
@@ -17,11 +17,19 @@ async function getHandler() {
   return (job: JobLike, signal?: AbortSignal) => createJobHandler(deps, signal)(job);
 }
 
+/** Set once this child has decided to exit; a job given to it meanwhile goes back to the queue untouched. */
+let recycling = false;
+
 export default async function process(
   job: SandboxedJob,
-  _token?: string,
+  token?: string,
   signal?: AbortSignal,
 ): Promise<unknown> {
+  if (recycling) {
+    // Back to waiting without spending an attempt; a fresh child takes it.
+    await job.moveToWait(token);
+    throw new WaitingError();
+  }
   handler ??= getHandler();
   try {
     return await (
@@ -36,13 +44,13 @@ export default async function process(
  * A child reused across many trials can keep growing (the wasm heap never
  * shrinks, datasets stay cached). Past WORKER_CHILD_MAX_RSS_MB it exits once
  * its result is on its way; BullMQ's pool forks a fresh child for the next
- * job. (A job handed to it in those few milliseconds fails once and is
- * retried from its checkpoint.)
+ * job. A job handed to it in those few milliseconds is put back unstarted.
  */
 function recycleIfLarge(): void {
   const rssMb = globalThis.process.memoryUsage().rss / 2 ** 20;
   const limit = workerConfig().WORKER_CHILD_MAX_RSS_MB;
   if (rssMb <= limit) return;
+  recycling = true;
   globalThis.process.stdout.write(
     `trial process ${globalThis.process.pid}: RSS ${rssMb.toFixed(0)} MB > ${limit} MB, recycling\n`,
   );
