@@ -1,104 +1,83 @@
 import { describe, expect, it } from 'vitest';
-import { csrFromRows, type Csr } from '../../src/data/csr';
+import { csrFromRows, csrRow, type Csr } from '../../src/data/csr';
 import type { HeldOutSplit } from '../../src/data/dataset';
-import { evaluate, type Scorer } from '../../src/eval/evaluate';
-import { PopularityScorer } from '../../src/eval/popularity';
-import { assertDisjointSplit, assertNoUserLeak } from '../../src/eval/split-checks';
-import { Rng } from '../../src/runtime/rng';
-
-/** A scorer whose scores depend on user content only (so batching cannot change them). */
-const hashScorer: Scorer = {
-  score(foldIn: Csr) {
-    const out = new Float32Array(foldIn.nRows * foldIn.nCols);
-    for (let r = 0; r < foldIn.nRows; r++) {
-      const rng = Rng.fromSeed(
-        foldIn.indices.subarray(foldIn.indptr[r], foldIn.indptr[r + 1]).reduce((a, b) => a * 31 + b, 7) | 0,
-      );
-      for (let i = 0; i < foldIn.nCols; i++) out[r * foldIn.nCols + i] = rng.float();
-    }
-    return out;
-  },
-};
-
-function randomSplit(seed: number, users: number, items: number): HeldOutSplit {
-  const rng = Rng.fromSeed(seed);
-  const fi: number[][] = [];
-  const ho: number[][] = [];
-  for (let u = 0; u < users; u++) {
-    const perm = Array.from(rng.permutation(items));
-    const nFi = 1 + rng.int(10);
-    const nHo = u % 9 === 0 ? 0 : 1 + rng.int(10);
-    fi.push(perm.slice(0, nFi));
-    ho.push(perm.slice(nFi, nFi + nHo));
-  }
-  return {
-    foldIn: csrFromRows(items, fi),
-    heldOut: csrFromRows(items, ho),
-    userIds: fi.map((_, u) => `u${u}`),
-  };
-}
+import { evaluate } from '../../src/eval/evaluate';
+import { hashScorer, matrixScorer, randomSplit } from './fixtures';
 
 describe('evaluate', () => {
   const split = randomSplit(3, 60, 150);
 
-  it('gives the same means for any batch size', async () => {
-    const a = await evaluate(hashScorer, split, { batchSize: 1 });
-    const b = await evaluate(hashScorer, split, { batchSize: 7 });
-    const c = await evaluate(hashScorer, split, { batchSize: 1000 });
+  it('gives the same results, per user too, for batch sizes 1, 7 and 1000', async () => {
+    const opts = { ks: [1, 5, 10], perUser: true };
+    const a = await evaluate(hashScorer, split, { ...opts, batchSize: 1 });
+    const b = await evaluate(hashScorer, split, { ...opts, batchSize: 7 });
+    const c = await evaluate(hashScorer, split, { ...opts, batchSize: 1000 });
     expect(b).toEqual(a);
     expect(c).toEqual(a);
   });
 
+  it('hands the scorer contiguous batches holding the right users', async () => {
+    const seen: number[][] = [];
+    const recorder = {
+      score(foldIn: Csr) {
+        for (let r = 0; r < foldIn.nRows; r++) seen.push(Array.from(csrRow(foldIn, r)));
+        return new Float32Array(foldIn.nRows * foldIn.nCols);
+      },
+    };
+    const scorer = matrixScorer(new Float32Array(60 * 150), 150);
+    await evaluate(scorer, split, { batchSize: 7 });
+    expect(scorer.calls).toEqual([7, 7, 7, 7, 7, 7, 7, 7, 4]);
+    await evaluate(recorder, split, { batchSize: 7 });
+    expect(seen).toEqual(Array.from({ length: 60 }, (_, u) => Array.from(csrRow(split.foldIn, u))));
+  });
+
   it('leaves users without held-out items out of the means and counts them', async () => {
-    const r = await evaluate(hashScorer, split, { ks: [5] });
+    const r = await evaluate(hashScorer, split, { ks: [5], perUser: true });
     expect(r.skippedNoHeldOut).toBe(7); // users 0, 9, ..., 54
     expect(r.users).toBe(53);
     expect(Object.keys(r.ndcg).map(Number)).toEqual([5, 20, 50, 100]);
+    expect(Object.keys(r.recall).map(Number)).toEqual([5, 20, 50, 100]);
     expect(r.ndcg100).toBe(r.ndcg[100]);
+    expect(r.recall20).toBe(r.recall[20]);
+    expect(r.recall50).toBe(r.recall[50]);
+    const per = Array.from(r.perUser!.ndcg[100]);
+    expect(per.filter(Number.isNaN)).toHaveLength(7);
+    expect(Number.isNaN(per[9])).toBe(true);
+    const kept = per.filter((x) => !Number.isNaN(x));
+    expect(r.ndcg100).toBeCloseTo(kept.reduce((a, b) => a + b, 0) / kept.length, 12);
   });
 
-  it('rejects a bad batch size', async () => {
+  it('omits per-user metrics unless asked', async () => {
+    expect(await evaluate(hashScorer, split)).not.toHaveProperty('perUser');
+  });
+
+  it('gives NaN means when no user has held-out items', async () => {
+    const empty: HeldOutSplit = {
+      foldIn: csrFromRows(5, [[1], [2]]),
+      heldOut: csrFromRows(5, [[], []]),
+      userIds: ['a', 'b'],
+    };
+    const r = await evaluate(hashScorer, empty);
+    expect(r.users).toBe(0);
+    expect(r.skippedNoHeldOut).toBe(2);
+    expect(r.ndcg100).toBeNaN();
+    expect(r.recall20).toBeNaN();
+  });
+
+  it('rejects a bad batch size, a bad k, a misshapen split and a wrong-sized score matrix', async () => {
     await expect(evaluate(hashScorer, split, { batchSize: 0 })).rejects.toThrow(
       /batchSize must be a positive integer/,
     );
-  });
-});
-
-describe('popularity baseline', () => {
-  it('ranks items by training popularity, fold-in masked', async () => {
-    // Popularity: item 2 (3 users) > item 1 (2) > item 0 (1) > item 3 (0).
-    const train = csrFromRows(4, [[0, 1, 2], [1, 2], [2]]);
-    const split: HeldOutSplit = {
-      foldIn: csrFromRows(4, [[2], []]),
-      heldOut: csrFromRows(4, [[0], [3]]),
-      userIds: ['a', 'b'],
-    };
-    const r = await evaluate(new PopularityScorer(train), split, { ks: [1, 2] });
-    // user a: ranking 1, 0, 3 -> held-out item 0 at rank 2; user b: ranking 2, 1, 0, 3 -> rank 4.
-    expect(r.recall[1]).toBe(0);
-    expect(r.recall[2]).toBe(0.5);
-    expect(r.ndcg[2]).toBeCloseTo((1 / Math.log2(3) + 0) / 2, 12);
-    expect(r.ndcg100).toBeCloseTo((1 / Math.log2(3) + 1 / Math.log2(5)) / 2, 12);
-  });
-});
-
-describe('split checks', () => {
-  it('finds an item both in fold-in and held-out', () => {
-    const bad: HeldOutSplit = {
-      foldIn: csrFromRows(5, [[1, 3]]),
-      heldOut: csrFromRows(5, [[0, 3]]),
-      userIds: ['x'],
-    };
-    expect(() => assertDisjointSplit(bad, 'validation')).toThrow(
-      'validation: user x has item 3 in both fold-in and held-out',
+    await expect(evaluate(hashScorer, split, { ks: [0] })).rejects.toThrow(
+      'evaluate: k must be a positive integer, got 0',
     );
-    expect(() => assertDisjointSplit(randomSplit(1, 20, 40))).not.toThrow();
-  });
-  it('finds a held-out user among the training users', () => {
-    const s = randomSplit(1, 3, 40);
-    expect(() => assertNoUserLeak(['q', 'u1'], s, 'test')).toThrow(
-      'test: held-out user u1 also appears in training',
+    const misshapen: HeldOutSplit = { ...split, heldOut: csrFromRows(150, [[1]]) };
+    await expect(evaluate(hashScorer, misshapen)).rejects.toThrow(
+      'evaluate: fold-in is 60 x 150 but held-out is 1 x 150 (users x items)',
     );
-    expect(() => assertNoUserLeak(['q'], s)).not.toThrow();
+    const short = { score: (f: Csr) => new Float32Array(f.nRows * f.nCols - 1) };
+    await expect(evaluate(short, split, { batchSize: 10 })).rejects.toThrow(
+      'scores hold 1499 values, expected 10 x 150',
+    );
   });
 });

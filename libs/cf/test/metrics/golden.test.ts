@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csrFromRows } from '../../src/data/csr';
+import { evaluate } from '../../src/eval/evaluate';
 import { rankingMetrics } from '../../src/metrics/ranking';
 import { SHARED_DIR } from '../support/paths';
+import { matrixScorer } from './fixtures';
 
 interface GoldenCase {
   name: string;
@@ -16,6 +18,7 @@ interface GoldenCase {
   recall: Record<string, number[]>;
 }
 
+// shared/ sits beside the repository root (in a session and in CI alike).
 const golden = JSON.parse(readFileSync(join(SHARED_DIR, 'golden', 'metrics.json'), 'utf8')) as {
   ks: number[];
   cases: GoldenCase[];
@@ -41,6 +44,20 @@ describe.each(golden.cases.map((c) => [c.name, c] as const))('golden case %s', (
       );
     }
   });
+
+  it.each([1, 3, 1000])(
+    'gives the mean of the golden values through evaluate(), batch size %i',
+    async (bs) => {
+      const scorer = matrixScorer(Float32Array.from(c.scores.flat()), c.n_items);
+      const r = await evaluate(scorer, { foldIn, heldOut, userIds: [] }, { batchSize: bs, ks: golden.ks });
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      expect(r.users).toBe(c.n_users);
+      for (const k of golden.ks) {
+        expect(Math.abs(r.ndcg[k] - mean(c.ndcg[k])), `ndcg@${k}`).toBeLessThan(1e-6);
+        expect(Math.abs(r.recall[k] - mean(c.recall[k])), `recall@${k}`).toBeLessThan(1e-6);
+      }
+    },
+  );
 });
 
 it('covers every golden case and k', () => {
