@@ -13,6 +13,8 @@ const { Queue } = require('bullmq');
 const { Redis } = require('ioredis');
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** ASHA's reduction factor: with 9 epochs, eta 4 puts rungs at epochs 1 and 4. */
+const ETA = Number(process.env.BENCH_ASHA_ETA ?? 4);
 const WORKER = join(__dirname, '../apps/worker/dist/main.js');
 const BUNDLED = join(__dirname, '../examples/data/synthetic-ml.csv.gz');
 const root = mkdtempSync(join(tmpdir(), 'vaecf-bench-sweep-'));
@@ -135,8 +137,8 @@ async function main() {
   console.log('1 worker, no early stopping:', one);
   const two = strip(await runSweep(2, { type: 'none' }));
   console.log('2 workers, no early stopping:', two);
-  const asha = strip(await runSweep(2, { type: 'asha', gracePeriod: 1, reductionFactor: 3 }));
-  console.log('2 workers, ASHA (grace 1, eta 3):', asha);
+  const asha = strip(await runSweep(2, { type: 'asha', gracePeriod: 1, reductionFactor: ETA }));
+  console.log(`2 workers, ASHA (grace 1, eta ${ETA}):`, asha);
   const overhead = await queueOverhead(15);
   console.log('queue overhead (job added -> taken by an idle worker):', overhead);
   const result = {

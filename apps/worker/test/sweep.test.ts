@@ -52,15 +52,8 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** One queue per test, as BullMQ's own tests do; a worker in this process. */
-async function withWorker<T>(
-  concurrency: number,
-  body: (q: TrialsQueue, controller: SweepController) => Promise<T>,
-): Promise<T> {
-  const name = `test-${randomUUID()}`;
-  const queue: TrialsQueue = new Queue(name, { connection: redis });
-  const controller = new SweepController(redis, store, queue);
-  const handle = createJobHandler({
+function handlerFor(controller: SweepController) {
+  return createJobHandler({
     store,
     datasetStore,
     controller,
@@ -69,6 +62,17 @@ async function withWorker<T>(
     workerId: 'test',
     backend: 'wasm',
   });
+}
+
+/** One queue per test, as BullMQ's own tests do; a worker in this process. */
+async function withWorker<T>(
+  concurrency: number,
+  body: (q: TrialsQueue, controller: SweepController) => Promise<T>,
+): Promise<T> {
+  const name = `test-${randomUUID()}`;
+  const queue: TrialsQueue = new Queue(name, { connection: redis });
+  const controller = new SweepController(redis, store, queue);
+  const handle = handlerFor(controller);
   const worker = new Worker(name, (job) => handle(job), {
     connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
     concurrency,
@@ -197,15 +201,7 @@ describe('a sweep on BullMQ with a real Redis', () => {
   it('prepares a registered dataset on the datasets queue; a sweep on a dataset not ready is refused', async () => {
     await withWorker(1, async (queue, controller) => {
       const datasetsQueue: DatasetsQueue = new Queue(`${queue.name}-datasets`, { connection: redis });
-      const handle = createJobHandler({
-        store,
-        datasetStore,
-        controller,
-        artifacts,
-        datasets: new DatasetCache(artifacts),
-        workerId: 't',
-        backend: 'wasm',
-      });
+      const handle = handlerFor(controller);
       const worker = new Worker(datasetsQueue.name, (job) => handle(job), {
         connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
       });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -15,6 +15,7 @@ import {
 } from './artifact-manifest';
 import type { Csr } from './csr';
 import type { PreparedDataset } from './dataset';
+import { writeFileSynced } from '../runtime/fs';
 import { DatasetArtifactError } from './errors';
 import { DATASET_FORMAT_VERSION } from './prepare';
 
@@ -89,10 +90,10 @@ export async function writeDatasetArtifact(dir: string, d: PreparedDataset): Pro
   const tmp = join(dirname(dir), `.${basename(dir)}.${randomBytes(6).toString('hex')}.tmp`);
   await mkdir(tmp);
   try {
-    await writeSynced(join(tmp, ARRAYS_FILE), bytes);
-    await writeSynced(join(tmp, IDS_FILE), ids);
+    await writeFileSynced(join(tmp, ARRAYS_FILE), bytes);
+    await writeFileSynced(join(tmp, IDS_FILE), ids);
     // The manifest last: a directory without one is never taken for a dataset.
-    await writeSynced(join(tmp, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 1)));
+    await writeFileSynced(join(tmp, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 1)));
     await swapInto(tmp, dir);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
@@ -131,14 +132,4 @@ async function refuseForeignDirectory(dir: string): Promise<void> {
     dir,
     `exists and is not a prepared dataset (no ${MANIFEST_FILE}); refusing to replace it`,
   );
-}
-
-async function writeSynced(path: string, data: Buffer): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ModelState } from '../model/network';
+import { writeFileSynced } from '../runtime/fs';
 import { CHECKPOINT_FORMAT_VERSION, type TrainerCheckpoint } from './checkpoint';
 
 /**
@@ -161,13 +162,7 @@ async function readArrays(dir: string, f: ArrayFile): Promise<Record<string, Flo
 /** Write to a temporary name, flush to disk, then rename over the target. */
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeFileSynced(tmp, data);
   await rename(tmp, path);
 }
 
