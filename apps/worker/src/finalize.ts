@@ -34,6 +34,7 @@ export async function finalizeSweep(
     const doomed = checkpointsToDelete(
       trials.map((t) => ({ trialNo: t.no, running: false, best: t.best })),
       true,
+      spec.checkpoints,
     );
     await artifacts.deleteCheckpoints(sweepId, doomed);
     await store.setSweepState(sweepId, 'completed', {
@@ -43,4 +44,26 @@ export async function finalizeSweep(
   } finally {
     model.dispose();
   }
+}
+
+/** While a sweep runs: applies its keepFinished policy to the checkpoints of finished trials. */
+export async function pruneFinishedCheckpoints(
+  sweepId: string,
+  deps: { store: SweepStore; artifacts: ArtifactStore },
+): Promise<void> {
+  const sweep = await deps.store.getSweep(sweepId);
+  if (!sweep) return;
+  const policy = parseSweepSpec(sweep.spec).checkpoints;
+  if (policy.keepFinished === undefined) return;
+  const trials = await deps.store.listTrials(sweepId);
+  const doomed = checkpointsToDelete(
+    trials.map((t) => ({
+      trialNo: t.no,
+      running: t.state === 'queued' || t.state === 'running',
+      best: t.best,
+    })),
+    false,
+    policy,
+  );
+  await deps.artifacts.deleteCheckpoints(sweepId, doomed);
 }

@@ -9,7 +9,7 @@ import {
   type TrialProgress,
 } from '@vaecf/queue';
 import type { DatasetCache } from './dataset-cache';
-import { finalizeSweep } from './finalize';
+import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';
 import { prepareRegisteredDataset } from './prepare-dataset';
 import { runTrial } from './trial-runner';
 
@@ -46,6 +46,7 @@ export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): (job: 
         signal,
         progress: (p: TrialProgress) => job.updateProgress(p),
       });
+      await pruneFinishedCheckpoints(data.sweepId, deps);
       await deps.controller.advance(data.sweepId);
       return outcome;
     },

@@ -239,4 +239,26 @@ describe('a sweep on BullMQ with a real Redis', () => {
       await datasetStore.delete(bad);
     });
   });
+
+  it('keeps the checkpoints its policy asks for', async () => {
+    await withWorker(1, async (_queue, controller) => {
+      const deps = { store, controller, checkDataset: async () => undefined };
+      const { id } = await submitSweep(
+        spec({
+          search: { method: 'grid' },
+          space: { lr: { type: 'choice', values: [1e-3, 3e-3, 1e-2] } },
+          scheduler: { type: 'none' },
+          fixed: { dims: [8], batchSize: 200, epochs: 1 },
+          limits: { maxConcurrent: 1 },
+          checkpoints: { keepFinished: 1, keepAfterEnd: 1 },
+        }),
+        deps,
+      );
+      sweeps.push(id);
+      await waitFor(id, ['completed']);
+      const [best] = await store.leaderboard(id, 1);
+      expect(await artifacts.listCheckpoints(id)).toEqual([best.trial]);
+      expect(existsSync(join(artifacts.modelDir(id), 'checkpoint.json'))).toBe(true);
+    });
+  });
 });

@@ -58,6 +58,19 @@ export const sweepSpecSchema = z
       })
       .strict()
       .default({ maxConcurrent: 4, repeats: 1, maxTrials: MAX_TRIALS }),
+    /**
+     * Which trial checkpoints survive. While the sweep runs, every running
+     * trial's and (by default) every finished trial's; `keepFinished` keeps
+     * only the best few finished ones. After the end the best trial's is
+     * promoted to the sweep's model and `keepAfterEnd` trial checkpoints stay.
+     */
+    checkpoints: z
+      .object({
+        keepFinished: z.number().int().min(0).optional(),
+        keepAfterEnd: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({ keepAfterEnd: 0 }),
   })
   .strict()
   .superRefine((spec, ctx) => {
