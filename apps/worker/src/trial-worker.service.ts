@@ -90,6 +90,11 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       });
       return;
     }
+    if (job.name === 'finalize') {
+      const { sweepId } = job.data as { sweepId: string };
+      await this.deps.store.setSweepState(sweepId, 'failed', { error: `finalizing failed: ${err.message}` });
+      return;
+    }
     if (job.name !== 'trial') return;
     const { sweepId, trialNo } = job.data as { sweepId: string; trialNo: number };
     await this.deps.store.finishTrial(sweepId, trialNo, 'failed', err.message);
