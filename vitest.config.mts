@@ -10,6 +10,7 @@ export default defineConfig({
       '@vaecf/sweep': fileURLToPath(new URL('libs/sweep/src/index.ts', import.meta.url)),
       '@vaecf/artifacts': fileURLToPath(new URL('libs/artifacts/src/index.ts', import.meta.url)),
       '@vaecf/queue': fileURLToPath(new URL('libs/queue/src/index.ts', import.meta.url)),
+      '@vaecf/telemetry': fileURLToPath(new URL('libs/telemetry/src/index.ts', import.meta.url)),
     },
   },
   test: {

@@ -41,7 +41,13 @@ async function runSweep(workers, scheduler) {
   const queueName = `bench-${randomUUID()}`;
   const queue = new Queue(queueName, { connection: redis });
   const controller = new SweepController(redis, store, queue);
-  const env = { ...process.env, REDIS_URL, VAECF_ARTIFACTS_DIR: root, VAECF_TRIALS_QUEUE: queueName };
+  const env = {
+    ...process.env,
+    REDIS_URL,
+    VAECF_ARTIFACTS_DIR: root,
+    VAECF_TRIALS_QUEUE: queueName,
+    WORKER_METRICS_PORT: '0',
+  };
   const procs = Array.from({ length: workers }, (_, k) =>
     spawn(process.execPath, [WORKER], { env: { ...env, WORKER_ID: `w${k}` }, stdio: 'ignore' }),
   );
@@ -90,6 +96,7 @@ async function queueOverhead(n) {
     VAECF_ARTIFACTS_DIR: root,
     VAECF_TRIALS_QUEUE: queueName,
     WORKER_ID: 'idle',
+    WORKER_METRICS_PORT: '0',
   };
   const proc = spawn(process.execPath, [WORKER], { env, stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));

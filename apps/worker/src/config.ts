@@ -9,6 +9,8 @@ const schema = z.object({
   VAECF_DATASETS_QUEUE: z.string().min(1).default('vaecf-datasets'),
   /** A trial child process whose resident memory passes this after a job is replaced by a fresh one (MB). */
   WORKER_CHILD_MAX_RSS_MB: z.coerce.number().int().min(1).default(3000),
+  /** Port of this worker's /metrics and /health (0: any free port; -1: none). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(-1).max(65535).default(9464),
   /** Trials trained at once by this worker (each in its own child process). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),

@@ -7,12 +7,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { JOB_SCHEMAS } from '@vaecf/queue';
-import { Worker, type Job } from 'bullmq';
+import { createWorkerMetrics, type WorkerMetrics } from '@vaecf/telemetry';
+import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { WORKER_CONFIG, WORKER_DEPS } from './tokens';
 import type { WorkerConfig } from './config';
 import type { ClosableWorkerDeps } from './deps';
 import { JOB_NAMES } from './handlers';
+import { observeWorker, serveWorkerMetrics } from './worker-telemetry';
 
 /**
  * Owns this process's BullMQ worker on the trials queue. Jobs run in forked
@@ -25,23 +27,36 @@ import { JOB_NAMES } from './handlers';
 export class TrialWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('TrialWorker');
   private workers: Worker[] = [];
+  private metricsServer: { port: number; close(): Promise<void> } | null = null;
+  private metricsQueues: Queue[] = [];
+  private metrics: WorkerMetrics | null = null;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(WORKER_DEPS) private readonly deps: ClosableWorkerDeps,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     assertHandlers();
     const c = this.config;
     this.log.log(
       `${c.WORKER_ID}: backend ${this.deps.backend}, queues ${c.VAECF_TRIALS_QUEUE} + ${c.VAECF_DATASETS_QUEUE}, ` +
         `concurrency ${c.WORKER_CONCURRENCY}, artifacts ${c.VAECF_ARTIFACTS_DIR}`,
     );
+    this.metrics = createWorkerMetrics({ worker: c.WORKER_ID, backend: this.deps.backend });
     this.workers = [
       this.startWorker(c.VAECF_TRIALS_QUEUE, c.WORKER_CONCURRENCY),
       this.startWorker(c.VAECF_DATASETS_QUEUE, 1),
     ];
+    for (const w of this.workers) observeWorker(w, this.metrics);
+    if (c.WORKER_METRICS_PORT >= 0) {
+      const connection = new Redis(c.REDIS_URL, { maxRetriesPerRequest: null });
+      this.metricsQueues = [c.VAECF_TRIALS_QUEUE, c.VAECF_DATASETS_QUEUE].map(
+        (name) => new Queue(name, { connection }),
+      );
+      this.metricsServer = await serveWorkerMetrics(this.metrics, c.WORKER_METRICS_PORT, this.metricsQueues);
+      this.log.log(`${c.WORKER_ID}: metrics on :${this.metricsServer.port}/metrics`);
+    }
     this.log.log(`${c.WORKER_ID}: ready`);
   }
 
@@ -77,6 +92,8 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     this.log.log('handing running trials back and closing');
     for (const w of this.workers) w.cancelAllJobs('worker shutting down');
     await Promise.all(this.workers.map((w) => w.close()));
+    await this.metricsServer?.close();
+    await Promise.all(this.metricsQueues.map((q) => q.close()));
     await this.deps.close();
     this.log.log('closed');
   }

@@ -141,4 +141,30 @@ describe('faults, with real worker processes and a real Redis', () => {
     expect(w.output().match(/recycling/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
     await t.close();
   });
+
+  it('exposes Prometheus metrics: backend info, epochs, trial outcomes, queue depth', async () => {
+    const t = setup();
+    const w = t.start('M');
+    const port = await until('the metrics port', async () => w.metricsPort());
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const id = await t.submit(2, 2);
+    // While a trial runs, its latest validation NDCG@100 is a series.
+    await until('a running trial series', async () =>
+      /vaecf_trial_validation_ndcg100\{sweep="sw_\w+",trial="\d"\} 0\.\d+/.test(await scrape()),
+    );
+    await until('the sweep to complete', async () => (await store.getSweep(id))?.state === 'completed');
+    const text = await until('both trials counted', async () => {
+      const m = await scrape();
+      return m.includes('vaecf_trials_finished_total{state="completed"} 2') ? m : null;
+    });
+    expect(text).toMatch(/vaecf_worker_info\{worker="M",backend="(wasm|cpu|tensorflow|tensorflow-gpu)"\} 1/);
+    expect(text).toContain('vaecf_epoch_duration_seconds_count 4');
+    expect(text).toMatch(/vaecf_queue_jobs\{queue="test-[\w-]+",state="completed"\} \d+/);
+    expect(text).toContain('vaecf_worker_busy_jobs 0');
+    expect(text).toContain('process_cpu_user_seconds_total');
+    // Trial-level series go when the trial ends.
+    expect(text).not.toMatch(/vaecf_trial_validation_ndcg100\{/);
+    expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'ok' });
+    await t.close();
+  });
 });

@@ -6,6 +6,8 @@ export const WORKER_MAIN = resolve(__dirname, '../dist/main.js');
 
 export interface WorkerProcess {
   readonly id: string;
+  /** The port of its /metrics, once it has logged it. */
+  metricsPort(): number | undefined;
   readonly child: ChildProcess;
   output(): string;
   /** SIGKILL to the worker and its forked trial processes (its own process group). */
@@ -16,7 +18,8 @@ export interface WorkerProcess {
 
 export function startWorker(id: string, env: Record<string, string>): WorkerProcess {
   const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: { ...process.env, WORKER_ID: id, ...env },
+    // Several workers share this machine: each takes any free metrics port unless told otherwise.
+    env: { ...process.env, WORKER_ID: id, WORKER_METRICS_PORT: '0', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,6 +31,10 @@ export function startWorker(id: string, env: Record<string, string>): WorkerProc
     id,
     child,
     output: () => out,
+    metricsPort: () => {
+      const m = /metrics on :(\d+)\/metrics/.exec(out);
+      return m ? Number(m[1]) : undefined;
+    },
     kill9: () => {
       try {
         process.kill(-child.pid!, 'SIGKILL');

@@ -1,0 +1,67 @@
+import type { TrialProgress } from '@vaecf/queue';
+import { startMetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
+import type { Job, Queue, Worker } from 'bullmq';
+
+const JOB_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'completed',
+  'failed',
+  'prioritized',
+  'waiting-children',
+] as const;
+
+/**
+ * Feeds the worker's metrics from its BullMQ workers' events (the trials run
+ * in child processes, whose own registries nobody scrapes) and serves them.
+ */
+export function observeWorker(worker: Worker, metrics: WorkerMetrics): void {
+  const started = new Map<string, number>();
+  worker.on('active', (job: Job) => {
+    metrics.busy.inc();
+    started.set(job.id!, Date.now());
+  });
+  worker.on('progress', (job: Job, progress: unknown) => {
+    if (job.name !== 'trial' || typeof progress !== 'object' || progress === null) return;
+    const p = progress as TrialProgress;
+    const labels = trialLabels(job);
+    metrics.epochSeconds.observe(p.trainSeconds);
+    metrics.usersPerSecond.set(p.usersPerSecond);
+    metrics.trialNdcg.set(labels, p.ndcg100);
+    metrics.trialEpoch.set(labels, p.epoch);
+  });
+  const ended = (job: Job | undefined, state: string) => {
+    if (!job) return;
+    metrics.busy.dec();
+    const seconds = (Date.now() - (started.get(job.id!) ?? Date.now())) / 1000;
+    started.delete(job.id!);
+    if (job.name === 'trial') {
+      metrics.trialsFinished.inc({ state });
+      metrics.trialSeconds.observe({ state }, seconds);
+      metrics.trialNdcg.remove(trialLabels(job));
+      metrics.trialEpoch.remove(trialLabels(job));
+    } else if (job.name === 'prepare') {
+      metrics.datasetSeconds.observe({ state }, seconds);
+    }
+  };
+  // A trial's outcome ('completed', 'pruned', 'failed', 'cancelled') is its job's return value.
+  worker.on('completed', (job: Job, result: unknown) =>
+    ended(job, typeof result === 'string' ? result : 'completed'),
+  );
+  worker.on('failed', (job: Job | undefined) => ended(job, 'error'));
+}
+
+export async function serveWorkerMetrics(metrics: WorkerMetrics, port: number, queues: Queue[]) {
+  return startMetricsServer(metrics.registry, port, async () => {
+    for (const q of queues) {
+      const counts = await q.getJobCounts(...JOB_STATES);
+      for (const state of JOB_STATES) metrics.queueJobs.set({ queue: q.name, state }, counts[state] ?? 0);
+    }
+  });
+}
+
+function trialLabels(job: Job): { sweep: string; trial: string } {
+  const d = job.data as { sweepId: string; trialNo: number };
+  return { sweep: d.sweepId, trial: String(d.trialNo) };
+}

@@ -1,0 +1,2 @@
+export * from './worker-metrics';
+export * from './metrics-server';
