@@ -54,7 +54,12 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       this.metricsQueues = [c.VAECF_TRIALS_QUEUE, c.VAECF_DATASETS_QUEUE].map(
         (name) => new Queue(name, { connection }),
       );
-      this.metricsServer = await serveWorkerMetrics(this.metrics, c.WORKER_METRICS_PORT, this.metricsQueues);
+      this.metricsServer = await serveWorkerMetrics(
+        this.metrics,
+        c.WORKER_METRICS_PORT,
+        this.metricsQueues,
+        this.deps.store,
+      );
       this.log.log(`${c.WORKER_ID}: metrics on :${this.metricsServer.port}/metrics`);
     }
     this.log.log(`${c.WORKER_ID}: ready`);

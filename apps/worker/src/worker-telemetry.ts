@@ -1,6 +1,7 @@
-import type { TrialProgress } from '@vaecf/queue';
+import type { SweepStore, TrialProgress } from '@vaecf/queue';
 import { startMetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
 import type { Job, Queue, Worker } from 'bullmq';
+import { refreshSweepGauges } from './sweep-gauges';
 
 const JOB_STATES = [
   'waiting',
@@ -52,8 +53,14 @@ export function observeWorker(worker: Worker, metrics: WorkerMetrics): void {
   worker.on('failed', (job: Job | undefined) => ended(job, 'error'));
 }
 
-export async function serveWorkerMetrics(metrics: WorkerMetrics, port: number, queues: Queue[]) {
+export async function serveWorkerMetrics(
+  metrics: WorkerMetrics,
+  port: number,
+  queues: Queue[],
+  store: SweepStore,
+) {
   return startMetricsServer(metrics.registry, port, async () => {
+    await refreshSweepGauges(store, metrics);
     for (const q of queues) {
       const counts = await q.getJobCounts(...JOB_STATES);
       for (const state of JOB_STATES) metrics.queueJobs.set({ queue: q.name, state }, counts[state] ?? 0);

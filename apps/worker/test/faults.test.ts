@@ -152,6 +152,12 @@ describe('faults, with real worker processes and a real Redis', () => {
     await until('a running trial series', async () =>
       /vaecf_trial_validation_ndcg100\{sweep="sw_\w+",trial="\d"\} 0\.\d+/.test(await scrape()),
     );
+    const during = await scrape();
+    // Every state has a series while the sweep runs (zeros included).
+    for (const state of ['queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']) {
+      expect(during).toMatch(new RegExp(`vaecf_sweep_trials\\{sweep="${id}",state="${state}"\\} \\d`));
+    }
+    expect(during).toMatch(new RegExp(`vaecf_sweep_best_validation_ndcg100\\{sweep="${id}"\\} 0\\.\\d+`));
     await until('the sweep to complete', async () => (await store.getSweep(id))?.state === 'completed');
     const text = await until('both trials counted', async () => {
       const m = await scrape();
@@ -164,6 +170,7 @@ describe('faults, with real worker processes and a real Redis', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
     // Trial-level series go when the trial ends.
     expect(text).not.toMatch(/vaecf_trial_validation_ndcg100\{/);
+    expect(text).not.toContain(`sweep="${id}"`); // the ended sweep's series are gone
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'ok' });
     await t.close();
   });

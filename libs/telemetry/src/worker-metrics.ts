@@ -67,6 +67,18 @@ export function createWorkerMetrics(opts: { worker: string; backend: string; reg
       buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800],
       registers: [registry],
     }),
+    sweepTrials: new Gauge({
+      name: 'vaecf_sweep_trials',
+      help: 'Trials of each active sweep by state, read from Redis at scrape time',
+      labelNames: ['sweep', 'state'] as const,
+      registers: [registry],
+    }),
+    sweepBest: new Gauge({
+      name: 'vaecf_sweep_best_validation_ndcg100',
+      help: 'Best validation NDCG@100 of each active sweep so far',
+      labelNames: ['sweep'] as const,
+      registers: [registry],
+    }),
     queueJobs: new Gauge({
       name: 'vaecf_queue_jobs',
       help: 'Jobs in each queue by state, read from BullMQ at scrape time',

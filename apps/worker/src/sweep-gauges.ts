@@ -1,0 +1,25 @@
+import type { SweepStore } from '@vaecf/queue';
+import { TRIAL_STATES } from '@vaecf/sweep';
+import type { WorkerMetrics } from '@vaecf/telemetry';
+
+/** Sweeps looked at per scrape: the most recent ones. */
+const RECENT_SWEEPS = 50;
+
+/**
+ * Refreshes the per-sweep gauges (trials by state, best validation NDCG@100)
+ * from Redis for the recent sweeps that are still running; a sweep that has
+ * ended or gone loses its series, so label values stay bounded.
+ */
+export async function refreshSweepGauges(store: SweepStore, metrics: WorkerMetrics): Promise<void> {
+  metrics.sweepTrials.reset();
+  metrics.sweepBest.reset();
+  for (const id of await store.listSweepIds(RECENT_SWEEPS)) {
+    const sweep = await store.getSweep(id);
+    if (!sweep || (sweep.state !== 'running' && sweep.state !== 'finalizing')) continue;
+    const trials = await store.listTrials(id);
+    for (const state of TRIAL_STATES)
+      metrics.sweepTrials.set({ sweep: id, state }, trials.filter((t) => t.state === state).length);
+    const [best] = await store.leaderboard(id, 1);
+    if (best) metrics.sweepBest.set({ sweep: id }, best.best);
+  }
+}
