@@ -1,0 +1,177 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createWorkerMetrics } from '@vaecf/telemetry';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+// No Docker engine here: the compose file, the images and the dashboards are checked statically.
+const ROOT = resolve(__dirname, '..');
+const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+type Service = Record<string, unknown> & {
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+};
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
+
+describe('docker-compose.yml', () => {
+  it('is valid for docker-compose (config -q)', () => {
+    expect(has('docker-compose'), 'docker-compose is installed by .ci/run').toBe(true);
+    const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'gpu', 'config', '-q'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('keeps Redis persistent, healthy and private', () => {
+    const redis = compose.services.redis;
+    expect((redis.command as string[]).join(' ')).toContain('--appendonly yes');
+    expect(redis.healthcheck).toBeDefined();
+    expect(redis.ports).toBeUndefined();
+    expect(redis.volumes).toContain('redis-data:/data');
+  });
+
+  it('lets workers scale: no fixed name or host port, shared artifacts, wait for a healthy Redis', () => {
+    for (const name of ['worker', 'worker-gpu']) {
+      const w = compose.services[name];
+      expect(w.container_name).toBeUndefined();
+      expect(w.ports).toBeUndefined();
+      expect(w.volumes).toContain('artifacts:/artifacts');
+      expect(w.depends_on?.redis.condition).toBe('service_healthy');
+      expect(w.environment).toMatchObject({
+        REDIS_URL: 'redis://redis:6379',
+        VAECF_ARTIFACTS_DIR: '/artifacts',
+        WORKER_METRICS_PORT: '9464',
+      });
+      expect(w.healthcheck).toBeDefined();
+      expect(w.stop_grace_period).toBe('60s');
+    }
+  });
+
+  it('puts GPU workers behind a profile with an NVIDIA device reservation', () => {
+    const g = compose.services['worker-gpu'] as Service & {
+      profiles: string[];
+      build: { target: string };
+      deploy: unknown;
+    };
+    expect(g.profiles).toEqual(['gpu']);
+    expect(g.build.target).toBe('gpu');
+    expect(JSON.stringify(g.deploy)).toContain('"driver":"nvidia"');
+    expect(JSON.stringify(g.deploy)).toContain('"capabilities":["gpu"]');
+  });
+
+  it('provisions Prometheus and Grafana from deploy/', () => {
+    expect(compose.services.prometheus.volumes).toContain(
+      './deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+    );
+    expect(compose.services.grafana.volumes).toContain(
+      './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+    );
+    expect(Object.keys(compose.volumes).sort()).toEqual([
+      'artifacts',
+      'grafana-data',
+      'prometheus-data',
+      'redis-data',
+    ]);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const stage = (name: string) => stages.find((s) => new RegExp(`AS ${name}$`).test(s.split('\n')[0]))!;
+
+  it('has cpu and gpu targets that run as a non-root user', () => {
+    for (const target of ['cpu', 'gpu']) {
+      const s = stage(target);
+      expect(s, target).toBeDefined();
+      expect(s).toMatch(/^USER (node|vaecf)$/m);
+      expect(s).toContain('CMD ["node", "apps/worker/dist/main.js"]');
+    }
+    expect(stage('cpu')).toContain('@tensorflow/tfjs-node@4.22.0');
+    expect(stage('gpu-deps')).toContain('@tensorflow/tfjs-node-gpu@4.22.0');
+    expect(stage('gpu').split('\n')[0]).toMatch(/^nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/);
+  });
+
+  it('keeps dev dependencies out of the runtime and caches npm layers', () => {
+    expect(stage('runtime')).toContain('npm ci --omit=dev --omit=optional');
+    expect(dockerfile).toContain('--mount=type=cache,target=/root/.npm');
+    // Manifests are copied (and installed) before any source, so a code change reuses the install layer.
+    const manifests = stage('manifests');
+    expect(manifests).toContain('COPY package.json package-lock.json ./');
+    expect(manifests).not.toMatch(/COPY (apps|libs) /);
+    for (const pkg of [
+      'apps/cli',
+      'apps/worker',
+      'libs/cf',
+      'libs/sweep',
+      'libs/queue',
+      'libs/artifacts',
+      'libs/telemetry',
+    ]) {
+      expect(manifests).toContain(`COPY ${pkg}/package.json ${pkg}/`);
+      expect(JSON.parse(read(`${pkg}/package.json`)).name).toMatch(/^@vaecf\//);
+    }
+  });
+});
+
+describe('Prometheus and Grafana configuration', () => {
+  it('prometheus.yml passes promtool and discovers worker replicas by DNS', () => {
+    expect(has('promtool'), 'prometheus is installed by .ci/run').toBe(true);
+    const r = spawnSync('promtool', ['check', 'config', 'deploy/prometheus/prometheus.yml'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const cfg = parse(read('deploy/prometheus/prometheus.yml')) as {
+      scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[];
+    };
+    const worker = cfg.scrape_configs.find((c) => c.job_name === 'vaecf-worker')!;
+    expect(worker.dns_sd_configs![0]).toMatchObject({ names: ['worker'], port: 9464 });
+  });
+
+  it('every PromQL expression of the dashboards uses metrics vaecf exports', async () => {
+    const exported = new Set<string>();
+    const metrics = createWorkerMetrics({ worker: 'w', backend: 'wasm' });
+    for (const m of await metrics.registry.getMetricsAsJSON()) {
+      exported.add(m.name);
+      if (String(m.type) === 'histogram')
+        for (const s of ['_bucket', '_sum', '_count']) exported.add(m.name + s);
+    }
+    const dashboard = JSON.parse(read('deploy/grafana/dashboards/vaecf.json')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+      templating: { list: { query: { query: string } }[] };
+    };
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+      ...dashboard.templating.list.map((v) => v.query.query),
+    ];
+    expect(exprs.length).toBeGreaterThanOrEqual(10);
+    for (const expr of exprs) {
+      const names = expr.match(/\bvaecf_[a-z0-9_]+/g) ?? [];
+      expect(names.length, expr).toBeGreaterThan(0);
+      for (const n of names) expect(exported.has(n), `${n} in ${expr}`).toBe(true);
+    }
+    const titles = dashboard.panels.map((p) => p.title).join(' | ');
+    for (const t of [
+      'Queue depth',
+      'backend',
+      'Trials ended per minute',
+      'Epoch time',
+      'users/s',
+      'Best validation NDCG@100 per sweep',
+      '$sweep',
+    ]) {
+      expect(titles).toContain(t);
+    }
+  });
+});

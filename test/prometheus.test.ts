@@ -1,0 +1,128 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { generateSyntheticRatings, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
+import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
+
+// The compose topology, natively: a real Redis, two worker processes and a real Prometheus
+// (Debian's package, installed by .ci/run) scraping both; then ask Prometheus's own API.
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+let root: string;
+let workers: WorkerProcess[] = [];
+let prometheus: ChildProcess | null = null;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (spawnSync('sh', ['-c', 'command -v prometheus']).status !== 0)
+    throw new Error('prometheus is not installed (.ci/run installs it)');
+  root = await mkdtemp(join(tmpdir(), 'vaecf-prom-'));
+  const csv = join(root, 'ratings.csv');
+  await generateSyntheticRatings(csv, { users: 600, items: 300, seed: 4 });
+  await writeDatasetArtifact(
+    new FilesystemArtifactStore(root).datasetDir('ds'),
+    await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 60 }),
+  );
+});
+afterAll(async () => {
+  for (const w of workers) w.kill9();
+  prometheus?.kill('SIGKILL');
+  await rm(root, { recursive: true, force: true });
+});
+
+it('Prometheus scrapes both workers and sees their vaecf series after a sweep', async () => {
+  const queueName = `test-${randomUUID()}`;
+  const env = { REDIS_URL, VAECF_ARTIFACTS_DIR: root, VAECF_TRIALS_QUEUE: queueName };
+  workers = [startWorker('A', env), startWorker('B', env)];
+  const ports = await Promise.all(
+    workers.map((w) => until(`${w.id}'s metrics port`, async () => w.metricsPort())),
+  );
+
+  const promPort = await freePort();
+  const config = join(root, 'prometheus.yml');
+  await writeFile(
+    config,
+    [
+      'global: { scrape_interval: 1s }',
+      'scrape_configs:',
+      '  - job_name: vaecf-worker',
+      `    static_configs: [{ targets: [${ports.map((p) => `'127.0.0.1:${p}'`).join(', ')}] }]`,
+    ].join('\n'),
+  );
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(root, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const query = async (q: string) => {
+    const r = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}`).catch(
+      () => null,
+    );
+    if (!r?.ok) return [];
+    return (
+      (await r.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
+    ).data.result;
+  };
+
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const store = new SweepStore(redis);
+  const queue: TrialsQueue = new Queue(queueName, { connection: redis });
+  const { id } = await submitSweep(
+    {
+      dataset: 'ds',
+      model: 'dae',
+      fixed: { dims: [32], batchSize: 100, epochs: 3 },
+      space: { lr: { type: 'choice', values: [1e-3, 3e-3, 1e-2, 3e-2] } },
+      limits: { maxConcurrent: 2 },
+    },
+    { store, controller: new SweepController(redis, store, queue), checkDataset: async () => undefined },
+  );
+  await until('the sweep to complete', async () => (await store.getSweep(id))?.state === 'completed');
+
+  const info = await until('both workers in vaecf_worker_info', async () => {
+    const r = await query('vaecf_worker_info');
+    return r.length === 2 ? r : null;
+  });
+  expect(info.map((s) => s.metric.worker).sort()).toEqual(['A', 'B']);
+  expect(info.every((s) => ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'].includes(s.metric.backend))).toBe(
+    true,
+  );
+  const up = await query('up{job="vaecf-worker"}');
+  expect(up.map((s) => s.value[1])).toEqual(['1', '1']);
+  const finished = await until('all four trials counted', async () => {
+    const r = await query('sum(vaecf_trials_finished_total)');
+    return r.length && Number(r[0].value[1]) === 4 ? r : null;
+  });
+  expect(finished).toHaveLength(1);
+  const epochs = await until('12 epochs observed', async () => {
+    const r = await query('sum(vaecf_epoch_duration_seconds_count)');
+    return r.length && Number(r[0].value[1]) === 12 ? r : null;
+  });
+  expect(epochs).toHaveLength(1);
+  expect((await query('vaecf_queue_jobs')).length).toBeGreaterThan(0);
+  await store.deleteSweep(id);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await redis.quit();
+}, 180_000);
