@@ -1,0 +1,4 @@
+export const API_CONFIG = Symbol('API_CONFIG');
+export const REDIS = Symbol('REDIS');
+export const TRIALS_QUEUE = Symbol('TRIALS_QUEUE');
+export const DATASETS_QUEUE = Symbol('DATASETS_QUEUE');

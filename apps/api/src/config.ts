@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** API settings from the environment: parsed once, validated, typed (reset for tests). */
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
+  /** Ratings files registered as datasets must lie under this directory. */
+  VAECF_DATA_ROOT: z.string().min(1).default('.vaecf/data'),
+  VAECF_TRIALS_QUEUE: z.string().min(1).default('vaecf-trials'),
+  VAECF_DATASETS_QUEUE: z.string().min(1).default('vaecf-datasets'),
+  /** When set, every route but /health and /metrics needs `Authorization: Bearer <token>`. */
+  API_TOKEN: z.string().min(1).optional(),
+  /** Largest accepted request body. */
+  BODY_LIMIT: z.string().default('1mb'),
+});
+
+export type ApiConfig = z.infer<typeof schema>;
+
+let cached: ApiConfig | null = null;
+
+export function apiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  if (cached) return cached;
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new Error(`invalid API environment: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  cached = r.data;
+  return cached;
+}
+
+export function resetApiConfig(): void {
+  cached = null;
+}

@@ -1,0 +1,88 @@
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue } from '@vaecf/queue';
+import { API_CONFIG, DATASETS_QUEUE } from '../common/tokens';
+import type { ApiConfig } from '../config';
+import type { RegisterDatasetDto } from './datasets.dto';
+
+@Injectable()
+export class DatasetsService {
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(DATASETS_QUEUE) private readonly queue: DatasetsQueue,
+    private readonly datasets: DatasetStore,
+    private readonly artifacts: FilesystemArtifactStore,
+  ) {}
+
+  async register(dto: RegisterDatasetDto): Promise<DatasetRecord> {
+    const source = this.resolveUnderDataRoot(dto.path);
+    const { id, path: _path, ...options } = dto;
+    const created = await registerDataset(id, source, options, {
+      datasets: this.datasets,
+      queue: this.queue,
+    });
+    if (!created) throw new ConflictException(`dataset "${id}" already exists`);
+    return (await this.datasets.get(id))!;
+  }
+
+  async list(): Promise<DatasetRecord[]> {
+    const ids = await this.datasets.list();
+    return (await Promise.all(ids.map((id) => this.datasets.get(id)))).filter(
+      (d): d is DatasetRecord => d !== null,
+    );
+  }
+
+  async get(id: string): Promise<DatasetRecord> {
+    const d = await this.datasets.get(id);
+    if (!d) throw new NotFoundException(`dataset "${id}" not found`);
+    return d;
+  }
+
+  async delete(id: string, inUse: (datasetId: string) => Promise<string | null>): Promise<void> {
+    await this.get(id);
+    const sweep = await inUse(id);
+    if (sweep)
+      throw new ConflictException(
+        `dataset "${id}" is used by sweep ${sweep}; delete or finish that sweep first`,
+      );
+    await this.artifacts.deleteDataset(id);
+    await this.datasets.delete(id);
+  }
+
+  /**
+   * The file a client names must lie under the data root: no "..", no
+   * absolute path elsewhere, no symlink leading out (checked on the real path).
+   */
+  private resolveUnderDataRoot(path: string): string {
+    const root = realpathOrNull(resolve(this.config.VAECF_DATA_ROOT));
+    if (!root)
+      throw new BadRequestException(
+        `path: the data root ${this.config.VAECF_DATA_ROOT} does not exist on the server`,
+      );
+    const candidate = isAbsolute(path) ? path : resolve(root, path);
+    const real = realpathOrNull(candidate);
+    const rel = real ? relative(root, real) : relative(root, resolve(candidate));
+    if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) {
+      throw new BadRequestException(`path: "${path}" is outside the data root`);
+    }
+    if (!real || !statSync(real).isFile())
+      throw new BadRequestException(`path: "${path}" is not a file under the data root`);
+    return real;
+  }
+}
+
+function realpathOrNull(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,39 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { DatasetsQueue, TrialsQueue } from '@vaecf/queue';
+import type { Redis } from 'ioredis';
+import { DATASETS_QUEUE, REDIS, TRIALS_QUEUE } from './common/tokens';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(TRIALS_QUEUE) private readonly trials: TrialsQueue,
+    @Inject(DATASETS_QUEUE) private readonly datasets: DatasetsQueue,
+  ) {}
+
+  /** 200 when Redis and both queues answer, 503 otherwise (with what failed). */
+  @Get()
+  async check() {
+    const within = <T>(p: Promise<T>) =>
+      Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))]);
+    const checks = {
+      redis: await within(this.redis.ping()).then(
+        () => 'up',
+        () => 'down',
+      ),
+      trialsQueue: await within(this.trials.getWaitingCount()).then(
+        () => 'up',
+        () => 'down',
+      ),
+      datasetsQueue: await within(this.datasets.getWaitingCount()).then(
+        () => 'up',
+        () => 'down',
+      ),
+    };
+    const ok = Object.values(checks).every((v) => v === 'up');
+    if (!ok) throw new ServiceUnavailableException({ status: 'down', ...checks });
+    return { status: 'ok', ...checks };
+  }
+}

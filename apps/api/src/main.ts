@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { AppModule } from './app.module';
+import { apiConfig } from './config';
+
+async function main(): Promise<void> {
+  const config = apiConfig();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  // Bodies are size-limited; sweep specs come as JSON or as YAML text.
+  app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  app.useBodyParser('text', {
+    limit: config.BODY_LIMIT,
+    type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
+  });
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('vaecf')
+      .setDescription('Mult-VAE / Mult-DAE sweeps')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, cleanupOpenApiDoc(doc));
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, '0.0.0.0');
+  const address = app.getHttpServer().address() as { port: number };
+  Logger.log(`listening on :${address.port}`, 'vaecf-api');
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`api: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { SWEEP_STATES, type SweepState } from '@vaecf/queue';
+import { sweepSpecSchema } from '@vaecf/sweep';
+import type { Response } from 'express';
+import { createZodDto } from 'nestjs-zod';
+import { SweepsService, TRIAL_SORT_KEYS } from './sweeps.service';
+
+/** The sweep spec, for the OpenAPI document (requests are validated by the same schema in parseSweepSpec). */
+class SweepSpecDto extends createZodDto(sweepSpecSchema) {}
+
+@ApiTags('sweeps')
+@Controller('sweeps')
+export class SweepsController {
+  constructor(private readonly sweeps: SweepsService) {}
+
+  @Post()
+  @ApiConsumes('application/json', 'application/yaml')
+  @ApiBody({ type: SweepSpecDto })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'a retry with the same key returns the first sweep',
+  })
+  async create(
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (key !== undefined && !/^[\w.:-]{1,200}$/.test(key))
+      throw new BadRequestException('Idempotency-Key: use 1-200 letters, digits, ".", ":", "_" or "-"');
+    const { sweep, created } = await this.sweeps.submit(body, key);
+    res.status(created ? 201 : 200);
+    return sweep;
+  }
+
+  @Get()
+  @ApiQuery({ name: 'state', required: false, enum: SWEEP_STATES })
+  list(@Query('state') state?: string) {
+    if (state !== undefined && !(SWEEP_STATES as readonly string[]).includes(state)) {
+      throw new BadRequestException(`state: must be one of ${SWEEP_STATES.join(', ')}`);
+    }
+    return this.sweeps.list(state as SweepState | undefined);
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.sweeps.get(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@Param('id') id: string) {
+    return this.sweeps.cancel(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  delete(@Param('id') id: string) {
+    return this.sweeps.delete(id);
+  }
+
+  @Get(':id/trials')
+  @ApiQuery({ name: 'sort', required: false, enum: TRIAL_SORT_KEYS })
+  trials(@Param('id') id: string, @Query('sort') sort?: string) {
+    if (sort !== undefined && !(TRIAL_SORT_KEYS as readonly string[]).includes(sort)) {
+      throw new BadRequestException(`sort: must be one of ${TRIAL_SORT_KEYS.join(', ')}`);
+    }
+    return this.sweeps.trials(id, sort as (typeof TRIAL_SORT_KEYS)[number] | undefined);
+  }
+
+  @Get(':id/trials/:no')
+  trial(@Param('id') id: string, @Param('no', new ParseIntPipe({ errorHttpStatusCode: 400 })) no: number) {
+    return this.sweeps.trial(id, no);
+  }
+}

@@ -1,0 +1,219 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
+
+// End to end: the built API and a worker as real processes, a real Redis, real HTTP.
+const API_MAIN = resolve(__dirname, '../apps/api/dist/main.js');
+const BUNDLED = resolve(__dirname, '../examples/data/synthetic-ml.csv.gz');
+const TOKEN = 'secret-token';
+let root: string;
+let api: ChildProcess;
+let apiLog = '';
+let worker: WorkerProcess;
+let base: string;
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const yaml = typeof body === 'string';
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': yaml ? 'application/yaml' : 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : yaml ? body : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vaecf-api-'));
+  const dataRoot = join(root, 'data');
+  await mkdir(dataRoot);
+  await copyFile(BUNDLED, join(dataRoot, 'ratings.csv.gz'));
+  await symlink('/etc/hostname', join(dataRoot, 'escape.csv'));
+  const queues = { VAECF_TRIALS_QUEUE: `test-${randomUUID()}`, VAECF_DATASETS_QUEUE: `test-${randomUUID()}` };
+  const env = {
+    ...process.env,
+    ...queues,
+    VAECF_ARTIFACTS_DIR: join(root, 'artifacts'),
+    VAECF_DATA_ROOT: dataRoot,
+  };
+  api = spawn(process.execPath, [API_MAIN], {
+    env: { ...env, PORT: '0', API_TOKEN: TOKEN, BODY_LIMIT: '20kb' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  api.stdout!.on('data', (b: Buffer) => (apiLog += b.toString()));
+  api.stderr!.on('data', (b: Buffer) => (apiLog += b.toString()));
+  const port = await until('the API to listen', async () => /listening on :(\d+)/.exec(apiLog)?.[1], 30_000);
+  base = `http://127.0.0.1:${port}`;
+  worker = startWorker('api-test', { ...queues, VAECF_ARTIFACTS_DIR: env.VAECF_ARTIFACTS_DIR });
+});
+afterAll(async () => {
+  api?.kill('SIGKILL');
+  worker?.kill9();
+  await rm(root, { recursive: true, force: true });
+});
+
+const spec = (dataset: string) => `
+dataset: ${dataset}
+model: vae
+fixed: { dims: [32, 8], batchSize: 200, epochs: 2, totalAnnealSteps: 20 }
+space:
+  lr: { type: choice, values: [0.001, 0.003] }
+scheduler: { type: none }
+limits: { maxConcurrent: 2 }
+`;
+
+describe('the API', () => {
+  it('answers /health without a token and refuses other routes without the right one', async () => {
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      redis: 'up',
+      trialsQueue: 'up',
+      datasetsQueue: 'up',
+    });
+    const none = await fetch(`${base}/sweeps`);
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { message: string }).message).toBe(
+      'missing Authorization: Bearer <token> header',
+    );
+    const wrong = await fetch(`${base}/sweeps`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { message: string }).message).toBe('invalid bearer token');
+  });
+
+  it.each([
+    [{ id: 'a', path: '../x.csv', format: 'movielens-csv' }, 'path: "../x.csv" is outside the data root'],
+    [
+      { id: 'a', path: '/etc/passwd', format: 'movielens-csv' },
+      'path: "/etc/passwd" is outside the data root',
+    ],
+    [{ id: 'a', path: 'escape.csv', format: 'movielens-csv' }, 'path: "escape.csv" is outside the data root'],
+    [
+      { id: 'a', path: 'missing.csv', format: 'movielens-csv' },
+      'path: "missing.csv" is not a file under the data root',
+    ],
+    [{ id: 'a', path: 'ratings.csv.gz', format: 'xml' }, 'format: Invalid option: expected one of'],
+    [{ id: '../a', path: 'ratings.csv.gz', format: 'movielens-csv' }, 'id: use letters, digits'],
+    [
+      { id: 'a', path: 'ratings.csv.gz', format: 'movielens-csv', heldoutUsers: 0 },
+      'heldoutUsers: Too small',
+    ],
+    [
+      { id: 'a', path: 'ratings.csv.gz', format: 'movielens-csv', extra: 1 },
+      '(body): Unrecognized key: "extra"',
+    ],
+  ])('POST /datasets %j is a 400 naming the field', async (body, message) => {
+    const r = await call('POST', '/datasets', body);
+    expect(r.status).toBe(400);
+    expect(r.body.message).toContain(message);
+  });
+
+  it('runs a sweep end to end: dataset, idempotent submit, progress, leaderboard, trials, delete', async () => {
+    const ds = `syn-${randomUUID().slice(0, 8)}`;
+    const created = await call('POST', '/datasets', {
+      id: ds,
+      path: 'ratings.csv.gz',
+      format: 'movielens-csv',
+      heldoutUsers: 150,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: ds, state: 'queued' });
+    expect(
+      (await call('POST', '/datasets', { id: ds, path: 'ratings.csv.gz', format: 'movielens-csv' })).status,
+    ).toBe(409);
+    // A sweep on a dataset that is not ready yet is refused (unless preparation already won the race).
+    const early = await call('POST', '/sweeps', spec('nothing-here'));
+    expect(early).toMatchObject({
+      status: 400,
+      body: { message: 'invalid sweep spec: dataset: dataset "nothing-here" is not registered' },
+    });
+    await until(
+      'the dataset to be ready',
+      async () => (await call('GET', `/datasets/${ds}`)).body.state === 'ready',
+    );
+    expect((await call('GET', `/datasets/${ds}`)).body.stats.users).toEqual({
+      train: 1682,
+      validation: 150,
+      test: 150,
+    });
+
+    const key = randomUUID();
+    const first = await call('POST', '/sweeps', spec(ds), { 'idempotency-key': key });
+    const again = await call('POST', '/sweeps', spec(ds), { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    const id = first.body.id as string;
+    expect((await call('GET', '/sweeps?state=running')).body.map((s: { id: string }) => s.id)).toContain(id);
+    expect((await call('DELETE', `/datasets/${ds}`)).status).toBe(409);
+
+    const done = await until('the sweep to complete', async () => {
+      const r = await call('GET', `/sweeps/${id}`);
+      return r.body.state === 'completed' ? r.body : null;
+    });
+    expect(done.trials).toMatchObject({ completed: 2, running: 0, queued: 0 });
+    expect(done.test.ndcg100).toBeGreaterThan(0);
+    expect(done.best.trial).toBe(done.bestTrial);
+
+    const trials = (await call('GET', `/sweeps/${id}/trials?sort=best`)).body as {
+      no: number;
+      best: number;
+    }[];
+    expect(trials).toHaveLength(2);
+    expect(trials[0].best).toBeGreaterThanOrEqual(trials[1].best);
+    const one = await call('GET', `/sweeps/${id}/trials/0`);
+    expect(one.body.history).toHaveLength(2);
+    expect(one.body.history[1].validation.ndcg100).toBeGreaterThan(0);
+
+    expect((await call('DELETE', `/sweeps/${id}`)).status).toBe(204);
+    expect((await call('GET', `/sweeps/${id}`)).status).toBe(404);
+    expect((await call('DELETE', `/datasets/${ds}`)).status).toBe(204);
+    expect((await call('GET', `/datasets/${ds}`)).status).toBe(404);
+  });
+
+  it('refuses bad specs, unknown ids, bad queries and oversized bodies with the reason', async () => {
+    const badSpec = await call('POST', '/sweeps', 'dataset: x\nmodel: gan\n');
+    expect(badSpec).toMatchObject({ status: 400 });
+    expect(badSpec.body.message).toContain('invalid sweep spec: model: Invalid option');
+    const badYaml = await call('POST', '/sweeps', 'dataset: [x\n');
+    expect(badYaml.status).toBe(400);
+    expect(badYaml.body.message).toMatch(/invalid sweep spec: line \d+, column \d+/);
+    expect((await call('GET', '/sweeps/sw_nope')).body).toMatchObject({
+      statusCode: 404,
+      message: 'sweep "sw_nope" not found',
+    });
+    expect((await call('GET', '/sweeps?state=sleeping')).body.message).toBe(
+      'state: must be one of running, finalizing, completed, cancelled, failed',
+    );
+    expect((await call('GET', '/sweeps/sw_nope/trials/x')).status).toBe(400);
+    const big = await call('POST', '/sweeps', { dataset: 'x'.repeat(30_000), model: 'vae' });
+    expect(big.status).toBe(413);
+  });
+
+  it('serves the OpenAPI document built from the validation schemas', async () => {
+    const r = await fetch(`${base}/docs-json`);
+    expect(r.status).toBe(200);
+    const doc = (await r.json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/datasets', '/sweeps', '/sweeps/{id}/trials', '/health']),
+    );
+    expect(Object.keys(doc.components.schemas.RegisterDatasetDto.properties ?? {})).toEqual(
+      expect.arrayContaining(['id', 'path', 'format', 'heldoutUsers']),
+    );
+    expect(Object.keys(doc.components.schemas.SweepSpecDto.properties ?? {})).toEqual(
+      expect.arrayContaining(['dataset', 'model', 'space', 'scheduler']),
+    );
+  });
+});
