@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # vaecf images. Targets:
+#   api  the HTTP API
 #   cpu  the worker on the native TensorFlow backend (@tensorflow/tfjs-node)
 #   gpu  the worker on CUDA (@tensorflow/tfjs-node-gpu: libtensorflow 2.9 wants CUDA 11.2 + cuDNN 8.1)
 # Both run as a non-root user, without dev dependencies; npm's cache is a build cache mount and the
@@ -12,6 +13,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY apps/cli/package.json apps/cli/
 COPY apps/worker/package.json apps/worker/
+COPY apps/api/package.json apps/api/
 COPY libs/cf/package.json libs/cf/
 COPY libs/sweep/package.json libs/sweep/
 COPY libs/queue/package.json libs/queue/
@@ -31,12 +33,23 @@ ENV NODE_ENV=production
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --omit=optional
 COPY --from=build /app/apps/cli/dist apps/cli/dist
 COPY --from=build /app/apps/worker/dist apps/worker/dist
+COPY --from=build /app/apps/api/dist apps/api/dist
 COPY --from=build /app/libs/cf/dist libs/cf/dist
 COPY --from=build /app/libs/sweep/dist libs/sweep/dist
 COPY --from=build /app/libs/queue/dist libs/queue/dist
 COPY --from=build /app/libs/artifacts/dist libs/artifacts/dist
 COPY --from=build /app/libs/telemetry/dist libs/telemetry/dist
 COPY examples examples
+
+FROM runtime AS api
+ENV VAECF_ARTIFACTS_DIR=/artifacts \
+    VAECF_DATA_ROOT=/data \
+    PORT=8080
+RUN mkdir -p /artifacts /data && chown node:node /artifacts
+USER node
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+CMD ["node", "apps/api/dist/main.js"]
 
 FROM runtime AS cpu
 # Downloads libtensorflow (CPU) during the build, where the network is available.

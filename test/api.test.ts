@@ -216,4 +216,22 @@ describe('the API', () => {
       expect.arrayContaining(['dataset', 'model', 'space', 'scheduler']),
     );
   });
+
+  it('exposes request rate and latency by route template and status on /metrics, without a token', async () => {
+    await call('GET', '/sweeps/sw_metrics_probe');
+    await fetch(`${base}/no/such/route`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const r = await fetch(`${base}/metrics`);
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    expect(text).toMatch(
+      /vaecf_http_requests_total\{method="GET",route="\/sweeps\/:id",status="404"\} [1-9]/,
+    );
+    expect(text).toMatch(/vaecf_http_requests_total\{method="POST",route="\/datasets",status="400"\} [1-9]/);
+    expect(text).toMatch(/vaecf_http_requests_total\{method="GET",route="unmatched",status="404"\} [1-9]/);
+    expect(text).toMatch(
+      /vaecf_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/health",status="200"\}/,
+    );
+    expect(text).not.toContain('sw_metrics_probe'); // raw ids never become label values
+    expect(text).toContain('process_resident_memory_bytes');
+  });
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createWorkerMetrics } from '@vaecf/telemetry';
+import { createApiMetrics, createWorkerMetrics } from '@vaecf/telemetry';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -40,12 +40,29 @@ describe('docker-compose.yml', () => {
     expect(redis.volumes).toContain('redis-data:/data');
   });
 
+  it('runs the API on the shared artifacts and the read-only data root, after Redis is healthy', () => {
+    const api = compose.services.api as Service & { build: { target: string } };
+    expect(api.build.target).toBe('api');
+    expect(api.volumes).toEqual(
+      expect.arrayContaining(['artifacts:/artifacts', '${VAECF_DATA_DIR:-./data}:/data:ro']),
+    );
+    expect(api.environment).toMatchObject({
+      REDIS_URL: 'redis://redis:6379',
+      VAECF_DATA_ROOT: '/data',
+      PORT: '8080',
+    });
+    expect(api.depends_on?.redis.condition).toBe('service_healthy');
+    expect(api.healthcheck).toBeDefined();
+  });
+
   it('lets workers scale: no fixed name or host port, shared artifacts, wait for a healthy Redis', () => {
     for (const name of ['worker', 'worker-gpu']) {
       const w = compose.services[name];
       expect(w.container_name).toBeUndefined();
       expect(w.ports).toBeUndefined();
-      expect(w.volumes).toContain('artifacts:/artifacts');
+      expect(w.volumes).toEqual(
+        expect.arrayContaining(['artifacts:/artifacts', '${VAECF_DATA_DIR:-./data}:/data:ro']),
+      );
       expect(w.depends_on?.redis.condition).toBe('service_healthy');
       expect(w.environment).toMatchObject({
         REDIS_URL: 'redis://redis:6379',
@@ -91,6 +108,8 @@ describe('Dockerfile', () => {
   const stage = (name: string) => stages.find((s) => new RegExp(`AS ${name}$`).test(s.split('\n')[0]))!;
 
   it('has cpu and gpu targets that run as a non-root user', () => {
+    expect(stage('api')).toContain('CMD ["node", "apps/api/dist/main.js"]');
+    expect(stage('api')).toMatch(/^USER node$/m);
     for (const target of ['cpu', 'gpu']) {
       const s = stage(target);
       expect(s, target).toBeDefined();
@@ -137,12 +156,18 @@ describe('Prometheus and Grafana configuration', () => {
     };
     const worker = cfg.scrape_configs.find((c) => c.job_name === 'vaecf-worker')!;
     expect(worker.dns_sd_configs![0]).toMatchObject({ names: ['worker'], port: 9464 });
+    const api = cfg.scrape_configs.find((c) => c.job_name === 'vaecf-api')!;
+    expect(api.dns_sd_configs![0]).toMatchObject({ names: ['api'], port: 8080 });
   });
 
   it('every PromQL expression of the dashboards uses metrics vaecf exports', async () => {
     const exported = new Set<string>();
-    const metrics = createWorkerMetrics({ worker: 'w', backend: 'wasm' });
-    for (const m of await metrics.registry.getMetricsAsJSON()) {
+    const registries = [
+      createWorkerMetrics({ worker: 'w', backend: 'wasm' }).registry,
+      createApiMetrics().registry,
+    ];
+    const all = (await Promise.all(registries.map((r) => r.getMetricsAsJSON()))).flat();
+    for (const m of all) {
       exported.add(m.name);
       if (String(m.type) === 'histogram')
         for (const s of ['_bucket', '_sum', '_count']) exported.add(m.name + s);

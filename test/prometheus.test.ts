@@ -18,6 +18,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let root: string;
 let workers: WorkerProcess[] = [];
 let prometheus: ChildProcess | null = null;
+let api: ChildProcess | undefined;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -42,16 +43,26 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const w of workers) w.kill9();
   prometheus?.kill('SIGKILL');
+  api?.kill('SIGKILL');
   await rm(root, { recursive: true, force: true });
 });
 
-it('Prometheus scrapes both workers and sees their vaecf series after a sweep', async () => {
+it('Prometheus scrapes both workers and the API and sees their vaecf series after a sweep', async () => {
   const queueName = `test-${randomUUID()}`;
   const env = { REDIS_URL, VAECF_ARTIFACTS_DIR: root, VAECF_TRIALS_QUEUE: queueName };
   workers = [startWorker('A', env), startWorker('B', env)];
   const ports = await Promise.all(
     workers.map((w) => until(`${w.id}'s metrics port`, async () => w.metricsPort())),
   );
+  let apiLog = '';
+  const apiProc = spawn(process.execPath, [join(__dirname, '../apps/api/dist/main.js')], {
+    env: { ...process.env, ...env, PORT: '0', VAECF_DATA_ROOT: root },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  api = apiProc;
+  apiProc.stdout!.on('data', (b: Buffer) => (apiLog += b.toString()));
+  const apiPort = await until('the API to listen', async () => /listening on :(\d+)/.exec(apiLog)?.[1]);
+  expect((await fetch(`http://127.0.0.1:${apiPort}/health`)).status).toBe(200);
 
   const promPort = await freePort();
   const config = join(root, 'prometheus.yml');
@@ -62,6 +73,8 @@ it('Prometheus scrapes both workers and sees their vaecf series after a sweep', 
       'scrape_configs:',
       '  - job_name: vaecf-worker',
       `    static_configs: [{ targets: [${ports.map((p) => `'127.0.0.1:${p}'`).join(', ')}] }]`,
+      '  - job_name: vaecf-api',
+      `    static_configs: [{ targets: ['127.0.0.1:${apiPort}'] }]`,
     ].join('\n'),
   );
   prometheus = spawn(
@@ -121,6 +134,11 @@ it('Prometheus scrapes both workers and sees their vaecf series after a sweep', 
   });
   expect(epochs).toHaveLength(1);
   expect((await query('vaecf_queue_jobs')).length).toBeGreaterThan(0);
+  const apiSeries = await until('the API series', async () => {
+    const r = await query('vaecf_http_requests_total{job="vaecf-api",route="/health"}');
+    return r.length ? r : null;
+  });
+  expect(apiSeries[0].metric).toMatchObject({ method: 'GET', status: '200' });
   await store.deleteSweep(id);
   await queue.obliterate({ force: true });
   await queue.close();

@@ -10,7 +10,10 @@ const schema = z.object({
   VAECF_TRIALS_QUEUE: z.string().min(1).default('vaecf-trials'),
   VAECF_DATASETS_QUEUE: z.string().min(1).default('vaecf-datasets'),
   /** When set, every route but /health and /metrics needs `Authorization: Bearer <token>`. */
-  API_TOKEN: z.string().min(1).optional(),
+  API_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)), // an empty value (compose's default) means no token
   /** Largest accepted request body. */
   BODY_LIMIT: z.string().default('1mb'),
 });

@@ -1,2 +1,3 @@
 export * from './worker-metrics';
 export * from './metrics-server';
+export * from './api-metrics';
