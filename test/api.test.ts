@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 
@@ -174,6 +175,25 @@ describe('the API', () => {
     expect(one.body.history).toHaveLength(2);
     expect(one.body.history[1].validation.ndcg100).toBeGreaterThan(0);
 
+    // The best model: downloadable, and serving recommendations in original item ids.
+    const download = await fetch(`${base}/sweeps/${id}/model`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/gzip');
+    const archive = Buffer.from(await download.arrayBuffer());
+    expect(archive.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(gunzipSync(archive).toString('latin1')).toContain('checkpoint.json');
+    const history = ['1', '2', '3', 'no-such-item'];
+    const rec = await call('POST', `/sweeps/${id}/recommendations`, { items: history, k: 5 });
+    expect(rec.status).toBe(200);
+    expect(rec.body.unknownItems).toEqual(['no-such-item']);
+    expect(rec.body.items).toHaveLength(5);
+    for (const r of rec.body.items as { item: string; score: number }[])
+      expect(history).not.toContain(r.item);
+    const badK = await call('POST', `/sweeps/${id}/recommendations`, { items: ['1'], k: 0 });
+    expect(badK).toMatchObject({ status: 400, body: { message: 'k: Too small: expected number to be >=1' } });
+
     expect((await call('DELETE', `/sweeps/${id}`)).status).toBe(204);
     expect((await call('GET', `/sweeps/${id}`)).status).toBe(404);
     expect((await call('DELETE', `/datasets/${ds}`)).status).toBe(204);
@@ -195,6 +215,8 @@ describe('the API', () => {
       'state: must be one of running, finalizing, completed, cancelled, failed',
     );
     expect((await call('GET', '/sweeps/sw_nope/trials/x')).status).toBe(400);
+    const noModel = await call('POST', '/sweeps/sw_nope/recommendations', { items: ['1'] });
+    expect(noModel).toMatchObject({ status: 404, body: { message: 'sweep "sw_nope" not found' } });
     const big = await call('POST', '/sweeps', { dataset: 'x'.repeat(30_000), model: 'vae' });
     expect(big.status).toBe(413);
   });

@@ -12,6 +12,7 @@ import { HealthController } from './health.controller';
 import { InfraModule } from './infra.module';
 import { MetricsController } from './metrics.controller';
 import { SweepsController } from './sweeps/sweeps.controller';
+import { ModelsService } from './sweeps/models.service';
 import { SweepsService } from './sweeps/sweeps.service';
 
 @Module({
@@ -20,6 +21,7 @@ import { SweepsService } from './sweeps/sweeps.service';
   providers: [
     DatasetsService,
     SweepsService,
+    ModelsService,
     { provide: API_METRICS, useFactory: () => createApiMetrics() },
     { provide: APP_PIPE, useClass: ValidationPipe },
     { provide: APP_GUARD, useClass: TokenGuard },

@@ -5,11 +5,15 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { initBackend } from '@vaecf/cf';
 import { AppModule } from './app.module';
 import { apiConfig } from './config';
 
 async function main(): Promise<void> {
   const config = apiConfig();
+  // Recommendations score with TensorFlow.js: the best backend present, once per process.
+  const backend = await initBackend();
+  Logger.log(`TensorFlow.js backend: ${backend.name}`, 'vaecf-api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
   // Bodies are size-limited; sweep specs come as JSON or as YAML text.
   app.useBodyParser('json', { limit: config.BODY_LIMIT });

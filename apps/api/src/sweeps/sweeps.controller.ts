@@ -11,12 +11,15 @@ import {
   Post,
   Query,
   Res,
+  StreamableFile,
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SWEEP_STATES, type SweepState } from '@vaecf/queue';
 import { sweepSpecSchema } from '@vaecf/sweep';
 import type { Response } from 'express';
 import { createZodDto } from 'nestjs-zod';
+import { ModelsService } from './models.service';
+import { RecommendDto } from './recommend.dto';
 import { SweepsService, TRIAL_SORT_KEYS } from './sweeps.service';
 
 /** The sweep spec, for the OpenAPI document (requests are validated by the same schema in parseSweepSpec). */
@@ -25,7 +28,10 @@ class SweepSpecDto extends createZodDto(sweepSpecSchema) {}
 @ApiTags('sweeps')
 @Controller('sweeps')
 export class SweepsController {
-  constructor(private readonly sweeps: SweepsService) {}
+  constructor(
+    private readonly sweeps: SweepsService,
+    private readonly models: ModelsService,
+  ) {}
 
   @Post()
   @ApiConsumes('application/json', 'application/yaml')
@@ -69,8 +75,25 @@ export class SweepsController {
 
   @Delete(':id')
   @HttpCode(204)
-  delete(@Param('id') id: string) {
-    return this.sweeps.delete(id);
+  async delete(@Param('id') id: string) {
+    this.models.forget(id);
+    await this.sweeps.delete(id);
+  }
+
+  /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz. */
+  @Get(':id/model')
+  async model(@Param('id') id: string) {
+    return new StreamableFile(await this.models.archive(id), {
+      type: 'application/gzip',
+      disposition: `attachment; filename="${id}-model.tar.gz"`,
+    });
+  }
+
+  /** Top-k items for an item history from the sweep's best model; the history is never recommended back. */
+  @Post(':id/recommendations')
+  @HttpCode(200)
+  recommend(@Param('id') id: string, @Body() body: RecommendDto) {
+    return this.models.recommend(id, body.items, body.k);
   }
 
   @Get(':id/trials')
