@@ -1,21 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
+import { until } from '../apps/worker/test/processes';
+import { startStack, type Stack } from './support/stack';
 
 // End to end: the built API and a worker as real processes, a real Redis, real HTTP.
-const API_MAIN = resolve(__dirname, '../apps/api/dist/main.js');
-const BUNDLED = resolve(__dirname, '../examples/data/synthetic-ml.csv.gz');
-const TOKEN = 'secret-token';
-let root: string;
-let api: ChildProcess;
-let apiLog = '';
-let worker: WorkerProcess;
+let stack: Stack;
 let base: string;
+const TOKEN = 'secret-token';
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const yaml = typeof body === 'string';
@@ -33,33 +27,11 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'vaecf-api-'));
-  const dataRoot = join(root, 'data');
-  await mkdir(dataRoot);
-  await copyFile(BUNDLED, join(dataRoot, 'ratings.csv.gz'));
-  await symlink('/etc/hostname', join(dataRoot, 'escape.csv'));
-  const queues = { VAECF_TRIALS_QUEUE: `test-${randomUUID()}`, VAECF_DATASETS_QUEUE: `test-${randomUUID()}` };
-  const env = {
-    ...process.env,
-    ...queues,
-    VAECF_ARTIFACTS_DIR: join(root, 'artifacts'),
-    VAECF_DATA_ROOT: dataRoot,
-  };
-  api = spawn(process.execPath, [API_MAIN], {
-    env: { ...env, PORT: '0', API_TOKEN: TOKEN, BODY_LIMIT: '20kb' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  api.stdout!.on('data', (b: Buffer) => (apiLog += b.toString()));
-  api.stderr!.on('data', (b: Buffer) => (apiLog += b.toString()));
-  const port = await until('the API to listen', async () => /listening on :(\d+)/.exec(apiLog)?.[1], 30_000);
-  base = `http://127.0.0.1:${port}`;
-  worker = startWorker('api-test', { ...queues, VAECF_ARTIFACTS_DIR: env.VAECF_ARTIFACTS_DIR });
+  stack = await startStack({ token: TOKEN, apiEnv: { BODY_LIMIT: '20kb' } });
+  base = stack.base;
+  await symlink('/etc/hostname', join(stack.dataRoot, 'escape.csv'));
 });
-afterAll(async () => {
-  api?.kill('SIGKILL');
-  worker?.kill9();
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 const spec = (dataset: string) => `
 dataset: ${dataset}

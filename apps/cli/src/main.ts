@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { datasetsCommand } from './commands/datasets';
 import { demoCommand } from './commands/demo';
 import { generateCommand } from './commands/generate';
 import { prepareCommand } from './commands/prepare';
+import { recommendCommand } from './commands/recommend';
+import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { describeError, exitCodeFor } from './errors';
 import { version } from './version';
@@ -14,7 +17,10 @@ const program = new Command('vaecf')
   .addCommand(prepareCommand())
   .addCommand(trainCommand())
   .addCommand(generateCommand())
-  .addCommand(demoCommand());
+  .addCommand(demoCommand())
+  .addCommand(sweepCommand())
+  .addCommand(datasetsCommand())
+  .addCommand(recommendCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`vaecf: ${describeError(e)}\n`);

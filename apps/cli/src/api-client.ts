@@ -1,0 +1,77 @@
+import { UserError } from './errors';
+
+/** Where the API is and how to authenticate: flags first, then VAECF_API_URL / VAECF_API_TOKEN. */
+export interface ApiOptions {
+  api?: string;
+  token?: string;
+}
+
+export class ApiUnreachableError extends Error {
+  constructor(url: string, cause: string) {
+    super(
+      `cannot reach the vaecf API at ${url} (${cause}); start it with \`npm run api\` or set --api / VAECF_API_URL`,
+    );
+    this.name = 'ApiUnreachableError';
+  }
+}
+
+/** A thin JSON client: an API refusal becomes a UserError with the API's own message (which names the field). */
+export class ApiClient {
+  readonly base: string;
+  private readonly token?: string;
+
+  constructor(opts: ApiOptions) {
+    this.base = (opts.api ?? process.env.VAECF_API_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+    this.token = opts.token ?? process.env.VAECF_API_TOKEN;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.request<T>('POST', path, body, headers);
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const text = typeof body === 'string';
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': text ? 'application/yaml' : 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : text ? body : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (e) {
+      // fetch wraps the socket error: its cause says why (ECONNREFUSED, ENOTFOUND, bad port...).
+      const inner = (e as { cause?: { code?: string; message?: string } }).cause;
+      const cause = inner?.code ?? inner?.message ?? (e as Error).message;
+      throw new ApiUnreachableError(this.base, cause);
+    }
+    const raw = await res.text();
+    const json = raw ? (safeJson(raw) as { message?: unknown } | null) : null;
+    if (!res.ok) {
+      const message = typeof json?.message === 'string' ? json.message : raw || res.statusText;
+      throw new UserError(`the API refused ${method} ${path} (${res.status}): ${message}`);
+    }
+    return json as T;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,67 @@
+import Table from 'cli-table3';
+import { Command, Option } from 'commander';
+import { RATINGS_FORMATS, PRESETS } from '@vaecf/cf';
+import { ApiClient, type ApiOptions } from '../api-client';
+import { createReporter } from '../output/reporter';
+import { integer } from '../options';
+
+interface DatasetView {
+  id: string;
+  state: string;
+  source: string;
+  error?: string;
+  stats?: { users?: { train: number; validation: number; test: number }; items?: number };
+}
+
+type Flags = ApiOptions & { json?: boolean };
+
+export function datasetsCommand(): Command {
+  const datasets = new Command('datasets').description('register and list datasets through the API');
+  datasets.addCommand(
+    new Command('add')
+      .description("register a ratings file (a path under the API's data root) and queue its preparation")
+      .argument('<id>', 'dataset id')
+      .argument('<path>', 'ratings file, relative to the data root')
+      .addOption(new Option('--format <format>').choices(RATINGS_FORMATS).makeOptionMandatory())
+      .addOption(new Option('--preset <name>').choices(Object.keys(PRESETS)))
+      .option('--heldout-users <n>', 'validation and test users, N each', integer)
+      .option('--api <url>', 'API base URL (env VAECF_API_URL)')
+      .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
+      .option('--json', 'print one JSON result object')
+      .action(
+        async (
+          id: string,
+          path: string,
+          f: Flags & { format: string; preset?: string; heldoutUsers?: number },
+        ) => {
+          const d = await new ApiClient(f).post<DatasetView>('/datasets', {
+            id,
+            path,
+            format: f.format,
+            preset: f.preset,
+            heldoutUsers: f.heldoutUsers,
+          });
+          const out = createReporter(Boolean(f.json));
+          out.info(`dataset ${d.id}: ${d.state} (${d.source})`);
+          out.result({ command: 'datasets add', dataset: d });
+        },
+      ),
+  );
+  datasets.addCommand(
+    new Command('list')
+      .description('datasets with their state and size')
+      .option('--api <url>', 'API base URL (env VAECF_API_URL)')
+      .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
+      .option('--json', 'print one JSON result object')
+      .action(async (f: Flags) => {
+        const list = await new ApiClient(f).get<DatasetView[]>('/datasets');
+        const out = createReporter(Boolean(f.json));
+        const t = new Table({ head: ['id', 'state', 'train users', 'items', 'source / error'] });
+        for (const d of list)
+          t.push([d.id, d.state, d.stats?.users?.train ?? '', d.stats?.items ?? '', d.error ?? d.source]);
+        out.info(t.toString());
+        out.result({ command: 'datasets list', datasets: list });
+      }),
+  );
+  return datasets;
+}

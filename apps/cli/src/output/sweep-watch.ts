@@ -1,0 +1,70 @@
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { ApiClient } from '../api-client';
+import type { SweepView, TrialView } from '../commands/sweep';
+import { countsLine } from '../commands/sweep';
+
+const ENDED = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Follows a sweep until it ends: one bar per running trial (epoch and latest
+ * validation NDCG@100), the counts by state and the best so far. On a
+ * terminal the bars redraw in place; elsewhere (CI logs, pipes) a line is
+ * printed whenever something changes.
+ */
+export async function watchSweep(
+  client: ApiClient,
+  id: string,
+  opts: { quiet?: boolean; intervalMs?: number } = {},
+): Promise<SweepView> {
+  const path = `/sweeps/${encodeURIComponent(id)}`;
+  const tty = Boolean(process.stderr.isTTY) && !opts.quiet;
+  const multi = tty
+    ? new MultiBar(
+        {
+          format: '{label} [{bar}] {value}/{total} epochs  NDCG@100 {ndcg}',
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
+        Presets.shades_grey,
+      )
+    : null;
+  const summary = multi?.create(1, 0, { label: 'sweep', ndcg: '' }, { format: '{label}' });
+  const bars = new Map<number, SingleBar>();
+  let lastLine = '';
+  for (;;) {
+    const [s, trials] = await Promise.all([
+      client.get<SweepView>(path),
+      client.get<TrialView[]>(`${path}/trials?sort=no`),
+    ]);
+    const line = `${s.state}: ${countsLine(s.trials)}; best ${s.best ? `${s.best.ndcg100.toFixed(4)} (trial ${s.best.trial})` : '-'}`;
+    if (multi) {
+      summary!.update(0, { label: line });
+      for (const t of trials) update(multi, bars, t);
+    } else if (!opts.quiet && line !== lastLine) {
+      process.stderr.write(`${line}\n`);
+    }
+    lastLine = line;
+    if (ENDED.has(s.state)) {
+      multi?.stop();
+      return s;
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
+  }
+}
+
+function update(multi: MultiBar, bars: Map<number, SingleBar>, t: TrialView): void {
+  const total = typeof t.params.epochs === 'number' ? t.params.epochs : Math.max(t.epochs, 1);
+  const payload = {
+    label: `trial ${String(t.no).padStart(3)}`,
+    ndcg: t.latest ? t.latest.ndcg100.toFixed(4) : '-',
+  };
+  const bar = bars.get(t.no);
+  if (t.state === 'running') {
+    if (bar) bar.update(t.epochs, payload);
+    else bars.set(t.no, multi.create(total, t.epochs, payload));
+  } else if (bar) {
+    multi.remove(bar);
+    bars.delete(t.no);
+  }
+}
