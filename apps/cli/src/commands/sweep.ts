@@ -5,27 +5,7 @@ import { ApiClient, type ApiOptions } from '../api-client';
 import { UserError } from '../errors';
 import { watchSweep } from '../output/sweep-watch';
 import { createReporter } from '../output/reporter';
-
-/** What the API returns for a sweep (GET /sweeps/:id). */
-export interface SweepView {
-  id: string;
-  state: string;
-  planned: number;
-  spec: { name?: string; dataset: string; model: string };
-  trials: Record<string, number>;
-  best: { trial: number; ndcg100: number } | null;
-  test?: { ndcg100: number; recall20: number; recall50: number; users: number };
-}
-
-export interface TrialView {
-  no: number;
-  state: string;
-  epochs: number;
-  best?: number;
-  params: Record<string, unknown>;
-  reason?: string;
-  latest?: { ndcg100: number; recall20: number; recall50: number };
-}
+import { countsLine, type SweepView, type TrialView } from '../views';
 
 type Flags = ApiOptions & { json?: boolean };
 
@@ -107,12 +87,6 @@ async function show(client: ApiClient, id: string, json: boolean): Promise<void>
     );
   out.result({ command: 'sweep show', sweep: s, trials });
   if (s.state === 'failed' || s.state === 'cancelled') process.exitCode = 4;
-}
-
-export function countsLine(counts: Record<string, number>): string {
-  return ['queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']
-    .map((k) => `${counts[k] ?? 0} ${k}`)
-    .join(', ');
 }
 
 function leaderboard(trials: TrialView[]): string {

@@ -1,7 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { ApiClient } from '../api-client';
-import type { SweepView, TrialView } from '../commands/sweep';
-import { countsLine } from '../commands/sweep';
+import { countsLine, type SweepView, type TrialView } from '../views';
 
 const ENDED = new Set(['completed', 'failed', 'cancelled']);
 
