@@ -28,6 +28,26 @@ async function vaecf(args: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   stack = await startStack();
 });
+
+/** The DOM after a real headless Chromium (Debian's package, installed by .ci/run) loaded the page. */
+async function renderInChromium(file: string): Promise<string> {
+  const { stdout } = await run(
+    'chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      `--user-data-dir=${join(stack.root, 'chromium')}`,
+      '--dump-dom',
+      `file://${file}`,
+    ],
+    { maxBuffer: 1 << 24, timeout: 60_000 },
+  );
+  return stdout;
+}
 afterAll(() => stack?.stop());
 
 describe('vaecf datasets / sweep / recommend', () => {
@@ -71,6 +91,18 @@ describe('vaecf datasets / sweep / recommend', () => {
     expect(show.stdout).toMatch(
       /test: NDCG@100 0\.\d{4}, Recall@20 0\.\d{4}, Recall@50 0\.\d{4} \(150 users\)/,
     );
+
+    // The report, written by the CLI and rendered by a real headless Chromium.
+    const html = join(stack.root, 'report.html');
+    const report = await vaecf(['report', id, '--out', html]);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain(`report of ${id} written to ${html}`);
+    const dom = await renderInChromium(html);
+    expect(dom.match(/<polyline class="curve"/g)).toHaveLength(2);
+    expect(dom).toContain('<table id="leaderboard">');
+    expect(dom.match(/<tr class="[^"]*"><td>\d+<\/td>/g)).toHaveLength(2);
+    expect(dom).toMatch(/<table id="test">[\s\S]*0\.\d{4}/);
+    expect(dom).toContain('id="best-config"');
 
     const rec = await vaecf(['recommend', id, '--items', '1,2,zzz', '-k', '3', '--json']);
     expect(rec.code).toBe(0);

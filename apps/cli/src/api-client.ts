@@ -25,6 +25,11 @@ export class ApiClient {
     this.token = opts.token ?? process.env.VAECF_API_TOKEN;
   }
 
+  /** A text resource (the HTML report). */
+  async text(path: string): Promise<string> {
+    return this.request<string>('GET', path, undefined, {}, 'text');
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }
@@ -38,6 +43,7 @@ export class ApiClient {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    as: 'json' | 'text' = 'json',
   ): Promise<T> {
     const text = typeof body === 'string';
     let res: Response;
@@ -59,6 +65,7 @@ export class ApiClient {
       throw new ApiUnreachableError(this.base, cause);
     }
     const raw = await res.text();
+    if (res.ok && as === 'text') return raw as T;
     const json = raw ? (safeJson(raw) as { message?: unknown } | null) : null;
     if (!res.ok) {
       const message = typeof json?.message === 'string' ? json.message : raw || res.statusText;

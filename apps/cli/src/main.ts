@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo';
 import { generateCommand } from './commands/generate';
 import { prepareCommand } from './commands/prepare';
 import { recommendCommand } from './commands/recommend';
+import { reportCommand } from './commands/report';
 import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { describeError, exitCodeFor } from './errors';
@@ -20,7 +21,8 @@ const program = new Command('vaecf')
   .addCommand(demoCommand())
   .addCommand(sweepCommand())
   .addCommand(datasetsCommand())
-  .addCommand(recommendCommand());
+  .addCommand(recommendCommand())
+  .addCommand(reportCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`vaecf: ${describeError(e)}\n`);

@@ -4,6 +4,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   Headers,
   HttpCode,
   Param,
@@ -78,6 +79,13 @@ export class SweepsController {
   async delete(@Param('id') id: string) {
     this.models.forget(id);
     await this.sweeps.delete(id);
+  }
+
+  /** A self-contained HTML page: leaderboard, validation curves (SVG), best configuration, test metrics, dataset statistics. */
+  @Get(':id/report')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  report(@Param('id') id: string) {
+    return this.sweeps.report(id);
   }
 
   /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz. */

@@ -14,6 +14,7 @@ import {
 } from '@vaecf/queue';
 import { parseSweepSpec, parseSweepSpecText, TRIAL_STATES } from '@vaecf/sweep';
 import { TRIALS_QUEUE } from '../common/tokens';
+import { renderReport } from './report';
 
 export interface SweepView extends SweepRecord {
   readonly trials: Record<string, number>;
@@ -94,6 +95,23 @@ export class SweepsService {
     const t = await this.store.getTrial(id, no);
     if (!t) throw new NotFoundException(`trial ${no} of sweep "${id}" not found`);
     return { ...t, history: await this.store.history(id, no) };
+  }
+
+  /** The self-contained HTML report (leaderboard, curves, best configuration, test metrics, dataset statistics). */
+  async report(id: string): Promise<string> {
+    const sweep = await this.get(id);
+    const trials = await this.store.listTrials(id);
+    const withCurves = await Promise.all(
+      trials.map(async (t) => ({
+        ...t,
+        curve: (await this.store.history<{ validation: { ndcg100: number } }>(id, t.no)).map(
+          (e) => e.validation.ndcg100,
+        ),
+      })),
+    );
+    const datasetId = String(sweep.spec.dataset);
+    const dataset = await this.datasets.get(datasetId);
+    return renderReport({ sweep, trials: withCurves, dataset: { id: datasetId, stats: dataset?.stats } });
   }
 
   /** The id of a running sweep on this dataset, if any (a dataset in use cannot be deleted). */
