@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The built CLI, run as a user runs it (npm test builds before testing).
@@ -93,13 +94,41 @@ describe('vaecf prepare + train', () => {
 });
 
 describe('vaecf demo', () => {
-  it('prepares the bundled data, trains Mult-VAE and beats popularity on the test users', async () => {
-    const r = await vaecf('demo', '--epochs', '6', '--work', join(dir, 'demo'), '--json');
+  it('--local: prepares the bundled data, trains Mult-VAE and beats popularity on the test users', async () => {
+    const r = await vaecf('demo', '--local', '--epochs', '6', '--work', join(dir, 'demo-local'), '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.epochs).toHaveLength(6);
     expect(out.test.vae.ndcg100).toBeGreaterThan(1.5 * out.test.popularity.ndcg100);
-    expect(existsSync(join(dir, 'demo', 'dataset', 'manifest.json'))).toBe(true);
+    expect(existsSync(join(dir, 'demo-local', 'dataset', 'manifest.json'))).toBe(true);
+  });
+
+  it('the full stack: a private Redis, the API and two workers run the quickstart sweep, then everything stops', async () => {
+    const work = join(dir, 'demo-stack');
+    const env = { ...process.env };
+    delete env.REDIS_URL; // the demo starts its own redis-server
+    const { stdout } = await run(process.execPath, [CLI, 'demo', '--work', work, '--json'], {
+      env,
+      maxBuffer: 1 << 26,
+    });
+    const out = JSON.parse(stdout);
+    expect(out.sweep.state).toBe('completed');
+    expect(out.trials).toHaveLength(12);
+    expect(out.trials.some((t: { state: string }) => t.state === 'pruned')).toBe(true);
+    expect(out.sweep.test.ndcg100).toBeGreaterThan(0.3);
+    expect(existsSync(out.report)).toBe(true);
+    expect(out.warnings).toEqual([]);
+    // Nothing the demo started is left running: its API and its private Redis refuse connections now.
+    const refused = (url: string) =>
+      new Promise<boolean>((ok) => {
+        const { hostname, port } = new URL(url);
+        const sock = connect(Number(port), hostname);
+        sock.once('connect', () => (sock.destroy(), ok(false)));
+        sock.once('error', () => ok(true));
+      });
+    expect(out.stack.redis).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(await refused(out.stack.api)).toBe(true);
+    expect(await refused(out.stack.redis)).toBe(true);
   });
 });
 

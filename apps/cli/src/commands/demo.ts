@@ -1,20 +1,8 @@
-import { join, resolve } from 'node:path';
-import {
-  evaluate,
-  initBackend,
-  PopularityScorer,
-  prepareDataset,
-  RATINGS_FORMATS,
-  resolveTrialConfig,
-  Trainer,
-  writeDatasetArtifact,
-  type RatingsFormat,
-} from '@vaecf/cf';
+import { resolve } from 'node:path';
+import { RATINGS_FORMATS, type RatingsFormat } from '@vaecf/cf';
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
-import { epochRow, EPOCH_HEADER } from '../output/epoch-table';
-import { createReporter } from '../output/reporter';
-import { statsTable } from '../output/stats-table';
+import { runLocalDemo } from '../demo/local-demo';
+import { QUICKSTART, runStackDemo } from '../demo/stack-demo';
 import { integer } from '../options';
 
 /** The bundled example: a synthetic MovieLens-style file (see examples/data/README.md). */
@@ -26,69 +14,27 @@ interface DemoFlags {
   heldoutUsers: number;
   epochs: number;
   work: string;
+  workers: number;
+  spec: string;
+  local?: boolean;
   json?: boolean;
 }
 
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'prepare the bundled example data (or --data), train Mult-VAE, and compare it with popularity on the test users',
+      'run the whole stack locally (Redis, API, 2 workers) on the bundled data and the quickstart sweep',
     )
     .option('--data <file>', 'ratings file', BUNDLED_DATA)
     .addOption(
       new Option('--format <format>', 'format of --data').choices(RATINGS_FORMATS).default('movielens-csv'),
     )
     .option('--heldout-users <n>', 'validation and test users (N each)', integer, 200)
-    .option('--epochs <n>', 'training epochs', integer, 20)
-    .option('--work <dir>', 'where the prepared dataset and checkpoints go', '.vaecf/demo')
+    .option('--spec <file>', 'the sweep to run', QUICKSTART)
+    .option('--workers <n>', 'worker processes', integer, 2)
+    .option('--work <dir>', 'where the data, artifacts and report go', '.vaecf/demo')
+    .option('--local', 'no Redis: train one Mult-VAE in this process and compare it with popularity')
+    .option('--epochs <n>', 'with --local: training epochs', integer, 20)
     .option('--json', 'print one JSON result object')
-    .action((flags: DemoFlags) => runDemo(flags));
-}
-
-async function runDemo(f: DemoFlags): Promise<void> {
-  const out = createReporter(Boolean(f.json));
-  const backend = await initBackend();
-  out.info(`vaecf demo on the ${backend.name} backend\n`);
-  out.info(`1. preparing ${f.data}`);
-  const data = await prepareDataset(f.data, { format: f.format, heldoutUsers: f.heldoutUsers });
-  await writeDatasetArtifact(join(f.work, 'dataset'), data);
-  out.info(statsTable(data.meta.stats ?? {}));
-
-  const stepsPerEpoch = Math.ceil(data.train.nRows / 100);
-  // Small data: anneal beta over the run's own updates, not the paper's 200,000.
-  const config = resolveTrialConfig({
-    model: 'vae',
-    epochs: f.epochs,
-    batchSize: 100,
-    totalAnnealSteps: stepsPerEpoch * f.epochs,
-  });
-  out.info(
-    `\n2. training Mult-VAE dims ${config.dims.join('-')}, ${config.epochs} epochs, batch ${config.batchSize}, beta up to ${config.annealCap}`,
-  );
-  out.info(EPOCH_HEADER);
-  const trainer = Trainer.create(data, config);
-  while (!trainer.finished) out.info(epochRow(await trainer.runEpoch()));
-
-  out.info('\n3. test users: best epoch of Mult-VAE vs the popularity baseline');
-  const vae = await trainer.evaluateBestOnTest();
-  const pop = await evaluate(new PopularityScorer(data.train), data.test);
-  const t = new Table({ head: ['test', 'NDCG@100', 'Recall@20', 'Recall@50'] });
-  t.push([
-    `Mult-VAE (epoch ${trainer.bestSnapshot!.epoch})`,
-    vae.ndcg100.toFixed(4),
-    vae.recall20.toFixed(4),
-    vae.recall50.toFixed(4),
-  ]);
-  t.push(['popularity', pop.ndcg100.toFixed(4), pop.recall20.toFixed(4), pop.recall50.toFixed(4)]);
-  out.info(t.toString());
-  out.result({
-    command: 'demo',
-    backend: backend.name,
-    data: f.data,
-    stats: data.meta.stats,
-    config,
-    epochs: trainer.history,
-    test: { vae, popularity: pop },
-  });
-  trainer.dispose();
+    .action((f: DemoFlags) => (f.local ? runLocalDemo(f) : runStackDemo(f)));
 }
