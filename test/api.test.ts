@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { symlink } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
-import { startStack, type Stack } from './support/stack';
+import { BUNDLED, startStack, type Stack } from './support/stack';
 
 // End to end: the built API and a worker as real processes, a real Redis, real HTTP.
 let stack: Stack;
@@ -27,7 +27,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 }
 
 beforeAll(async () => {
-  stack = await startStack({ token: TOKEN, apiEnv: { BODY_LIMIT: '20kb' } });
+  stack = await startStack({ token: TOKEN, apiEnv: { BODY_LIMIT: '20kb', UPLOAD_LIMIT_BYTES: '600000' } });
   base = stack.base;
   await symlink('/etc/hostname', join(stack.dataRoot, 'escape.csv'));
 });
@@ -227,5 +227,37 @@ describe('the API', () => {
     );
     expect(text).not.toContain('sw_metrics_probe'); // raw ids never become label values
     expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('takes a ratings file as an upload, within the size limit', async () => {
+    const id = `up-${randomUUID().slice(0, 8)}`;
+    const upload = (query: string, body: Buffer) =>
+      fetch(`${base}/datasets/upload?${query}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+        body,
+      });
+    const file = await readFile(BUNDLED);
+    const ok = await upload(`id=${id}&format=movielens-csv&heldoutUsers=100`, file);
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({
+      id,
+      state: 'queued',
+      options: { format: 'movielens-csv', heldoutUsers: 100 },
+    });
+    await until(
+      'the upload to be prepared',
+      async () => (await call('GET', `/datasets/${id}`)).body.state === 'ready',
+    );
+    const tooBig = await upload(`id=${id}-big&format=movielens-csv`, Buffer.alloc(700_000));
+    expect(tooBig.status).toBe(413);
+    expect(((await tooBig.json()) as { message: string }).message).toBe(
+      'upload larger than the limit of 600000 bytes',
+    );
+    expect((await call('GET', `/datasets/${id}-big`)).status).toBe(404);
+    const badQuery = await upload(`id=${id}-q&format=xml`, file);
+    expect(badQuery.status).toBe(400);
+    expect(((await badQuery.json()) as { message: string }).message).toContain('format: Invalid option');
+    expect((await call('DELETE', `/datasets/${id}`)).status).toBe(204);
   });
 });

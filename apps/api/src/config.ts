@@ -14,8 +14,14 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => (v ? v : undefined)), // an empty value (compose's default) means no token
-  /** Largest accepted request body. */
+  /** Largest accepted request body (JSON or YAML). */
   BODY_LIMIT: z.string().default('1mb'),
+  /** Largest ratings file accepted by POST /datasets/upload, in bytes (default 2 GiB). */
+  UPLOAD_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 ** 3),
 });
 
 export type ApiConfig = z.infer<typeof schema>;

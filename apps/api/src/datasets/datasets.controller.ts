@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { SweepsService } from '../sweeps/sweeps.service';
-import { RegisterDatasetDto } from './datasets.dto';
+import { RegisterDatasetDto, UploadDatasetQueryDto } from './datasets.dto';
 import { DatasetsService } from './datasets.service';
 
 @ApiTags('datasets')
@@ -15,6 +16,14 @@ export class DatasetsController {
   @Post()
   register(@Body() dto: RegisterDatasetDto) {
     return this.datasets.register(dto);
+  }
+
+  /** The request body is the ratings file itself (any content type but JSON/YAML; gzip welcome). */
+  @Post('upload')
+  @ApiConsumes('application/octet-stream', 'application/gzip', 'text/csv')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  upload(@Query() query: UploadDatasetQueryDto, @Req() req: Request) {
+    return this.datasets.upload(query, req);
   }
 
   @Get()

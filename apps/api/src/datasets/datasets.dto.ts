@@ -36,3 +36,15 @@ export const registerDatasetSchema = z
   .strict();
 
 export class RegisterDatasetDto extends createZodDto(registerDatasetSchema) {}
+
+/** Query of POST /datasets/upload: the registration fields, without `path` (the body is the file). */
+export const uploadDatasetQuerySchema = registerDatasetSchema
+  .omit({ path: true, csv: true, threshold: true })
+  .extend({
+    heldoutUsers: z.coerce.number().int().min(1).optional(),
+    minUserCount: z.coerce.number().int().min(0).optional(),
+    minItemCount: z.coerce.number().int().min(0).optional(),
+    seed: z.coerce.number().int().optional(),
+  });
+
+export class UploadDatasetQueryDto extends createZodDto(uploadDatasetQuerySchema) {}

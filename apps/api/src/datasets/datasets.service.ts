@@ -1,17 +1,22 @@
-import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, realpathSync, statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
   BadRequestException,
   ConflictException,
   Inject,
   Injectable,
   NotFoundException,
+  PayloadTooLargeException,
 } from '@nestjs/common';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue } from '@vaecf/queue';
 import { API_CONFIG, DATASETS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
-import type { RegisterDatasetDto } from './datasets.dto';
+import type { RegisterDatasetDto, UploadDatasetQueryDto } from './datasets.dto';
 
 @Injectable()
 export class DatasetsService {
@@ -31,6 +36,42 @@ export class DatasetsService {
     });
     if (!created) throw new ConflictException(`dataset "${id}" already exists`);
     return (await this.datasets.get(id))!;
+  }
+
+  /**
+   * Stores an uploaded ratings file under <data root>/uploads (streamed, never
+   * whole in memory, refused past UPLOAD_LIMIT_BYTES) and registers it.
+   */
+  async upload(query: UploadDatasetQueryDto, body: Readable): Promise<DatasetRecord> {
+    if (await this.datasets.get(query.id))
+      throw new ConflictException(`dataset "${query.id}" already exists`);
+    const dir = join(resolve(this.config.VAECF_DATA_ROOT), 'uploads');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${query.id}-${randomBytes(4).toString('hex')}.upload`);
+    const limit = this.config.UPLOAD_LIMIT_BYTES;
+    let bytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        done(
+          bytes > limit
+            ? new PayloadTooLargeException(`upload larger than the limit of ${limit} bytes`)
+            : null,
+          chunk,
+        );
+      },
+    });
+    try {
+      await pipeline(body, counter, createWriteStream(file));
+    } catch (e) {
+      await rm(file, { force: true });
+      throw e;
+    }
+    if (bytes === 0) {
+      await rm(file, { force: true });
+      throw new BadRequestException('body: the uploaded file is empty');
+    }
+    return this.register({ ...query, path: relative(resolve(this.config.VAECF_DATA_ROOT), file) });
   }
 
   async list(): Promise<DatasetRecord[]> {
