@@ -1,11 +1,16 @@
-import { PRESETS, RATINGS_FORMATS } from '@vaecf/cf';
+import { prepareOptionsSchema, PRESETS } from '@vaecf/cf';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 
-const column = z.union([z.string().min(1), z.number().int().min(0)]);
-
-export const registerDatasetSchema = z
-  .object({
+/**
+ * A registration: the dataset id, the file, an optional preset, and any of
+ * the preprocessing options of libs/cf (one schema for both: what the API
+ * accepts is exactly what preparation understands).
+ */
+export const registerDatasetSchema = prepareOptionsSchema
+  .partial()
+  .required({ format: true })
+  .extend({
     id: z
       .string()
       .regex(
@@ -14,24 +19,7 @@ export const registerDatasetSchema = z
       ),
     /** A ratings file under the API's data root (VAECF_DATA_ROOT), relative to it. */
     path: z.string().min(1),
-    format: z.enum(RATINGS_FORMATS),
     preset: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS]).optional(),
-    threshold: z.number().nullable().optional(),
-    minUserCount: z.number().int().min(0).optional(),
-    minItemCount: z.number().int().min(0).optional(),
-    heldoutUsers: z.number().int().min(1).optional(),
-    seed: z.number().int().optional(),
-    undersampleRatings: z.boolean().optional(),
-    csv: z
-      .object({
-        user: column,
-        item: column,
-        rating: column.optional(),
-        delimiter: z.string().min(1).optional(),
-        header: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
   })
   .strict();
 

@@ -49,16 +49,18 @@ export class DatasetsService {
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${query.id}-${randomBytes(4).toString('hex')}.upload`);
     const limit = this.config.UPLOAD_LIMIT_BYTES;
+    const tooLarge = () => new PayloadTooLargeException(`upload larger than the limit of ${limit} bytes`);
     let bytes = 0;
+    let over =
+      Number((body as Readable & { headers?: Record<string, string> }).headers?.['content-length'] ?? 0) >
+      limit;
+    // Past the limit the rest of the body is read and dropped before answering 413: answering while the
+    // client still sends would reset its connection before it reads the answer.
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
-        done(
-          bytes > limit
-            ? new PayloadTooLargeException(`upload larger than the limit of ${limit} bytes`)
-            : null,
-          chunk,
-        );
+        over ||= bytes > limit;
+        done(null, over ? undefined : chunk);
       },
     });
     try {
@@ -66,6 +68,10 @@ export class DatasetsService {
     } catch (e) {
       await rm(file, { force: true });
       throw e;
+    }
+    if (over) {
+      await rm(file, { force: true });
+      throw tooLarge();
     }
     if (bytes === 0) {
       await rm(file, { force: true });
