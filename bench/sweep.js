@@ -37,17 +37,23 @@ function spec(scheduler) {
   };
 }
 
-async function runSweep(workers, scheduler) {
-  const queueName = `bench-${randomUUID()}`;
-  const queue = new Queue(queueName, { connection: redis });
-  const controller = new SweepController(redis, store, queue);
-  const env = {
+/** The environment of a bench worker process: its own queue, any free metrics port. */
+function workerEnv(queueName, extra = {}) {
+  return {
     ...process.env,
     REDIS_URL,
     VAECF_ARTIFACTS_DIR: root,
     VAECF_TRIALS_QUEUE: queueName,
     WORKER_METRICS_PORT: '0',
+    ...extra,
   };
+}
+
+async function runSweep(workers, scheduler) {
+  const queueName = `bench-${randomUUID()}`;
+  const queue = new Queue(queueName, { connection: redis });
+  const controller = new SweepController(redis, store, queue);
+  const env = workerEnv(queueName);
   const procs = Array.from({ length: workers }, (_, k) =>
     spawn(process.execPath, [WORKER], { env: { ...env, WORKER_ID: `w${k}` }, stdio: 'ignore' }),
   );
@@ -90,14 +96,7 @@ async function queueOverhead(n) {
   const queueName = `bench-${randomUUID()}`;
   const queue = new Queue(queueName, { connection: redis });
   const controller = new SweepController(redis, store, queue);
-  const env = {
-    ...process.env,
-    REDIS_URL,
-    VAECF_ARTIFACTS_DIR: root,
-    VAECF_TRIALS_QUEUE: queueName,
-    WORKER_ID: 'idle',
-    WORKER_METRICS_PORT: '0',
-  };
+  const env = workerEnv(queueName, { WORKER_ID: 'idle' });
   const proc = spawn(process.execPath, [WORKER], { env, stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
   const delays = [];

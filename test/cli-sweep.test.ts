@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../apps/worker/test/processes';
+import { freePort, until } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
 
 // The vaecf CLI against a real API and worker, as a user drives them.
@@ -125,12 +124,7 @@ describe('vaecf datasets / sweep / recommend', () => {
     const refused = await vaecf(['sweep', 'submit', badSpec]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('(400): invalid sweep spec: search.trials: Too small');
-    const closed = await new Promise<number>((ok) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => ok(p));
-      });
-    });
+    const closed = await freePort();
     const down = await vaecf(['sweep', 'show', 'x', '--api', `http://127.0.0.1:${closed}`]);
     expect(down.code).toBe(3);
     expect(down.stderr).toContain(`cannot reach the vaecf API at http://127.0.0.1:${closed} (ECONNREFUSED)`);

@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
@@ -10,7 +9,7 @@ import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vae
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
+import { freePort, startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 
 // The compose topology, natively: a real Redis, two worker processes and a real Prometheus
 // (Debian's package, installed by .ci/run) scraping both; then ask Prometheus's own API.
@@ -19,15 +18,6 @@ let root: string;
 let workers: WorkerProcess[] = [];
 let prometheus: ChildProcess | null = null;
 let api: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 beforeAll(async () => {
   if (spawnSync('sh', ['-c', 'command -v prometheus']).status !== 0)

@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
@@ -10,22 +9,13 @@ import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vae
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startWorker, until, type WorkerProcess } from './processes';
+import { freePort, startWorker, until, type WorkerProcess } from './processes';
 
 // A Redis of this test's own, with append-only persistence, that the test stops and starts again.
 let root: string;
 let port: number;
 let server: ChildProcess | null = null;
 let workers: WorkerProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startRedis(): Promise<void> {
   server = spawn(
