@@ -1,14 +1,15 @@
+import { QUEUES } from '@vaecf/queue';
 import { z } from 'zod';
 
-/** API settings from the environment: parsed once, validated, typed (reset for tests). */
+/** API settings from the environment: parsed once, validated, typed. */
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
   /** Ratings files registered as datasets must lie under this directory. */
   VAECF_DATA_ROOT: z.string().min(1).default('.vaecf/data'),
-  VAECF_TRIALS_QUEUE: z.string().min(1).default('vaecf-trials'),
-  VAECF_DATASETS_QUEUE: z.string().min(1).default('vaecf-datasets'),
+  VAECF_TRIALS_QUEUE: z.string().min(1).default(QUEUES.trials),
+  VAECF_DATASETS_QUEUE: z.string().min(1).default(QUEUES.datasets),
   /** When set, every route but /health and /metrics needs `Authorization: Bearer <token>`. */
   API_TOKEN: z
     .string()
@@ -37,8 +38,4 @@ export function apiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   }
   cached = r.data;
   return cached;
-}
-
-export function resetApiConfig(): void {
-  cached = null;
 }

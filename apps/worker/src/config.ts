@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
+import { QUEUES } from '@vaecf/queue';
 import { z } from 'zod';
 
-/** Worker settings from the environment: parsed once, validated, typed (reset for tests). */
+/** Worker settings from the environment: parsed once, validated, typed. */
 const schema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
-  VAECF_TRIALS_QUEUE: z.string().min(1).default('vaecf-trials'),
-  VAECF_DATASETS_QUEUE: z.string().min(1).default('vaecf-datasets'),
+  VAECF_TRIALS_QUEUE: z.string().min(1).default(QUEUES.trials),
+  VAECF_DATASETS_QUEUE: z.string().min(1).default(QUEUES.datasets),
   /** A trial child process whose resident memory passes this after a job is replaced by a fresh one (MB). */
   WORKER_CHILD_MAX_RSS_MB: z.coerce.number().int().min(1).default(3000),
   /** Port of this worker's /metrics and /health (0: any free port; -1: none). */
@@ -33,8 +34,4 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig
   }
   cached = r.data;
   return cached;
-}
-
-export function resetWorkerConfig(): void {
-  cached = null;
 }

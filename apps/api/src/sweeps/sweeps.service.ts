@@ -116,8 +116,10 @@ export class SweepsService {
 
   /** The id of a running sweep on this dataset, if any (a dataset in use cannot be deleted). */
   async activeSweepUsing(datasetId: string): Promise<string | null> {
-    for (const s of await this.list()) {
-      if ((s.state === 'running' || s.state === 'finalizing') && s.spec.dataset === datasetId) return s.id;
+    for (const id of await this.store.listSweepIds(1000)) {
+      const s = await this.store.getSweep(id);
+      if (s && (s.state === 'running' || s.state === 'finalizing') && s.spec.dataset === datasetId)
+        return s.id;
     }
     return null;
   }

@@ -38,8 +38,3 @@ export function architecture(kind: ModelKind, nItems: number, dims: readonly num
   }
   return { kind, nItems, layers, decoderStart, latent };
 }
-
-/** Multiply-adds per user of a dense forward pass (for GFLOP/s figures). */
-export function denseMacsPerUser(a: Architecture): number {
-  return a.layers.reduce((s, l) => s + l.inputs * l.units, 0);
-}

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { csrSelectRows } from '../data/csr';
 import type { PreparedDataset } from '../data/dataset';
 import { evaluate, type EvalResult } from '../eval/evaluate';
@@ -223,11 +222,6 @@ export class Trainer {
 
   dispose(): void {
     this.model.dispose();
-  }
-
-  /** Live tensors, for leak checks. */
-  static liveTensors(): number {
-    return tf.memory().numTensors;
   }
 
   private restore(c: TrainerCheckpoint): void {
