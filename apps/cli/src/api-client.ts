@@ -1,18 +1,11 @@
-import { UserError } from './errors';
+import { ApiUnreachableError, UserError } from './errors';
+
+export { ApiUnreachableError };
 
 /** Where the API is and how to authenticate: flags first, then VAECF_API_URL / VAECF_API_TOKEN. */
 export interface ApiOptions {
   api?: string;
   token?: string;
-}
-
-export class ApiUnreachableError extends Error {
-  constructor(url: string, cause: string) {
-    super(
-      `cannot reach the vaecf API at ${url} (${cause}); start it with \`npm run api\` or set --api / VAECF_API_URL`,
-    );
-    this.name = 'ApiUnreachableError';
-  }
 }
 
 /** A thin JSON client: an API refusal becomes a UserError with the API's own message (which names the field). */

@@ -1,9 +1,8 @@
+import { InputError } from '@vaecf/errors';
 import type { ArtifactStore } from '@vaecf/artifacts';
 import { prepareDataset, writeDatasetArtifact, type PrepareOptionsInput } from '@vaecf/cf';
 import type { DatasetStore } from '@vaecf/queue';
 
-/** Errors that say the input is bad: retrying cannot help, so the dataset fails with the reason. */
-const INPUT_ERRORS = new Set(['DatasetInputError', 'PrepareOptionsError', 'ConfigError']);
 
 /**
  * Prepares a registered dataset into the artifact store and marks it ready
@@ -24,7 +23,8 @@ export async function prepareRegisteredDataset(
     await deps.datasetStore.setState(datasetId, 'ready', { stats: data.meta.stats });
     return 'ready';
   } catch (e) {
-    if (e instanceof Error && INPUT_ERRORS.has(e.name)) {
+    // Bad input: retrying cannot help, so the dataset fails with the reason.
+    if (e instanceof InputError) {
       await deps.datasetStore.setState(datasetId, 'failed', { error: e.message });
       return 'failed';
     }

@@ -1,3 +1,4 @@
+import { SpecError } from '@vaecf/sweep';
 import type { Redis } from 'ioredis';
 
 export const DATASET_STATES = ['queued', 'preparing', 'ready', 'failed'] as const;
@@ -83,12 +84,10 @@ export class DatasetStore {
   }
 }
 
-export class DatasetNotReadyError extends Error {
+/** A sweep names a dataset that is unknown or not prepared: a spec problem in the `dataset` field. */
+export class DatasetNotReadyError extends SpecError {
   constructor(id: string, state: DatasetState | 'unknown') {
-    super(
-      `invalid sweep spec: dataset: dataset "${id}" is ${state === 'unknown' ? 'not registered' : `${state}, not ready`}`,
-    );
-    this.name = 'SpecError';
+    super('dataset', `dataset "${id}" is ${state === 'unknown' ? 'not registered' : `${state}, not ready`}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { InputError } from '@vaecf/errors';
 import { z } from 'zod';
 import { distributionProblem, distributionSchema } from './distributions';
 import { gridSize } from './samplers/grid';
@@ -108,13 +109,9 @@ export const sweepSpecSchema = z
 export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
 
-export class SpecError extends Error {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {
-    super(`invalid sweep spec: ${field}: ${problem}`);
-    this.name = 'SpecError';
+export class SpecError extends InputError {
+  constructor(field: string, problem: string) {
+    super(`invalid sweep spec: ${field}: ${problem}`, field, problem);
   }
 }
 

@@ -5,10 +5,11 @@ import {
   HttpException,
   type ExceptionFilter,
 } from '@nestjs/common';
+import { InputError } from '@vaecf/errors';
 import type { Response } from 'express';
 
-/** Library errors that mean "bad request" become 400s with their own message (which names the field). */
-const BAD_INPUT = new Set(['SpecError', 'ConfigError', 'PrepareOptionsError']);
+/** Bad-input errors from the libraries (InputError) become 400s with their own message, which names the field. */
+
 
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
@@ -16,7 +17,7 @@ export class ErrorsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     let http: HttpException;
     if (e instanceof HttpException) http = e;
-    else if (e instanceof Error && BAD_INPUT.has(e.name)) http = new BadRequestException(e.message);
+    else if (e instanceof InputError) http = new BadRequestException(e.message);
     else if (isClientHttpError(e)) {
       // body-parser's errors (413 entity too large, 400 invalid JSON) carry their status.
       res.status(e.status).json({ statusCode: e.status, message: e.message });

@@ -1,22 +1,21 @@
+import { InputError } from '@vaecf/errors';
 /** Bad input data: names the file, the 1-based line (0 when it concerns the whole file) and the problem. */
-export class DatasetInputError extends Error {
+export class DatasetInputError extends InputError {
   constructor(
     readonly file: string,
     readonly line: number,
-    readonly problem: string,
+    problem: string,
   ) {
-    super(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`);
-    this.name = 'DatasetInputError';
+    super(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`, line > 0 ? `${file}:${line}` : file, problem);
   }
 }
 
 /** A prepared dataset directory that is missing, incomplete or from another format version. */
-export class DatasetArtifactError extends Error {
+export class DatasetArtifactError extends InputError {
   constructor(
     readonly dir: string,
-    readonly problem: string,
+    problem: string,
   ) {
-    super(`dataset ${dir}: ${problem}`);
-    this.name = 'DatasetArtifactError';
+    super(`dataset ${dir}: ${problem}`, dir, problem);
   }
 }

@@ -1,3 +1,4 @@
+import { InputError } from '@vaecf/errors';
 import { z } from 'zod';
 import { RATINGS_FORMATS } from './formats';
 
@@ -76,16 +77,17 @@ export function resolvePrepareOptions(input: PrepareOptionsInput): PrepareOption
   return r.data;
 }
 
-export class PrepareOptionsError extends Error {
+export class PrepareOptionsError extends InputError {
   constructor(
-    readonly field: string,
-    readonly problem: string,
+    field: string,
+    problem: string,
     readonly value: unknown,
   ) {
     super(
       `invalid preprocessing option ${field}: ${problem}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`,
+      field,
+      problem,
     );
-    this.name = 'PrepareOptionsError';
   }
 }
 

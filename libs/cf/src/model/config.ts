@@ -1,3 +1,4 @@
+import { InputError } from '@vaecf/errors';
 import { z } from 'zod';
 
 export const MODEL_KINDS = ['vae', 'dae'] as const;
@@ -69,14 +70,13 @@ export function resolveTrialConfig(input: TrialConfigInput): TrialConfig {
   return parsed.data;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   constructor(
-    readonly field: string,
-    readonly problem: string,
+    field: string,
+    problem: string,
     readonly value: unknown,
   ) {
-    super(`invalid trial config: ${field}: ${problem} (got ${JSON.stringify(value)})`);
-    this.name = 'ConfigError';
+    super(`invalid trial config: ${field}: ${problem} (got ${JSON.stringify(value)})`, field, problem);
   }
 }
 

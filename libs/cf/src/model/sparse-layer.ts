@@ -6,7 +6,7 @@ import type { SparseInput } from './sparse-input';
  * Float32Arrays. Users touch tens of items out of thousands, so gathering
  * the touched rows of W beats a dense matMul by orders of magnitude, and on
  * the wasm backend tf.gather is slow and its gradient kernel is missing
- * (see shared/notes/tfjs-wasm-perf.md). Its Adam update also runs here: the
+ * (see docs/tfjs-wasm-perf.md). Its Adam update also runs here: the
  * data gradient touches few rows, but Adam (like TF's) updates every row.
  */
 export class SparseInputLayer {

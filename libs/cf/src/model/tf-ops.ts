@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * a^T b (`which` = 'a') or a b^T (`which` = 'b'). On the wasm backend a matMul
  * with a transpose flag runs ~10x slower than a tf.transpose followed by a
- * plain matMul (shared/notes/tfjs-wasm-perf.md); native backends handle the
+ * plain matMul (docs/tfjs-wasm-perf.md); native backends handle the
  * flags inside their BLAS call, so they get them directly.
  */
 export function transposedMatMul(a: tf.Tensor2D, b: tf.Tensor2D, which: 'a' | 'b'): tf.Tensor2D {

@@ -1,3 +1,4 @@
+import { InputError } from '@vaecf/errors';
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,10 +37,9 @@ interface Manifest extends Omit<TrainerCheckpoint, 'model' | 'best'> {
   readonly hasItemIds: boolean;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends InputError {
   constructor(dir: string, problem: string) {
-    super(`checkpoint ${dir}: ${problem}`);
-    this.name = 'CheckpointError';
+    super(`checkpoint ${dir}: ${problem}`, dir, problem);
   }
 }
 

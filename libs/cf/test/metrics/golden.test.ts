@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { csrFromRows } from '../../src/data/csr';
 import { evaluate } from '../../src/eval/evaluate';
 import { rankingMetrics } from '../../src/metrics/ranking';
-import { SHARED_DIR } from '../support/paths';
 import { matrixScorer } from './fixtures';
 
 interface GoldenCase {
@@ -18,8 +17,8 @@ interface GoldenCase {
   recall: Record<string, number[]>;
 }
 
-// shared/ sits beside the repository root (in a session and in CI alike).
-const golden = JSON.parse(readFileSync(join(SHARED_DIR, 'golden', 'metrics.json'), 'utf8')) as {
+// Computed with the paper notebook's own metric functions (see ../golden/README.md).
+const golden = JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'metrics.json'), 'utf8')) as {
   ks: number[];
   cases: GoldenCase[];
 };
