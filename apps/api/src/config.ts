@@ -1,4 +1,4 @@
-import { QUEUES } from '@vaecf/queue';
+import { DEFAULT_TRIAL_MEMORY_LIMIT_MB, QUEUES } from '@vaecf/queue';
 import { z } from 'zod';
 
 /** API settings from the environment: parsed once, validated, typed. */
@@ -15,6 +15,8 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => (v ? v : undefined)), // an empty value (compose's default) means no token
+  /** The most memory one trial may need; a sweep with a larger configuration is refused at submit. */
+  TRIAL_MEMORY_LIMIT_MB: z.coerce.number().int().min(64).default(DEFAULT_TRIAL_MEMORY_LIMIT_MB),
   /** Largest accepted request body (JSON or YAML). */
   BODY_LIMIT: z.string().default('1mb'),
   /** Largest ratings file accepted by POST /datasets/upload, in bytes (default 2 GiB). */

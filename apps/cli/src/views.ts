@@ -1,29 +1,9 @@
-/** Shapes of the API's answers that the CLI prints. */
+import { TRIAL_STATES } from '@vaecf/sweep';
+/** Shapes of the API's answers that the CLI prints: defined once, in libs/queue, beside the records. */
 
-/** What the API returns for a sweep (GET /sweeps/:id). */
-export interface SweepView {
-  id: string;
-  state: string;
-  planned: number;
-  spec: { name?: string; dataset: string; model: string };
-  trials: Record<string, number>;
-  best: { trial: number; ndcg100: number } | null;
-  test?: { ndcg100: number; recall20: number; recall50: number; users: number };
-}
-
-export interface TrialView {
-  no: number;
-  state: string;
-  epochs: number;
-  best?: number;
-  params: Record<string, unknown>;
-  reason?: string;
-  latest?: { ndcg100: number; recall20: number; recall50: number };
-}
+export type { SweepView, TrialView } from '@vaecf/queue';
 
 /** "0 queued, 1 running, ..." */
 export function countsLine(counts: Record<string, number>): string {
-  return ['queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']
-    .map((k) => `${counts[k] ?? 0} ${k}`)
-    .join(', ');
+  return TRIAL_STATES.map((k) => `${counts[k] ?? 0} ${k}`).join(', ');
 }

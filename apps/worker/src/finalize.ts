@@ -1,7 +1,6 @@
 import { checkpointsToDelete, type ArtifactStore } from '@vaecf/artifacts';
-import { evaluate, loadBestWeights, MultAutoencoder, Rng } from '@vaecf/cf';
+import { evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
 import type { SweepStore } from '@vaecf/queue';
-import { parseSweepSpec } from '@vaecf/sweep';
 import type { DatasetCache } from './dataset-cache';
 
 /**
@@ -22,12 +21,11 @@ export async function finalizeSweep(
     await store.setSweepState(sweepId, 'failed', { error: 'no trial finished an epoch' });
     return;
   }
-  const spec = parseSweepSpec(sweep.spec);
+  const { spec } = sweep;
   const data = await deps.datasets.get(spec.dataset);
   const ckpt = await loadBestWeights(artifacts.checkpointDir(sweepId, best.trial));
-  const model = new MultAutoencoder(ckpt.config, ckpt.nItems, Rng.fromSeed(0));
+  const model = scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights);
   try {
-    model.setState(ckpt.weights, true);
     const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize });
     await artifacts.promoteModel(sweepId, best.trial);
     const trials = await store.listTrials(sweepId);
@@ -53,7 +51,7 @@ export async function pruneFinishedCheckpoints(
 ): Promise<void> {
   const sweep = await deps.store.getSweep(sweepId);
   if (!sweep) return;
-  const policy = parseSweepSpec(sweep.spec).checkpoints;
+  const policy = sweep.spec.checkpoints;
   if (policy.keepFinished === undefined) return;
   const trials = await deps.store.listTrials(sweepId);
   const doomed = checkpointsToDelete(

@@ -1,9 +1,11 @@
 import type { ArtifactStore } from '@vaecf/artifacts';
 import {
   finalizeJobSchema,
+  JOB_SCHEMAS,
   prepareJobSchema,
   trialJobSchema,
   type DatasetStore,
+  type JobName,
   type SweepController,
   type SweepStore,
   type TrialProgress,
@@ -30,15 +32,19 @@ export interface JobLike {
   updateProgress(p: object): Promise<void>;
 }
 
+/** Every job name, from the payload schemas of libs/queue. */
+export const JOB_NAMES = Object.keys(JOB_SCHEMAS) as JobName[];
+
+type Handler = (job: JobLike) => Promise<unknown>;
+
 /**
  * One handler per job name, each validating its payload and calling one use
- * case. After a trial ends the controller moves the sweep on (more trials,
- * or the finalize job).
+ * case; the compiler checks that every job name has one (Record<JobName, ...>).
+ * After a trial ends the controller moves the sweep on (more trials, or the
+ * finalize job).
  */
-export const JOB_NAMES = ['trial', 'finalize', 'prepare'] as const;
-
-export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): (job: JobLike) => Promise<unknown> {
-  const handlers: Record<(typeof JOB_NAMES)[number], (job: JobLike) => Promise<unknown>> = {
+export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): Handler {
+  const handlers: Record<JobName, Handler> = {
     trial: async (job) => {
       const data = trialJobSchema.parse(job.data);
       const outcome = await runTrial(data, {
@@ -61,8 +67,7 @@ export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): (job: 
     },
   };
   return (job) => {
-    const handler = (handlers as Record<string, (job: JobLike) => Promise<unknown>>)[job.name];
-    if (!handler) throw new Error(`no handler for job "${job.name}"`);
-    return handler(job);
+    if (!Object.hasOwn(handlers, job.name)) throw new Error(`no handler for job "${job.name}"`);
+    return handlers[job.name as JobName](job);
   };
 }

@@ -3,7 +3,6 @@ import type { ArtifactStore } from '@vaecf/artifacts';
 import { prepareDataset, writeDatasetArtifact, type PrepareOptionsInput } from '@vaecf/cf';
 import type { DatasetStore } from '@vaecf/queue';
 
-
 /**
  * Prepares a registered dataset into the artifact store and marks it ready
  * with its statistics, or failed with the reason for bad input. Other errors

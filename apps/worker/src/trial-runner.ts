@@ -13,8 +13,8 @@ import {
   type EpochReport,
   type TrialConfigInput,
 } from '@vaecf/cf';
-import type { SweepStore, TrialJobData, TrialProgress } from '@vaecf/queue';
-import { ashaRungs, MedianScheduler, parseSweepSpec, type Decision, type SweepSpec } from '@vaecf/sweep';
+import { decideAfterEpoch, type SweepStore, type TrialJobData, type TrialProgress } from '@vaecf/queue';
+import { FINAL_STATES, type SweepSpec } from '@vaecf/sweep';
 import type { DatasetCache } from './dataset-cache';
 
 export interface TrialContext {
@@ -50,10 +50,9 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   const { store } = ctx;
   const [sweep, trial] = await Promise.all([store.getSweep(sweepId), store.getTrial(sweepId, trialNo)]);
   if (!sweep || !trial) return 'cancelled'; // deleted meanwhile
-  if (['completed', 'pruned', 'failed', 'cancelled'].includes(trial.state))
-    return trial.state as TrialOutcome;
+  if (FINAL_STATES.has(trial.state)) return trial.state as TrialOutcome;
   if (sweep.state === 'cancelled') return end(ctx, job, 'cancelled', 'sweep cancelled');
-  const spec = parseSweepSpec(sweep.spec);
+  const { spec } = sweep;
 
   let config;
   try {
@@ -90,7 +89,13 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
       await ctx.progress(progressOf(report, trainer));
       if ((await store.getSweep(sweepId))?.state === 'cancelled')
         return end(ctx, job, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
-      if (!trainer.finished && (await decide(ctx, spec, job, trainer)) === 'stop') {
+      const decision = await decideAfterEpoch(store, spec, {
+        ...job,
+        params: trial.params,
+        values: trainer.history.map((r) => r.validation.ndcg100),
+        maxEpochs: trainer.config.epochs,
+      });
+      if (decision === 'stop') {
         return end(ctx, job, 'pruned', `stopped by ${spec.scheduler.type} after epoch ${report.epoch}`);
       }
     }
@@ -121,47 +126,6 @@ function trialEpochs(spec: SweepSpec, params: Record<string, unknown>): number |
     return Math.min(own ?? spec.scheduler.maxEpochs, spec.scheduler.maxEpochs);
   }
   return own;
-}
-
-async function decide(
-  ctx: TrialContext,
-  spec: SweepSpec,
-  job: TrialJobData,
-  trainer: Trainer,
-): Promise<Decision> {
-  const s = spec.scheduler;
-  const epoch = trainer.epochsDone;
-  const value = trainer.history[epoch - 1].validation.ndcg100;
-  if (s.type === 'asha') {
-    const rungs = ashaRungs({
-      gracePeriod: s.gracePeriod,
-      reductionFactor: s.reductionFactor,
-      maxEpochs: trainer.config.epochs,
-    });
-    if (!rungs.includes(epoch)) return 'continue';
-    return ctx.store.ashaRung(job.sweepId, epoch, job.trialNo, value, s.reductionFactor);
-  }
-  if (s.type === 'median') {
-    const trials = await ctx.store.listTrials(job.sweepId);
-    const peers = await Promise.all(
-      trials
-        .filter((t) => t.no !== job.trialNo && t.epochs > 0)
-        .map(async (t) => ({
-          number: t.no,
-          params: t.params,
-          state: t.state,
-          values: (await ctx.store.history<EpochReport>(job.sweepId, t.no)).map((r) => r.validation.ndcg100),
-        })),
-    );
-    const own = {
-      number: job.trialNo,
-      params: {},
-      state: 'running' as const,
-      values: trainer.history.map((r) => r.validation.ndcg100),
-    };
-    return new MedianScheduler({ warmupEpochs: s.warmupEpochs, minPeers: s.minPeers }).decide(own, peers);
-  }
-  return 'continue';
 }
 
 function progressOf(r: EpochReport, trainer: Trainer): TrialProgress {

@@ -16,6 +16,7 @@ import {
   type DatasetsQueue,
   type TrialsQueue,
 } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,7 +150,7 @@ describe('a sweep on BullMQ with a real Redis', () => {
     });
   });
 
-  it('a bad configuration fails its trial and the sweep goes on', async () => {
+  it('a bad configuration is refused at submit; one stored anyway (an older API) fails its trial and the sweep goes on', async () => {
     await withWorker(1, async (_queue, controller) => {
       const deps = { store, controller, checkDataset: async () => undefined };
       const bad = spec({
@@ -158,7 +159,11 @@ describe('a sweep on BullMQ with a real Redis', () => {
         scheduler: { type: 'none' },
         fixed: { dims: [8], batchSize: 200, epochs: 1 },
       });
-      const { id } = await submitSweep(bad, deps);
+      await expect(submitSweep(bad, deps)).rejects.toThrow(
+        /invalid sweep spec: space\.keepProb: .*a value this distribution can produce/,
+      );
+      const { id } = await store.createSweep(parseSweepSpec(bad), 2, undefined, controller.queueName);
+      await controller.advance(id);
       sweeps.push(id);
       await waitFor(id, ['completed']);
       const trials = await store.listTrials(id);

@@ -23,3 +23,6 @@ export class InputError extends Error {
     this.name = new.target.name;
   }
 }
+
+export { didYouMean, unknownKeyProblem } from './suggest';
+export { preview } from './preview';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createSampler, FINAL_STATES, parseSweepSpec, trialParams, type TrialSnapshot } from '@vaecf/sweep';
+import { defaultsFor } from '@vaecf/cf';
+import { createSampler, FINAL_STATES, trialParams } from '@vaecf/sweep';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobIds, type TrialJobData, type FinalizeJobData } from './jobs';
 import { keys } from './keys';
-import type { TrialRecord } from './records';
 import type { SweepStore } from './sweep-store';
 
 /** Release only our own lock (KEYS[1] lock, ARGV[1] token). Returns 1 if released. */
@@ -46,18 +46,22 @@ export class SweepController {
   private async advanceLocked(sweepId: string): Promise<void> {
     const sweep = await this.store.getSweep(sweepId);
     if (!sweep || sweep.state !== 'running') return;
-    const spec = parseSweepSpec(sweep.spec);
+    const { spec } = sweep;
     let trials = await this.store.listTrials(sweepId);
     for (const t of trials) {
       if (t.state === 'queued') await this.enqueueTrial(sweepId, t.no);
     }
     const active = trials.filter((t) => t.state === 'queued' || t.state === 'running').length;
     const sampler = createSampler(spec);
+    const defaultSeed = defaultsFor(spec.model).seed;
+    const free = spec.limits.maxConcurrent - active;
+    const snapshots =
+      free > 0 && sweep.nextTrial < sweep.planned ? await this.store.trialSnapshots(sweepId) : [];
     let next = sweep.nextTrial;
-    for (let free = spec.limits.maxConcurrent - active; free > 0 && next < sweep.planned; free--) {
+    for (let left = free; left > 0 && next < sweep.planned; left--) {
       const n = await this.store.claimTrialNumber(sweepId);
       next = n + 1;
-      const params = trialParams(spec, sampler, n, trials.map(snapshot));
+      const params = trialParams(spec, sampler, n, snapshots, defaultSeed);
       if (!params) break;
       await this.store.createTrial(sweepId, n, params);
       await this.enqueueTrial(sweepId, n);
@@ -65,13 +69,39 @@ export class SweepController {
     trials = await this.store.listTrials(sweepId);
     const allEnded = trials.length > 0 && trials.every((t) => FINAL_STATES.has(t.state));
     if (allEnded && next >= sweep.planned) {
-      await this.store.setSweepState(sweepId, 'finalizing');
-      await this.queue.add(
-        'finalize',
-        { sweepId },
-        { jobId: jobIds.finalize(sweepId), attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
-      );
+      await this.store.setSweepState(sweepId, 'finalizing', {}, ['running']);
+      await this.enqueueFinalize(sweepId);
     }
+  }
+
+  /**
+   * Moves on every sweep that is running or finalizing: a process that died
+   * between storing a sweep and enqueueing its trials (or its finalize job)
+   * leaves it waiting for an event that will never come. Workers call this
+   * now and then; every step it takes is idempotent.
+   */
+  async reconcile(limit = 1000): Promise<void> {
+    for (const state of ['running', 'finalizing'] as const) {
+      for (const id of await this.store.listSweepIdsInState(state, 0, limit)) {
+        const sweep = await this.store.getSweep(id);
+        if (sweep?.queue !== this.queue.name) continue; // another deployment's (or test's) queue
+        if (state === 'running') await this.advance(id);
+        else await this.enqueueFinalize(id);
+      }
+    }
+  }
+
+  /** The trials queue this controller feeds (a sweep remembers it). */
+  get queueName(): string {
+    return this.queue.name;
+  }
+
+  private async enqueueFinalize(sweepId: string): Promise<void> {
+    await this.queue.add(
+      'finalize',
+      { sweepId },
+      { jobId: jobIds.finalize(sweepId), attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+    );
   }
 
   private async enqueueTrial(sweepId: string, n: number): Promise<void> {
@@ -88,8 +118,4 @@ export class SweepController {
       },
     );
   }
-}
-
-function snapshot(t: TrialRecord): TrialSnapshot {
-  return { number: t.no, params: t.params, state: t.state, values: t.best === undefined ? [] : [t.best] };
 }

@@ -1,4 +1,6 @@
+import type { DatasetStats } from '@vaecf/cf';
 import { SpecError } from '@vaecf/sweep';
+import type { DatasetShape } from './spec-checks';
 import type { Redis } from 'ioredis';
 
 export const DATASET_STATES = ['queued', 'preparing', 'ready', 'failed'] as const;
@@ -91,10 +93,19 @@ export class DatasetNotReadyError extends SpecError {
   }
 }
 
-/** The `checkDataset` of submitSweep: refuses an unknown or unprepared dataset. */
-export function requireReadyDataset(datasets: DatasetStore): (id: string) => Promise<void> {
+/** The `checkDataset` of submitSweep: refuses an unknown or unprepared dataset, else returns its shape. */
+export function requireReadyDataset(
+  datasets: DatasetStore,
+): (id: string) => Promise<DatasetShape | undefined> {
   return async (id) => {
     const d = await datasets.get(id);
     if (d?.state !== 'ready') throw new DatasetNotReadyError(id, d?.state ?? 'unknown');
+    const stats = d.stats as Partial<DatasetStats> | undefined;
+    if (!stats?.items || !stats.users) return undefined;
+    return {
+      items: stats.items,
+      trainUsers: stats.users.train,
+      evalUsers: Math.max(stats.users.validation, stats.users.test),
+    };
   };
 }

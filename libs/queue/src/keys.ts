@@ -3,7 +3,8 @@
  * tag so that a sweep's own scripts would stay in one slot of a cluster).
  *
  *   vaecf:sweeps                         ZSET  sweep id, scored by creation time (ms)
- *   vaecf:sweep:{id}                     HASH  id, spec (JSON), state, createdAt, updatedAt, planned,
+ *   vaecf:sweeps:state:<state>           ZSET  the sweeps in that state, scored by creation time (paging, reconcile)
+ *   vaecf:sweep:{id}                     HASH  id, spec (JSON), state, createdAt, updatedAt, planned, queue,
  *                                              nextTrial, bestTrial, test (JSON), error
  *   vaecf:sweep:{id}:trials              ZSET  trial numbers (score = number)
  *   vaecf:sweep:{id}:trial:<n>           HASH  no, params (JSON), state, worker, backend, createdAt,
@@ -15,6 +16,7 @@
  */
 export const keys = {
   sweeps: 'vaecf:sweeps',
+  sweepsInState: (state: string) => `vaecf:sweeps:state:${state}`,
   sweep: (id: string) => `vaecf:sweep:{${id}}`,
   trials: (id: string) => `vaecf:sweep:{${id}}:trials`,
   trial: (id: string, n: number) => `vaecf:sweep:{${id}}:trial:${n}`,

@@ -1,4 +1,4 @@
-import type { TrialState } from '@vaecf/sweep';
+import type { SweepSpec, TrialState } from '@vaecf/sweep';
 
 export const SWEEP_STATES = ['running', 'finalizing', 'completed', 'cancelled', 'failed'] as const;
 export type SweepState = (typeof SWEEP_STATES)[number];
@@ -13,11 +13,13 @@ export interface StoredMetrics {
 
 export interface SweepRecord {
   readonly id: string;
-  /** The validated spec as submitted (JSON object). */
-  readonly spec: Record<string, unknown>;
+  /** The validated spec as submitted, defaults filled in. */
+  readonly spec: SweepSpec;
   readonly state: SweepState;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** The trials queue it runs on (one per deployment; tests use their own). */
+  readonly queue: string;
   /** Trials the search will run in all. */
   readonly planned: number;
   /** Trial numbers handed out so far. */

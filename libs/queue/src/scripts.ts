@@ -63,8 +63,10 @@ return decision
 
 /**
  * createSweep
- * KEYS[1] idempotency key (or the sweep hash again when there is none), KEYS[2] sweep hash, KEYS[3] sweeps zset
- * ARGV[1] sweep id, ARGV[2] spec JSON, ARGV[3] now (ms), ARGV[4] planned trials, ARGV[5] idempotency TTL (s), ARGV[6] "1" if keyed
+ * KEYS[1] idempotency key (or the sweep hash again when there is none), KEYS[2] sweep hash, KEYS[3] sweeps zset,
+ * KEYS[4] the index of running sweeps
+ * ARGV[1] sweep id, ARGV[2] spec JSON, ARGV[3] now (ms), ARGV[4] planned trials, ARGV[5] idempotency TTL (s), ARGV[6] "1" if keyed,
+ * ARGV[7] the trials queue the sweep runs on
  * Returns {id, created}: an existing sweep's id when the key was used before.
  */
 export const CREATE_SWEEP = `
@@ -74,7 +76,30 @@ if ARGV[6] == '1' then
   redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[5]))
 end
 redis.call('HSET', KEYS[2], 'id', ARGV[1], 'spec', ARGV[2], 'state', 'running', 'createdAt', ARGV[3], 'updatedAt', ARGV[3],
-  'planned', ARGV[4], 'nextTrial', 0)
+  'planned', ARGV[4], 'nextTrial', 0, 'queue', ARGV[7])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[1])
+redis.call('ZADD', KEYS[4], tonumber(ARGV[3]), ARGV[1])
 return {ARGV[1], 1}
+`;
+
+/**
+ * setSweepState
+ * KEYS[1] sweep hash, KEYS[2..] the state indexes (one zset per state; the new state's first)
+ * ARGV[1] new state, ARGV[2] states it may come from (comma-separated; '' for any), ARGV[3] sweep id,
+ * ARGV[4..] field, value pairs to set beside it
+ * Never recreates a deleted sweep (a late writer after DELETE), and moves the
+ * sweep from one state index to the other in the same step.
+ * Returns 1 if changed, 0 if the sweep is gone or not in an allowed state.
+ */
+export const SET_SWEEP_STATE = `
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return 0 end
+if ARGV[2] ~= '' and not string.find(',' .. ARGV[2] .. ',', ',' .. current .. ',', 1, true) then return 0 end
+local fields = {'state', ARGV[1]}
+for i = 4, #ARGV do table.insert(fields, ARGV[i]) end
+redis.call('HSET', KEYS[1], unpack(fields))
+local created = tonumber(redis.call('HGET', KEYS[1], 'createdAt')) or 0
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end
+redis.call('ZADD', KEYS[2], created, ARGV[3])
+return 1
 `;

@@ -1,23 +1,39 @@
 import { parseSweepSpec, plannedTrials, type SweepSpec } from '@vaecf/sweep';
 import type { SweepController } from './controller';
+import { checkTrialSpace, type DatasetShape } from './spec-checks';
 import type { SweepStore } from './sweep-store';
 
+export interface SubmitDeps {
+  readonly store: SweepStore;
+  readonly controller: SweepController;
+  /** Refuses a dataset that is unknown or not ready (throws an InputError); returns its shape. */
+  readonly checkDataset: (id: string) => Promise<DatasetShape | undefined>;
+  /** The most memory one trial may need (TRIAL_MEMORY_LIMIT_MB); DEFAULT_TRIAL_MEMORY_LIMIT_MB when not given. */
+  readonly trialMemoryLimitBytes?: number;
+}
+
+/** A worker's memory for one trial unless configured: the wasm backend's heap cannot pass 4 GB. */
+export const DEFAULT_TRIAL_MEMORY_LIMIT_MB = 4096;
+
 /**
- * Validates and stores a sweep, then starts it. With an idempotency key a
- * repeated submit returns the first sweep and starts nothing new.
- * `checkDataset` refuses a dataset that is not ready (it throws).
+ * Validates a sweep completely (the spec, its dataset, and every trial
+ * configuration it can produce), then stores and starts it: a bad spec never
+ * reaches a worker. With an idempotency key a repeated submit returns the
+ * first sweep and starts nothing new.
  */
 export async function submitSweep(
   input: unknown,
-  deps: { store: SweepStore; controller: SweepController; checkDataset: (id: string) => Promise<void> },
+  deps: SubmitDeps,
   idempotencyKey?: string,
 ): Promise<{ id: string; created: boolean; spec: SweepSpec }> {
   const spec = parseSweepSpec(input);
-  await deps.checkDataset(spec.dataset);
+  const dataset = await deps.checkDataset(spec.dataset);
+  checkTrialSpace(spec, dataset, deps.trialMemoryLimitBytes ?? DEFAULT_TRIAL_MEMORY_LIMIT_MB * 2 ** 20);
   const { id, created } = await deps.store.createSweep(
-    spec as unknown as Record<string, unknown>,
+    spec,
     plannedTrials(spec),
     idempotencyKey,
+    deps.controller.queueName,
   );
   if (created) await deps.controller.advance(id);
   return { id, created, spec };

@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { Decision, TrialState } from '@vaecf/sweep';
+import {
+  parseSweepSpec,
+  type Decision,
+  type SweepSpec,
+  type TrialSnapshot,
+  type TrialState,
+} from '@vaecf/sweep';
 import type { Redis } from 'ioredis';
+import { QUEUES } from './jobs';
 import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
 import type { StoredMetrics, SweepRecord, SweepState, TrialRecord } from './records';
-import { ASHA_RUNG, CREATE_SWEEP, RECORD_EPOCH } from './scripts';
+import { SWEEP_STATES } from './records';
+import { ASHA_RUNG, CREATE_SWEEP, RECORD_EPOCH, SET_SWEEP_STATE } from './scripts';
 
 /**
  * Sweep and trial records in Redis (layout in keys.ts). Every write that
@@ -18,23 +26,26 @@ export class SweepStore {
 
   /** Creates a sweep; with an idempotency key, a second call returns the first sweep. */
   async createSweep(
-    spec: Record<string, unknown>,
+    spec: SweepSpec,
     planned: number,
     idempotencyKey?: string,
+    queue: string = QUEUES.trials,
   ): Promise<{ id: string; created: boolean }> {
     const id = `sw_${randomBytes(6).toString('hex')}`;
     const [sweepId, created] = (await this.redis.eval(
       CREATE_SWEEP,
-      3,
+      4,
       idempotencyKey ? keys.idempotency(idempotencyKey) : keys.sweep(id),
       keys.sweep(id),
       keys.sweeps,
+      keys.sweepsInState('running'),
       id,
       JSON.stringify(spec),
       this.now(),
       planned,
       IDEMPOTENCY_TTL_SECONDS,
       idempotencyKey ? '1' : '0',
+      queue,
     )) as [string, number];
     return { id: sweepId, created: created === 1 };
   }
@@ -44,11 +55,13 @@ export class SweepStore {
     if (!h.id) return null;
     return {
       id: h.id,
-      spec: JSON.parse(h.spec) as Record<string, unknown>,
+      // The store is the boundary: records come out typed, their spec parsed here and nowhere else.
+      spec: parseSweepSpec(JSON.parse(h.spec)),
       state: h.state as SweepState,
       createdAt: Number(h.createdAt),
       updatedAt: Number(h.updatedAt),
       planned: Number(h.planned),
+      queue: h.queue ?? QUEUES.trials,
       nextTrial: Number(h.nextTrial),
       bestTrial: h.bestTrial === undefined ? undefined : Number(h.bestTrial),
       test: h.test ? (JSON.parse(h.test) as StoredMetrics) : undefined,
@@ -61,16 +74,38 @@ export class SweepStore {
     return this.redis.zrevrange(keys.sweeps, 0, limit - 1);
   }
 
+  /**
+   * Moves a sweep to `state` (with its extra fields) in one step. With `from`,
+   * only out of one of those states (cancel never undoes a completion).
+   * Never recreates a deleted sweep. Returns whether the sweep changed.
+   */
   async setSweepState(
     id: string,
     state: SweepState,
     extra: { test?: StoredMetrics; bestTrial?: number; error?: string } = {},
-  ): Promise<void> {
-    const fields: Record<string, string | number> = { state, updatedAt: this.now() };
-    if (extra.test) fields.test = JSON.stringify(extra.test);
-    if (extra.bestTrial !== undefined) fields.bestTrial = extra.bestTrial;
-    if (extra.error !== undefined) fields.error = extra.error;
-    await this.redis.hset(keys.sweep(id), fields);
+    from: readonly SweepState[] = [],
+  ): Promise<boolean> {
+    const fields: (string | number)[] = ['updatedAt', this.now()];
+    if (extra.test) fields.push('test', JSON.stringify(extra.test));
+    if (extra.bestTrial !== undefined) fields.push('bestTrial', extra.bestTrial);
+    if (extra.error !== undefined) fields.push('error', extra.error);
+    const indexes = [state, ...SWEEP_STATES.filter((s) => s !== state)].map(keys.sweepsInState);
+    const changed = await this.redis.eval(
+      SET_SWEEP_STATE,
+      1 + indexes.length,
+      keys.sweep(id),
+      ...indexes,
+      state,
+      from.join(','),
+      id,
+      ...fields,
+    );
+    return changed === 1;
+  }
+
+  /** Sweep ids in one state, newest first, a page at a time. */
+  async listSweepIdsInState(state: SweepState, offset = 0, limit = 100): Promise<string[]> {
+    return this.redis.zrevrange(keys.sweepsInState(state), offset, offset + limit - 1);
   }
 
   /** Hands out the next trial number (a counter on the sweep). */
@@ -136,6 +171,25 @@ export class SweepStore {
       n,
     );
     return r === 1;
+  }
+
+  /**
+   * What samplers and schedulers may know of every trial: its params, state
+   * and validation NDCG@100 after each epoch (histories read in one round trip).
+   */
+  async trialSnapshots(id: string): Promise<TrialSnapshot[]> {
+    const trials = await this.listTrials(id);
+    const pipe = this.redis.pipeline();
+    for (const t of trials) pipe.lrange(keys.history(id, t.no), 0, -1);
+    const rows = (await pipe.exec()) ?? [];
+    return trials.map((t, k) => ({
+      number: t.no,
+      params: t.params,
+      state: t.state,
+      values: ((rows[k]?.[1] as string[] | undefined) ?? []).map(
+        (s) => (JSON.parse(s) as { validation?: { ndcg100?: number } }).validation?.ndcg100 ?? NaN,
+      ),
+    }));
   }
 
   async history<T = unknown>(id: string, n: number): Promise<T[]> {
@@ -214,11 +268,12 @@ export class SweepStore {
     const rungs = await this.scanKeys(`vaecf:sweep:{${id}}:rung:*`);
     const doomed = [keys.sweep(id), keys.trials(id), keys.leaderboard(id), ...rungs];
     for (const n of nos) doomed.push(keys.trial(id, Number(n)), keys.history(id, Number(n)));
-    await this.redis
+    const tx = this.redis
       .multi()
       .del(...doomed)
-      .zrem(keys.sweeps, id)
-      .exec();
+      .zrem(keys.sweeps, id);
+    for (const state of SWEEP_STATES) tx.zrem(keys.sweepsInState(state), id);
+    await tx.exec();
   }
 
   private async scanKeys(pattern: string): Promise<string[]> {

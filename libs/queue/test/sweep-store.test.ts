@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ashaDecision } from '@vaecf/sweep';
+import { ashaDecision, parseSweepSpec } from '@vaecf/sweep';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SweepController, type TrialsQueue } from '../src/controller';
+import { keys } from '../src/keys';
+import { SWEEP_STATES } from '../src/records';
 import { SweepStore } from '../src/sweep-store';
 import { connect } from './redis';
+
+const spec = (fixed: Record<string, unknown> = {}) => parseSweepSpec({ dataset: 'ds', model: 'vae', fixed });
 
 let redis: Redis;
 let store: SweepStore;
@@ -19,7 +25,7 @@ afterAll(async () => {
 });
 
 async function newSweep(planned = 4): Promise<string> {
-  const { id } = await store.createSweep({ model: 'vae' }, planned);
+  const { id } = await store.createSweep(spec(), planned);
   created.push(id);
   return id;
 }
@@ -27,16 +33,23 @@ async function newSweep(planned = 4): Promise<string> {
 describe('SweepStore on a real Redis', () => {
   it('creates one sweep per idempotency key, even under concurrent submits', async () => {
     const key = randomUUID();
-    const results = await Promise.all(Array.from({ length: 10 }, () => store.createSweep({ a: 1 }, 3, key)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => store.createSweep(spec({ lr: 0.01 }), 3, key)),
+    );
     const ids = new Set(results.map((r) => r.id));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
     created.push(...ids);
     const sweep = await store.getSweep([...ids][0]);
-    expect(sweep).toMatchObject({ state: 'running', planned: 3, nextTrial: 0, spec: { a: 1 } });
+    expect(sweep).toMatchObject({
+      state: 'running',
+      planned: 3,
+      nextTrial: 0,
+      spec: { dataset: 'ds', fixed: { lr: 0.01 } },
+    });
     // Without a key every submit is a new sweep.
-    const a = await store.createSweep({}, 1);
-    const b = await store.createSweep({}, 1);
+    const a = await store.createSweep(spec(), 1);
+    const b = await store.createSweep(spec(), 1);
     created.push(a.id, b.id);
     expect(a.id).not.toBe(b.id);
   });
@@ -115,5 +128,66 @@ describe('SweepStore on a real Redis', () => {
     await store.deleteSweep(id);
     expect(await redis.keys(`vaecf:sweep:{${id}}*`)).toEqual([]);
     expect(await store.getSweep(id)).toBeNull();
+  });
+});
+
+describe('sweep states', () => {
+  it('index sweeps by state, move them atomically, and never resurrect a deleted sweep', async () => {
+    const id = await newSweep();
+    expect(await store.listSweepIdsInState('running', 0, 10_000)).toContain(id);
+    expect(await store.setSweepState(id, 'finalizing', {}, ['running'])).toBe(true);
+    expect(await store.setSweepState(id, 'cancelled', {}, ['running'])).toBe(false); // not from finalizing
+    expect(await store.setSweepState(id, 'completed', { bestTrial: 2 }, ['finalizing'])).toBe(true);
+    expect(await store.getSweep(id)).toMatchObject({ state: 'completed', bestTrial: 2 });
+    expect(await store.listSweepIdsInState('running', 0, 10_000)).not.toContain(id);
+    expect(await store.listSweepIdsInState('completed', 0, 10_000)).toContain(id);
+    await store.deleteSweep(id);
+    // A late writer (a finalize job, a cancel) after the delete changes nothing.
+    expect(await store.setSweepState(id, 'failed', { error: 'late' })).toBe(false);
+    expect(await redis.exists(keys.sweep(id))).toBe(0);
+    for (const state of SWEEP_STATES)
+      expect(await store.listSweepIdsInState(state, 0, 10_000)).not.toContain(id);
+  });
+
+  it('snapshots every trial with its curve in one call', async () => {
+    const id = await newSweep();
+    await store.createTrial(id, 0, { lr: 0.1 });
+    await store.createTrial(id, 1, { lr: 0.2 });
+    await store.recordEpoch(id, 0, 1, { validation: { ndcg100: 0.1 } }, 0.1);
+    await store.recordEpoch(id, 0, 2, { validation: { ndcg100: 0.3 } }, 0.3);
+    expect(await store.trialSnapshots(id)).toEqual([
+      { number: 0, params: { lr: 0.1 }, state: 'queued', values: [0.1, 0.3] },
+      { number: 1, params: { lr: 0.2 }, state: 'queued', values: [] },
+    ]);
+  });
+});
+
+describe('SweepController.reconcile', () => {
+  it('starts a sweep whose submitter died between storing it and enqueueing its trials', async () => {
+    const queue: TrialsQueue = new Queue(`test-${randomUUID()}`, { connection: redis });
+    try {
+      const stuck = await store.createSweep(
+        parseSweepSpec({
+          dataset: 'ds',
+          model: 'vae',
+          space: { lr: { type: 'choice', values: [0.1, 0.2, 0.3] } },
+        }),
+        3,
+        undefined,
+        queue.name,
+      );
+      created.push(stuck.id);
+      expect(await store.listTrials(stuck.id)).toEqual([]);
+      await new SweepController(redis, store, queue).reconcile();
+      expect((await store.listTrials(stuck.id)).map((t) => [t.no, t.params.lr, t.state])).toEqual([
+        [0, 0.1, 'queued'],
+        [1, 0.2, 'queued'],
+        [2, 0.3, 'queued'],
+      ]);
+      expect((await queue.getJobCounts('waiting')).waiting).toBe(3);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 });

@@ -40,19 +40,22 @@ export function createScheduler(spec: SweepSpec, trialEpochs: number): Scheduler
 /**
  * The hyperparameters of trial n: fixed values, then the sampled point of
  * configuration floor(n / repeats), with seed = base seed + (n mod repeats)
- * so repeats differ only in their seed.
+ * so repeats differ only in their seed. The base seed is the trial's own, or
+ * `defaultSeed` (the trial configuration's default, which libs/sweep does
+ * not know).
  */
 export function trialParams(
   spec: SweepSpec,
   sampler: Sampler,
   n: number,
   trials: readonly TrialSnapshot[],
+  defaultSeed: number,
 ): Params | null {
   if (n >= plannedTrials(spec)) return null;
   const repeats = spec.limits.repeats;
   const point = sampler.propose(Math.floor(n / repeats), trials);
   if (!point) return null;
   const params: Params = { model: spec.model, ...spec.fixed, ...point };
-  if (repeats > 1) params.seed = ((params.seed as number | undefined) ?? 98765) + (n % repeats);
+  if (repeats > 1) params.seed = ((params.seed as number | undefined) ?? defaultSeed) + (n % repeats);
   return params;
 }

@@ -63,7 +63,7 @@ describe('trial plan', () => {
       },
     });
     const sampler = createSampler(s);
-    const all = Array.from({ length: plannedTrials(s) + 1 }, (_, n) => trialParams(s, sampler, n, []));
+    const all = Array.from({ length: plannedTrials(s) + 1 }, (_, n) => trialParams(s, sampler, n, [], 98765));
     expect(all).toHaveLength(13);
     expect(all[12]).toBeNull();
     expect(all[0]).toEqual({ model: 'vae', epochs: 5, annealCap: 0.1, dims: [600, 200], lam: 0 });
@@ -80,7 +80,7 @@ describe('trial plan', () => {
       limits: { repeats: 3 },
     });
     const sampler = createSampler(s);
-    const ps = Array.from({ length: 6 }, (_, n) => trialParams(s, sampler, n, []));
+    const ps = Array.from({ length: 6 }, (_, n) => trialParams(s, sampler, n, [], 98765));
     expect(ps.map((p) => [p!.lr, p!.seed])).toEqual([
       [1, 10],
       [1, 11],
@@ -103,9 +103,9 @@ describe('trial plan', () => {
     };
     const s = parseSweepSpec(spec);
     const a = createSampler(s);
-    const forward = Array.from({ length: 50 }, (_, n) => trialParams(s, a, n, []));
+    const forward = Array.from({ length: 50 }, (_, n) => trialParams(s, a, n, [], 98765));
     const b = createSampler(parseSweepSpec(spec));
-    const backward = Array.from({ length: 50 }, (_, k) => trialParams(s, b, 49 - k, [])).reverse();
+    const backward = Array.from({ length: 50 }, (_, k) => trialParams(s, b, 49 - k, [], 98765)).reverse();
     expect(backward).toEqual(forward);
     for (const p of forward) {
       expect(p!.lr).toBeGreaterThanOrEqual(1e-4);
@@ -117,6 +117,6 @@ describe('trial plan', () => {
     const other = createSampler(
       parseSweepSpec({ ...spec, search: { method: 'random', trials: 50, seed: 5 } }),
     );
-    expect(trialParams(s, other, 0, [])).not.toEqual(forward[0]);
+    expect(trialParams(s, other, 0, [], 98765)).not.toEqual(forward[0]);
   });
 });

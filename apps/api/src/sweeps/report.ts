@@ -1,5 +1,4 @@
-import type { TrialRecord } from '@vaecf/queue';
-import type { SweepView } from './sweeps.service';
+import type { SweepView, TrialRecord } from '@vaecf/queue';
 
 /** One trial with its validation NDCG@100 per epoch. */
 export interface ReportTrial extends TrialRecord {

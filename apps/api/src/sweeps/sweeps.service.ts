@@ -7,19 +7,16 @@ import {
   SweepController,
   SweepStore,
   submitSweep,
-  type SweepRecord,
   type SweepState,
-  type TrialRecord,
+  type SweepView,
+  type TrialDetailView,
   type TrialsQueue,
+  type TrialView,
 } from '@vaecf/queue';
 import { parseSweepSpec, parseSweepSpecText, TRIAL_STATES } from '@vaecf/sweep';
-import { TRIALS_QUEUE } from '../common/tokens';
+import { API_CONFIG, TRIALS_QUEUE } from '../common/tokens';
+import type { ApiConfig } from '../config';
 import { renderReport } from './report';
-
-export interface SweepView extends SweepRecord {
-  readonly trials: Record<string, number>;
-  readonly best: { trial: number; ndcg100: number } | null;
-}
 
 /** Sort keys of the trials list: any epoch metric of the latest epoch, or the record's own fields. */
 export const TRIAL_SORT_KEYS = ['best', 'no', 'epochs', 'ndcg100', 'recall20', 'recall50'] as const;
@@ -32,6 +29,7 @@ export class SweepsService {
     private readonly controller: SweepController,
     private readonly artifacts: FilesystemArtifactStore,
     @Inject(TRIALS_QUEUE) private readonly queue: TrialsQueue,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   /** JSON (already parsed) or YAML text; an Idempotency-Key makes a retry return the first sweep. */
@@ -39,7 +37,12 @@ export class SweepsService {
     const spec = typeof body === 'string' ? parseSweepSpecText(body) : parseSweepSpec(body);
     const { id, created } = await submitSweep(
       spec,
-      { store: this.store, controller: this.controller, checkDataset: requireReadyDataset(this.datasets) },
+      {
+        store: this.store,
+        controller: this.controller,
+        checkDataset: requireReadyDataset(this.datasets),
+        trialMemoryLimitBytes: this.config.TRIAL_MEMORY_LIMIT_MB * 2 ** 20,
+      },
       idempotencyKey,
     );
     return { sweep: await this.get(id), created };
@@ -70,15 +73,12 @@ export class SweepsService {
     await this.artifacts.deleteSweep(id);
   }
 
-  async trials(
-    id: string,
-    sort: (typeof TRIAL_SORT_KEYS)[number] = 'best',
-  ): Promise<(TrialRecord & { latest?: unknown })[]> {
+  async trials(id: string, sort: (typeof TRIAL_SORT_KEYS)[number] = 'best'): Promise<TrialView[]> {
     await this.get(id);
     const trials = await this.store.listTrials(id);
     const withLatest = await Promise.all(
       trials.map(async (t) => {
-        const history = await this.store.history<{ validation: Record<string, number> }>(id, t.no);
+        const history = await this.store.history<{ validation: TrialView['latest'] }>(id, t.no);
         return { ...t, latest: history.at(-1)?.validation };
       }),
     );
@@ -90,7 +90,7 @@ export class SweepsService {
     return withLatest.sort((a, b) => key(b) - key(a));
   }
 
-  async trial(id: string, no: number): Promise<TrialRecord & { history: unknown[] }> {
+  async trial(id: string, no: number): Promise<TrialDetailView> {
     await this.get(id);
     const t = await this.store.getTrial(id, no);
     if (!t) throw new NotFoundException(`trial ${no} of sweep "${id}" not found`);
@@ -109,7 +109,7 @@ export class SweepsService {
         ),
       })),
     );
-    const datasetId = String(sweep.spec.dataset);
+    const datasetId = sweep.spec.dataset;
     const dataset = await this.datasets.get(datasetId);
     return renderReport({ sweep, trials: withCurves, dataset: { id: datasetId, stats: dataset?.stats } });
   }

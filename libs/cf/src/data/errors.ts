@@ -6,7 +6,11 @@ export class DatasetInputError extends InputError {
     readonly line: number,
     problem: string,
   ) {
-    super(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`, line > 0 ? `${file}:${line}` : file, problem);
+    super(
+      line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`,
+      line > 0 ? `${file}:${line}` : file,
+      problem,
+    );
   }
 }
 

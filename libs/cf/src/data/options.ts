@@ -1,4 +1,4 @@
-import { InputError } from '@vaecf/errors';
+import { InputError, preview } from '@vaecf/errors';
 import { z } from 'zod';
 import { RATINGS_FORMATS } from './formats';
 
@@ -84,7 +84,7 @@ export class PrepareOptionsError extends InputError {
     readonly value: unknown,
   ) {
     super(
-      `invalid preprocessing option ${field}: ${problem}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`,
+      `invalid preprocessing option ${field}: ${problem}${value === undefined ? '' : ` (got ${preview(value)})`}`,
       field,
       problem,
     );

@@ -1,4 +1,4 @@
-import { InputError } from '@vaecf/errors';
+import { InputError, preview } from '@vaecf/errors';
 import { z } from 'zod';
 
 export const MODEL_KINDS = ['vae', 'dae'] as const;
@@ -76,7 +76,7 @@ export class ConfigError extends InputError {
     problem: string,
     readonly value: unknown,
   ) {
-    super(`invalid trial config: ${field}: ${problem} (got ${JSON.stringify(value)})`, field, problem);
+    super(`invalid trial config: ${field}: ${problem} (got ${preview(value)})`, field, problem);
   }
 }
 

@@ -1,8 +1,8 @@
 import { csrFromRows } from '../data/csr';
 import { topK } from '../metrics/top-k';
-import { Rng } from '../runtime/rng';
 import { loadBestWeights } from '../train/checkpoint-io';
-import { MultAutoencoder } from './network';
+import type { MultAutoencoder } from './network';
+import { scorerFromWeights } from './scorer';
 
 export interface Recommendation {
   readonly item: string;
@@ -36,9 +36,7 @@ export class Recommender {
     const best = await loadBestWeights(dir);
     if (!best.itemIds)
       throw new Error(`checkpoint ${dir} has no item ids; it cannot map recommendations to items`);
-    const model = new MultAutoencoder(best.config, best.nItems, Rng.fromSeed(0));
-    model.setState(best.weights, true);
-    return new Recommender(model, best.itemIds);
+    return new Recommender(scorerFromWeights(best.config, best.nItems, best.weights), best.itemIds);
   }
 
   recommend(history: readonly string[], k: number): RecommendResult {

@@ -3,6 +3,7 @@ import type { PreparedDataset } from '../data/dataset';
 import { evaluate, type EvalResult } from '../eval/evaluate';
 import type { TrialConfig } from '../model/config';
 import { MultAutoencoder, type ModelState } from '../model/network';
+import { scorerFromWeights } from '../model/scorer';
 import { Rng } from '../runtime/rng';
 import { CHECKPOINT_FORMAT_VERSION, type TrainerCheckpoint } from './checkpoint';
 import { TrainingAbortedError, TrainingDivergedError } from './errors';
@@ -196,9 +197,8 @@ export class Trainer {
    */
   async evaluateBestOnTest(): Promise<EvalResult> {
     if (!this.best) throw new Error('no epoch has been validated yet');
-    const scorer = new MultAutoencoder(this.config, this.dataset.nItems, Rng.fromSeed(0));
+    const scorer = scorerFromWeights(this.config, this.dataset.nItems, this.best.weights);
     try {
-      scorer.setState(this.best.weights, true);
       return await evaluate(scorer, this.dataset.test, { batchSize: this.config.evalBatchSize });
     } finally {
       scorer.dispose();

@@ -1,21 +1,25 @@
-import { gridValues, type SearchSpace, type Params } from '../distributions';
+import { gridCount, gridValueAt, type Params, type SearchSpace } from '../distributions';
 import type { Sampler } from './sampler';
 
-/** The full product of every parameter's values, in a fixed order (first parameter varies slowest). */
+/**
+ * The full product of every parameter's values, in a fixed order (first
+ * parameter varies slowest). Point n is computed from n in mixed radix,
+ * so the grid is never materialised.
+ */
 export class GridSampler implements Sampler {
   private readonly names: string[];
-  private readonly values: (readonly unknown[])[];
+  private readonly counts: number[];
   readonly size: number;
 
-  constructor(space: SearchSpace) {
+  constructor(private readonly space: SearchSpace) {
     this.names = Object.keys(space).sort();
-    this.values = this.names.map((name) => {
-      const v = gridValues(space[name]);
-      if (!v)
+    this.counts = this.names.map((name) => {
+      const count = gridCount(space[name]);
+      if (count === null)
         throw new Error(
           `grid search needs finite values: space.${name} is continuous (give it q, or use choice)`,
         );
-      return v;
+      return count;
     });
     this.size = gridSize(space);
   }
@@ -25,15 +29,14 @@ export class GridSampler implements Sampler {
     const params: Params = {};
     let rest = n;
     for (let k = this.names.length - 1; k >= 0; k--) {
-      const vs = this.values[k];
-      params[this.names[k]] = vs[rest % vs.length];
-      rest = Math.floor(rest / vs.length);
+      params[this.names[k]] = gridValueAt(this.space[this.names[k]], rest % this.counts[k]);
+      rest = Math.floor(rest / this.counts[k]);
     }
     return params;
   }
 }
 
-/** Number of grid points; Infinity if a parameter is continuous. */
+/** Number of grid points; Infinity if a parameter is continuous (or the product overflows). */
 export function gridSize(space: SearchSpace): number {
-  return Object.values(space).reduce((s, d) => s * (gridValues(d)?.length ?? Infinity), 1);
+  return Object.values(space).reduce((s, d) => s * (gridCount(d) ?? Infinity), 1);
 }

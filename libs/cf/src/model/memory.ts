@@ -1,0 +1,38 @@
+import { architecture } from './architecture';
+import type { TrialConfig } from './config';
+
+const FLOAT = 4;
+
+/** What one training process of a configuration holds, in bytes, and the total. */
+export interface TrainingMemoryEstimate {
+  readonly parameters: number;
+  /** Weights, their gradients and Adam's two moments (4 floats a parameter), plus the best weights kept for evaluation. */
+  readonly weightsBytes: number;
+  /** Dense [batch, items] tensors of a step: logits, softmax, their gradient, the dropped-out input. */
+  readonly stepBytes: number;
+  /** Dense [evalBatch, items] scores and their ranking buffers at evaluation. */
+  readonly evalBytes: number;
+  readonly totalBytes: number;
+}
+
+/**
+ * A lower bound on the memory one trial needs, from the shapes alone: what
+ * must fit at once for any backend. It leaves out the dataset, the runtime
+ * and the allocator's slack, so a configuration above a worker's limit
+ * surely fails, and one a little below may still.
+ */
+export function estimateTrainingMemory(
+  config: Pick<TrialConfig, 'model' | 'dims' | 'batchSize' | 'evalBatchSize'>,
+  data: { readonly items: number; readonly trainUsers?: number; readonly evalUsers?: number },
+): TrainingMemoryEstimate {
+  const nItems = data.items;
+  const arch = architecture(config.model, nItems, config.dims);
+  // A batch never holds more users than the split has.
+  const batch = Math.min(config.batchSize, data.trainUsers ?? Infinity);
+  const evalBatch = Math.min(config.evalBatchSize, data.evalUsers ?? Infinity);
+  const parameters = arch.layers.reduce((s, l) => s + l.inputs * l.units + l.units, 0);
+  const weightsBytes = parameters * FLOAT * 5;
+  const stepBytes = 4 * batch * nItems * FLOAT;
+  const evalBytes = 2 * evalBatch * nItems * FLOAT;
+  return { parameters, weightsBytes, stepBytes, evalBytes, totalBytes: weightsBytes + stepBytes + evalBytes };
+}

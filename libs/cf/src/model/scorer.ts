@@ -1,0 +1,16 @@
+import { Rng } from '../runtime/rng';
+import type { TrialConfig } from './config';
+import { MultAutoencoder, type ModelState } from './network';
+
+/**
+ * A model that only scores: the architecture of `config` holding `weights`
+ * (a trial's best, usually). Scoring uses no dropout and the mean of q(z),
+ * so its random generator is never drawn from; the seed is immaterial.
+ * The one way every caller (test evaluation, finalize, recommendations)
+ * turns saved weights into a scorer. Dispose it when done.
+ */
+export function scorerFromWeights(config: TrialConfig, nItems: number, weights: ModelState): MultAutoencoder {
+  const model = new MultAutoencoder(config, nItems, Rng.fromSeed(0));
+  model.setState(weights, true);
+  return model;
+}

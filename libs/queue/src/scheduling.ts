@@ -1,0 +1,42 @@
+import { ashaRungs, createScheduler, type Decision, type SweepSpec, type TrialSnapshot } from '@vaecf/sweep';
+import type { SweepStore } from './sweep-store';
+
+/** One trial's place in its sweep after an epoch: `values` holds the objective of every epoch so far. */
+export interface TrialProgressPoint {
+  readonly sweepId: string;
+  readonly trialNo: number;
+  readonly params: Record<string, unknown>;
+  readonly values: readonly number[];
+  /** Epochs the trial may run in all (its rungs depend on it). */
+  readonly maxEpochs: number;
+}
+
+/**
+ * The one home of early stopping: after each epoch, whether the trial goes
+ * on. ASHA's rung decisions go through the store's Lua script so that
+ * simultaneous arrivals are ordered once for every worker; the median rule
+ * and "none" are the pure schedulers of libs/sweep, given the peers' curves.
+ */
+export async function decideAfterEpoch(
+  store: SweepStore,
+  spec: SweepSpec,
+  trial: TrialProgressPoint,
+): Promise<Decision> {
+  const s = spec.scheduler;
+  const epoch = trial.values.length;
+  if (epoch >= trial.maxEpochs) return 'continue'; // finished anyway
+  if (s.type === 'asha') {
+    const rungs = ashaRungs({ ...s, maxEpochs: trial.maxEpochs });
+    if (!rungs.includes(epoch)) return 'continue';
+    return store.ashaRung(trial.sweepId, epoch, trial.trialNo, trial.values[epoch - 1], s.reductionFactor);
+  }
+  if (s.type === 'none') return 'continue';
+  const peers = (await store.trialSnapshots(trial.sweepId)).filter((p) => p.number !== trial.trialNo);
+  const own: TrialSnapshot = {
+    number: trial.trialNo,
+    params: trial.params,
+    state: 'running',
+    values: trial.values,
+  };
+  return createScheduler(spec, trial.maxEpochs).decide(own, peers);
+}

@@ -1,0 +1,119 @@
+import {
+  ConfigError,
+  estimateTrainingMemory,
+  resolveTrialConfig,
+  trialConfigSchema,
+  type TrialConfig,
+  type TrialConfigInput,
+} from '@vaecf/cf';
+import { preview, unknownKeyProblem } from '@vaecf/errors';
+import {
+  gridCount,
+  gridValueAt,
+  sampleValue,
+  SpecError,
+  type Distribution,
+  type SweepSpec,
+} from '@vaecf/sweep';
+
+/** Every hyperparameter a trial has (TrialConfig's fields), `model` included. */
+export const TRIAL_FIELDS: readonly string[] = Object.keys(trialConfigSchema.shape);
+
+/** What the memory check needs to know of the sweep's dataset. */
+export interface DatasetShape {
+  readonly items: number;
+  readonly trainUsers?: number;
+  readonly evalUsers?: number;
+}
+
+/**
+ * Checks, at submit, every trial configuration a sweep can produce: each key
+ * of `fixed` and `space` is a trial hyperparameter (with "did you mean" for a
+ * near miss), the fixed values and every distribution's range are valid
+ * values of their field, and the largest configuration's weights, Adam state
+ * and step tensors fit a worker's memory. libs/sweep knows nothing of trial
+ * configurations (it stays pure); this is the hook beside the dataset check.
+ */
+export function checkTrialSpace(
+  spec: SweepSpec,
+  dataset: DatasetShape | undefined,
+  limitBytes: number,
+): void {
+  const fields = TRIAL_FIELDS.filter((f) => f !== 'model');
+  for (const section of ['fixed', 'space'] as const) {
+    for (const name of Object.keys(spec[section])) {
+      if (name === 'model')
+        throw new SpecError(
+          `${section}.model`,
+          'the model is the top-level `model` field (vae or dae); one sweep trains one model',
+        );
+      if (!fields.includes(name))
+        throw new SpecError(`${section}.${name}`, unknownKeyProblem(name, fields, 'hyperparameter'));
+    }
+  }
+  const base = { ...spec.fixed, model: spec.model } as TrialConfigInput;
+  const resolved = resolveOr(base, (e) => new SpecError(`fixed.${e.field}`, problemOf(e)));
+  for (const [name, d] of Object.entries(spec.space)) {
+    for (const value of probeValues(d)) {
+      resolveOr({ ...base, [name]: value }, (e) => {
+        const at = e.field === name ? `space.${name}` : `space.${name} (${e.field})`;
+        return new SpecError(at, `${problemOf(e)}, a value this distribution can produce`);
+      });
+    }
+  }
+  if (dataset) checkMemory(spec, resolved, dataset, limitBytes);
+}
+
+function resolveOr(input: TrialConfigInput, toSpecError: (e: ConfigError) => SpecError): TrialConfig {
+  try {
+    return resolveTrialConfig(input);
+  } catch (e) {
+    throw e instanceof ConfigError ? toSpecError(e) : e;
+  }
+}
+
+const problemOf = (e: ConfigError) => `${e.problem} (got ${preview(e.value)})`;
+
+/**
+ * The values of a distribution worth checking against its field: every
+ * choice; a grid's ends and middle; a continuous range's ends and interior
+ * points (an integer field given a continuous range fails on those).
+ */
+function probeValues(d: Distribution): unknown[] {
+  if (d.type === 'choice') return d.values;
+  const count = gridCount(d);
+  if (count !== null) return [0, Math.floor(count / 2), count - 1].map((k) => gridValueAt(d, k));
+  return [0, 0.25, 0.5, 0.75, 1 - 1e-12].map((u) => sampleValue(d, () => u));
+}
+
+/** The configuration needing the most memory: each of its size parameters at its largest value. */
+function checkMemory(spec: SweepSpec, base: TrialConfig, dataset: DatasetShape, limitBytes: number): void {
+  const worst = { ...base };
+  const sizeFields = ['dims', 'batchSize', 'evalBatchSize'] as const;
+  for (const field of sizeFields) {
+    const d = spec.space[field];
+    if (!d) continue;
+    let most = -1;
+    for (const value of probeValues(d)) {
+      const bytes = estimateTrainingMemory({ ...base, [field]: value } as TrialConfig, dataset).totalBytes;
+      if (bytes > most) {
+        most = bytes;
+        (worst as Record<string, unknown>)[field] = value;
+      }
+    }
+  }
+  const m = estimateTrainingMemory(worst, dataset);
+  if (m.totalBytes <= limitBytes) return;
+  const culprit = m.weightsBytes >= m.stepBytes + m.evalBytes ? 'dims' : 'batchSize';
+  const at =
+    culprit in spec.space ? `space.${culprit}` : culprit in spec.fixed ? `fixed.${culprit}` : culprit;
+  throw new SpecError(
+    at,
+    `a trial with dims ${JSON.stringify(worst.dims)} and batchSize ${worst.batchSize} on ${dataset.items} items ` +
+      `needs at least ${gb(m.totalBytes)} (${m.parameters.toLocaleString('en')} parameters with gradients and ` +
+      `Adam state ${gb(m.weightsBytes)}, a training step ${gb(m.stepBytes)}, evaluation ${gb(m.evalBytes)}), ` +
+      `more than a worker's limit of ${gb(limitBytes)} (TRIAL_MEMORY_LIMIT_MB)`,
+  );
+}
+
+const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;

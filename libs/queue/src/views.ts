@@ -1,0 +1,26 @@
+import type { DatasetRecord } from './dataset-store';
+import type { SweepRecord, TrialRecord } from './records';
+
+/**
+ * The API's answers, defined once: the API builds them, the CLI (and any
+ * TypeScript client) reads them with these types.
+ */
+
+/** GET /sweeps/:id: the record, its trial counts by state, and the best trial so far. */
+export interface SweepView extends SweepRecord {
+  readonly trials: Record<string, number>;
+  readonly best: { readonly trial: number; readonly ndcg100: number } | null;
+}
+
+/** One row of GET /sweeps/:id/trials: the record and its latest epoch's validation metrics. */
+export interface TrialView extends TrialRecord {
+  readonly latest?: { readonly ndcg100: number; readonly recall20: number; readonly recall50: number };
+}
+
+/** GET /sweeps/:id/trials/:no: the record with every epoch's report. */
+export interface TrialDetailView extends TrialRecord {
+  readonly history: unknown[];
+}
+
+/** GET /datasets/:id. */
+export type DatasetView = DatasetRecord;

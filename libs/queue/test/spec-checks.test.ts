@@ -1,0 +1,110 @@
+import { InputError } from '@vaecf/errors';
+import { parseSweepSpec, parseSweepSpecText, SpecError } from '@vaecf/sweep';
+import { describe, expect, it } from 'vitest';
+import { checkTrialSpace, type DatasetShape } from '../src/spec-checks';
+
+const GB = 2 ** 30;
+const ml20m: DatasetShape = { items: 20_108, trainUsers: 116_677, evalUsers: 10_000 };
+
+/** The spec through both checks, as submit runs them. */
+function check(input: Record<string, unknown>, dataset: DatasetShape | null = ml20m, limit = 4 * GB) {
+  checkTrialSpace(parseSweepSpec({ dataset: 'ds', model: 'vae', ...input }), dataset ?? undefined, limit);
+}
+
+describe('checkTrialSpace: every trial a sweep can produce is checked at submit', () => {
+  it('accepts the quickstart-like spec and the paper setting', () => {
+    expect(() =>
+      check({
+        fixed: { epochs: 12, totalAnnealSteps: 2000 },
+        space: {
+          annealCap: { type: 'uniform', low: 0.1, high: 0.5 },
+          lr: { type: 'loguniform', low: 1e-4, high: 1e-2 },
+          dims: { type: 'choice', values: [[600, 200], [200]] },
+          batchSize: { type: 'int', low: 100, high: 1000, step: 100 },
+          keepProb: { type: 'uniform', low: 0.3, high: 0.8, q: 0.1 },
+        },
+        search: { method: 'random', trials: 12 },
+      }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    [{ fixed: { annealcap: 0.2 } }, 'fixed.annealcap', 'did you mean "annealCap"?'],
+    [{ fixed: { keep_prob: 0.5 } }, 'fixed.keep_prob', 'did you mean "keepProb"?'],
+    [{ space: { batch_size: { type: 'choice', values: [100] } } }, 'space.batch_size', '"batchSize"'],
+    [{ fixed: { learningRate: 0.1 } }, 'fixed.learningRate', 'unknown hyperparameter'],
+    [{ fixed: { model: 'dae' } }, 'fixed.model', 'one sweep trains one model'],
+    [{ space: { model: { type: 'choice', values: ['dae'] } } }, 'space.model', 'top-level `model`'],
+    [{ fixed: { dims: [1_000_000] } }, 'fixed.dims.0', '100000'],
+    [{ fixed: { dims: [0] } }, 'fixed.dims.0', ''],
+    [{ fixed: { dims: [-5] } }, 'fixed.dims.0', ''],
+    [{ fixed: { dims: [] } }, 'fixed.dims', ''],
+    [{ fixed: { dims: 'abc' } }, 'fixed.dims', 'abc'],
+    [{ fixed: { batchSize: 0 } }, 'fixed.batchSize', ''],
+    [{ fixed: { batchSize: 1e9 } }, 'fixed.batchSize', ''],
+    [{ fixed: { epochs: 1e9 } }, 'fixed.epochs', ''],
+    [{ fixed: { lr: -1 } }, 'fixed.lr', ''],
+    [{ fixed: { lr: null } }, 'fixed.lr', ''],
+    [
+      { space: { lr: { type: 'uniform', low: -1, high: 0.1 } }, search: { method: 'random', trials: 2 } },
+      'space.lr',
+      'a value this distribution can produce',
+    ],
+    [
+      {
+        space: { batchSize: { type: 'uniform', low: 100, high: 500 } },
+        search: { method: 'random', trials: 2 },
+      },
+      'space.batchSize',
+      'expected int',
+    ],
+    [{ space: { dims: { type: 'choice', values: [[600, 200], [0]] } } }, 'space.dims (dims.0)', ''],
+    [
+      {
+        space: { epochs: { type: 'int', low: 1, high: 1_000_000 } },
+        search: { method: 'random', trials: 2 },
+      },
+      'space.epochs',
+      '',
+    ],
+  ])('refuses %j naming %s', (input, field, words) => {
+    let error: unknown;
+    try {
+      check(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SpecError);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as SpecError).field).toBe(field);
+    expect((error as SpecError).message).toContain(words);
+  });
+
+  it('refuses NaN and infinities written in YAML (they must not be stored as null)', () => {
+    for (const v of ['.nan', '.inf', '-.inf']) {
+      const spec = parseSweepSpecText(`dataset: ds\nmodel: vae\nfixed:\n  lr: ${v}\n`);
+      expect(() => checkTrialSpace(spec, ml20m, 4 * GB)).toThrow(/fixed\.lr/);
+    }
+  });
+
+  it('refuses a configuration whose weights and Adam state cannot fit, saying the estimate and the limit', () => {
+    expect(() => check({ fixed: { dims: [100_000, 100_000] } })).toThrow(
+      /fixed\.dims: a trial with dims \[100000,100000\] .* needs at least [\d.]+ GB .* limit of 4\.0 GB/,
+    );
+    expect(() =>
+      check({ space: { dims: { type: 'choice', values: [[200], [60_000, 20_000]] } } }, ml20m, 4 * GB),
+    ).toThrow(/space\.dims: a trial with dims \[60000,20000\]/);
+    // The same spec fits where the limit is larger, and the check needs the dataset's shape.
+    expect(() => check({ fixed: { dims: [20_000] } }, ml20m, 64 * GB)).not.toThrow();
+    expect(() => check({ fixed: { dims: [100_000, 100_000] } }, null)).not.toThrow();
+  });
+
+  it('bounds a huge batch by the users the split has', () => {
+    expect(() =>
+      check({ fixed: { batchSize: 100_000 } }, { items: 20_000, trainUsers: 2_000 }, 2 * GB),
+    ).not.toThrow();
+    expect(() => check({ fixed: { batchSize: 100_000 } }, { items: 20_000 }, 2 * GB)).toThrow(
+      /fixed\.batchSize: .*needs at least/,
+    );
+  });
+});
