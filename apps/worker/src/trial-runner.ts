@@ -14,7 +14,7 @@ import {
   type TrialConfigInput,
 } from '@vaecf/cf';
 import { decideAfterEpoch, type SweepStore, type TrialJobData, type TrialProgress } from '@vaecf/queue';
-import { FINAL_STATES, type SweepSpec } from '@vaecf/sweep';
+import { FINAL_STATES, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
 import type { DatasetCache } from './dataset-cache';
 
 export interface TrialContext {
@@ -73,8 +73,8 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
     // The checkpoint is the truth: epochs reported past it are forgotten, epochs it holds but the
     // store lacks (a crash between the save and the report) are reported now.
     await store.truncateHistory(sweepId, trialNo, trainer.epochsDone);
-    for (const r of trainer.history)
-      await store.recordEpoch(sweepId, trialNo, r.epoch, r, r.validation.ndcg100);
+    const objective = (r: EpochReport) => r.validation[spec.objective.metric];
+    for (const r of trainer.history) await store.recordEpoch(sweepId, trialNo, r.epoch, r, objective(r));
     await store.startTrial(sweepId, trialNo, { worker: ctx.workerId, backend: ctx.backend });
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal: ctx.signal });
@@ -84,15 +84,15 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
         trialNo,
         report.epoch,
         { ...report, worker: ctx.workerId },
-        report.validation.ndcg100,
+        objective(report),
       );
-      await ctx.progress(progressOf(report, trainer));
+      await ctx.progress(progressOf(report, trainer, spec.objective.metric));
       if ((await store.getSweep(sweepId))?.state === 'cancelled')
         return end(ctx, job, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
       const decision = await decideAfterEpoch(store, spec, {
         ...job,
         params: trial.params,
-        values: trainer.history.map((r) => r.validation.ndcg100),
+        values: trainer.history.map(objective),
         maxEpochs: trainer.config.epochs,
       });
       if (decision === 'stop') {
@@ -128,7 +128,7 @@ function trialEpochs(spec: SweepSpec, params: Record<string, unknown>): number |
   return own;
 }
 
-function progressOf(r: EpochReport, trainer: Trainer): TrialProgress {
+function progressOf(r: EpochReport, trainer: Trainer, metric: ObjectiveMetric): TrialProgress {
   return {
     epoch: r.epoch,
     epochs: trainer.config.epochs,
@@ -138,6 +138,6 @@ function progressOf(r: EpochReport, trainer: Trainer): TrialProgress {
     loss: r.loss,
     usersPerSecond: r.usersPerSecond,
     trainSeconds: r.trainSeconds,
-    best: trainer.bestSnapshot?.validation.ndcg100 ?? r.validation.ndcg100,
+    best: (trainer.bestSnapshot ?? r).validation[metric],
   };
 }

@@ -133,6 +133,33 @@ describe('a sweep on BullMQ with a real Redis', () => {
     });
   });
 
+  it('optimises the objective the spec names: best epochs, the leaderboard and the promoted trial follow recall@20', async () => {
+    await withWorker(2, async (_queue, controller) => {
+      const deps = { store, controller, checkDataset: async () => undefined };
+      const { id } = await submitSweep(
+        spec({
+          objective: { metric: 'recall20' },
+          scheduler: { type: 'none' },
+          search: { method: 'random', trials: 3, seed: 5 },
+        }),
+        deps,
+      );
+      sweeps.push(id);
+      const done = await waitFor(id, ['completed', 'failed']);
+      expect(done.state).toBe('completed');
+      const trials = await store.listTrials(id);
+      for (const t of trials) {
+        expect(t.params.selectBy).toBe('recall20');
+        const recalls = (await store.history<{ validation: { recall20: number } }>(id, t.no)).map(
+          (e) => e.validation.recall20,
+        );
+        expect(t.best).toBe(Math.max(...recalls));
+      }
+      const bestByRecall = trials.reduce((a, b) => ((b.best ?? -1) > (a.best ?? -1) ? b : a));
+      expect(done.bestTrial).toBe(bestByRecall.no);
+    });
+  });
+
   it('submitting the same sweep twice with one key creates one sweep', async () => {
     await withWorker(1, async (_queue, controller) => {
       const deps = { store, controller, checkDataset: async () => undefined };

@@ -56,7 +56,9 @@ export class SweepController {
     const defaultSeed = defaultsFor(spec.model).seed;
     const free = spec.limits.maxConcurrent - active;
     const snapshots =
-      free > 0 && sweep.nextTrial < sweep.planned ? await this.store.trialSnapshots(sweepId) : [];
+      free > 0 && sweep.nextTrial < sweep.planned
+        ? await this.store.trialSnapshots(sweepId, spec.objective.metric)
+        : [];
     let next = sweep.nextTrial;
     for (let left = free; left > 0 && next < sweep.planned; left--) {
       const n = await this.store.claimTrialNumber(sweepId);

@@ -44,5 +44,6 @@ export interface TrialProgress {
   readonly loss: number;
   readonly usersPerSecond: number;
   readonly trainSeconds: number;
+  /** The best value of the sweep's objective so far. */
   readonly best: number;
 }

@@ -31,7 +31,9 @@ export async function decideAfterEpoch(
     return store.ashaRung(trial.sweepId, epoch, trial.trialNo, trial.values[epoch - 1], s.reductionFactor);
   }
   if (s.type === 'none') return 'continue';
-  const peers = (await store.trialSnapshots(trial.sweepId)).filter((p) => p.number !== trial.trialNo);
+  const peers = (await store.trialSnapshots(trial.sweepId, spec.objective.metric)).filter(
+    (p) => p.number !== trial.trialNo,
+  );
   const own: TrialSnapshot = {
     number: trial.trialNo,
     params: trial.params,

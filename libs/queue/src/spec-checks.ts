@@ -19,6 +19,12 @@ import {
 /** Every hyperparameter a trial has (TrialConfig's fields), `model` included. */
 export const TRIAL_FIELDS: readonly string[] = Object.keys(trialConfigSchema.shape);
 
+/** Trial fields that come from the spec's own fields, never from `fixed` or `space`. */
+const SET_BY_THE_SPEC: Record<string, string> = {
+  model: 'the model is the top-level `model` field (vae or dae); one sweep trains one model',
+  selectBy: "each trial's best epoch is chosen by the sweep's `objective.metric`",
+};
+
 /** What the memory check needs to know of the sweep's dataset. */
 export interface DatasetShape {
   readonly items: number;
@@ -39,19 +45,16 @@ export function checkTrialSpace(
   dataset: DatasetShape | undefined,
   limitBytes: number,
 ): void {
-  const fields = TRIAL_FIELDS.filter((f) => f !== 'model');
+  const fields = TRIAL_FIELDS.filter((f) => !(f in SET_BY_THE_SPEC));
   for (const section of ['fixed', 'space'] as const) {
     for (const name of Object.keys(spec[section])) {
-      if (name === 'model')
-        throw new SpecError(
-          `${section}.model`,
-          'the model is the top-level `model` field (vae or dae); one sweep trains one model',
-        );
+      if (Object.hasOwn(SET_BY_THE_SPEC, name))
+        throw new SpecError(`${section}.${name}`, SET_BY_THE_SPEC[name]);
       if (!fields.includes(name))
         throw new SpecError(`${section}.${name}`, unknownKeyProblem(name, fields, 'hyperparameter'));
     }
   }
-  const base = { ...spec.fixed, model: spec.model } as TrialConfigInput;
+  const base = { ...spec.fixed, model: spec.model, selectBy: spec.objective.metric } as TrialConfigInput;
   const resolved = resolveOr(base, (e) => new SpecError(`fixed.${e.field}`, problemOf(e)));
   for (const [name, d] of Object.entries(spec.space)) {
     for (const value of probeValues(d)) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   parseSweepSpec,
   type Decision,
+  type ObjectiveMetric,
   type SweepSpec,
   type TrialSnapshot,
   type TrialState,
@@ -175,9 +176,10 @@ export class SweepStore {
 
   /**
    * What samplers and schedulers may know of every trial: its params, state
-   * and validation NDCG@100 after each epoch (histories read in one round trip).
+   * and the objective's validation metric after each epoch (histories read
+   * in one round trip).
    */
-  async trialSnapshots(id: string): Promise<TrialSnapshot[]> {
+  async trialSnapshots(id: string, metric: ObjectiveMetric = 'ndcg100'): Promise<TrialSnapshot[]> {
     const trials = await this.listTrials(id);
     const pipe = this.redis.pipeline();
     for (const t of trials) pipe.lrange(keys.history(id, t.no), 0, -1);
@@ -187,7 +189,9 @@ export class SweepStore {
       params: t.params,
       state: t.state,
       values: ((rows[k]?.[1] as string[] | undefined) ?? []).map(
-        (s) => (JSON.parse(s) as { validation?: { ndcg100?: number } }).validation?.ndcg100 ?? NaN,
+        (s) =>
+          (JSON.parse(s) as { validation?: Partial<Record<ObjectiveMetric, number>> }).validation?.[metric] ??
+          NaN,
       ),
     }));
   }

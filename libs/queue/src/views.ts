@@ -1,3 +1,4 @@
+import type { ObjectiveMetric } from '@vaecf/sweep';
 import type { DatasetRecord } from './dataset-store';
 import type { SweepRecord, TrialRecord } from './records';
 
@@ -6,10 +7,15 @@ import type { SweepRecord, TrialRecord } from './records';
  * TypeScript client) reads them with these types.
  */
 
-/** GET /sweeps/:id: the record, its trial counts by state, and the best trial so far. */
+/** GET /sweeps/:id: the record, its trial counts by state, and the best trial so far by the objective. */
 export interface SweepView extends SweepRecord {
   readonly trials: Record<string, number>;
-  readonly best: { readonly trial: number; readonly ndcg100: number } | null;
+  readonly best: {
+    readonly trial: number;
+    readonly metric: ObjectiveMetric;
+    /** The trial's best validation value of the metric. */
+    readonly value: number;
+  } | null;
 }
 
 /** One row of GET /sweeps/:id/trials: the record and its latest epoch's validation metrics. */

@@ -34,6 +34,7 @@ describe('checkTrialSpace: every trial a sweep can produce is checked at submit'
     [{ space: { batch_size: { type: 'choice', values: [100] } } }, 'space.batch_size', '"batchSize"'],
     [{ fixed: { learningRate: 0.1 } }, 'fixed.learningRate', 'unknown hyperparameter'],
     [{ fixed: { model: 'dae' } }, 'fixed.model', 'one sweep trains one model'],
+    [{ fixed: { selectBy: 'recall20' } }, 'fixed.selectBy', '`objective.metric`'],
     [{ space: { model: { type: 'choice', values: ['dae'] } } }, 'space.model', 'top-level `model`'],
     [{ fixed: { dims: [1_000_000] } }, 'fixed.dims.0', '100000'],
     [{ fixed: { dims: [0] } }, 'fixed.dims.0', ''],

@@ -55,7 +55,7 @@ export function trialParams(
   const repeats = spec.limits.repeats;
   const point = sampler.propose(Math.floor(n / repeats), trials);
   if (!point) return null;
-  const params: Params = { model: spec.model, ...spec.fixed, ...point };
+  const params: Params = { model: spec.model, selectBy: spec.objective.metric, ...spec.fixed, ...point };
   if (repeats > 1) params.seed = ((params.seed as number | undefined) ?? defaultSeed) + (n % repeats);
   return params;
 }

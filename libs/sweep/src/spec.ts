@@ -25,12 +25,31 @@ const median = z
   .strict();
 const none = z.object({ type: z.literal('none') }).strict();
 
+/** The validation metrics a sweep can optimise (the epoch reports' names; all higher-is-better). */
+export const OBJECTIVE_METRICS = ['ndcg100', 'recall20', 'recall50'] as const;
+export type ObjectiveMetric = (typeof OBJECTIVE_METRICS)[number];
+
+const objective = z
+  .object({
+    metric: z.enum(OBJECTIVE_METRICS).default('ndcg100'),
+    /** Ranking metrics are maximised; the field exists so that a spec says so explicitly. */
+    direction: z
+      .literal('maximize', { message: 'ranking metrics are maximised: use "maximize"' })
+      .default('maximize'),
+  })
+  .strict();
+
 export const sweepSpecSchema = z
   .object({
     name: z.string().min(1).max(200).optional(),
     /** Id of a prepared dataset. */
     dataset: z.string().min(1),
     model: z.enum(['vae', 'dae']),
+    /**
+     * What the sweep optimises: used by the samplers, the schedulers, each
+     * trial's best epoch, the sweep's best trial and its promotion.
+     */
+    objective: objective.default({ metric: 'ndcg100', direction: 'maximize' }),
     /** Hyperparameters shared by every trial (TrialConfig fields). */
     fixed: z.record(z.string(), z.unknown()).default({}),
     /** TrialConfig field -> distribution. */

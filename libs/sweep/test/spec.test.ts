@@ -38,6 +38,8 @@ describe('parseSweepSpec', () => {
     [{ ...base, search: { method: 'random', trials: 0 } }, 'search.trials'],
     [{ ...base, scheduler: { type: 'asha', reductionFactor: 1 } }, 'scheduler.reductionFactor'],
     [{ ...base, limits: { maxConcurrent: 0 } }, 'limits.maxConcurrent'],
+    [{ ...base, objective: { metric: 'mrr' } }, 'objective.metric'],
+    [{ ...base, objective: { direction: 'minimize' } }, 'objective.direction: ranking metrics are maximised'],
   ])('refuses %j naming the field', (input, message) => {
     expect(() => parseSweepSpec(input)).toThrow(SpecError);
     expect(() => parseSweepSpec(input)).toThrow(message);
@@ -66,9 +68,30 @@ describe('trial plan', () => {
     const all = Array.from({ length: plannedTrials(s) + 1 }, (_, n) => trialParams(s, sampler, n, [], 98765));
     expect(all).toHaveLength(13);
     expect(all[12]).toBeNull();
-    expect(all[0]).toEqual({ model: 'vae', epochs: 5, annealCap: 0.1, dims: [600, 200], lam: 0 });
-    expect(all[1]).toEqual({ model: 'vae', epochs: 5, annealCap: 0.1, dims: [600, 200], lam: 0.1 });
-    expect(all[11]).toEqual({ model: 'vae', epochs: 5, annealCap: 0.2, dims: [200], lam: 0.2 });
+    expect(all[0]).toEqual({
+      model: 'vae',
+      selectBy: 'ndcg100',
+      epochs: 5,
+      annealCap: 0.1,
+      dims: [600, 200],
+      lam: 0,
+    });
+    expect(all[1]).toEqual({
+      model: 'vae',
+      selectBy: 'ndcg100',
+      epochs: 5,
+      annealCap: 0.1,
+      dims: [600, 200],
+      lam: 0.1,
+    });
+    expect(all[11]).toEqual({
+      model: 'vae',
+      selectBy: 'ndcg100',
+      epochs: 5,
+      annealCap: 0.2,
+      dims: [200],
+      lam: 0.2,
+    });
     expect(new Set(all.slice(0, 12).map((p) => JSON.stringify(p))).size).toBe(12);
   });
 

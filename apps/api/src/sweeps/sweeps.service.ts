@@ -132,6 +132,10 @@ export class SweepsService {
       TRIAL_STATES.map((s) => [s, trials.filter((t) => t.state === s).length]),
     );
     const [best] = await this.store.leaderboard(id, 1);
-    return { ...sweep, trials: counts, best: best ? { trial: best.trial, ndcg100: best.best } : null };
+    return {
+      ...sweep,
+      trials: counts,
+      best: best ? { trial: best.trial, metric: sweep.spec.objective.metric, value: best.best } : null,
+    };
   }
 }

@@ -79,7 +79,7 @@ async function show(client: ApiClient, id: string, json: boolean): Promise<void>
   out.info(leaderboard(trials));
   if (s.best)
     out.info(
-      `best: trial ${s.best.trial}, validation NDCG@100 ${s.best.ndcg100.toFixed(4)}, ${JSON.stringify(trials.find((t) => t.no === s.best!.trial)?.params ?? {})}`,
+      `best: trial ${s.best.trial}, validation ${s.best.metric} ${s.best.value.toFixed(4)}, ${JSON.stringify(trials.find((t) => t.no === s.best!.trial)?.params ?? {})}`,
     );
   if (s.test)
     out.info(

@@ -36,7 +36,7 @@ export async function watchSweep(
       client.get<SweepView>(path),
       client.get<TrialView[]>(`${path}/trials?sort=no`),
     ]);
-    const line = `${s.state}: ${countsLine(s.trials)}; best ${s.best ? `${s.best.ndcg100.toFixed(4)} (trial ${s.best.trial})` : '-'}`;
+    const line = `${s.state}: ${countsLine(s.trials)}; best ${s.best ? `${s.best.metric} ${s.best.value.toFixed(4)} (trial ${s.best.trial})` : '-'}`;
     if (multi) {
       summary!.update(0, { label: line });
       for (const t of trials) update(multi, bars, t);

@@ -4,6 +4,10 @@ import { z } from 'zod';
 export const MODEL_KINDS = ['vae', 'dae'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
+/** The validation metrics an epoch reports, each higher-is-better; one of them picks the best epoch. */
+export const VALIDATION_METRICS = ['ndcg100', 'recall20', 'recall50'] as const;
+export type ValidationMetric = (typeof VALIDATION_METRICS)[number];
+
 /**
  * Every hyperparameter of one trial, with the paper code's names and meaning.
  * Defaults depend on the model (see `defaultsFor`), so the schema itself has
@@ -30,6 +34,8 @@ export const trialConfigSchema = z
       .int()
       .min(0)
       .max(2 ** 31 - 1),
+    /** The validation metric whose best epoch is kept as the trial's result (a sweep's objective). */
+    selectBy: z.enum(VALIDATION_METRICS),
     /** Users per evaluation batch (memory vs speed only; metrics do not depend on it). */
     evalBatchSize: z.number().int().positive().max(100_000),
   })
@@ -49,6 +55,7 @@ export function defaultsFor(model: ModelKind): TrialConfig {
     epochs: 200,
     seed: 98765,
     evalBatchSize: 2000,
+    selectBy: 'ndcg100' as const,
   };
   return model === 'vae'
     ? { model, dims: [600, 200], lam: 0, ...common }

@@ -24,7 +24,7 @@ export interface EpochReport {
   readonly evalSeconds: number;
   readonly usersPerSecond: number;
   readonly validation: EvalResult;
-  /** Whether this epoch set a new best validation NDCG@100. */
+  /** Whether this epoch set a new best of the validation metric `selectBy` (NDCG@100 by default). */
   readonly improved: boolean;
 }
 
@@ -167,7 +167,9 @@ export class Trainer {
     const t1 = performance.now();
     const validation = await this.evaluate('validation');
     const evalSeconds = (performance.now() - t1) / 1000;
-    const improved = this.best === null || validation.ndcg100 > this.best.validation.ndcg100;
+    // Checkpoints written before selectBy existed chose by NDCG@100.
+    const by = this.config.selectBy ?? 'ndcg100';
+    const improved = this.best === null || validation[by] > this.best.validation[by];
     if (improved) this.best = { epoch, validation, weights: this.model.getWeights() };
     const report: EpochReport = {
       epoch,

@@ -126,4 +126,13 @@ describe('Trainer', () => {
     expect(h.filter((r) => r.improved).at(-1)?.epoch).toBe(best.epoch);
     t.dispose();
   });
+
+  it.each(['recall20', 'recall50'] as const)('keeps the best epoch by selectBy = %s', async (metric) => {
+    const t = Trainer.create(data, config({ selectBy: metric, epochs: 6 }));
+    const h = await runAll(t);
+    const best = h.reduce((a, b) => (b.validation[metric] > a.validation[metric] ? b : a));
+    expect(t.bestSnapshot?.epoch).toBe(best.epoch);
+    expect(h.filter((r) => r.improved).at(-1)?.epoch).toBe(best.epoch);
+    t.dispose();
+  });
 });
