@@ -126,7 +126,9 @@ describe('the API', () => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
     const id = first.body.id as string;
-    expect((await call('GET', '/sweeps?state=running')).body.map((s: { id: string }) => s.id)).toContain(id);
+    expect(
+      (await call('GET', '/sweeps?state=running')).body.sweeps.map((s: { id: string }) => s.id),
+    ).toContain(id);
     expect((await call('DELETE', `/datasets/${ds}`)).status).toBe(409);
 
     const done = await until('the sweep to complete', async () => {
@@ -184,7 +186,7 @@ describe('the API', () => {
       message: 'sweep "sw_nope" not found',
     });
     expect((await call('GET', '/sweeps?state=sleeping')).body.message).toBe(
-      'state: must be one of running, finalizing, completed, cancelled, failed',
+      'state: Invalid option: expected one of "running"|"finalizing"|"completed"|"cancelled"|"failed"',
     );
     expect((await call('GET', '/sweeps/sw_nope/trials/x')).status).toBe(400);
     const noModel = await call('POST', '/sweeps/sw_nope/recommendations', { items: ['1'] });

@@ -1,6 +1,7 @@
 import { checkpointsToDelete, type ArtifactStore } from '@vaecf/artifacts';
 import { evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
 import type { SweepStore } from '@vaecf/queue';
+import type { SweepSpec } from '@vaecf/sweep';
 import type { DatasetCache } from './dataset-cache';
 
 /**
@@ -22,19 +23,20 @@ export async function finalizeSweep(
     return;
   }
   const { spec } = sweep;
+  if (sweep.bestTrial === best.trial && sweep.test) {
+    // Extended, and no new trial beat the promoted one: its model and test metrics stand
+    // (its own checkpoint may be gone by the keep policy; the model is its copy).
+    await pruneAfterEnd(sweepId, spec, deps);
+    await store.setSweepState(sweepId, 'completed', {}, ['finalizing']);
+    return;
+  }
   const data = await deps.datasets.get(spec.dataset);
   const ckpt = await loadBestWeights(artifacts.checkpointDir(sweepId, best.trial));
   const model = scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights);
   try {
     const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize });
     await artifacts.promoteModel(sweepId, best.trial);
-    const trials = await store.listTrials(sweepId);
-    const doomed = checkpointsToDelete(
-      trials.map((t) => ({ trialNo: t.no, running: false, best: t.best })),
-      true,
-      spec.checkpoints,
-    );
-    await artifacts.deleteCheckpoints(sweepId, doomed);
+    await pruneAfterEnd(sweepId, spec, deps);
     await store.setSweepState(sweepId, 'completed', {
       bestTrial: best.trial,
       test: { ndcg100: test.ndcg100, recall20: test.recall20, recall50: test.recall50, users: test.users },
@@ -42,6 +44,21 @@ export async function finalizeSweep(
   } finally {
     model.dispose();
   }
+}
+
+/** After the end: the checkpoints beyond `keepAfterEnd` go (the promoted model is a copy). */
+async function pruneAfterEnd(
+  sweepId: string,
+  spec: SweepSpec,
+  deps: { store: SweepStore; artifacts: ArtifactStore },
+): Promise<void> {
+  const trials = await deps.store.listTrials(sweepId);
+  const doomed = checkpointsToDelete(
+    trials.map((t) => ({ trialNo: t.no, running: false, best: t.best })),
+    true,
+    spec.checkpoints,
+  );
+  await deps.artifacts.deleteCheckpoints(sweepId, doomed);
 }
 
 /** While a sweep runs: applies its keepFinished policy to the checkpoints of finished trials. */

@@ -26,3 +26,15 @@ export class InputError extends Error {
 
 export { didYouMean, unknownKeyProblem } from './suggest';
 export { preview } from './preview';
+
+/**
+ * A valid request that the current state of what it names refuses (resume a
+ * sweep that is not cancelled, extend one that is finalizing): HTTP 409.
+ * Retrying later, or after another action, can succeed.
+ */
+export class StateConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

@@ -7,6 +7,7 @@ export * from './submit';
 export * from './spec-checks';
 export * from './scheduling';
 export * from './cancel';
+export * from './reopen';
 export * from './dataset-store';
 export * from './register-dataset';
 export type * from './views';

@@ -10,7 +10,8 @@
  *   vaecf:sweep:{id}:trial:<n>           HASH  no, params (JSON), state, worker, backend, createdAt,
  *                                              startedAt, endedAt, epochs, best, reason, attempts
  *   vaecf:sweep:{id}:trial:<n>:history   LIST  one JSON epoch report per finished epoch, in order
- *   vaecf:sweep:{id}:leaderboard         ZSET  trial number, scored by its best validation NDCG@100
+ *   vaecf:sweep:{id}:leaderboard         ZSET  trial number, scored by its best objective value (cancelled trials leave it)
+ *   vaecf:sweep:{id}:events              LIST  one JSON event per extend / resume / cancel, in order
  *   vaecf:sweep:{id}:rung:<epoch>        HASH  trial number -> "<value> <decision>" (ASHA arrivals)
  *   vaecf:idempotency:<key>              STRING sweep id created under a client key (expires)
  */
@@ -22,6 +23,7 @@ export const keys = {
   trial: (id: string, n: number) => `vaecf:sweep:{${id}}:trial:${n}`,
   history: (id: string, n: number) => `vaecf:sweep:{${id}}:trial:${n}:history`,
   leaderboard: (id: string) => `vaecf:sweep:{${id}}:leaderboard`,
+  events: (id: string) => `vaecf:sweep:{${id}}:events`,
   rung: (id: string, epoch: number) => `vaecf:sweep:{${id}}:rung:${epoch}`,
   idempotency: (key: string) => `vaecf:idempotency:${key}`,
 } as const;

@@ -30,6 +30,16 @@ export interface SweepRecord {
   readonly error?: string;
 }
 
+/** Something done to a sweep after its submit, kept in order on the sweep. */
+export interface SweepEvent {
+  readonly at: number;
+  readonly action: 'cancelled' | 'extended' | 'resumed';
+  /** Trials added (extended). */
+  readonly trials?: number;
+  /** Cancelled trials put back in the queue (resumed). */
+  readonly requeued?: number;
+}
+
 export interface TrialRecord {
   readonly no: number;
   readonly params: Record<string, unknown>;

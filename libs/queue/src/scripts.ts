@@ -103,3 +103,55 @@ for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end
 redis.call('ZADD', KEYS[2], created, ARGV[3])
 return 1
 `;
+
+/**
+ * finishTrial
+ * KEYS[1] trial hash, KEYS[2] leaderboard zset
+ * ARGV[1] state, ARGV[2] now (ms), ARGV[3] reason ('' for none), ARGV[4] trial number
+ * Ends a trial unless it is gone (a deleted sweep stays deleted). A cancelled
+ * trial leaves the leaderboard: a trial cut short is never the sweep's best
+ * (its best comes back if the sweep is resumed).
+ * Returns 1 if ended, 0 if the trial does not exist.
+ */
+export const FINISH_TRIAL = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'endedAt', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
+if ARGV[1] == 'cancelled' then redis.call('ZREM', KEYS[2], ARGV[4]) end
+return 1
+`;
+
+/**
+ * reopenSweep (extend or resume)
+ * KEYS[1] sweep hash, KEYS[2] events list, KEYS[3..] state indexes (running's first)
+ * ARGV[1] expected updatedAt (optimistic: the sweep did not change since it was read), ARGV[2] now,
+ * ARGV[3] new spec JSON, ARGV[4] new planned, ARGV[5] event JSON, ARGV[6] sweep id
+ * Puts an ended sweep back to running with its new spec and plan, and records why.
+ * Returns 1 if reopened, 0 if the sweep changed or is gone meanwhile.
+ */
+export const REOPEN_SWEEP = `
+if redis.call('HGET', KEYS[1], 'updatedAt') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'running', 'updatedAt', ARGV[2], 'spec', ARGV[3], 'planned', ARGV[4])
+redis.call('RPUSH', KEYS[2], ARGV[5])
+local created = tonumber(redis.call('HGET', KEYS[1], 'createdAt')) or 0
+for i = 3, #KEYS do redis.call('ZREM', KEYS[i], ARGV[6]) end
+redis.call('ZADD', KEYS[3], created, ARGV[6])
+return 1
+`;
+
+/**
+ * requeueTrial (resume)
+ * KEYS[1] trial hash, KEYS[2] leaderboard zset
+ * ARGV[1] trial number
+ * A cancelled trial goes back to queued (it resumes from its checkpoint) and,
+ * if it had validated an epoch, back onto the leaderboard.
+ * Returns 1 if requeued, 0 if it was not cancelled.
+ */
+export const REQUEUE_TRIAL = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'cancelled' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'queued')
+redis.call('HDEL', KEYS[1], 'endedAt', 'reason')
+local best = redis.call('HGET', KEYS[1], 'best')
+if best then redis.call('ZADD', KEYS[2], tonumber(best), ARGV[1]) end
+return 1
+`;

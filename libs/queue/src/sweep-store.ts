@@ -10,9 +10,17 @@ import {
 import type { Redis } from 'ioredis';
 import { QUEUES } from './jobs';
 import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
-import type { StoredMetrics, SweepRecord, SweepState, TrialRecord } from './records';
+import type { StoredMetrics, SweepEvent, SweepRecord, SweepState, TrialRecord } from './records';
 import { SWEEP_STATES } from './records';
-import { ASHA_RUNG, CREATE_SWEEP, RECORD_EPOCH, SET_SWEEP_STATE } from './scripts';
+import {
+  ASHA_RUNG,
+  CREATE_SWEEP,
+  FINISH_TRIAL,
+  RECORD_EPOCH,
+  REOPEN_SWEEP,
+  REQUEUE_TRIAL,
+  SET_SWEEP_STATE,
+} from './scripts';
 
 /**
  * Sweep and trial records in Redis (layout in keys.ts). Every write that
@@ -102,6 +110,16 @@ export class SweepStore {
       ...fields,
     );
     return changed === 1;
+  }
+
+  /** Sweep ids, newest first, a page at a time. */
+  async listSweepIdsPage(offset = 0, limit = 100): Promise<string[]> {
+    return this.redis.zrevrange(keys.sweeps, offset, offset + limit - 1);
+  }
+
+  /** How many sweeps there are (in one state). */
+  async countSweeps(state?: SweepState): Promise<number> {
+    return this.redis.zcard(state ? keys.sweepsInState(state) : keys.sweeps);
   }
 
   /** Sweep ids in one state, newest first, a page at a time. */
@@ -215,9 +233,60 @@ export class SweepStore {
     state: Exclude<TrialState, 'queued' | 'running'>,
     reason?: string,
   ): Promise<void> {
-    const fields: Record<string, string | number> = { state, endedAt: this.now() };
-    if (reason) fields.reason = reason;
-    await this.redis.hset(keys.trial(id, n), fields);
+    await this.redis.eval(
+      FINISH_TRIAL,
+      2,
+      keys.trial(id, n),
+      keys.leaderboard(id),
+      state,
+      this.now(),
+      reason ?? '',
+      n,
+    );
+  }
+
+  /**
+   * Puts an ended sweep back to running with a new spec and plan (extend,
+   * resume), recording the event. Fails with `false` when the sweep changed
+   * since `seen` was read (a concurrent extend, cancel or finalize).
+   */
+  async reopenSweep(
+    seen: SweepRecord,
+    spec: SweepSpec,
+    planned: number,
+    event: SweepEvent,
+  ): Promise<boolean> {
+    const indexes = ['running' as const, ...SWEEP_STATES.filter((s) => s !== 'running')].map(
+      keys.sweepsInState,
+    );
+    const r = await this.redis.eval(
+      REOPEN_SWEEP,
+      2 + indexes.length,
+      keys.sweep(seen.id),
+      keys.events(seen.id),
+      ...indexes,
+      String(seen.updatedAt),
+      this.now(),
+      JSON.stringify(spec),
+      planned,
+      JSON.stringify(event),
+      seen.id,
+    );
+    return r === 1;
+  }
+
+  /** A cancelled trial back to queued (resume); returns whether it was cancelled. */
+  async requeueTrial(id: string, n: number): Promise<boolean> {
+    return (await this.redis.eval(REQUEUE_TRIAL, 2, keys.trial(id, n), keys.leaderboard(id), n)) === 1;
+  }
+
+  /** Appends to the sweep's record of what was done to it. */
+  async addEvent(id: string, event: SweepEvent): Promise<void> {
+    await this.redis.rpush(keys.events(id), JSON.stringify(event));
+  }
+
+  async events(id: string): Promise<SweepEvent[]> {
+    return (await this.redis.lrange(keys.events(id), 0, -1)).map((e) => JSON.parse(e) as SweepEvent);
   }
 
   /** One atomic ASHA arrival at the rung `epoch` (see scripts.ts). */
@@ -270,7 +339,7 @@ export class SweepStore {
   async deleteSweep(id: string): Promise<void> {
     const nos = await this.redis.zrange(keys.trials(id), 0, -1);
     const rungs = await this.scanKeys(`vaecf:sweep:{${id}}:rung:*`);
-    const doomed = [keys.sweep(id), keys.trials(id), keys.leaderboard(id), ...rungs];
+    const doomed = [keys.sweep(id), keys.trials(id), keys.leaderboard(id), keys.events(id), ...rungs];
     for (const n of nos) doomed.push(keys.trial(id, Number(n)), keys.history(id, Number(n)));
     const tx = this.redis
       .multi()

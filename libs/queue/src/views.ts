@@ -1,6 +1,6 @@
 import type { ObjectiveMetric } from '@vaecf/sweep';
 import type { DatasetRecord } from './dataset-store';
-import type { SweepRecord, TrialRecord } from './records';
+import type { SweepEvent, SweepRecord, TrialRecord } from './records';
 
 /**
  * The API's answers, defined once: the API builds them, the CLI (and any
@@ -16,6 +16,16 @@ export interface SweepView extends SweepRecord {
     /** The trial's best validation value of the metric. */
     readonly value: number;
   } | null;
+  /** What was done to it after its submit (cancel, extend, resume), in order. */
+  readonly events: readonly SweepEvent[];
+}
+
+/** GET /sweeps: a page of sweeps, newest first, and how many there are in all (in the state asked for). */
+export interface SweepPage {
+  readonly sweeps: readonly SweepView[];
+  readonly total: number;
+  readonly offset: number;
+  readonly limit: number;
 }
 
 /** One row of GET /sweeps/:id/trials: the record and its latest epoch's validation metrics. */

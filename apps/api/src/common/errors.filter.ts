@@ -2,10 +2,11 @@ import {
   ArgumentsHost,
   BadRequestException,
   Catch,
+  ConflictException,
   HttpException,
   type ExceptionFilter,
 } from '@nestjs/common';
-import { InputError } from '@vaecf/errors';
+import { InputError, StateConflictError } from '@vaecf/errors';
 import type { Response } from 'express';
 
 /** Bad-input errors from the libraries (InputError) become 400s with their own message, which names the field. */
@@ -17,6 +18,7 @@ export class ErrorsFilter implements ExceptionFilter {
     let http: HttpException;
     if (e instanceof HttpException) http = e;
     else if (e instanceof InputError) http = new BadRequestException(e.message);
+    else if (e instanceof StateConflictError) http = new ConflictException(e.message);
     else if (isClientHttpError(e)) {
       // body-parser's errors (413 entity too large, 400 invalid JSON) carry their status.
       res.status(e.status).json({ statusCode: e.status, message: e.message });

@@ -15,11 +15,11 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { SWEEP_STATES, type SweepState } from '@vaecf/queue';
 import { sweepSpecSchema } from '@vaecf/sweep';
 import type { Response } from 'express';
 import { createZodDto } from 'nestjs-zod';
 import { ModelsService } from './models.service';
+import { ExtendDto, ListQueryDto } from './extend.dto';
 import { RecommendDto } from './recommend.dto';
 import { SweepsService, TRIAL_SORT_KEYS } from './sweeps.service';
 
@@ -54,13 +54,10 @@ export class SweepsController {
     return sweep;
   }
 
+  /** A page of sweeps, newest first: `?state=&offset=&limit=` (limit 1-200, default 50). */
   @Get()
-  @ApiQuery({ name: 'state', required: false, enum: SWEEP_STATES })
-  list(@Query('state') state?: string) {
-    if (state !== undefined && !(SWEEP_STATES as readonly string[]).includes(state)) {
-      throw new BadRequestException(`state: must be one of ${SWEEP_STATES.join(', ')}`);
-    }
-    return this.sweeps.list(state as SweepState | undefined);
+  list(@Query() query: ListQueryDto) {
+    return this.sweeps.list(query);
   }
 
   @Get(':id')
@@ -111,6 +108,29 @@ export class SweepsController {
       throw new BadRequestException(`sort: must be one of ${TRIAL_SORT_KEYS.join(', ')}`);
     }
     return this.sweeps.trials(id, sort as (typeof TRIAL_SORT_KEYS)[number] | undefined);
+  }
+
+  /** Adds configurations to a random or TPE sweep (running or ended); it is finalized again when they end. */
+  @Post(':id/extend')
+  @HttpCode(200)
+  extend(@Param('id') id: string, @Body() body: ExtendDto) {
+    return this.sweeps.extend(id, body.trials);
+  }
+
+  /** Resumes a cancelled sweep: its cancelled trials continue from their checkpoints. */
+  @Post(':id/resume')
+  @HttpCode(200)
+  resume(@Param('id') id: string) {
+    return this.sweeps.resume(id);
+  }
+
+  /** The trials as CSV: record, latest validation metrics, one column per hyperparameter. */
+  @Get(':id/trials.csv')
+  async trialsCsv(@Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+    const csv = await this.sweeps.trialsCsv(id);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${id}-trials.csv"`);
+    return csv;
   }
 
   @Get(':id/trials/:no')

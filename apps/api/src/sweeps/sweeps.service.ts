@@ -2,6 +2,9 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import {
   cancelSweep,
+  extendSweep,
+  resumeSweep,
+  type SweepPage,
   DatasetStore,
   requireReadyDataset,
   SweepController,
@@ -17,6 +20,9 @@ import { parseSweepSpec, parseSweepSpecText, TRIAL_STATES } from '@vaecf/sweep';
 import { API_CONFIG, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import { renderReport } from './report';
+import { trialsCsv } from './trials-csv';
+
+const notFound = (id: string) => new NotFoundException(`sweep "${id}" not found`);
 
 /** Sort keys of the trials list: any epoch metric of the latest epoch, or the record's own fields. */
 export const TRIAL_SORT_KEYS = ['best', 'no', 'epochs', 'ndcg100', 'recall20', 'recall50'] as const;
@@ -48,15 +54,40 @@ export class SweepsService {
     return { sweep: await this.get(id), created };
   }
 
-  async list(state?: SweepState): Promise<SweepView[]> {
-    const ids = await this.store.listSweepIds(1000);
+  /** A page of sweeps, newest first, from the state indexes (no scan of every sweep). */
+  async list(query: { state?: SweepState; offset: number; limit: number }): Promise<SweepPage> {
+    const { state, offset, limit } = query;
+    const [ids, total] = await Promise.all([
+      state
+        ? this.store.listSweepIdsInState(state, offset, limit)
+        : this.store.listSweepIdsPage(offset, limit),
+      this.store.countSweeps(state),
+    ]);
     const views = await Promise.all(ids.map((id) => this.view(id)));
-    return views.filter((v): v is SweepView => v !== null && (!state || v.state === state));
+    return { sweeps: views.filter((v): v is SweepView => v !== null), total, offset, limit };
+  }
+
+  async extend(id: string, trials: number): Promise<SweepView> {
+    if (!(await extendSweep(id, trials, this.reopenDeps()))) throw notFound(id);
+    return this.get(id);
+  }
+
+  async resume(id: string): Promise<SweepView> {
+    if (!(await resumeSweep(id, this.reopenDeps()))) throw notFound(id);
+    return this.get(id);
+  }
+
+  async trialsCsv(id: string): Promise<string> {
+    return trialsCsv(await this.trials(id, 'no'));
+  }
+
+  private reopenDeps() {
+    return { store: this.store, controller: this.controller, queue: this.queue };
   }
 
   async get(id: string): Promise<SweepView> {
     const v = await this.view(id);
-    if (!v) throw new NotFoundException(`sweep "${id}" not found`);
+    if (!v) throw notFound(id);
     return v;
   }
 
@@ -131,11 +162,12 @@ export class SweepsService {
     const counts = Object.fromEntries(
       TRIAL_STATES.map((s) => [s, trials.filter((t) => t.state === s).length]),
     );
-    const [best] = await this.store.leaderboard(id, 1);
+    const [[best], events] = await Promise.all([this.store.leaderboard(id, 1), this.store.events(id)]);
     return {
       ...sweep,
       trials: counts,
       best: best ? { trial: best.trial, metric: sweep.spec.objective.metric, value: best.best } : null,
+      events,
     };
   }
 }

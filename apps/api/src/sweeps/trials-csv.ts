@@ -1,0 +1,44 @@
+import type { TrialView } from '@vaecf/queue';
+import { stringify } from 'csv-stringify/sync';
+
+/**
+ * The leaderboard as CSV, one trial a row: its record (best = its best
+ * objective value), its latest epoch's validation metrics and one column per hyperparameter (lists such as dims
+ * as JSON), so that a spreadsheet or pandas reads it directly.
+ */
+export function trialsCsv(trials: readonly TrialView[]): string {
+  const paramNames = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
+  const columns = [
+    'no',
+    'state',
+    'epochs',
+    'best',
+    'latest_ndcg100',
+    'latest_recall20',
+    'latest_recall50',
+    'attempts',
+    'worker',
+    'reason',
+    ...paramNames,
+  ];
+  const rows = trials.map((t) => [
+    t.no,
+    t.state,
+    t.epochs,
+    t.best ?? '',
+    t.latest?.ndcg100 ?? '',
+    t.latest?.recall20 ?? '',
+    t.latest?.recall50 ?? '',
+    t.attempts,
+    t.worker ?? '',
+    t.reason ?? '',
+    ...paramNames.map((p) => cell(t.params[p])),
+  ]);
+  return stringify(rows, { header: true, columns });
+}
+
+function cell(v: unknown): string | number {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  return JSON.stringify(v);
+}

@@ -1,0 +1,102 @@
+import { InputError, StateConflictError } from '@vaecf/errors';
+import { MAX_TRIALS, parseSweepSpec, plannedTrials, type SweepSpec } from '@vaecf/sweep';
+import type { SweepController, TrialsQueue } from './controller';
+import { jobIds } from './jobs';
+import type { SweepRecord } from './records';
+import type { SweepStore } from './sweep-store';
+
+export interface ReopenDeps {
+  readonly store: SweepStore;
+  readonly controller: SweepController;
+  readonly queue: TrialsQueue;
+}
+
+/**
+ * Adds `trials` configurations to a random or TPE sweep (each run `repeats`
+ * times), running, completed, cancelled or failed: the sampler sees every
+ * earlier trial, and the sweep is finalized again when they end. Returns
+ * null for an unknown sweep.
+ */
+export async function extendSweep(
+  sweepId: string,
+  trials: number,
+  deps: ReopenDeps,
+): Promise<SweepRecord | null> {
+  if (!Number.isSafeInteger(trials) || trials < 1 || trials > MAX_TRIALS)
+    throw new InputError(`trials: must be a whole number from 1 to ${MAX_TRIALS}`, 'trials');
+  const sweep = await deps.store.getSweep(sweepId);
+  if (!sweep) return null;
+  const { spec } = sweep;
+  if (spec.search.method === 'grid')
+    throw new InputError(
+      'trials: a grid sweep has a fixed number of points; submit a new sweep, or extend a random or tpe one',
+      'trials',
+    );
+  if (sweep.state === 'finalizing')
+    throw new StateConflictError(`sweep "${sweepId}" is finalizing; extend it once it has completed`);
+  const added = trials * spec.limits.repeats;
+  if (sweep.planned + added > MAX_TRIALS)
+    throw new InputError(`trials: the sweep would have more than ${MAX_TRIALS} trials`, 'trials');
+  const extended: SweepSpec = parseSweepSpec({
+    ...spec,
+    search: { ...spec.search, trials: spec.search.trials + trials },
+    limits: { ...spec.limits, maxTrials: Math.max(spec.limits.maxTrials, sweep.planned + added) },
+  });
+  await forgetFinalizeJob(sweep, deps.queue);
+  const planned = plannedTrials(extended);
+  if (
+    !(await deps.store.reopenSweep(sweep, extended, planned, { at: Date.now(), action: 'extended', trials }))
+  )
+    throw new StateConflictError(`sweep "${sweepId}" changed meanwhile; try again`);
+  await deps.controller.advance(sweepId);
+  return deps.store.getSweep(sweepId);
+}
+
+/**
+ * Resumes a cancelled sweep: its cancelled trials go back to the queue (each
+ * continues from its last checkpoint) and the search goes on where it
+ * stopped. Returns null for an unknown sweep.
+ */
+export async function resumeSweep(sweepId: string, deps: ReopenDeps): Promise<SweepRecord | null> {
+  const sweep = await deps.store.getSweep(sweepId);
+  if (!sweep) return null;
+  if (sweep.state !== 'cancelled')
+    throw new StateConflictError(
+      `sweep "${sweepId}" is ${sweep.state}; only a cancelled sweep can be resumed` +
+        (sweep.state === 'completed' ? ' (extend it to run more trials)' : ''),
+    );
+  const cancelled = (await deps.store.listTrials(sweepId)).filter((t) => t.state === 'cancelled');
+  // Their old jobs would shadow the new ones (BullMQ ignores an add whose id exists).
+  for (const t of cancelled) {
+    const job = await deps.queue.getJob(jobIds.trial(sweepId, t.no));
+    if (job && (await job.isActive()))
+      throw new StateConflictError(
+        `trial ${t.no} of sweep "${sweepId}" is still stopping; try again in a moment`,
+      );
+    await job?.remove();
+  }
+  await forgetFinalizeJob(sweep, deps.queue);
+  // Trials first, while the sweep is still cancelled (nothing enqueues them yet); then the sweep.
+  for (const t of cancelled) await deps.store.requeueTrial(sweepId, t.no);
+  const event = { at: Date.now(), action: 'resumed' as const, requeued: cancelled.length };
+  if (!(await deps.store.reopenSweep(sweep, sweep.spec, sweep.planned, event)))
+    throw new StateConflictError(`sweep "${sweepId}" changed meanwhile; try again`);
+  await deps.controller.advance(sweepId);
+  return deps.store.getSweep(sweepId);
+}
+
+/**
+ * An earlier finalize job's id would block the next one. A sweep that has
+ * just completed may still have its finalize job wrapping up for a moment:
+ * wait that out rather than refuse.
+ */
+async function forgetFinalizeJob(sweep: SweepRecord, queue: TrialsQueue): Promise<void> {
+  const job = await queue.getJob(jobIds.finalize(sweep.id));
+  if (!job) return;
+  for (let k = 0; await job.isActive(); k++) {
+    if (k >= 30)
+      throw new StateConflictError(`sweep "${sweep.id}" is finalizing; try again once it has completed`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await job.remove();
+}

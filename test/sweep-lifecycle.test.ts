@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../apps/worker/test/processes';
+import { startStack, type Stack } from './support/stack';
+
+// Extend, cancel, resume, export and list through the real API, with a real worker and Redis.
+let stack: Stack;
+let dataset: string;
+
+async function call(method: string, path: string, body?: unknown) {
+  const r = await fetch(`${stack.base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${stack.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  const json = r.headers.get('content-type')?.startsWith('application/json');
+  return { status: r.status, body: json && text ? JSON.parse(text) : text, headers: r.headers };
+}
+
+const sweepState = async (id: string, states: string[]) =>
+  until(`sweep ${id} to be ${states.join('/')}`, async () => {
+    const r = await call('GET', `/sweeps/${id}`);
+    return states.includes(r.body.state) ? r.body : null;
+  });
+
+beforeAll(async () => {
+  stack = await startStack();
+  dataset = `life-${randomUUID().slice(0, 8)}`;
+  await call('POST', '/datasets', {
+    id: dataset,
+    path: 'ratings.csv.gz',
+    format: 'movielens-csv',
+    heldoutUsers: 150,
+  });
+  await until('the dataset', async () => (await call('GET', `/datasets/${dataset}`)).body.state === 'ready');
+});
+afterAll(async () => {
+  if (process.env.VAECF_TEST_LOGS) console.log(stack.apiLog(), stack.worker.output());
+  await stack?.stop();
+});
+
+const randomSpec = (trials: number, epochs: number) => ({
+  dataset,
+  model: 'vae',
+  fixed: { dims: [16, 8], batchSize: 200, epochs, totalAnnealSteps: 20 },
+  space: { lr: { type: 'loguniform', low: 1e-3, high: 1e-2 } },
+  search: { method: 'random', trials, seed: 3 },
+  scheduler: { type: 'none' },
+  limits: { maxConcurrent: 1 },
+});
+
+describe('sweep lifecycle through the API', () => {
+  it('extends a completed sweep: new trials see the old ones, and it is finalized again', async () => {
+    const { body: created } = await call('POST', '/sweeps', randomSpec(2, 1));
+    const done = await sweepState(created.id, ['completed']);
+    expect(done.planned).toBe(2);
+    const extended = await call('POST', `/sweeps/${created.id}/extend`, { trials: 2 });
+    expect(extended.status).toBe(200);
+    expect(extended.body).toMatchObject({ state: 'running', planned: 4 });
+    expect(extended.body.events).toEqual([expect.objectContaining({ action: 'extended', trials: 2 })]);
+    const again = await sweepState(created.id, ['completed']);
+    expect(again.trials.completed).toBe(4);
+    expect(again.test.ndcg100).toBeGreaterThan(0);
+    const trials = (await call('GET', `/sweeps/${created.id}/trials?sort=no`)).body;
+    // The random stream goes on where it stopped: trials 2 and 3 are new points.
+    expect(new Set(trials.map((t: { params: { lr: number } }) => t.params.lr)).size).toBe(4);
+    expect(again.bestTrial).toBe(again.best.trial);
+
+    // Refusals name the reason.
+    expect((await call('POST', `/sweeps/${created.id}/extend`, { trials: 0 })).status).toBe(400);
+    expect((await call('POST', `/sweeps/${created.id}/resume`)).body.message).toMatch(
+      /is completed; only a cancelled sweep can be resumed \(extend it to run more trials\)/,
+    );
+    expect((await call('POST', '/sweeps/sw_nope/extend', { trials: 1 })).status).toBe(404);
+  });
+
+  it('resumes a cancelled sweep; a cancelled trial is never reported as the best', async () => {
+    const { body: created } = await call('POST', '/sweeps', randomSpec(3, 40));
+    const id = created.id as string;
+    await until('trial 0 to report an epoch', async () => {
+      const t = await call('GET', `/sweeps/${id}/trials/0`);
+      return t.status === 200 && t.body.epochs >= 1;
+    });
+    expect((await call('POST', `/sweeps/${id}/cancel`)).status).toBe(200);
+    const cancelled = await sweepState(id, ['cancelled']);
+    await until('every trial to end', async () => {
+      const ts = (await call('GET', `/sweeps/${id}/trials`)).body as { state: string }[];
+      return ts.every((t) => t.state === 'cancelled' || t.state === 'completed');
+    });
+    const after = (await call('GET', `/sweeps/${id}`)).body;
+    expect(after.best).toBeNull(); // trial 0 ran epochs, but was cut short
+    expect(cancelled.state).toBe('cancelled');
+
+    const resumed = await until('resume to be accepted', async () => {
+      const r = await call('POST', `/sweeps/${id}/resume`);
+      return r.status === 200 ? r.body : null; // 409 while a trial is still stopping
+    });
+    expect(resumed.state).toBe('running');
+    const done = await sweepState(id, ['completed']);
+    expect(done.trials.completed).toBe(3);
+    expect(done.events.map((e: { action: string }) => e.action)).toEqual(['resumed']);
+    const history = (await call('GET', `/sweeps/${id}/trials/0`)).body.history as { epoch: number }[];
+    expect(history.map((e) => e.epoch)).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
+  });
+
+  it('exports the trials as CSV and pages the sweep list', async () => {
+    const { body: created } = await call('POST', '/sweeps', randomSpec(2, 1));
+    await sweepState(created.id, ['completed']);
+    const csv = await call('GET', `/sweeps/${created.id}/trials.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const rows = parse(csv.body as string, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r.no)).toEqual(['0', '1']);
+    expect(Object.keys(rows[0])).toEqual(
+      expect.arrayContaining(['state', 'epochs', 'best', 'latest_ndcg100', 'lr', 'dims', 'model']),
+    );
+    expect(JSON.parse(rows[0].dims)).toEqual([16, 8]);
+
+    const page = (await call('GET', '/sweeps?limit=2&offset=0')).body;
+    expect(page.sweeps).toHaveLength(2);
+    expect(page.total).toBeGreaterThanOrEqual(3);
+    expect(page.sweeps[0].id).toBe(created.id); // newest first
+    const next = (await call('GET', '/sweeps?limit=2&offset=2')).body;
+    expect(next.sweeps.map((s: { id: string }) => s.id)).not.toContain(created.id);
+    expect((await call('GET', '/sweeps?limit=1000')).body.message).toMatch(/^limit: /);
+  });
+});
