@@ -85,7 +85,8 @@ export class NumpyRandomState {
 
   /** `choice(n, size, replace=False)` without probabilities: legacy takes permutation(n)[:size]. */
   choiceWithoutReplacement(n: number, size: number): Int32Array {
-    if (size > n) throw new RangeError(`choice: cannot take a larger sample (${size}) than population (${n})`);
+    if (size > n)
+      throw new RangeError(`choice: cannot take a larger sample (${size}) than population (${n})`);
     return this.permutation(n).subarray(0, size);
   }
 
