@@ -209,6 +209,10 @@ function distinctPairs(users: Int32Array, items: Int32Array, nUsers: number, nIt
 function distinctItems(items: Int32Array, keep: Uint8Array, nItems: number): number {
   const seen = new Uint8Array(nItems);
   let n = 0;
-  for (let r = 0; r < items.length; r++) if (keep[r] && !seen[items[r]]) ((seen[items[r]] = 1), n++);
+  for (let r = 0; r < items.length; r++) {
+    if (!keep[r] || seen[items[r]]) continue;
+    seen[items[r]] = 1;
+    n++;
+  }
   return n;
 }
