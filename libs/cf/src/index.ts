@@ -11,3 +11,4 @@ export * from './train/checkpoint';
 export * from './train/checkpoint-io';
 export * from './train/errors';
 export * from './model/recommender';
+export * from './export';
