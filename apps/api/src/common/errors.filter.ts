@@ -10,7 +10,6 @@ import type { Response } from 'express';
 
 /** Bad-input errors from the libraries (InputError) become 400s with their own message, which names the field. */
 
-
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
   catch(e: unknown, host: ArgumentsHost): void {

@@ -15,10 +15,12 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { MODEL_EXPORT_FORMATS } from '@vaecf/cf';
 import { SWEEP_STATES, type SweepState } from '@vaecf/queue';
 import { sweepSpecSchema } from '@vaecf/sweep';
 import type { Response } from 'express';
 import { createZodDto } from 'nestjs-zod';
+import { ModelExportService } from './model-export.service';
 import { ModelsService } from './models.service';
 import { RecommendDto } from './recommend.dto';
 import { SweepsService, TRIAL_SORT_KEYS } from './sweeps.service';
@@ -32,6 +34,7 @@ export class SweepsController {
   constructor(
     private readonly sweeps: SweepsService,
     private readonly models: ModelsService,
+    private readonly modelExports: ModelExportService,
   ) {}
 
   @Post()
@@ -88,9 +91,11 @@ export class SweepsController {
     return this.sweeps.report(id);
   }
 
-  /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz. */
+  /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz, or ?format=tfjs|npz. */
   @Get(':id/model')
-  async model(@Param('id') id: string) {
+  @ApiQuery({ name: 'format', required: false, enum: MODEL_EXPORT_FORMATS })
+  async model(@Param('id') id: string, @Query('format') format?: string) {
+    if (format !== undefined) return this.modelExports.download(id, format);
     return new StreamableFile(await this.models.archive(id), {
       type: 'application/gzip',
       disposition: `attachment; filename="${id}-model.tar.gz"`,

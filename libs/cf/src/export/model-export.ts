@@ -2,6 +2,7 @@ import { InputError } from '@vaecf/errors';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { zipSync } from 'fflate';
 import type { TrialConfig } from '../model/config';
 import { loadBestWeights } from '../train/checkpoint-io';
 import { npzBytes, type NpyArray } from './npz';
@@ -67,6 +68,19 @@ export async function exportModel(dir: string, format: ModelExportFormat, outDir
   await mkdir(outDir, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) await writeFile(join(outDir, name), bytes);
   return Object.keys(files).map((name) => join(outDir, name));
+}
+
+/**
+ * One download for a format: the .npz as it is, the tfjs files zipped
+ * (model.json, weights.bin and items.json side by side once unzipped).
+ */
+export async function modelExportBundle(
+  dir: string,
+  format: ModelExportFormat,
+): Promise<{ readonly fileName: string; readonly bytes: Uint8Array }> {
+  const files = await modelExportFiles(await loadExportableModel(dir), format);
+  if (format === 'npz') return { fileName: 'model.npz', bytes: files['model.npz'] };
+  return { fileName: 'model-tfjs.zip', bytes: zipSync(files) };
 }
 
 export function modelNpz(m: ExportableModel): Uint8Array {
