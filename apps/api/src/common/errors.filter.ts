@@ -10,6 +10,7 @@ import type { Response } from 'express';
 
 /** Bad-input errors from the libraries (InputError) become 400s with their own message, which names the field. */
 
+
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
   catch(e: unknown, host: ArgumentsHost): void {
