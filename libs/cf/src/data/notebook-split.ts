@@ -5,6 +5,8 @@ import type { HeldOutSplit, PreparedDataset } from './dataset';
 import { DatasetInputError } from './errors';
 import { NumpyRandomState } from './numpy/mt19937';
 import type { PrepareOptions } from './options';
+// A cycle (prepare.ts calls this module), harmless: the constant is read at call time only.
+import { DATASET_FORMAT_VERSION } from './prepare';
 import { datasetStats, type PrepareCounts, type PrepareStats } from './stats';
 
 /** The seed the notebook passes to np.random.seed before each random step. */
@@ -98,7 +100,7 @@ export function notebookSplit(
     trainUserIds: Array.from(order.subarray(0, nTrain), (u) => userIds[u]),
     itemIds: trainItemIds,
     meta: {
-      formatVersion: 1,
+      formatVersion: DATASET_FORMAT_VERSION,
       createdAt: new Date().toISOString(),
       source: { path: basename(path), format: o.format },
       options: { ...o },

@@ -7,6 +7,8 @@ import { csrFromPairs } from './csr';
 import type { HeldOutSplit, PreparedDataset } from './dataset';
 import { DatasetInputError } from './errors';
 import type { PrepareOptions } from './options';
+// A cycle (prepare.ts calls this module), harmless: the constant is read at call time only.
+import { DATASET_FORMAT_VERSION } from './prepare';
 import { PRO_SG_FILES, PRO_SG_HEADER, PRO_SG_ITEMS_FILE } from './pro-sg';
 import { datasetStats } from './stats';
 
@@ -46,7 +48,7 @@ export async function importProSg(dir: string, o: PrepareOptions): Promise<Prepa
     trainUserIds: Array.from({ length: nTrain }, (_, u) => String(u)),
     itemIds,
     meta: {
-      formatVersion: 1,
+      formatVersion: DATASET_FORMAT_VERSION,
       createdAt: new Date().toISOString(),
       source: { path: basename(dir), format: 'pro_sg' },
       options: { ...o },
