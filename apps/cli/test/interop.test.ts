@@ -110,6 +110,10 @@ describe("vaecf and the paper's protocol", () => {
     const cases: [string[], RegExp][] = [
       [['prepare', broken, '--format', 'pro_sg', '--out', join(dir, 'b')], /validation_te\.csv: missing/],
       [
+        ['prepare', join(NOTEBOOK, 'ratings.csv'), '--split', 'scipy', '--out', join(dir, 'b')],
+        /invalid --split: must be one of vaecf, numpy \(got "scipy"\)/,
+      ],
+      [
         ['export-split', join(dir, 'ds'), '--format', 'xml', '--out', join(dir, 'x')],
         /invalid --format: must be one of pro_sg/,
       ],

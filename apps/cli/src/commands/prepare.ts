@@ -5,7 +5,6 @@ import {
   PRESETS,
   prepareDataset,
   RATINGS_FORMATS,
-  SPLIT_METHODS,
   writeDatasetArtifact,
   type CsvColumns,
   type PresetName,
@@ -18,6 +17,7 @@ import { progressBar } from '../output/progress';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
 import { integer, number } from '../options';
+import { splitMethod } from './split-option';
 
 interface PrepareFlags {
   format?: RatingsFormat | 'pro_sg';
@@ -52,8 +52,8 @@ export function prepareCommand(): Command {
     .addOption(
       new Option(
         '--split <method>',
-        "numpy: the paper notebook's split bit for bit (presets' default)",
-      ).choices(SPLIT_METHODS),
+        "vaecf, or numpy: the paper notebook's split bit for bit (the presets' default)",
+      ).argParser(splitMethod),
     )
     .addOption(
       new Option('--preset <name>', "the paper's settings for a dataset").choices(Object.keys(PRESETS)),
