@@ -1,7 +1,7 @@
 """Prints NumPy's legacy RandomState sequences that vectors.json pins down.
 
 Run once by hand (Debian's python3-numpy 1.24.2) to regenerate vectors.json:
-    python3 make_vectors.py > vectors.json
+    python3 make_vectors.py > vectors.json && npx prettier --write vectors.json
 The tests read vectors.json only; they never run Python.
 """
 import json

@@ -27,9 +27,10 @@ describe('NumpyRandomState (legacy MT19937) against NumPy', () => {
   it('draws bounded integers by masked rejection as randint does', () => {
     const rs = new NumpyRandomState(12345);
     for (const [high, expected] of Object.entries(vectors.seed12345_randint)) {
-      expect(Array.from({ length: 10 }, () => rs.randint(0, Number(high))), `randint(0, ${high})`).toEqual(
-        expected,
-      );
+      expect(
+        Array.from({ length: 10 }, () => rs.randint(0, Number(high))),
+        `randint(0, ${high})`,
+      ).toEqual(expected);
     }
   });
 
