@@ -1,6 +1,6 @@
 // @ts-check
 // Preparation of an ML-20M-sized ratings.csv (20,000,000 rows by default): wall seconds and peak RSS.
-// Usage: npm run bench:prep [-- --rows 20000000]
+// Usage: npm run bench:prep [-- --rows 20000000] [--split numpy|vaecf]  (numpy: the preset's default)
 const { execFileSync } = require('node:child_process');
 const { existsSync, mkdirSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -8,7 +8,11 @@ const { parseArgs } = require('node:util');
 const cf = require('@vaecf/cf');
 
 const { values: args } = parseArgs({
-  options: { rows: { type: 'string', default: '20000000' }, child: { type: 'string' } },
+  options: {
+    rows: { type: 'string', default: '20000000' },
+    split: { type: 'string', default: 'numpy' },
+    child: { type: 'string' },
+  },
 });
 
 // ML-20M: 138,493 users, 26,744 movies, 20,000,263 ratings (about 144 per user).
@@ -19,7 +23,8 @@ async function child(path) {
   const rows = Number(args.rows);
   // The ml-20m preset holds out 10,000 + 10,000 users; smaller runs hold out a tenth of theirs.
   const heldoutUsers = Math.min(10_000, Math.floor(rows / MEAN_PER_USER / 10));
-  const d = await cf.prepareDataset(path, { format: 'movielens-csv', preset: 'ml-20m', heldoutUsers });
+  const split = /** @type {'numpy' | 'vaecf'} */ (args.split);
+  const d = await cf.prepareDataset(path, { format: 'movielens-csv', preset: 'ml-20m', heldoutUsers, split });
   const tRead = performance.now();
   await cf.writeDatasetArtifact(`${path}.prepared`, d);
   const seconds = (performance.now() - t0) / 1000;
@@ -57,16 +62,21 @@ async function main() {
   }
   // A fresh process, so peak RSS is the preparation's own.
   const out = JSON.parse(
-    execFileSync(process.execPath, [__filename, '--child', path, '--rows', String(rows)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    }),
+    execFileSync(
+      process.execPath,
+      [__filename, '--child', path, '--rows', String(rows), '--split', args.split],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      },
+    ),
   );
   const result = {
     bench: 'prep',
     date: new Date().toISOString(),
     node: process.version,
     rows: out.stats.rawEvents,
+    split: args.split,
     file: { rows: out.stats.rawEvents, megabytes: Math.round(statSync(path).size / 1e6), generateSeconds },
     seconds: Number(out.seconds.toFixed(1)),
     prepareSeconds: Number(out.prepareSeconds.toFixed(1)),

@@ -12,6 +12,7 @@ import { HealthController } from './health.controller';
 import { InfraModule } from './infra.module';
 import { MetricsController } from './metrics.controller';
 import { SweepsController } from './sweeps/sweeps.controller';
+import { ModelExportService } from './sweeps/model-export.service';
 import { ModelsService } from './sweeps/models.service';
 import { SweepsService } from './sweeps/sweeps.service';
 
@@ -22,6 +23,7 @@ import { SweepsService } from './sweeps/sweeps.service';
     DatasetsService,
     SweepsService,
     ModelsService,
+    ModelExportService,
     { provide: API_METRICS, useFactory: () => createApiMetrics() },
     { provide: APP_PIPE, useClass: ValidationPipe },
     { provide: APP_GUARD, useClass: TokenGuard },

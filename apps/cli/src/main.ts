@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { datasetsCommand } from './commands/datasets';
 import { demoCommand } from './commands/demo';
+import { exportSplitCommand } from './commands/export-split';
 import { generateCommand } from './commands/generate';
+import { modelCommand } from './commands/model';
 import { prepareCommand } from './commands/prepare';
 import { recommendCommand } from './commands/recommend';
 import { reportCommand } from './commands/report';
@@ -22,7 +24,9 @@ const program = new Command('vaecf')
   .addCommand(sweepCommand())
   .addCommand(datasetsCommand())
   .addCommand(recommendCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(exportSplitCommand())
+  .addCommand(modelCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`vaecf: ${describeError(e)}\n`);

@@ -13,3 +13,4 @@ export * from './train/checkpoint-io';
 export * from './train/errors';
 export * from './model/recommender';
 export * from './model/scorer';
+export * from './export';

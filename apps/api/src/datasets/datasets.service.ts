@@ -17,6 +17,7 @@ import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue }
 import { API_CONFIG, DATASETS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import type { RegisterDatasetDto, UploadDatasetQueryDto } from './datasets.dto';
+import { checkProSgDirectory } from './pro-sg-source';
 
 @Injectable()
 export class DatasetsService {
@@ -28,7 +29,7 @@ export class DatasetsService {
   ) {}
 
   async register(dto: RegisterDatasetDto): Promise<DatasetRecord> {
-    const source = this.resolveUnderDataRoot(dto.path);
+    const source = this.resolveUnderDataRoot(dto.path, dto.format);
     const { id, path: _path, ...options } = dto;
     const created = await registerDataset(id, source, options, {
       datasets: this.datasets,
@@ -108,7 +109,7 @@ export class DatasetsService {
    * The file a client names must lie under the data root: no "..", no
    * absolute path elsewhere, no symlink leading out (checked on the real path).
    */
-  private resolveUnderDataRoot(path: string): string {
+  private resolveUnderDataRoot(path: string, format?: string): string {
     const root = realpathOrNull(resolve(this.config.VAECF_DATA_ROOT));
     if (!root)
       throw new BadRequestException(
@@ -120,6 +121,7 @@ export class DatasetsService {
     if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) {
       throw new BadRequestException(`path: "${path}" is outside the data root`);
     }
+    if (real && format === 'pro_sg') return checkProSgDirectory(root, real, path);
     if (!real || !statSync(real).isFile())
       throw new BadRequestException(`path: "${path}" is not a file under the data root`);
     return real;

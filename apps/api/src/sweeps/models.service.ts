@@ -49,7 +49,8 @@ export class ModelsService implements OnApplicationShutdown {
     for (const id of [...this.loaded.keys()]) this.forget(id);
   }
 
-  private async modelDir(sweepId: string): Promise<string> {
+  /** The promoted model's checkpoint directory (409 until the sweep has completed). */
+  async modelDir(sweepId: string): Promise<string> {
     const sweep = await this.sweeps.get(sweepId);
     const dir = this.artifacts.modelDir(sweepId);
     if (sweep.state !== 'completed' || !existsSync(join(dir, MANIFEST_FILE))) {

@@ -15,9 +15,11 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { MODEL_EXPORT_FORMATS } from '@vaecf/cf';
 import { sweepSpecSchema } from '@vaecf/sweep';
 import type { Response } from 'express';
 import { createZodDto } from 'nestjs-zod';
+import { ModelExportService } from './model-export.service';
 import { ModelsService } from './models.service';
 import { ExtendDto, ListQueryDto } from './extend.dto';
 import { RecommendDto } from './recommend.dto';
@@ -32,6 +34,7 @@ export class SweepsController {
   constructor(
     private readonly sweeps: SweepsService,
     private readonly models: ModelsService,
+    private readonly modelExports: ModelExportService,
   ) {}
 
   @Post()
@@ -85,9 +88,11 @@ export class SweepsController {
     return this.sweeps.report(id);
   }
 
-  /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz. */
+  /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz, or ?format=tfjs|npz. */
   @Get(':id/model')
-  async model(@Param('id') id: string) {
+  @ApiQuery({ name: 'format', required: false, enum: MODEL_EXPORT_FORMATS })
+  async model(@Param('id') id: string, @Query('format') format?: string) {
+    if (format !== undefined) return this.modelExports.download(id, format);
     return new StreamableFile(await this.models.archive(id), {
       type: 'application/gzip',
       disposition: `attachment; filename="${id}-model.tar.gz"`,

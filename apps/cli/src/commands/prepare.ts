@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import {
   formatFromFileName,
+  PREPARE_FORMATS,
   PRESETS,
   prepareDataset,
   RATINGS_FORMATS,
@@ -8,6 +9,7 @@ import {
   type CsvColumns,
   type PresetName,
   type RatingsFormat,
+  type SplitMethod,
 } from '@vaecf/cf';
 import { Command, Option } from 'commander';
 import { UserError } from '../errors';
@@ -15,9 +17,11 @@ import { progressBar } from '../output/progress';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
 import { integer, number } from '../options';
+import { splitMethod } from './split-option';
 
 interface PrepareFlags {
-  format?: RatingsFormat;
+  format?: RatingsFormat | 'pro_sg';
+  split?: SplitMethod;
   preset?: PresetName;
   out: string;
   threshold?: number;
@@ -38,12 +42,18 @@ interface PrepareFlags {
 export function prepareCommand(): Command {
   return new Command('prepare')
     .description('read a ratings file, preprocess it as the paper does, and write a dataset directory')
-    .argument('<file>', 'ratings file (gzip is detected)')
+    .argument('<file>', 'ratings file (gzip is detected), or a directory of pro_sg files (--format pro_sg)')
     .requiredOption('--out <dir>', 'where to write the prepared dataset')
     .addOption(
       new Option('--format <format>', 'input format (guessed from the file name when possible)').choices(
-        RATINGS_FORMATS,
+        PREPARE_FORMATS,
       ),
+    )
+    .addOption(
+      new Option(
+        '--split <method>',
+        "vaecf, or numpy: the paper notebook's split bit for bit (the presets' default)",
+      ).argParser(splitMethod),
     )
     .addOption(
       new Option('--preset <name>', "the paper's settings for a dataset").choices(Object.keys(PRESETS)),
@@ -86,6 +96,7 @@ async function runPrepare(file: string, flags: PrepareFlags, cmd: Command): Prom
       minItemCount: flags.minItemCount,
       heldoutUsers: flags.heldoutUsers,
       seed: flags.seed,
+      split: flags.split,
       undersampleRatings: flags.undersampleRatings,
     },
     { onProgress: (p) => bar?.update(Math.round(p.bytesRead / 1e6), Math.round(p.totalBytes / 1e6)) },

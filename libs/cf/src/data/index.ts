@@ -9,3 +9,6 @@ export * from './prepare';
 export * from './artifact';
 export * from './stats';
 export * from './synthetic';
+export * from './pro-sg';
+export * from './pro-sg-export';
+export { NumpyRandomState } from './numpy/mt19937';

@@ -4,19 +4,30 @@ import { RATINGS_FORMATS } from './formats';
 
 export const PRESETS = {
   /** The paper's ML-20M setting (vae_cf notebook). */
-  'ml-20m': { threshold: 3.5, minUserCount: 5, minItemCount: 0, heldoutUsers: 10_000 },
+  'ml-20m': { threshold: 3.5, minUserCount: 5, minItemCount: 0, heldoutUsers: 10_000, split: 'numpy' },
   /** Netflix Prize, as the paper. */
-  netflix: { threshold: 3.5, minUserCount: 5, minItemCount: 0, heldoutUsers: 40_000 },
+  netflix: { threshold: 3.5, minUserCount: 5, minItemCount: 0, heldoutUsers: 40_000, split: 'numpy' },
   /** Million Song Dataset taste profile: every play counts; users >= 20 songs, songs >= 200 users. */
-  msd: { threshold: null, minUserCount: 20, minItemCount: 200, heldoutUsers: 50_000 },
+  msd: { threshold: null, minUserCount: 20, minItemCount: 200, heldoutUsers: 50_000, split: 'numpy' },
 } as const;
 export type PresetName = keyof typeof PRESETS;
 
 const csvColumn = z.union([z.string().min(1), z.number().int().min(0)]);
 
+/**
+ * How users and held-out items are drawn. `vaecf`: vaecf's own stream.
+ * `numpy`: the paper notebook's split bit for bit (NumPy's legacy MT19937
+ * seeded with `seed`, see notebook-split.ts), the default of the presets.
+ */
+export const SPLIT_METHODS = ['vaecf', 'numpy'] as const;
+export type SplitMethod = (typeof SPLIT_METHODS)[number];
+
+/** Besides the ratings formats: a directory of the notebook's pro_sg files, loaded as they are. */
+export const PREPARE_FORMATS = [...RATINGS_FORMATS, 'pro_sg'] as const;
+
 export const prepareOptionsSchema = z
   .object({
-    format: z.enum(RATINGS_FORMATS),
+    format: z.enum(PREPARE_FORMATS),
     csv: z
       .object({
         user: csvColumn,
@@ -38,6 +49,7 @@ export const prepareOptionsSchema = z
     /** Fraction of a held-out user's items that is held out (the rest is fold-in). */
     heldoutFraction: z.number().gt(0).lt(1),
     seed: z.number().int(),
+    split: z.enum(SPLIT_METHODS),
     /**
      * Before binarizing, sample the same number of events for every rating
      * value (the count of the rarest). Off by default: it reproduces a
@@ -67,12 +79,20 @@ export function resolvePrepareOptions(input: PrepareOptionsInput): PrepareOption
     heldoutFraction: 0.2,
     seed: 98765,
     undersampleRatings: false,
+    split: 'vaecf' as SplitMethod,
   };
   const merged = { ...defaults, ...(preset ? PRESETS[preset] : {}), ...withoutUndefined(rest) };
   const r = prepareOptionsSchema.safeParse(merged);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new PrepareOptionsError(issue.path.join('.'), issue.message, undefined);
+  }
+  if (r.data.split === 'numpy') {
+    // np.random.seed takes 0..2^32-1, and the notebook never undersamples.
+    if (r.data.seed < 0 || r.data.seed > 0xffffffff)
+      throw new PrepareOptionsError('seed', 'the numpy split needs a seed in [0, 2^32)', r.data.seed);
+    if (r.data.undersampleRatings)
+      throw new PrepareOptionsError('undersampleRatings', 'cannot be combined with the numpy split', true);
   }
   return r.data;
 }

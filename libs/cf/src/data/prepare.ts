@@ -7,6 +7,8 @@ import { DatasetInputError } from './errors';
 import { countRows, filterCounts } from './filter';
 import { resolvePrepareOptions, type PrepareOptions, type PrepareOptionsInput } from './options';
 import { readInteractions, type ReadProgress } from './read';
+import { notebookSplit } from './notebook-split';
+import { importProSg } from './pro-sg-import';
 import { heldOutSplit } from './split';
 import { datasetStats, type PrepareCounts, type PrepareStats } from './stats';
 import { undersampleByRating } from './undersample';
@@ -26,6 +28,9 @@ export interface PrepareHooks {
  * shuffle; training items are indexed in order of first appearance among the
  * shuffled training users (each user's items in file-appearance order of the
  * items), so item 0 is the first item of the first training user.
+ * With `split: 'numpy'` the split is the paper notebook's instead
+ * (notebook-split.ts); format `pro_sg` loads a directory of the notebook's
+ * files as they are (pro-sg-import.ts).
  */
 export async function prepareDataset(
   path: string,
@@ -33,6 +38,8 @@ export async function prepareDataset(
   hooks: PrepareHooks = {},
 ): Promise<PreparedDataset> {
   const options = resolvePrepareOptions(input);
+  if (options.format === 'pro_sg') return importProSg(path, options);
+  const format = options.format;
   const users = new Interner();
   const items = new Interner();
   const u = new IntColumn();
@@ -41,7 +48,7 @@ export async function prepareDataset(
   const { threshold } = options;
   const rawEvents = await readInteractions(
     path,
-    { format: options.format, csv: options.csv, onProgress: hooks.onProgress },
+    { format, csv: options.csv, onProgress: hooks.onProgress },
     (user, item, rating) => {
       // Binarize while reading (keeps memory at 8 bytes per kept event) unless undersampling needs the ratings.
       if (!ratings && threshold !== null && !(rating > threshold)) return;
@@ -50,6 +57,10 @@ export async function prepareDataset(
       ratings?.push(rating);
     },
   );
+  if (options.split === 'numpy') {
+    const events = { users: u.view(), items: i.view(), userIds: users.ids, itemIds: items.ids };
+    return notebookSplit(path, events, options, { rawEvents });
+  }
   // One stream for everything random, drawn in a fixed order: undersampling, user shuffle, fold-in splits.
   const rng = Rng.fromSeed(options.seed);
   let rows = u.view();

@@ -1,0 +1,3 @@
+export * from './model-export';
+export * from './npz';
+export * from './scoring-layers';

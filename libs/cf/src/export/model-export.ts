@@ -1,0 +1,153 @@
+import { InputError } from '@vaecf/errors';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { zipSync } from 'fflate';
+import type { TrialConfig } from '../model/config';
+import { loadBestWeights } from '../train/checkpoint-io';
+import { npzBytes, type NpyArray } from './npz';
+import { scoringLayers, type ScoringLayer } from './scoring-layers';
+
+export const MODEL_EXPORT_FORMATS = ['tfjs', 'npz'] as const;
+export type ModelExportFormat = (typeof MODEL_EXPORT_FORMATS)[number];
+
+export class ModelExportFormatError extends InputError {
+  constructor(field: string, value: unknown) {
+    const problem = `must be one of ${MODEL_EXPORT_FORMATS.join(', ')}`;
+    super(`invalid ${field}: ${problem} (got ${JSON.stringify(value)})`, field, problem);
+  }
+}
+
+/** The format named by a flag or query parameter, or an InputError naming it. */
+export function modelExportFormat(value: unknown, field = 'format'): ModelExportFormat {
+  if ((MODEL_EXPORT_FORMATS as readonly unknown[]).includes(value)) return value as ModelExportFormat;
+  throw new ModelExportFormatError(field, value);
+}
+
+/** A trained model reduced to what scoring needs, in a form other tools can hold. */
+export interface ExportableModel {
+  readonly config: TrialConfig;
+  readonly nItems: number;
+  readonly epoch: number;
+  /** Original item ids, in the order of the input and output columns. */
+  readonly itemIds: readonly string[];
+  readonly layers: readonly ScoringLayer[];
+}
+
+/** The best weights of a checkpoint directory (a trial's, or a sweep's promoted model). */
+export async function loadExportableModel(dir: string): Promise<ExportableModel> {
+  const best = await loadBestWeights(dir);
+  return {
+    config: best.config,
+    nItems: best.nItems,
+    epoch: best.epoch,
+    // A checkpoint saved without ids: columns are named by their index.
+    itemIds: best.itemIds ?? Array.from({ length: best.nItems }, (_, i) => String(i)),
+    layers: scoringLayers(best.config, best.nItems, best.weights.tensors),
+  };
+}
+
+/**
+ * The file names and bytes of one export. npz: model.npz holding
+ * `<layer>_kernel` [inputs x units] and `<layer>_bias` per layer, `layers`
+ * and `activations` (the order to apply them), `item_ids`. tfjs: a
+ * TensorFlow.js LayersModel (model.json + weights.bin) and items.json. Both
+ * take the L2-normalised binary item vector of a user (x / ||x||, as vaecf
+ * feeds its encoder) and return the logits (vaecf's scores).
+ */
+export async function modelExportFiles(
+  m: ExportableModel,
+  format: ModelExportFormat,
+): Promise<Record<string, Uint8Array>> {
+  if (format === 'npz') return { 'model.npz': modelNpz(m) };
+  return modelTfjsFiles(m);
+}
+
+export async function exportModel(dir: string, format: ModelExportFormat, outDir: string): Promise<string[]> {
+  const files = await modelExportFiles(await loadExportableModel(dir), format);
+  await mkdir(outDir, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) await writeFile(join(outDir, name), bytes);
+  return Object.keys(files).map((name) => join(outDir, name));
+}
+
+/**
+ * One download for a format: the .npz as it is, the tfjs files zipped
+ * (model.json, weights.bin and items.json side by side once unzipped).
+ */
+export async function modelExportBundle(
+  dir: string,
+  format: ModelExportFormat,
+): Promise<{ readonly fileName: string; readonly bytes: Uint8Array }> {
+  const files = await modelExportFiles(await loadExportableModel(dir), format);
+  if (format === 'npz') return { fileName: 'model.npz', bytes: files['model.npz'] };
+  return { fileName: 'model-tfjs.zip', bytes: zipSync(files) };
+}
+
+export function modelNpz(m: ExportableModel): Uint8Array {
+  const arrays: Record<string, NpyArray> = {
+    layers: { dtype: 'str', data: m.layers.map((l) => l.name) },
+    activations: { dtype: 'str', data: m.layers.map((l) => l.activation) },
+    item_ids: { dtype: 'str', data: m.itemIds },
+  };
+  for (const l of m.layers) {
+    arrays[`${l.name}_kernel`] = { dtype: 'float32', shape: [l.inputs, l.units], data: l.kernel };
+    arrays[`${l.name}_bias`] = { dtype: 'float32', shape: [l.units], data: l.bias };
+  }
+  return npzBytes(arrays);
+}
+
+const TFJS_WEIGHTS_FILE = 'weights.bin';
+
+/** Built with tfjs-layers and saved through its own serialisation, so tf.loadLayersModel reads it. */
+export async function modelTfjsFiles(m: ExportableModel): Promise<Record<string, Uint8Array>> {
+  // Loaded on demand: only exports need tfjs-layers, not training.
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const model = tfl.sequential({ name: `vaecf_mult_${m.config.model}` });
+  for (const [k, l] of m.layers.entries()) {
+    model.add(
+      tfl.layers.dense({
+        name: l.name,
+        units: l.units,
+        activation: l.activation,
+        ...(k === 0 && { inputShape: [l.inputs] }),
+        weights: [tf.tensor2d(l.kernel, [l.inputs, l.units]), tf.tensor1d(l.bias)],
+      }),
+    );
+  }
+  model.setUserDefinedMetadata({
+    vaecf: {
+      model: m.config.model,
+      dims: m.config.dims,
+      epoch: m.epoch,
+      input: 'L2-normalised binary item vector (x / ||x||), columns in the order of items.json',
+      output: 'logits over the items (vaecf scores); mask the history before ranking',
+    },
+  });
+  let saved: tf.io.ModelArtifacts | null = null;
+  try {
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+      }),
+    );
+  } finally {
+    model.dispose();
+  }
+  const artifacts = saved as unknown as tf.io.ModelArtifacts;
+  // What tfjs's own file savers write (getModelJSONForModelArtifacts, not exported by tfjs-core).
+  const json: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology!,
+    format: artifacts.format,
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy ?? null,
+    weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: artifacts.weightSpecs! }],
+    ...(artifacts.userDefinedMetadata && { userDefinedMetadata: artifacts.userDefinedMetadata }),
+  };
+  const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
+  return {
+    'model.json': Buffer.from(JSON.stringify(json)),
+    [TFJS_WEIGHTS_FILE]: new Uint8Array(weights),
+    'items.json': Buffer.from(JSON.stringify(m.itemIds)),
+  };
+}
