@@ -1,22 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, realpathSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   BadRequestException,
   ConflictException,
   Inject,
   Injectable,
   NotFoundException,
-  PayloadTooLargeException,
 } from '@nestjs/common';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue } from '@vaecf/queue';
 import { API_CONFIG, DATASETS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import type { RegisterDatasetDto, UploadDatasetQueryDto } from './datasets.dto';
+import { UploadArea } from './upload-area';
 
 @Injectable()
 export class DatasetsService {
@@ -25,7 +22,15 @@ export class DatasetsService {
     @Inject(DATASETS_QUEUE) private readonly queue: DatasetsQueue,
     private readonly datasets: DatasetStore,
     private readonly artifacts: FilesystemArtifactStore,
-  ) {}
+  ) {
+    this.uploads = new UploadArea(
+      config.VAECF_DATA_ROOT,
+      config.UPLOAD_LIMIT_BYTES,
+      config.UPLOAD_QUOTA_BYTES,
+    );
+  }
+
+  private readonly uploads: UploadArea;
 
   async register(dto: RegisterDatasetDto): Promise<DatasetRecord> {
     const source = this.resolveUnderDataRoot(dto.path);
@@ -40,44 +45,19 @@ export class DatasetsService {
 
   /**
    * Stores an uploaded ratings file under <data root>/uploads (streamed, never
-   * whole in memory, refused past UPLOAD_LIMIT_BYTES) and registers it.
+   * whole in memory, within UPLOAD_LIMIT_BYTES and UPLOAD_QUOTA_BYTES) and
+   * registers it; a refused registration (the id taken meanwhile) removes it.
    */
   async upload(query: UploadDatasetQueryDto, body: Readable): Promise<DatasetRecord> {
     if (await this.datasets.get(query.id))
       throw new ConflictException(`dataset "${query.id}" already exists`);
-    const dir = join(resolve(this.config.VAECF_DATA_ROOT), 'uploads');
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `${query.id}-${randomBytes(4).toString('hex')}.upload`);
-    const limit = this.config.UPLOAD_LIMIT_BYTES;
-    const tooLarge = () => new PayloadTooLargeException(`upload larger than the limit of ${limit} bytes`);
-    let bytes = 0;
-    let over =
-      Number((body as Readable & { headers?: Record<string, string> }).headers?.['content-length'] ?? 0) >
-      limit;
-    // Past the limit the rest of the body is read and dropped before answering 413: answering while the
-    // client still sends would reset its connection before it reads the answer.
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        over ||= bytes > limit;
-        done(null, over ? undefined : chunk);
-      },
-    });
+    const file = await this.uploads.receive(query.id, body);
     try {
-      await pipeline(body, counter, createWriteStream(file));
+      return await this.register({ ...query, path: relative(resolve(this.config.VAECF_DATA_ROOT), file) });
     } catch (e) {
-      await rm(file, { force: true });
+      await this.uploads.remove(file);
       throw e;
     }
-    if (over) {
-      await rm(file, { force: true });
-      throw tooLarge();
-    }
-    if (bytes === 0) {
-      await rm(file, { force: true });
-      throw new BadRequestException('body: the uploaded file is empty');
-    }
-    return this.register({ ...query, path: relative(resolve(this.config.VAECF_DATA_ROOT), file) });
   }
 
   async list(): Promise<DatasetRecord[]> {
@@ -94,14 +74,17 @@ export class DatasetsService {
   }
 
   async delete(id: string, inUse: (datasetId: string) => Promise<string | null>): Promise<void> {
-    await this.get(id);
+    const record = await this.get(id);
     const sweep = await inUse(id);
     if (sweep)
       throw new ConflictException(
         `dataset "${id}" is used by sweep ${sweep}; delete or finish that sweep first`,
       );
-    await this.artifacts.deleteDataset(id);
+    // The record first: a preparation still running then finds it gone, writes nothing more and
+    // removes what it wrote; the directory removed here is whatever it had finished.
     await this.datasets.delete(id);
+    await this.artifacts.deleteDataset(id);
+    await this.uploads.remove(record.source);
   }
 
   /**
