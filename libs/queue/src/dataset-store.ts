@@ -8,9 +8,9 @@ export interface DatasetRecord {
   readonly id: string;
   readonly state: DatasetState;
   /**
-   * Which registration of this id the record is (1, 2, ... over the id's
-   * whole life): the preparation job and every state change carry it, so
-   * that work for a deleted or replaced registration never touches this one.
+   * Which registration the record is (a number never handed out twice): the
+   * preparation job and every state change carry it, so that work for a
+   * deleted or replaced registration of the same id never touches this one.
    */
   readonly generation: number;
   /** The ratings file, as registered (a path the workers can read). */
@@ -23,24 +23,40 @@ export interface DatasetRecord {
   readonly updatedAt: number;
 }
 
+export interface Registration {
+  readonly generation: number;
+  /** The source of the failed registration this one replaced. */
+  readonly replacedSource?: string;
+}
+
 /**
  *   vaecf:datasets                   ZSET   dataset id, scored by creation time
  *   vaecf:dataset:<id>               HASH   id, generation, state, source, options (JSON), stats (JSON),
  *                                           error, createdAt, updatedAt
- *   vaecf:dataset:<id>:generation    STRING the last generation handed out for this id (outlives deletion)
+ *   vaecf:dataset-generations        STRING the last generation handed out (one counter for every id, so a
+ *                                           generation is never reused, and nothing is left per deleted id)
  */
 const key = (id: string) => `vaecf:dataset:${id}`;
-const generationKey = (id: string) => `vaecf:dataset:${id}:generation`;
+const GENERATIONS = 'vaecf:dataset-generations';
 const ALL = 'vaecf:datasets';
 
-/** Creates the record unless the id exists; returns the new generation, or 0. */
+/**
+ * Creates the record unless the id exists (a failed one is replaced: it
+ * holds nothing worth keeping); returns the new generation and the source
+ * of the replaced record, or 0.
+ */
 const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local previous = false
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'state') ~= 'failed' then return {0} end
+  previous = redis.call('HGET', KEYS[1], 'source')
+  redis.call('DEL', KEYS[1])
+end
 local gen = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'generation', gen, 'state', 'queued', 'source', ARGV[2],
   'options', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-return gen`;
+return {gen, previous}`;
 
 /**
  * Writes the fields only while the record exists with the given generation:
@@ -65,21 +81,24 @@ export class DatasetStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Registers a dataset as queued; its generation, or null if the id exists already. */
-  async create(id: string, source: string, options: Record<string, unknown>): Promise<number | null> {
+  /**
+   * Registers a dataset as queued, replacing a failed registration of the
+   * id; null if the id exists in any other state.
+   */
+  async create(id: string, source: string, options: Record<string, unknown>): Promise<Registration | null> {
     const t = this.now();
-    const gen = (await this.redis.eval(
+    const [generation, replaced] = (await this.redis.eval(
       CREATE,
       3,
       key(id),
-      generationKey(id),
+      GENERATIONS,
       ALL,
       id,
       source,
       JSON.stringify(options),
       t,
-    )) as number;
-    return gen > 0 ? gen : null;
+    )) as [number, string | null | undefined];
+    return generation > 0 ? { generation, replacedSource: replaced ?? undefined } : null;
   }
 
   async get(id: string): Promise<DatasetRecord | null> {

@@ -1,12 +1,13 @@
 import type { Queue } from 'bullmq';
-import type { DatasetStore } from './dataset-store';
+import type { DatasetStore, Registration } from './dataset-store';
 import { jobIds, type PrepareJobData } from './jobs';
 
 export type DatasetsQueue = Queue<PrepareJobData>;
 
 /**
  * Registers a ratings file as dataset `id` and queues its preparation.
- * Registering an existing id changes nothing (returns false). Every
+ * Registering an existing id changes nothing (returns null) unless its
+ * preparation failed: a failed registration is replaced. Every
  * registration gets a new generation and so a job of its own: an id that
  * was deleted (or failed and deleted) is prepared again when registered again.
  * Callers validate the options first (the API's schema); the worker checks
@@ -17,9 +18,10 @@ export async function registerDataset(
   source: string,
   options: Record<string, unknown>,
   deps: { datasets: DatasetStore; queue: DatasetsQueue },
-): Promise<boolean> {
-  const generation = await deps.datasets.create(id, source, options);
-  if (generation === null) return false;
+): Promise<Registration | null> {
+  const registration = await deps.datasets.create(id, source, options);
+  if (registration === null) return null;
+  const { generation } = registration;
   try {
     await deps.queue.add(
       'prepare',
@@ -35,5 +37,5 @@ export async function registerDataset(
     await deps.datasets.deleteGeneration(id, generation).catch(() => undefined);
     throw e;
   }
-  return true;
+  return registration;
 }

@@ -1,5 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   BadRequestException,
@@ -35,11 +36,14 @@ export class DatasetsService {
   async register(dto: RegisterDatasetDto): Promise<DatasetRecord> {
     const source = this.resolveUnderDataRoot(dto.path);
     const { id, path: _path, ...options } = dto;
-    const created = await registerDataset(id, source, options, {
+    const registration = await registerDataset(id, source, options, {
       datasets: this.datasets,
       queue: this.queue,
     });
-    if (!created) throw new ConflictException(`dataset "${id}" already exists`);
+    if (!registration) throw alreadyExists(id);
+    // A failed registration replaced: its uploaded file (if it was one) is no longer anyone's.
+    const { replacedSource } = registration;
+    if (replacedSource && replacedSource !== source) await this.uploads.remove(replacedSource);
     return (await this.datasets.get(id))!;
   }
 
@@ -49,8 +53,12 @@ export class DatasetsService {
    * registers it; a refused registration (the id taken meanwhile) removes it.
    */
   async upload(query: UploadDatasetQueryDto, body: Readable): Promise<DatasetRecord> {
-    if (await this.datasets.get(query.id))
-      throw new ConflictException(`dataset "${query.id}" already exists`);
+    const existing = await this.datasets.get(query.id);
+    if (existing && existing.state !== 'failed') {
+      // Read the body before answering, else the client may be reset before it reads the 409.
+      await drain(body);
+      throw alreadyExists(query.id);
+    }
     const file = await this.uploads.receive(query.id, body);
     try {
       return await this.register({ ...query, path: relative(resolve(this.config.VAECF_DATA_ROOT), file) });
@@ -107,6 +115,18 @@ export class DatasetsService {
       throw new BadRequestException(`path: "${path}" is not a file under the data root`);
     return real;
   }
+}
+
+const alreadyExists = (id: string) =>
+  new ConflictException(`dataset "${id}" already exists (delete it first; a failed one is replaced)`);
+
+async function drain(body: Readable): Promise<void> {
+  await pipeline(
+    body,
+    new Writable({
+      write: (_chunk, _enc, done) => done(),
+    }),
+  ).catch(() => undefined);
 }
 
 function realpathOrNull(p: string): string | null {
