@@ -145,6 +145,103 @@ describe('registering datasets', () => {
   });
 });
 
+describe('refused registrations', () => {
+  const ok = { path: 'ratings.csv.gz', format: 'movielens-csv' };
+  const csv = { path: 'ratings.csv.gz', format: 'csv' };
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['id too long', { ...ok, id: 'a'.repeat(129) }, 'id: use letters, digits'],
+    ['id with a slash', { ...ok, id: 'a/b' }, 'id: use letters, digits'],
+    ['id missing', { ...ok, id: undefined }, 'id: '],
+    [
+      'path out of the root',
+      { path: '../etc/passwd', format: 'movielens-csv' },
+      'path: "../etc/passwd" is outside the data root',
+    ],
+    ['path empty', { path: '', format: 'movielens-csv' }, 'path: '],
+    ['format unknown', { ...ok, format: 'parquet' }, 'format: Invalid option'],
+    ['preset unknown', { ...ok, preset: 'ml-1b' }, 'preset: Invalid option'],
+    ['csv without a mapping', csv, 'csv: format "csv" needs a column mapping'],
+    [
+      'a mapping for a fixed format',
+      { ...ok, csv: { user: 0, item: 1 } },
+      'csv: a column mapping is only read with format "csv"',
+    ],
+    ['a mapping without item', { ...csv, csv: { user: 0 } }, 'csv.item: '],
+    ['a negative column', { ...csv, csv: { user: 0, item: -1 } }, 'csv.item: '],
+    [
+      'a quote delimiter',
+      { ...csv, csv: { user: 0, item: 1, delimiter: '"' } },
+      'csv.delimiter: must not contain a quote',
+    ],
+    ['an empty delimiter', { ...csv, csv: { user: 0, item: 1, delimiter: '' } }, 'csv.delimiter: '],
+    [
+      'a mapping typo',
+      { ...csv, csv: { user: 0, item: 1, delim: ';' } },
+      'csv: unknown field "delim" (did you mean "delimiter"?)',
+    ],
+    ['threshold as text', { ...ok, threshold: '3.5' }, 'threshold: '],
+    ['threshold huge', { ...ok, threshold: 1e300 }, 'threshold: Too big'],
+    ['minUserCount fractional', { ...ok, minUserCount: 2.5 }, 'minUserCount: '],
+    ['minItemCount huge', { ...ok, minItemCount: 1e12 }, 'minItemCount: Too big'],
+    ['heldoutUsers zero', { ...ok, heldoutUsers: 0 }, 'heldoutUsers: Too small'],
+    ['heldoutUsers huge', { ...ok, heldoutUsers: 2 ** 40 }, 'heldoutUsers: Too big'],
+    ['heldoutFraction 1', { ...ok, heldoutFraction: 1 }, 'heldoutFraction: Too big'],
+    ['seed huge', { ...ok, seed: 2 ** 33 }, 'seed: Too big'],
+    [
+      'a near-miss key',
+      { ...ok, heldoutUser: 100 },
+      '(body): unknown field "heldoutUser" (did you mean "heldoutUsers"?)',
+    ],
+    [
+      'a case slip',
+      { ...ok, MinUserCount: 3 },
+      '(body): unknown field "MinUserCount" (did you mean "minUserCount"?)',
+    ],
+    ['an unknown key', { ...ok, colour: 'red' }, '(body): unknown field "colour" (known fields: '],
+  ];
+
+  it('every field is checked: a 400 naming it, and nothing stored, queued or written', async () => {
+    const before = await readdir(stack.dataRoot);
+    const ids: string[] = [];
+    for (const [what, fields, message] of cases) {
+      const id = newId('refused');
+      ids.push(id);
+      const r = await call('POST', '/datasets', { id, ...fields });
+      expect({ what, status: r.status, message: r.body.message as string }).toEqual({
+        what,
+        status: 400,
+        message: expect.stringContaining(message),
+      });
+    }
+    // Infinity (1e400 in JSON) and NaN (not JSON at all) are refused too.
+    const raw = (threshold: string) =>
+      fetch(`${stack.base}/datasets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: `{"id": "${newId('raw')}", "path": "ratings.csv.gz", "format": "movielens-csv", "threshold": ${threshold}}`,
+      });
+    const infinite = await raw('1e400');
+    expect(infinite.status).toBe(400);
+    expect(((await infinite.json()) as { message: string }).message).toMatch(/^threshold: /);
+    expect((await raw('NaN')).status).toBe(400);
+    for (const id of ids) expect(await redis.exists(`vaecf:dataset:${id}`), id).toBe(0);
+    const listed = (await call('GET', '/datasets')).body.map((d: { id: string }) => d.id);
+    expect(listed.filter((id: string) => id.startsWith('refused-') || id.startsWith('raw-'))).toEqual([]);
+    expect(await readdir(stack.dataRoot)).toEqual(before);
+  });
+
+  it('an upload with a bad field is refused before anything is written', async () => {
+    const id = newId('upq');
+    const r = await upload(id, await readFile(BUNDLED), 'format=movielens-csv&heldoutUser=5');
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { message: string }).message).toContain(
+      'unknown field "heldoutUser" (did you mean "heldoutUsers"?)',
+    );
+    expect(await uploads()).toEqual([]);
+    expect(await redis.exists(`vaecf:dataset:${id}`)).toBe(0);
+  });
+});
+
 describe('uploads', () => {
   it("of one id at once: one wins, the other is a 409, and only the winner's file stays", async () => {
     const id = newId('twice');

@@ -89,17 +89,13 @@ function split(
   const N = o.heldoutUsers ?? defaultHeldoutUsers(n);
   if (n <= 2 * N) {
     const filters = `minUserCount ${o.minUserCount}, minItemCount ${o.minItemCount}`;
+    const problem = `too few users left after filtering: ${basename(path)} has ${n} (${filters})`;
     throw o.heldoutUsers === undefined
-      ? new DatasetInputError(
-          path,
-          0,
-          `too few users: ${n} left after filtering (${filters}); at least 3 are needed`,
-        )
+      ? new DatasetInputError(path, 0, `${problem}; at least 3 are needed`)
       : new PrepareOptionsError(
           'heldoutUsers',
-          `${N} validation + ${N} test users and at least one training user need ${2 * N + 1} users, ` +
-            `but ${basename(path)} has ${n} users left after filtering (${filters}); lower heldoutUsers (or leave it ` +
-            `unset for 10% of the users) or the filters`,
+          `${problem}, but ${N} validation + ${N} test users and at least one training user need ` +
+            `${2 * N + 1}; lower heldoutUsers (or leave it unset for 10% of the users) or the filters`,
           N,
         );
   }

@@ -31,7 +31,7 @@ describe('held-out users', () => {
   it('given explicitly but too many for the file, fail naming the field and the user count', async () => {
     const path = await randomRatings(dir(), 'tiny.csv', 40, 30);
     await expect(prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 20 })).rejects.toThrow(
-      /^invalid preprocessing option heldoutUsers: 20 validation \+ 20 test users .* need 41 users, but tiny\.csv has \d+ users left after filtering/,
+      /^invalid preprocessing option heldoutUsers: too few users left after filtering: tiny\.csv has \d+ .*, but 20 validation \+ 20 test users and at least one training user need 41;/,
     );
   });
 });
@@ -52,14 +52,24 @@ describe('option checks', () => {
     [{ format: 'csv' }, 'csv: format "csv" needs a column mapping'],
     [{ ...base, csv: { user: 0, item: 1 } }, 'csv: a column mapping is only read with format "csv"'],
     [{ format: 'csv', csv: { user: 0, item: 1, delimiter: '"' } }, 'csv.delimiter: must not contain a quote'],
-    [{ ...base, threshold: Number.NaN }, 'threshold'],
-    [{ ...base, threshold: Number.POSITIVE_INFINITY }, 'threshold'],
-    [{ ...base, threshold: 1e300 }, 'threshold'],
-    [{ ...base, minUserCount: 1e12 }, 'minUserCount'],
-    [{ ...base, heldoutUsers: 2 ** 40 }, 'heldoutUsers'],
-    [{ ...base, heldoutFraction: 1 }, 'heldoutFraction'],
-    [{ ...base, seed: 2 ** 33 }, 'seed'],
   ])('refuses %j naming the field', (input, message) => {
     expect(() => resolvePrepareOptions(input as never)).toThrow(`invalid preprocessing option ${message}`);
+  });
+
+  it('refuses NaN, infinite and out-of-range numbers, naming the field', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ threshold: Number.NaN }, 'threshold'],
+      [{ threshold: Number.POSITIVE_INFINITY }, 'threshold'],
+      [{ threshold: 1e300 }, 'threshold'],
+      [{ minUserCount: 1e12 }, 'minUserCount'],
+      [{ minItemCount: 2 ** 31 }, 'minItemCount'],
+      [{ heldoutUsers: 2 ** 40 }, 'heldoutUsers'],
+      [{ heldoutFraction: 1 }, 'heldoutFraction'],
+      [{ seed: 2 ** 33 }, 'seed'],
+    ];
+    for (const [input, field] of cases)
+      expect(() => resolvePrepareOptions({ ...base, ...input } as never), JSON.stringify(input)).toThrow(
+        `invalid preprocessing option ${field}: `,
+      );
   });
 });

@@ -144,7 +144,7 @@ describe('prepareDataset', () => {
   it('refuses too few users for the held-out split, naming the numbers', async () => {
     const path = await randomFile('few.csv', 30, 40);
     await expect(prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 100 })).rejects.toThrow(
-      /invalid preprocessing option heldoutUsers: 100 validation \+ 100 test users and at least one training user need 201 users, but few\.csv has \d+ users left after filtering \(minUserCount 5, minItemCount 0\)/,
+      /invalid preprocessing option heldoutUsers: too few users left after filtering: few\.csv has \d+ \(minUserCount 5, minItemCount 0\), but 100 validation \+ 100 test users and at least one training user need 201/,
     );
   });
 
