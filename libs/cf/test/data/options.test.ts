@@ -15,7 +15,7 @@ describe('held-out users', () => {
   it('fit any file when unset: a file of a few hundred users prepares, the size used is recorded', async () => {
     const path = await randomRatings(dir(), 'small.csv', 300, 80);
     const d = await prepareDataset(path, { format: 'movielens-csv' });
-    const users = d.meta.stats.usersAfterFilter;
+    const users = d.meta.stats!.usersAfterFilter as number;
     const n = Math.floor(users / 10);
     expect(d.validation.userIds.length).toBe(n);
     expect(d.test.userIds.length).toBe(n);
