@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -251,7 +251,18 @@ describe('uploads', () => {
     const loser = answers.find((a) => a.status === 409)!;
     expect(((await loser.json()) as { message: string }).message).toContain(`dataset "${id}" already exists`);
     const record = (await call('GET', `/datasets/${id}`)).body;
-    expect(await uploads()).toEqual([record.source.split('/').pop()]);
+    const stored = record.source.split('/').pop();
+    expect(await uploads()).toEqual([stored]);
+    // The file belongs to its dataset: it cannot be registered a second time by path.
+    const byPath = await call('POST', '/datasets', {
+      id: `${id}-2`,
+      path: `uploads/${stored}`,
+      format: 'movielens-csv',
+    });
+    expect(byPath).toMatchObject({
+      status: 400,
+      body: { message: `path: "uploads/${stored}" is an uploaded file; upload it again to register it` },
+    });
     await waitFor(id, 'ready');
     // Deleting the dataset removes its uploaded file.
     expect((await call('DELETE', `/datasets/${id}`)).status).toBe(204);
@@ -311,5 +322,16 @@ describe('uploads', () => {
     req.destroy();
     await until('the partial upload to be removed', async () => (await uploads()).length === 0, 30_000);
     expect((await call('GET', `/datasets/${id}`)).status).toBe(404);
+    // What an API process killed mid-upload leaves is removed by a later upload once an hour old.
+    const dead = join(stack.dataRoot, 'uploads', '.incoming-dead-0123.upload');
+    const fresh = join(stack.dataRoot, 'uploads', '.incoming-live-4567.upload');
+    await writeFile(dead, 'x');
+    await writeFile(fresh, 'x');
+    const hourAgo = new Date(Date.now() - 3700_000);
+    await utimes(dead, hourAgo, hourAgo);
+    const next = await upload(`${id}-next`, Buffer.alloc(0));
+    expect(next.status).toBe(400);
+    expect(await uploads()).toEqual(['.incoming-live-4567.upload']);
+    await rm(fresh);
   });
 });

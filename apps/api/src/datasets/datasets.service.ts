@@ -35,7 +35,20 @@ export class DatasetsService {
 
   async register(dto: RegisterDatasetDto): Promise<DatasetRecord> {
     const source = this.resolveUnderDataRoot(dto.path);
+    // An uploaded file belongs to the dataset it was uploaded for (deleting that dataset removes it).
+    if (this.uploads.holds(source))
+      throw new BadRequestException(
+        `path: "${dto.path}" is an uploaded file; upload it again to register it`,
+      );
     const { id, path: _path, ...options } = dto;
+    return this.registerSource(id, source, options);
+  }
+
+  private async registerSource(
+    id: string,
+    source: string,
+    options: Record<string, unknown>,
+  ): Promise<DatasetRecord> {
     const registration = await registerDataset(id, source, options, {
       datasets: this.datasets,
       queue: this.queue,
@@ -61,7 +74,8 @@ export class DatasetsService {
     }
     const file = await this.uploads.receive(query.id, body);
     try {
-      return await this.register({ ...query, path: relative(resolve(this.config.VAECF_DATA_ROOT), file) });
+      const { id, ...options } = query;
+      return await this.registerSource(id, file, options);
     } catch (e) {
       await this.uploads.remove(file);
       throw e;

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { BadRequestException, HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
 
 const TEMP_PREFIX = '.incoming-';
+const ABANDONED_AFTER_MS = 3600_000;
 
 /**
  * The uploads directory (<data root>/uploads): every upload is written to a
@@ -35,6 +36,7 @@ export class UploadArea {
   /** Receives `body` as a new upload for dataset `id`; the stored file's path. */
   async receive(id: string, body: Readable & { headers?: Record<string, string | string[] | undefined> }) {
     await mkdir(this.dir, { recursive: true });
+    await this.removeAbandoned();
     const name = `${id}-${randomBytes(6).toString('hex')}.upload`;
     const temp = join(this.dir, `${TEMP_PREFIX}${name}`);
     const stored = await this.storedBytes();
@@ -98,6 +100,20 @@ export class UploadArea {
         `(${stored} bytes stored, ${receiving} being received); delete datasets registered from uploads`,
       HttpStatus.INSUFFICIENT_STORAGE,
     );
+  }
+
+  /**
+   * Temporary files of uploads whose API process died mid-body: an upload
+   * in progress writes all the time, so one untouched for an hour is dead.
+   */
+  private async removeAbandoned(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const cutoff = Date.now() - ABANDONED_AFTER_MS;
+    for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
+      const file = join(this.dir, name);
+      const s = await stat(file).catch(() => null);
+      if (s && s.mtimeMs < cutoff) await rm(file, { force: true });
+    }
   }
 
   /** Sizes of the complete uploads (other processes' incomplete ones are not counted). */
