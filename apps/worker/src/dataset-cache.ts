@@ -4,8 +4,9 @@ import { readDatasetArtifact, type PreparedDataset } from '@vaecf/cf';
 
 /**
  * Prepared datasets, loaded once per process and shared by every trial that
- * uses them. An entry is keyed by the directory's identity too: a dataset
- * deleted and registered again under the same id is written to a new
+ * uses them. An entry is keyed by the directory's identity too (inode and
+ * mtime: an inode number alone may be reused once a directory is deleted): a
+ * dataset deleted and registered again under the same id is written to a new
  * directory (prepared data is swapped in by rename), and is loaded afresh.
  */
 export class DatasetCache {
@@ -16,7 +17,7 @@ export class DatasetCache {
   async get(datasetId: string): Promise<PreparedDataset> {
     const dir = this.artifacts.datasetDir(datasetId);
     const s = await stat(dir).catch(() => null);
-    const identity = s ? `${s.dev}:${s.ino}` : 'missing';
+    const identity = s ? `${s.dev}:${s.ino}:${s.mtimeMs}` : 'missing';
     const cached = this.loaded.get(datasetId);
     if (cached?.identity === identity) return cached.data;
     const data = readDatasetArtifact(dir);

@@ -47,13 +47,13 @@ export async function prepareRegisteredDataset(
 }
 
 /**
- * The directory a preparation wrote, identified by inode: when its
+ * The directory a preparation wrote, identified by inode and mtime: when its
  * registration is gone, the preparation removes the directory only if it is
  * still the one it wrote (a newer registration may have replaced it since).
  */
 async function identity(dir: string): Promise<string | null> {
   const s = await stat(dir).catch(() => null);
-  return s ? `${s.dev}:${s.ino}` : null;
+  return s ? `${s.dev}:${s.ino}:${s.mtimeMs}` : null;
 }
 
 async function removeIfOurs(dir: string, ours: string | null): Promise<void> {

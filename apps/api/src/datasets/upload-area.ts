@@ -62,7 +62,7 @@ export class UploadArea {
       if (bytes === 0) throw new BadRequestException('body: the uploaded file is empty');
       const file = join(this.dir, name);
       await rename(temp, file);
-      return file;
+      return realpathSync(file); // as registered sources are: real paths
     } catch (e) {
       await rm(temp, { force: true });
       throw e;
