@@ -82,7 +82,7 @@ describe('the API', () => {
     ],
     [
       { id: 'a', path: 'ratings.csv.gz', format: 'movielens-csv', extra: 1 },
-      '(body): Unrecognized key: "extra"',
+      '(body): unknown field "extra" (known fields: format, csv, threshold',
     ],
   ])('POST /datasets %j is a 400 naming the field', async (body, message) => {
     const r = await call('POST', '/datasets', body);

@@ -25,6 +25,12 @@ const schema = z.object({
     .int()
     .min(1)
     .default(2 * 1024 ** 3),
+  /** Total size of <data root>/uploads, in bytes (default 20 GiB): past it an upload is refused with 507. */
+  UPLOAD_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20 * 1024 ** 3),
 });
 
 export type ApiConfig = z.infer<typeof schema>;

@@ -62,8 +62,7 @@ export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): Handle
       return 'finalized';
     },
     prepare: async (job) => {
-      const { datasetId } = prepareJobSchema.parse(job.data);
-      return prepareRegisteredDataset(datasetId, deps);
+      return prepareRegisteredDataset(prepareJobSchema.parse(job.data), deps);
     },
   };
   return (job) => {

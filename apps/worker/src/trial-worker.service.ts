@@ -107,9 +107,8 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   private async onFinalFailure(job: Job, err: Error): Promise<void> {
     if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
     if (job.name === 'prepare') {
-      await this.deps.datasetStore.setState((job.data as { datasetId: string }).datasetId, 'failed', {
-        error: err.message,
-      });
+      const { datasetId, generation } = job.data as { datasetId: string; generation: number };
+      await this.deps.datasetStore.setState(datasetId, generation, 'failed', { error: err.message });
       return;
     }
     if (job.name === 'finalize') {

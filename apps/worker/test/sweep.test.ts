@@ -240,10 +240,10 @@ describe('a sweep on BullMQ with a real Redis', () => {
       const good = `good-${randomUUID().slice(0, 8)}`;
       const bad = `bad-${randomUUID().slice(0, 8)}`;
       const deps = { datasets: datasetStore, queue: datasetsQueue };
-      expect(await registerDataset(good, csv, { format: 'movielens-csv', heldoutUsers: 60 }, deps)).toBe(
-        true,
-      );
-      expect(await registerDataset(good, csv, {}, deps)).toBe(false);
+      expect(await registerDataset(good, csv, { format: 'movielens-csv', heldoutUsers: 60 }, deps)).toEqual({
+        generation: expect.any(Number),
+      });
+      expect(await registerDataset(good, csv, {}, deps)).toBeNull();
       await registerDataset(bad, join(root, 'missing.csv'), { format: 'movielens-csv' }, deps);
       const t0 = Date.now();
       while (

@@ -9,6 +9,12 @@ export type DatasetState = (typeof DATASET_STATES)[number];
 export interface DatasetRecord {
   readonly id: string;
   readonly state: DatasetState;
+  /**
+   * Which registration the record is (a number never handed out twice): the
+   * preparation job and every state change carry it, so that work for a
+   * deleted or replaced registration of the same id never touches this one.
+   */
+  readonly generation: number;
   /** The ratings file, as registered (a path the workers can read). */
   readonly source: string;
   /** Preprocessing options as given (format, preset, thresholds...). */
@@ -19,12 +25,57 @@ export interface DatasetRecord {
   readonly updatedAt: number;
 }
 
+export interface Registration {
+  readonly generation: number;
+  /** The source of the failed registration this one replaced. */
+  readonly replacedSource?: string;
+}
+
 /**
- *   vaecf:datasets        ZSET  dataset id, scored by creation time
- *   vaecf:dataset:<id>    HASH  id, state, source, options (JSON), stats (JSON), error, createdAt, updatedAt
+ *   vaecf:datasets                   ZSET   dataset id, scored by creation time
+ *   vaecf:dataset:<id>               HASH   id, generation, state, source, options (JSON), stats (JSON),
+ *                                           error, createdAt, updatedAt
+ *   vaecf:dataset-generations        STRING the last generation handed out (one counter for every id, so a
+ *                                           generation is never reused, and nothing is left per deleted id)
  */
 const key = (id: string) => `vaecf:dataset:${id}`;
+const GENERATIONS = 'vaecf:dataset-generations';
 const ALL = 'vaecf:datasets';
+
+/**
+ * Creates the record unless the id exists (a failed one is replaced: it
+ * holds nothing worth keeping); returns the new generation and the source
+ * of the replaced record, or 0.
+ */
+const CREATE = `
+local previous = false
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'state') ~= 'failed' then return {0} end
+  previous = redis.call('HGET', KEYS[1], 'source')
+  redis.call('DEL', KEYS[1])
+end
+local gen = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'generation', gen, 'state', 'queued', 'source', ARGV[2],
+  'options', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+return {gen, previous}`;
+
+/**
+ * Writes the fields only while the record exists with the given generation:
+ * a state change from a preparation that outlived its registration (deleted,
+ * or deleted and registered again) never resurrects or overwrites a record.
+ */
+const UPDATE = `
+if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`;
+
+/** Deletes the record if it has the given generation (the undo of a registration whose job could not be queued). */
+const DELETE_GENERATION = `
+if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1`;
 
 export class DatasetStore {
   constructor(
@@ -32,23 +83,24 @@ export class DatasetStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Registers a dataset as queued; false if the id exists already. */
-  async create(id: string, source: string, options: Record<string, unknown>): Promise<boolean> {
+  /**
+   * Registers a dataset as queued, replacing a failed registration of the
+   * id; null if the id exists in any other state.
+   */
+  async create(id: string, source: string, options: Record<string, unknown>): Promise<Registration | null> {
     const t = this.now();
-    const created = await this.redis.hsetnx(key(id), 'id', id);
-    if (!created) return false;
-    await this.redis
-      .multi()
-      .hset(key(id), {
-        state: 'queued',
-        source,
-        options: JSON.stringify(options),
-        createdAt: t,
-        updatedAt: t,
-      })
-      .zadd(ALL, t, id)
-      .exec();
-    return true;
+    const [generation, replaced] = (await this.redis.eval(
+      CREATE,
+      3,
+      key(id),
+      GENERATIONS,
+      ALL,
+      id,
+      source,
+      JSON.stringify(options),
+      t,
+    )) as [number, string | null | undefined];
+    return generation > 0 ? { generation, replacedSource: replaced ?? undefined } : null;
   }
 
   async get(id: string): Promise<DatasetRecord | null> {
@@ -57,6 +109,7 @@ export class DatasetStore {
     return {
       id: h.id,
       state: h.state as DatasetState,
+      generation: Number(h.generation ?? 0),
       source: h.source,
       options: JSON.parse(h.options ?? '{}') as Record<string, unknown>,
       stats: h.stats ? (JSON.parse(h.stats) as Record<string, unknown>) : undefined,
@@ -70,19 +123,31 @@ export class DatasetStore {
     return this.redis.zrevrange(ALL, 0, limit - 1);
   }
 
+  /** Moves registration `generation` of `id` to `state`; false (nothing written) if that registration is gone. */
   async setState(
     id: string,
+    generation: number,
     state: DatasetState,
     extra: { stats?: Record<string, unknown>; error?: string } = {},
-  ): Promise<void> {
-    const fields: Record<string, string | number> = { state, updatedAt: this.now() };
-    if (extra.stats) fields.stats = JSON.stringify(extra.stats);
-    if (extra.error !== undefined) fields.error = extra.error;
-    await this.redis.hset(key(id), fields);
+  ): Promise<boolean> {
+    const fields: (string | number)[] = ['state', state, 'updatedAt', this.now()];
+    if (extra.stats) fields.push('stats', JSON.stringify(extra.stats));
+    if (extra.error !== undefined) fields.push('error', extra.error);
+    return (await this.redis.eval(UPDATE, 1, key(id), generation, ...fields)) === 1;
+  }
+
+  /** True while registration `generation` of `id` is the current one. */
+  async isCurrent(id: string, generation: number): Promise<boolean> {
+    return (await this.redis.hget(key(id), 'generation')) === String(generation);
   }
 
   async delete(id: string): Promise<void> {
     await this.redis.multi().del(key(id)).zrem(ALL, id).exec();
+  }
+
+  /** Deletes registration `generation` of `id` only (a newer registration is left alone). */
+  async deleteGeneration(id: string, generation: number): Promise<boolean> {
+    return (await this.redis.eval(DELETE_GENERATION, 2, key(id), ALL, generation, id)) === 1;
   }
 }
 

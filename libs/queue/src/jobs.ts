@@ -9,7 +9,10 @@ export const trialJobSchema = z
   .strict();
 export const finalizeJobSchema = z.object({ sweepId: z.string().min(1) }).strict();
 
-export const prepareJobSchema = z.object({ datasetId: z.string().min(1) }).strict();
+/** `generation` is the registration the job prepares (a re-registered id gets a new one, and a new job). */
+export const prepareJobSchema = z
+  .object({ datasetId: z.string().min(1), generation: z.number().int().min(1) })
+  .strict();
 
 export type TrialJobData = z.infer<typeof trialJobSchema>;
 export type PrepareJobData = z.infer<typeof prepareJobSchema>;
@@ -26,12 +29,14 @@ export type JobName = keyof typeof JOB_SCHEMAS;
 /**
  * Deterministic job ids, `<sweepId>-<trialNo>`: a retried or double-submitted
  * sweep never creates a trial twice (BullMQ ignores an add whose id exists).
- * BullMQ refuses ':' in custom ids, hence the dash.
+ * BullMQ refuses ':' in custom ids, hence the dash. A preparation's id
+ * carries the registration's generation: BullMQ keeps finished jobs, and a
+ * re-registered dataset must not collide with its predecessor's job.
  */
 export const jobIds = {
   trial: (sweepId: string, n: number) => `${sweepId}-${n}`,
   finalize: (sweepId: string) => `${sweepId}-final`,
-  prepare: (datasetId: string) => `dataset-${datasetId}`,
+  prepare: (datasetId: string, generation: number) => `dataset-${datasetId}-${generation}`,
 } as const;
 
 /** What a trial job reports as progress after every epoch. */

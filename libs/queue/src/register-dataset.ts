@@ -1,28 +1,41 @@
 import type { Queue } from 'bullmq';
-import type { DatasetStore } from './dataset-store';
+import type { DatasetStore, Registration } from './dataset-store';
 import { jobIds, type PrepareJobData } from './jobs';
 
 export type DatasetsQueue = Queue<PrepareJobData>;
 
 /**
  * Registers a ratings file as dataset `id` and queues its preparation.
- * Registering an existing id changes nothing (returns false); the options are
- * validated by the worker that prepares it (a bad option fails the dataset
- * with the reason).
+ * Registering an existing id changes nothing (returns null) unless its
+ * preparation failed: a failed registration is replaced. Every
+ * registration gets a new generation and so a job of its own: an id that
+ * was deleted (or failed and deleted) is prepared again when registered again.
+ * Callers validate the options first (the API's schema); the worker checks
+ * them again and fails the dataset with the reason.
  */
 export async function registerDataset(
   id: string,
   source: string,
   options: Record<string, unknown>,
   deps: { datasets: DatasetStore; queue: DatasetsQueue },
-): Promise<boolean> {
-  const created = await deps.datasets.create(id, source, options);
-  if (created) {
+): Promise<Registration | null> {
+  const registration = await deps.datasets.create(id, source, options);
+  if (registration === null) return null;
+  const { generation } = registration;
+  try {
     await deps.queue.add(
       'prepare',
-      { datasetId: id },
-      { jobId: jobIds.prepare(id), attempts: 3, backoff: { type: 'exponential', delay: 2000 } },
+      { datasetId: id, generation },
+      {
+        jobId: jobIds.prepare(id, generation),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2000 },
+      },
     );
+  } catch (e) {
+    // A record without a job would stay queued forever: undo the registration.
+    await deps.datasets.deleteGeneration(id, generation).catch(() => undefined);
+    throw e;
   }
-  return created;
+  return registration;
 }

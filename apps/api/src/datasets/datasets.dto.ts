@@ -1,38 +1,73 @@
-import { prepareOptionsSchema, PRESETS } from '@vaecf/cf';
+import { csvMappingProblem, prepareOptionsSchema, PRESETS, unknownKeysError } from '@vaecf/cf';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
+
+const idSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+    'use letters, digits, ".", "_" and "-" (max 128), starting with a letter or digit',
+  );
 
 /**
  * A registration: the dataset id, the file, an optional preset, and any of
  * the preprocessing options of libs/cf (one schema for both: what the API
- * accepts is exactly what preparation understands).
+ * accepts is exactly what preparation understands). Everything is checked
+ * here, before anything is stored or queued.
  */
-export const registerDatasetSchema = prepareOptionsSchema
-  .partial()
-  .required({ format: true })
-  .extend({
-    id: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
-        'use letters, digits, ".", "_" and "-" (max 128), starting with a letter or digit',
-      ),
-    /** A ratings file under the API's data root (VAECF_DATA_ROOT), relative to it. */
-    path: z.string().min(1),
-    preset: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS]).optional(),
-  })
-  .strict();
+const registrationShape = {
+  ...prepareOptionsSchema.partial().shape,
+  format: prepareOptionsSchema.shape.format,
+  id: idSchema,
+  /** A ratings file under the API's data root (VAECF_DATA_ROOT), relative to it. */
+  path: z.string().min(1).max(4096),
+  preset: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS]).optional(),
+};
+
+/** A csv file without a column mapping (or a mapping for another format) is refused at registration. */
+function refineCsvMapping(o: { format: string; csv?: unknown }, ctx: z.RefinementCtx): void {
+  const problem = csvMappingProblem(o);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['csv'], message: problem });
+}
+
+export const registerDatasetSchema = z
+  .strictObject(registrationShape, unknownKeysError(Object.keys(registrationShape)))
+  .superRefine(refineCsvMapping);
 
 export class RegisterDatasetDto extends createZodDto(registerDatasetSchema) {}
 
 /** Query of POST /datasets/upload: the registration fields, without `path` (the body is the file). */
-export const uploadDatasetQuerySchema = registerDatasetSchema
-  .omit({ path: true, csv: true, threshold: true })
-  .extend({
-    heldoutUsers: z.coerce.number().int().min(1).optional(),
-    minUserCount: z.coerce.number().int().min(0).optional(),
-    minItemCount: z.coerce.number().int().min(0).optional(),
-    seed: z.coerce.number().int().optional(),
-  });
+const { path: _path, csv: _csv, threshold: _threshold, ...uploadBase } = registrationShape;
+const uploadShape = {
+  ...uploadBase,
+  heldoutUsers: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .optional(),
+  minUserCount: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+  minItemCount: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+  heldoutFraction: z.coerce.number().gt(0).lt(1).optional(),
+  seed: z.coerce
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 31 - 1)
+    .optional(),
+};
+export const uploadDatasetQuerySchema = z
+  .strictObject(uploadShape, unknownKeysError(Object.keys(uploadShape)))
+  .superRefine(refineCsvMapping);
 
 export class UploadDatasetQueryDto extends createZodDto(uploadDatasetQuerySchema) {}

@@ -1,16 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, realpathSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
+import { realpathSync, statSync } from 'node:fs';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   BadRequestException,
   ConflictException,
   Inject,
   Injectable,
   NotFoundException,
-  PayloadTooLargeException,
 } from '@nestjs/common';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue } from '@vaecf/queue';
@@ -18,6 +15,7 @@ import { API_CONFIG, DATASETS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import type { RegisterDatasetDto, UploadDatasetQueryDto } from './datasets.dto';
 import { checkProSgDirectory } from './pro-sg-source';
+import { UploadArea } from './upload-area';
 
 @Injectable()
 export class DatasetsService {
@@ -26,59 +24,63 @@ export class DatasetsService {
     @Inject(DATASETS_QUEUE) private readonly queue: DatasetsQueue,
     private readonly datasets: DatasetStore,
     private readonly artifacts: FilesystemArtifactStore,
-  ) {}
+  ) {
+    this.uploads = new UploadArea(
+      config.VAECF_DATA_ROOT,
+      config.UPLOAD_LIMIT_BYTES,
+      config.UPLOAD_QUOTA_BYTES,
+    );
+  }
+
+  private readonly uploads: UploadArea;
 
   async register(dto: RegisterDatasetDto): Promise<DatasetRecord> {
     const source = this.resolveUnderDataRoot(dto.path, dto.format);
+    // An uploaded file belongs to the dataset it was uploaded for (deleting that dataset removes it).
+    if (this.uploads.holds(source))
+      throw new BadRequestException(
+        `path: "${dto.path}" is an uploaded file; upload it again to register it`,
+      );
     const { id, path: _path, ...options } = dto;
-    const created = await registerDataset(id, source, options, {
+    return this.registerSource(id, source, options);
+  }
+
+  private async registerSource(
+    id: string,
+    source: string,
+    options: Record<string, unknown>,
+  ): Promise<DatasetRecord> {
+    const registration = await registerDataset(id, source, options, {
       datasets: this.datasets,
       queue: this.queue,
     });
-    if (!created) throw new ConflictException(`dataset "${id}" already exists`);
+    if (!registration) throw alreadyExists(id);
+    // A failed registration replaced: its uploaded file (if it was one) is no longer anyone's.
+    const { replacedSource } = registration;
+    if (replacedSource && replacedSource !== source) await this.uploads.remove(replacedSource);
     return (await this.datasets.get(id))!;
   }
 
   /**
    * Stores an uploaded ratings file under <data root>/uploads (streamed, never
-   * whole in memory, refused past UPLOAD_LIMIT_BYTES) and registers it.
+   * whole in memory, within UPLOAD_LIMIT_BYTES and UPLOAD_QUOTA_BYTES) and
+   * registers it; a refused registration (the id taken meanwhile) removes it.
    */
   async upload(query: UploadDatasetQueryDto, body: Readable): Promise<DatasetRecord> {
-    if (await this.datasets.get(query.id))
-      throw new ConflictException(`dataset "${query.id}" already exists`);
-    const dir = join(resolve(this.config.VAECF_DATA_ROOT), 'uploads');
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `${query.id}-${randomBytes(4).toString('hex')}.upload`);
-    const limit = this.config.UPLOAD_LIMIT_BYTES;
-    const tooLarge = () => new PayloadTooLargeException(`upload larger than the limit of ${limit} bytes`);
-    let bytes = 0;
-    let over =
-      Number((body as Readable & { headers?: Record<string, string> }).headers?.['content-length'] ?? 0) >
-      limit;
-    // Past the limit the rest of the body is read and dropped before answering 413: answering while the
-    // client still sends would reset its connection before it reads the answer.
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        over ||= bytes > limit;
-        done(null, over ? undefined : chunk);
-      },
-    });
+    const existing = await this.datasets.get(query.id);
+    if (existing && existing.state !== 'failed') {
+      // Read the body before answering, else the client may be reset before it reads the 409.
+      await drain(body);
+      throw alreadyExists(query.id);
+    }
+    const file = await this.uploads.receive(query.id, body);
     try {
-      await pipeline(body, counter, createWriteStream(file));
+      const { id, ...options } = query;
+      return await this.registerSource(id, file, options);
     } catch (e) {
-      await rm(file, { force: true });
+      await this.uploads.remove(file);
       throw e;
     }
-    if (over) {
-      await rm(file, { force: true });
-      throw tooLarge();
-    }
-    if (bytes === 0) {
-      await rm(file, { force: true });
-      throw new BadRequestException('body: the uploaded file is empty');
-    }
-    return this.register({ ...query, path: relative(resolve(this.config.VAECF_DATA_ROOT), file) });
   }
 
   async list(): Promise<DatasetRecord[]> {
@@ -95,14 +97,17 @@ export class DatasetsService {
   }
 
   async delete(id: string, inUse: (datasetId: string) => Promise<string | null>): Promise<void> {
-    await this.get(id);
+    const record = await this.get(id);
     const sweep = await inUse(id);
     if (sweep)
       throw new ConflictException(
         `dataset "${id}" is used by sweep ${sweep}; delete or finish that sweep first`,
       );
-    await this.artifacts.deleteDataset(id);
+    // The record first: a preparation still running then finds it gone, writes nothing more and
+    // removes what it wrote; the directory removed here is whatever it had finished.
     await this.datasets.delete(id);
+    await this.artifacts.deleteDataset(id);
+    await this.uploads.remove(record.source);
   }
 
   /**
@@ -126,6 +131,18 @@ export class DatasetsService {
       throw new BadRequestException(`path: "${path}" is not a file under the data root`);
     return real;
   }
+}
+
+const alreadyExists = (id: string) =>
+  new ConflictException(`dataset "${id}" already exists (delete it first; a failed one is replaced)`);
+
+async function drain(body: Readable): Promise<void> {
+  await pipeline(
+    body,
+    new Writable({
+      write: (_chunk, _enc, done) => done(),
+    }),
+  ).catch(() => undefined);
 }
 
 function realpathOrNull(p: string): string | null {

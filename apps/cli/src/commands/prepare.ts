@@ -62,7 +62,11 @@ export function prepareCommand(): Command {
     .option('--no-threshold', 'keep every interaction whatever its rating')
     .option('--min-user-count <n>', 'drop users with fewer items (default 5)', integer)
     .option('--min-item-count <n>', 'drop items with fewer users, applied first (default 0)', integer)
-    .option('--heldout-users <n>', 'validation users and test users, N each (default 10000)', integer)
+    .option(
+      '--heldout-users <n>',
+      "validation users and test users, N each (default 10% of the users, at most 10000; presets: the paper's)",
+      integer,
+    )
     .option('--seed <n>', 'seed of the user shuffle and the fold-in/held-out split (default 98765)', integer)
     .option('--undersample-ratings', 'equal counts per rating value before binarizing (reproduction option)')
     .option('--user-col <col>', 'csv: user column, a header name or 0-based index')

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './formats';
 export * from './detect';
 export * from './options';
+export * from './unknown-keys';
 export * from './read';
 export * from './prepare';
 export * from './artifact';

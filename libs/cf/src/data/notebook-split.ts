@@ -4,7 +4,7 @@ import { csrFromPairs, csrNnz, type Csr } from './csr';
 import type { HeldOutSplit, PreparedDataset } from './dataset';
 import { DatasetInputError } from './errors';
 import { NumpyRandomState } from './numpy/mt19937';
-import type { PrepareOptions } from './options';
+import { defaultHeldoutUsers, type PrepareOptions } from './options';
 // A cycle (prepare.ts calls this module), harmless: the constant is read at call time only.
 import { DATASET_FORMAT_VERSION } from './prepare';
 import { datasetStats, type PrepareCounts, type PrepareStats } from './stats';
@@ -41,7 +41,7 @@ export function notebookSplit(
   const keep = filterTriplets(users, items, userIds.length, itemIds.length, o);
   const sorted = sortedUsers(users, keep, userIds);
   const n = sorted.length;
-  const N = o.heldoutUsers;
+  const N = o.heldoutUsers ?? defaultHeldoutUsers(n);
   if (n <= 2 * N)
     throw new DatasetInputError(
       path,
@@ -103,7 +103,8 @@ export function notebookSplit(
       formatVersion: DATASET_FORMAT_VERSION,
       createdAt: new Date().toISOString(),
       source: { path: basename(path), format: o.format },
-      options: { ...o },
+      // The held-out size actually used (also when it was the default).
+      options: { ...o, heldoutUsers: N },
       stats,
     },
   };

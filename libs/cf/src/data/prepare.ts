@@ -5,7 +5,13 @@ import { csrFromPairs, csrNnz, csrSelectRows, type Csr } from './csr';
 import type { PreparedDataset } from './dataset';
 import { DatasetInputError } from './errors';
 import { countRows, filterCounts } from './filter';
-import { resolvePrepareOptions, type PrepareOptions, type PrepareOptionsInput } from './options';
+import {
+  defaultHeldoutUsers,
+  PrepareOptionsError,
+  resolvePrepareOptions,
+  type PrepareOptions,
+  type PrepareOptionsInput,
+} from './options';
 import { readInteractions, type ReadProgress } from './read';
 import { notebookSplit } from './notebook-split';
 import { importProSg } from './pro-sg-import';
@@ -91,14 +97,18 @@ function split(
   rng: Rng,
 ): PreparedDataset {
   const n = keptUsers.length;
-  const N = o.heldoutUsers;
+  const N = o.heldoutUsers ?? defaultHeldoutUsers(n);
   if (n <= 2 * N) {
-    throw new DatasetInputError(
-      path,
-      0,
-      `too few users left after filtering: ${n} users with >= ${o.minUserCount} items, but ${2 * N} are needed for ` +
-        `validation and test (heldoutUsers = ${N}) plus at least one training user; lower heldoutUsers or the filters`,
-    );
+    const filters = `minUserCount ${o.minUserCount}, minItemCount ${o.minItemCount}`;
+    const problem = `too few users left after filtering: ${basename(path)} has ${n} (${filters})`;
+    throw o.heldoutUsers === undefined
+      ? new DatasetInputError(path, 0, `${problem}; at least 3 are needed`)
+      : new PrepareOptionsError(
+          'heldoutUsers',
+          `${problem}, but ${N} validation + ${N} test users and at least one training user need ` +
+            `${2 * N + 1}; lower heldoutUsers (or leave it unset for 10% of the users) or the filters`,
+          N,
+        );
   }
   const order = rng.permutation(n).map((k) => keptUsers[k]);
   const trainRaw = order.subarray(0, n - 2 * N);
@@ -143,7 +153,8 @@ function split(
       formatVersion: DATASET_FORMAT_VERSION,
       createdAt: new Date().toISOString(),
       source: { path: basename(path), format: o.format },
-      options: { ...o },
+      // The held-out size actually used (also when it was the default).
+      options: { ...o, heldoutUsers: N },
       stats,
     },
   };

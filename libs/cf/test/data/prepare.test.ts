@@ -144,7 +144,7 @@ describe('prepareDataset', () => {
   it('refuses too few users for the held-out split, naming the numbers', async () => {
     const path = await randomFile('few.csv', 30, 40);
     await expect(prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 100 })).rejects.toThrow(
-      /few\.csv: too few users left after filtering: \d+ users with >= 5 items, but 200 are needed/,
+      /invalid preprocessing option heldoutUsers: too few users left after filtering: few\.csv has \d+ \(minUserCount 5, minItemCount 0\), but 100 validation \+ 100 test users and at least one training user need 201/,
     );
   });
 
