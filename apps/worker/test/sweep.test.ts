@@ -160,6 +160,43 @@ describe('a sweep on BullMQ with a real Redis', () => {
     });
   });
 
+  it("runs the paper's beta protocol: stage 1 anneals to 1, stage 2 caps beta at the best epoch's", async () => {
+    await withWorker(2, async (_queue, controller) => {
+      const deps = { store, controller, checkDataset: async () => ({ items: 200, trainUsers: 380 }) };
+      const { id, spec: stored } = await submitSweep(
+        {
+          dataset: 'ds1',
+          model: 'vae',
+          fixed: { dims: [32, 8], batchSize: 100, epochs: 5 },
+          space: { lr: { type: 'choice', values: [0.003, 0.01] } },
+          search: { method: 'beta', stage2: 'all' },
+        },
+        deps,
+      );
+      sweeps.push(id);
+      // Stage 1 spans the run: 5 epochs x ceil(380 / 100) = 20 minibatches, the last one at beta 19/19.
+      expect(stored.search).toEqual({ method: 'beta', stage2: 'all', annealSteps: 19 });
+      const done = await waitFor(id, ['completed', 'failed']);
+      expect(done.state).toBe('completed');
+      const snaps = await store.trialSnapshots(id);
+      expect(snaps.map((t) => t.params.annealCap)).toHaveLength(4);
+      for (const t of snaps.slice(0, 2)) {
+        expect(t.params.annealCap).toBe(1);
+        expect(t.betas?.at(-1)).toBeCloseTo(1, 6); // beta reached 1 at the last epoch
+      }
+      const best = snaps
+        .slice(0, 2)
+        .reduce((a, b) => (Math.max(...b.values) > Math.max(...a.values) ? b : a));
+      const chosen = best.betas![best.values.indexOf(Math.max(...best.values))];
+      for (const t of snaps.slice(2)) {
+        expect(t.params.annealCap).toBe(chosen);
+        expect(t.params.totalAnnealSteps).toBe(19);
+        expect(Math.max(...t.betas!)).toBeLessThanOrEqual(chosen + 1e-12);
+      }
+      expect(snaps.slice(2).map((t) => t.params.lr)).toEqual([0.003, 0.01]);
+    });
+  });
+
   it('submitting the same sweep twice with one key creates one sweep', async () => {
     await withWorker(1, async (_queue, controller) => {
       const deps = { store, controller, checkDataset: async () => undefined };

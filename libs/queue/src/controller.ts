@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultsFor } from '@vaecf/cf';
-import { createSampler, FINAL_STATES, trialParams } from '@vaecf/sweep';
+import { createSampler, FINAL_STATES, trialParams, trialReady } from '@vaecf/sweep';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobIds, type TrialJobData, type FinalizeJobData } from './jobs';
@@ -60,17 +60,25 @@ export class SweepController {
         ? await this.store.trialSnapshots(sweepId, spec.objective.metric)
         : [];
     let next = sweep.nextTrial;
-    for (let left = free; left > 0 && next < sweep.planned; left--) {
+    let planned = sweep.planned;
+    // Under the lock nothing else hands out numbers: propose for `next`, then claim it.
+    for (let left = free; left > 0 && next < planned; left--) {
+      if (!trialReady(spec, sampler, next, snapshots)) break; // waits for results (beta protocol)
+      const params = trialParams(spec, sampler, next, snapshots, defaultSeed);
+      if (!params) {
+        // The sampler has nothing more to propose: the plan ends here, so that the sweep can finalize.
+        planned = next;
+        await this.store.setPlanned(sweepId, planned);
+        break;
+      }
       const n = await this.store.claimTrialNumber(sweepId);
-      next = n + 1;
-      const params = trialParams(spec, sampler, n, snapshots, defaultSeed);
-      if (!params) break;
       await this.store.createTrial(sweepId, n, params);
       await this.enqueueTrial(sweepId, n);
+      next = n + 1;
     }
     trials = await this.store.listTrials(sweepId);
     const allEnded = trials.length > 0 && trials.every((t) => FINAL_STATES.has(t.state));
-    if (allEnded && next >= sweep.planned) {
+    if (allEnded && next >= planned) {
       await this.store.setSweepState(sweepId, 'finalizing', {}, ['running']);
       await this.enqueueFinalize(sweepId);
     }

@@ -27,9 +27,9 @@ export async function extendSweep(
   const sweep = await deps.store.getSweep(sweepId);
   if (!sweep) return null;
   const { spec } = sweep;
-  if (spec.search.method === 'grid')
+  if (!('trials' in spec.search))
     throw new InputError(
-      'trials: a grid sweep has a fixed number of points; submit a new sweep, or extend a random or tpe one',
+      `trials: a ${spec.search.method} sweep has a fixed number of trials; submit a new sweep, or extend a random one`,
       'trials',
     );
   if (sweep.state === 'finalizing')

@@ -67,6 +67,24 @@ export function checkTrialSpace(
   if (dataset) checkMemory(spec, resolved, dataset, limitBytes);
 }
 
+/**
+ * The spec as it will run: for the beta protocol, stage 1's annealing spans
+ * the whole run (its last minibatch trains with beta = 1; minibatches per
+ * epoch from the dataset's training users) unless the spec says otherwise. Other specs are returned as they are.
+ */
+export function completeSpec(spec: SweepSpec, dataset: DatasetShape | undefined): SweepSpec {
+  if (spec.search.method !== 'beta' || spec.search.annealSteps !== undefined) return spec;
+  if (!dataset?.trainUsers)
+    throw new SpecError(
+      'search.annealSteps',
+      "the dataset's size is unknown: give the annealing steps of stage 1",
+    );
+  const config = resolveTrialConfig({ ...spec.fixed, model: spec.model } as TrialConfigInput);
+  // Beta = updates so far / annealSteps: the run's last update (number updates - 1) uses beta = 1.
+  const annealSteps = Math.max(1, config.epochs * Math.ceil(dataset.trainUsers / config.batchSize) - 1);
+  return { ...spec, search: { ...spec.search, annealSteps } };
+}
+
 function resolveOr(input: TrialConfigInput, toSpecError: (e: ConfigError) => SpecError): TrialConfig {
   try {
     return resolveTrialConfig(input);

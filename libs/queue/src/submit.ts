@@ -1,6 +1,6 @@
 import { parseSweepSpec, plannedTrials, type SweepSpec } from '@vaecf/sweep';
 import type { SweepController } from './controller';
-import { checkTrialSpace, type DatasetShape } from './spec-checks';
+import { checkTrialSpace, completeSpec, type DatasetShape } from './spec-checks';
 import type { SweepStore } from './sweep-store';
 
 export interface SubmitDeps {
@@ -26,9 +26,10 @@ export async function submitSweep(
   deps: SubmitDeps,
   idempotencyKey?: string,
 ): Promise<{ id: string; created: boolean; spec: SweepSpec }> {
-  const spec = parseSweepSpec(input);
-  const dataset = await deps.checkDataset(spec.dataset);
-  checkTrialSpace(spec, dataset, deps.trialMemoryLimitBytes ?? DEFAULT_TRIAL_MEMORY_LIMIT_MB * 2 ** 20);
+  const parsed = parseSweepSpec(input);
+  const dataset = await deps.checkDataset(parsed.dataset);
+  checkTrialSpace(parsed, dataset, deps.trialMemoryLimitBytes ?? DEFAULT_TRIAL_MEMORY_LIMIT_MB * 2 ** 20);
+  const spec = completeSpec(parsed, dataset);
   const { id, created } = await deps.store.createSweep(
     spec,
     plannedTrials(spec),

@@ -127,6 +127,11 @@ export class SweepStore {
     return this.redis.zrevrange(keys.sweepsInState(state), offset, offset + limit - 1);
   }
 
+  /** Ends the plan at `planned` trials (the sampler ran out of proposals before it). */
+  async setPlanned(id: string, planned: number): Promise<void> {
+    if (await this.redis.exists(keys.sweep(id))) await this.redis.hset(keys.sweep(id), 'planned', planned);
+  }
+
   /** Hands out the next trial number (a counter on the sweep). */
   async claimTrialNumber(id: string): Promise<number> {
     return (await this.redis.hincrby(keys.sweep(id), 'nextTrial', 1)) - 1;
@@ -202,16 +207,17 @@ export class SweepStore {
     const pipe = this.redis.pipeline();
     for (const t of trials) pipe.lrange(keys.history(id, t.no), 0, -1);
     const rows = (await pipe.exec()) ?? [];
-    return trials.map((t, k) => ({
-      number: t.no,
-      params: t.params,
-      state: t.state,
-      values: ((rows[k]?.[1] as string[] | undefined) ?? []).map(
-        (s) =>
-          (JSON.parse(s) as { validation?: Partial<Record<ObjectiveMetric, number>> }).validation?.[metric] ??
-          NaN,
-      ),
-    }));
+    return trials.map((t, k) => {
+      type Report = { validation?: Partial<Record<ObjectiveMetric, number>>; beta?: number };
+      const reports = ((rows[k]?.[1] as string[] | undefined) ?? []).map((s) => JSON.parse(s) as Report);
+      return {
+        number: t.no,
+        params: t.params,
+        state: t.state,
+        values: reports.map((r) => r.validation?.[metric] ?? NaN),
+        betas: reports.map((r) => r.beta ?? NaN),
+      };
+    });
   }
 
   async history<T = unknown>(id: string, n: number): Promise<T[]> {

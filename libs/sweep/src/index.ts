@@ -5,6 +5,7 @@ export * from './trial';
 export * from './samplers/sampler';
 export * from './samplers/grid';
 export * from './samplers/random';
+export * from './samplers/beta-protocol';
 export * from './schedulers/scheduler';
 export * from './schedulers/asha';
 export * from './schedulers/median';

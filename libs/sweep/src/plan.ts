@@ -1,4 +1,5 @@
 import type { Params } from './distributions';
+import { BetaProtocolSampler } from './samplers/beta-protocol';
 import { GridSampler, gridSize } from './samplers/grid';
 import { RandomSampler } from './samplers/random';
 import type { Sampler } from './samplers/sampler';
@@ -10,14 +11,41 @@ import type { TrialSnapshot } from './trial';
 
 /** Number of trials the sweep will run: configurations x repeats, capped by maxTrials. */
 export function plannedTrials(spec: SweepSpec): number {
-  const configs = spec.search.method === 'grid' ? gridSize(spec.space) : spec.search.trials;
-  return Math.min(configs * spec.limits.repeats, spec.limits.maxTrials);
+  return Math.min(configurations(spec) * spec.limits.repeats, spec.limits.maxTrials);
+}
+
+function configurations(spec: SweepSpec): number {
+  switch (spec.search.method) {
+    case 'grid':
+      return gridSize(spec.space);
+    case 'random':
+      return spec.search.trials;
+    case 'beta': {
+      const stage1 = gridSize(spec.space);
+      return stage1 + (spec.search.stage2 === 'all' ? stage1 : 1);
+    }
+  }
 }
 
 export function createSampler(spec: SweepSpec): Sampler {
-  return spec.search.method === 'grid'
-    ? new GridSampler(spec.space)
-    : new RandomSampler(spec.space, spec.search.seed, spec.search.trials);
+  switch (spec.search.method) {
+    case 'grid':
+      return new GridSampler(spec.space);
+    case 'random':
+      return new RandomSampler(spec.space, spec.search.seed, spec.search.trials);
+    case 'beta':
+      return new BetaProtocolSampler(spec.space, spec.search, spec.limits.repeats);
+  }
+}
+
+/** Whether trial n can be proposed now (the sampler may wait for results; see Sampler.ready). */
+export function trialReady(
+  spec: SweepSpec,
+  sampler: Sampler,
+  n: number,
+  trials: readonly TrialSnapshot[],
+): boolean {
+  return sampler.ready?.(Math.floor(n / spec.limits.repeats), trials) ?? true;
 }
 
 /** Epochs a trial may run: the fixed epochs, else ASHA's maxEpochs, else the model default (left to the caller). */

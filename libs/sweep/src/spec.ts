@@ -1,6 +1,7 @@
 import { InputError } from '@vaecf/errors';
 import { z } from 'zod';
 import { distributionProblem, distributionSchema } from './distributions';
+import { betaProtocolProblem } from './samplers/beta-protocol';
 import { gridSize } from './samplers/grid';
 
 /** Grids larger than this are refused: a typo in a space should not enqueue a million trials. */
@@ -64,6 +65,20 @@ export const sweepSpecSchema = z
             seed: z.number().int().default(0),
           })
           .strict(),
+        z
+          .object({
+            /** The paper's beta protocol (section 2.2.2): see samplers/beta-protocol.ts. */
+            method: z.literal('beta'),
+            /** Stage 2 trains every configuration of the space with the chosen beta, or only the best one. */
+            stage2: z.enum(['all', 'best']).default('all'),
+            /**
+             * Minibatch updates over which beta rises from 0 to 1 in stage 1 (and at the same rate to the
+             * chosen cap in stage 2). Filled in at submit from the dataset, so that stage 1 reaches 1 at its
+             * last epoch, when not given.
+             */
+            annealSteps: z.number().int().min(1).max(1e9).optional(),
+          })
+          .strict(),
       ])
       .default({ method: 'grid' }),
     scheduler: z.discriminatedUnion('type', [asha, median, none]).default({ type: 'none' }),
@@ -104,7 +119,11 @@ export const sweepSpecSchema = z
           message: `is also in fixed; give it in one place`,
         });
     }
-    if (spec.search.method === 'grid') {
+    if (spec.search.method === 'beta') {
+      const problem = betaProtocolProblem(spec);
+      if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    }
+    if (spec.search.method === 'grid' || spec.search.method === 'beta') {
       const size = gridSize(spec.space);
       if (size === Infinity) {
         const name = Object.entries(spec.space).find(

@@ -12,6 +12,8 @@ export interface TrialSnapshot {
   readonly state: TrialState;
   /** The objective after each finished epoch (index 0 = epoch 1); higher is better. */
   readonly values: readonly number[];
+  /** The KL weight beta at the end of each finished epoch (Mult-VAE; the beta protocol reads it). */
+  readonly betas?: readonly number[];
 }
 
 /** Best value reported so far, or undefined before the first epoch. */

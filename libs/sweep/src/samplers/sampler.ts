@@ -8,4 +8,10 @@ import type { TrialSnapshot } from '../trial';
  */
 export interface Sampler {
   propose(n: number, trials: readonly TrialSnapshot[]): Params | null;
+  /**
+   * Whether configuration n can be proposed now; a sampler whose later
+   * proposals depend on results not in yet (the beta protocol's stage 2)
+   * says no until they are. Absent: always.
+   */
+  ready?(n: number, trials: readonly TrialSnapshot[]): boolean;
 }
