@@ -156,8 +156,8 @@ describe('sweep states', () => {
     await store.recordEpoch(id, 0, 1, { validation: { ndcg100: 0.1 } }, 0.1);
     await store.recordEpoch(id, 0, 2, { validation: { ndcg100: 0.3 } }, 0.3);
     expect(await store.trialSnapshots(id)).toEqual([
-      { number: 0, params: { lr: 0.1 }, state: 'queued', values: [0.1, 0.3] },
-      { number: 1, params: { lr: 0.2 }, state: 'queued', values: [] },
+      { number: 0, params: { lr: 0.1 }, state: 'queued', values: [0.1, 0.3], betas: [NaN, NaN] },
+      { number: 1, params: { lr: 0.2 }, state: 'queued', values: [], betas: [] },
     ]);
   });
 });
