@@ -7,7 +7,8 @@
  *                                              nextTrial, bestTrial, test (JSON), error
  *   vaecf:sweep:{id}:trials              ZSET  trial numbers (score = number)
  *   vaecf:sweep:{id}:trial:<n>           HASH  no, params (JSON), state, worker, backend, createdAt,
- *                                              startedAt, endedAt, epochs, best, reason, attempts
+ *                                              startedAt, endedAt, epochs, best, reason, attempts,
+ *                                              checkpointRestarts, checkpointNote
  *   vaecf:sweep:{id}:trial:<n>:history   LIST  one JSON epoch report per finished epoch, in order
  *   vaecf:sweep:{id}:leaderboard         ZSET  trial number, scored by its best validation NDCG@100
  *   vaecf:sweep:{id}:rung:<epoch>        HASH  trial number -> "<value> <decision>" (ASHA arrivals)

@@ -45,4 +45,8 @@ export interface TrialRecord {
   readonly reason?: string;
   /** Times a worker started it (1 + resumes after a crash or a hand-back). */
   readonly attempts: number;
+  /** Times it restarted from epoch 0 because its checkpoint failed verification. */
+  readonly checkpointRestarts: number;
+  /** The last such failure, and where the damaged checkpoint was moved. */
+  readonly checkpointNote?: string;
 }

@@ -151,6 +151,21 @@ export class SweepStore {
       .exec();
   }
 
+  /**
+   * A trial whose checkpoint was unusable starts again from epoch 0: its
+   * history, best value and leaderboard entry go, and the record notes why.
+   */
+  async restartTrialFromScratch(id: string, n: number, note: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(keys.history(id, n))
+      .hset(keys.trial(id, n), { epochs: 0, checkpointNote: note })
+      .hdel(keys.trial(id, n), 'best')
+      .hincrby(keys.trial(id, n), 'checkpointRestarts', 1)
+      .zrem(keys.leaderboard(id), String(n))
+      .exec();
+  }
+
   async finishTrial(
     id: string,
     n: number,
@@ -247,5 +262,7 @@ function parseTrial(h: Record<string, string>): TrialRecord {
     best: h.best === undefined ? undefined : Number(h.best),
     reason: h.reason,
     attempts: Number(h.attempts ?? 0),
+    checkpointRestarts: Number(h.checkpointRestarts ?? 0),
+    checkpointNote: h.checkpointNote,
   };
 }
