@@ -4,7 +4,7 @@
  *
  *   vaecf:sweeps                         ZSET  sweep id, scored by creation time (ms)
  *   vaecf:sweep:{id}                     HASH  id, spec (JSON), state, createdAt, updatedAt, planned,
- *                                              nextTrial, bestTrial, test (JSON), error
+ *                                              nextTrial, bestTrial, test (JSON), error, note
  *   vaecf:sweep:{id}:trials              ZSET  trial numbers (score = number)
  *   vaecf:sweep:{id}:trial:<n>           HASH  no, params (JSON), state, worker, backend, createdAt,
  *                                              startedAt, endedAt, epochs, best, reason, attempts,

@@ -26,6 +26,8 @@ export interface SweepRecord {
   /** The best trial's best checkpoint on the test split, once the sweep is done. */
   readonly test?: StoredMetrics;
   readonly error?: string;
+  /** What finalizing had to work around (trials whose checkpoints were unusable). */
+  readonly note?: string;
 }
 
 export interface TrialRecord {

@@ -53,6 +53,7 @@ export class SweepStore {
       bestTrial: h.bestTrial === undefined ? undefined : Number(h.bestTrial),
       test: h.test ? (JSON.parse(h.test) as StoredMetrics) : undefined,
       error: h.error,
+      note: h.note,
     };
   }
 
@@ -64,12 +65,13 @@ export class SweepStore {
   async setSweepState(
     id: string,
     state: SweepState,
-    extra: { test?: StoredMetrics; bestTrial?: number; error?: string } = {},
+    extra: { test?: StoredMetrics; bestTrial?: number; error?: string; note?: string } = {},
   ): Promise<void> {
     const fields: Record<string, string | number> = { state, updatedAt: this.now() };
     if (extra.test) fields.test = JSON.stringify(extra.test);
     if (extra.bestTrial !== undefined) fields.bestTrial = extra.bestTrial;
     if (extra.error !== undefined) fields.error = extra.error;
+    if (extra.note !== undefined) fields.note = extra.note;
     await this.redis.hset(keys.sweep(id), fields);
   }
 
@@ -164,6 +166,11 @@ export class SweepStore {
       .hincrby(keys.trial(id, n), 'checkpointRestarts', 1)
       .zrem(keys.leaderboard(id), String(n))
       .exec();
+  }
+
+  /** Notes a problem with an ended trial's checkpoint (found at finalize). */
+  async noteTrialCheckpoint(id: string, n: number, note: string): Promise<void> {
+    await this.redis.hset(keys.trial(id, n), 'checkpointNote', note);
   }
 
   async finishTrial(
