@@ -7,3 +7,4 @@ export * from './submit';
 export * from './cancel';
 export * from './dataset-store';
 export * from './register-dataset';
+export * from './worker-registry';

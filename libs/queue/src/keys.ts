@@ -13,6 +13,9 @@
  *   vaecf:sweep:{id}:leaderboard         ZSET  trial number, scored by its best validation NDCG@100
  *   vaecf:sweep:{id}:rung:<epoch>        HASH  trial number -> "<value> <decision>" (ASHA arrivals)
  *   vaecf:idempotency:<key>              STRING sweep id created under a client key (expires)
+ *   vaecf:workers                        HASH  worker id -> JSON { id, metrics ("host:port" of its
+ *                                              /metrics, or null), backend, pid, startedAt, expiresAt };
+ *                                              refreshed by each worker's heartbeat, stale past expiresAt
  */
 export const keys = {
   sweeps: 'vaecf:sweeps',
@@ -23,7 +26,13 @@ export const keys = {
   leaderboard: (id: string) => `vaecf:sweep:{${id}}:leaderboard`,
   rung: (id: string, epoch: number) => `vaecf:sweep:{${id}}:rung:${epoch}`,
   idempotency: (key: string) => `vaecf:idempotency:${key}`,
+  workers: 'vaecf:workers',
 } as const;
+
+/** A worker's entry in `vaecf:workers` is stale this long after its last heartbeat. */
+export const WORKER_TTL_SECONDS = 30;
+/** How often a worker refreshes its entry (well inside the TTL). */
+export const WORKER_HEARTBEAT_SECONDS = 10;
 
 /** How long a client's Idempotency-Key keeps pointing at its sweep. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
