@@ -142,6 +142,11 @@ describe('Dockerfile', () => {
     expect(stage('gpu').split('\n')[0]).toMatch(/^nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/);
   });
 
+  it('binds the images to their network, so /metrics there needs METRICS_TOKEN', () => {
+    expect(stage('api')).toContain('API_HOST=0.0.0.0');
+    for (const target of ['cpu', 'gpu']) expect(stage(target)).toContain('WORKER_METRICS_HOST=0.0.0.0');
+  });
+
   it('keeps dev dependencies out of the runtime and caches npm layers', () => {
     expect(stage('runtime')).toContain('npm ci --omit=dev --omit=optional');
     expect(dockerfile).toContain('--mount=type=cache,target=/root/.npm');
