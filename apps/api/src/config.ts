@@ -3,40 +3,41 @@ import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 
 /** API settings from the environment: parsed once, validated, typed. */
-const schema = z
-  .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    /** Address the API binds to; a non-loopback one needs METRICS_TOKEN (libs/telemetry metrics-access.ts). */
-    API_HOST: z.string().min(1).default('127.0.0.1'),
-    /** When set, GET /metrics needs `Authorization: Bearer <token>` (API_TOKEN does not cover /metrics). */
-    METRICS_TOKEN: z
-      .string()
-      .optional()
-      .transform((v) => (v ? v : undefined)),
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-    VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
-    /** Ratings files registered as datasets must lie under this directory. */
-    VAECF_DATA_ROOT: z.string().min(1).default('.vaecf/data'),
-    VAECF_TRIALS_QUEUE: z.string().min(1).default(QUEUES.trials),
-    VAECF_DATASETS_QUEUE: z.string().min(1).default(QUEUES.datasets),
-    /** When set, every route but /health and /metrics needs `Authorization: Bearer <token>`. */
-    API_TOKEN: z
-      .string()
-      .optional()
-      .transform((v) => (v ? v : undefined)), // an empty value (compose's default) means no token
-    /** Largest accepted request body (JSON or YAML). */
-    BODY_LIMIT: z.string().default('1mb'),
-    /** Largest ratings file accepted by POST /datasets/upload, in bytes (default 2 GiB). */
-    UPLOAD_LIMIT_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .default(2 * 1024 ** 3),
-  })
-  .superRefine((c, ctx) => {
-    const problem = metricsExposureProblem(c.API_HOST, c.METRICS_TOKEN, 'API_HOST');
-    if (problem) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: problem });
-  });
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Address the API binds to; a non-loopback one needs METRICS_TOKEN (libs/telemetry metrics-access.ts). */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (API_TOKEN does not cover /metrics). */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
+  /** Ratings files registered as datasets must lie under this directory. */
+  VAECF_DATA_ROOT: z.string().min(1).default('.vaecf/data'),
+  VAECF_TRIALS_QUEUE: z.string().min(1).default(QUEUES.trials),
+  VAECF_DATASETS_QUEUE: z.string().min(1).default(QUEUES.datasets),
+  /** When set, every route but /health and /metrics needs `Authorization: Bearer <token>`. */
+  API_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)), // an empty value (compose's default) means no token
+  /** Largest accepted request body (JSON or YAML). */
+  BODY_LIMIT: z.string().default('1mb'),
+  /** Largest ratings file accepted by POST /datasets/upload, in bytes (default 2 GiB). */
+  UPLOAD_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 ** 3),
+});
+
+/** The metrics exposure rule (libs/telemetry metrics-access.ts), checked on the parsed settings. */
+const checked = schema.superRefine((c, ctx) => {
+  const problem = metricsExposureProblem(c.API_HOST, c.METRICS_TOKEN, 'API_HOST');
+  if (problem) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: problem });
+});
 
 /** A bad environment: the API refuses to start and says why in one line. */
 export class ApiEnvironmentError extends Error {
@@ -49,7 +50,7 @@ let cached: ApiConfig | null = null;
 
 export function apiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (cached) return cached;
-  const r = schema.safeParse(env);
+  const r = checked.safeParse(env);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new ApiEnvironmentError(`invalid API environment: ${issue.path.join('.')}: ${issue.message}`);

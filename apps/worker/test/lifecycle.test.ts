@@ -175,7 +175,7 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     expect(await t.attemptsMade(id, 0)).toBe(1);
     expect(await recorded(id, 0)).toEqual(await undisturbed(id, 0));
     await t.close();
-  });
+  }, 240_000); // real processes on a shared machine: minutes, not seconds
 
   it('kill -9 of a worker alone: its idle and busy trial processes die with it, and the trial completes elsewhere', async () => {
     const t = setup();
@@ -200,7 +200,7 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     expect(history.slice(kept).every((e) => e.worker === 'B')).toBe(true);
     expect(await recorded(id, 1)).toEqual(await undisturbed(id, 1));
     await t.close();
-  });
+  }, 240_000); // real processes on a shared machine: minutes, not seconds
 
   it('a corrupt and a missing checkpoint: both trials restart from epoch 0 and complete, spending no attempt', async () => {
     const t = setup();
@@ -242,5 +242,5 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     expect(b.output()).toMatch(/checkpoint .* is corrupt .* moved aside/);
     expect(b.output()).toMatch(/checkpoint .* missing state-.* moved aside/);
     await t.close();
-  });
+  }, 240_000); // real processes on a shared machine: minutes, not seconds
 });
