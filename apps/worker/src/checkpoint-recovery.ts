@@ -13,7 +13,8 @@ import {
 /** What happened to an unusable checkpoint: its error, and where it now lies. */
 export interface DiscardedCheckpoint {
   readonly problem: string;
-  readonly movedTo: string;
+  /** Where the damaged checkpoint now lies; null when there was nothing left to keep. */
+  readonly movedTo: string | null;
 }
 
 /**
@@ -22,15 +23,24 @@ export interface DiscardedCheckpoint {
  * array file, an unreadable manifest) would fail every retry the same way,
  * so it is moved aside to `<dir>.corrupt-<ms>` (kept for inspection) and the
  * trial starts again from epoch 0; training is deterministic for a seed, so
- * the results are those it would have had. `onDiscard` runs before training.
+ * the results are those it would have had. A checkpoint gone altogether while
+ * the trial has `epochsRecorded` epochs is reported the same way.
+ * `onDiscard` runs before training.
  */
 export async function openTrainer(
   dir: string,
   data: PreparedDataset,
   config: TrialConfig,
+  epochsRecorded: number,
   onDiscard: (d: DiscardedCheckpoint) => Promise<void>,
 ): Promise<Trainer> {
-  if (!existsSync(join(dir, MANIFEST_FILE))) return Trainer.create(data, config);
+  if (!existsSync(join(dir, MANIFEST_FILE))) {
+    if (epochsRecorded > 0) {
+      const problem = `checkpoint ${dir}: missing, though ${epochsRecorded} epochs are recorded`;
+      await onDiscard({ problem, movedTo: null });
+    }
+    return Trainer.create(data, config);
+  }
   try {
     return Trainer.resume(data, await loadCheckpoint(dir), { epochs: config.epochs });
   } catch (e) {

@@ -64,8 +64,8 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   }
   const data = await ctx.datasets.get(spec.dataset);
   const dir = ctx.artifacts.checkpointDir(sweepId, trialNo);
-  const trainer = await openTrainer(dir, data, config, async ({ problem, movedTo }) => {
-    const note = `${problem}; moved aside to ${movedTo}, restarted from epoch 0`;
+  const trainer = await openTrainer(dir, data, config, trial.epochs, async ({ problem, movedTo }) => {
+    const note = `${problem}; ${movedTo ? `moved aside to ${movedTo}, ` : ''}restarted from epoch 0`;
     process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
     await store.restartTrialFromScratch(sweepId, trialNo, note);
   });

@@ -202,32 +202,32 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     await t.close();
   }, 240_000); // real processes on a shared machine: minutes, not seconds
 
-  it('a corrupt and a missing checkpoint: both trials restart from epoch 0 and complete, spending no attempt', async () => {
+  it('corrupt and missing checkpoints: each trial restarts from epoch 0 and completes, spending no attempt', async () => {
     const t = setup();
-    const a = t.start('A', { WORKER_CONCURRENCY: '2' });
-    const id = await t.submit({ lr: { type: 'choice', values: [1e-3, 2e-3] } }, 5, 2);
-    await until('both trials to record 2 epochs', async () => {
+    const a = t.start('A', { WORKER_CONCURRENCY: '3' });
+    const id = await t.submit({ lr: { type: 'choice', values: [1e-3, 2e-3, 3e-3] } }, 5, 3);
+    await until('every trial to record 2 epochs', async () => {
       const trials = await store.listTrials(id);
-      return trials.length === 2 && trials.every((x) => x.epochs >= 2);
+      return trials.length === 3 && trials.every((x) => x.epochs >= 2);
     });
     expect(await a.terminate()).toBe(0);
-    const dir0 = artifacts.checkpointDir(id, 0);
-    const dir1 = artifacts.checkpointDir(id, 1);
-    // Trial 0: flip bytes in its weights. Trial 1: its weights file is gone.
-    const state0 = (await readdir(dir0)).find((f) => f.startsWith('state-'))!;
-    const bytes = await readFile(join(dir0, state0));
-    for (let i = 0; i < 64; i++) bytes[i * 7] ^= 0xff;
-    await writeFile(join(dir0, state0), bytes);
-    await rm(
+    const [dir0, dir1, dir2] = [0, 1, 2].map((n) => artifacts.checkpointDir(id, n));
+    const stateFile = async (dir: string) =>
       join(
-        dir1,
-        (await readdir(dir1)).find((f) => f.startsWith('state-'))!,
-      ),
-    );
-    const b = t.start('B', { WORKER_CONCURRENCY: '2' });
+        dir,
+        (await readdir(dir)).find((f) => f.startsWith('state-'))!,
+      );
+    // Trial 0: bytes flipped in its weights. Trial 1: its weights file is gone. Trial 2: all of it is gone.
+    const state0 = await stateFile(dir0);
+    const bytes = await readFile(state0);
+    for (let i = 0; i < 64; i++) bytes[i * 7] ^= 0xff;
+    await writeFile(state0, bytes);
+    await rm(await stateFile(dir1));
+    await rm(dir2, { recursive: true });
+    const b = t.start('B', { WORKER_CONCURRENCY: '3' });
     const done = await completed(id);
     expect(done.state).toBe('completed');
-    for (const n of [0, 1]) {
+    for (const n of [0, 1, 2]) {
       const trial = (await store.getTrial(id, n))!;
       expect(trial.state).toBe('completed');
       expect(trial.checkpointRestarts).toBe(1);
@@ -236,6 +236,10 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
       expect(history.every((e) => e.worker === 'B')).toBe(true); // truncated to the restart
       expect(await recorded(id, n)).toEqual(await undisturbed(id, n));
     }
+    expect((await store.getTrial(id, 0))!.checkpointNote).toMatch(
+      /is corrupt .*moved aside to .*\.corrupt-\d+/,
+    );
+    expect((await store.getTrial(id, 2))!.checkpointNote).toMatch(/missing, though \d+ epochs are recorded/);
     // The damaged checkpoints are kept aside for inspection.
     const aside = (await readdir(join(dir0, '..'))).filter((f) => f.includes('.corrupt-'));
     expect(aside).toHaveLength(2);

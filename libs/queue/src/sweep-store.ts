@@ -146,11 +146,11 @@ export class SweepStore {
 
   /** Drops epochs after `epochs` (a trial resumed from an older checkpoint re-reports them). */
   async truncateHistory(id: string, n: number, epochs: number): Promise<void> {
-    await this.redis
-      .multi()
-      .ltrim(keys.history(id, n), 0, epochs - 1)
-      .hset(keys.trial(id, n), 'epochs', epochs)
-      .exec();
+    // LTRIM 0 -1 would keep everything: no epochs left means no list.
+    const history = keys.history(id, n);
+    const trim =
+      epochs > 0 ? this.redis.multi().ltrim(history, 0, epochs - 1) : this.redis.multi().del(history);
+    await trim.hset(keys.trial(id, n), 'epochs', epochs).exec();
   }
 
   /**
