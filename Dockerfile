@@ -42,9 +42,11 @@ COPY --from=build /app/libs/telemetry/dist libs/telemetry/dist
 COPY examples examples
 
 FROM runtime AS api
+# A container serves its network: bound to 0.0.0.0, so /metrics needs METRICS_TOKEN (the API refuses to start without).
 ENV VAECF_ARTIFACTS_DIR=/artifacts \
     VAECF_DATA_ROOT=/data \
-    PORT=8080
+    PORT=8080 \
+    API_HOST=0.0.0.0
 RUN mkdir -p /artifacts /data && chown node:node /artifacts
 USER node
 EXPOSE 8080
@@ -54,9 +56,11 @@ CMD ["node", "apps/api/dist/main.js"]
 FROM runtime AS cpu
 # Downloads libtensorflow (CPU) during the build, where the network is available.
 RUN --mount=type=cache,target=/root/.npm npm install --no-save --omit=dev @tensorflow/tfjs-node@4.22.0
+# /metrics on the container's network: needs METRICS_TOKEN (the worker refuses to start without).
 ENV VAECF_BACKEND=tensorflow \
     VAECF_ARTIFACTS_DIR=/artifacts \
-    WORKER_METRICS_PORT=9464
+    WORKER_METRICS_PORT=9464 \
+    WORKER_METRICS_HOST=0.0.0.0
 RUN mkdir -p /artifacts && chown node:node /artifacts
 USER node
 EXPOSE 9464
@@ -73,7 +77,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     VAECF_BACKEND=tensorflow-gpu \
     VAECF_ARTIFACTS_DIR=/artifacts \
-    WORKER_METRICS_PORT=9464
+    WORKER_METRICS_PORT=9464 \
+    WORKER_METRICS_HOST=0.0.0.0
 RUN useradd --create-home --uid 1000 vaecf && mkdir -p /artifacts && chown vaecf:vaecf /artifacts
 USER vaecf
 EXPOSE 9464

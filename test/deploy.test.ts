@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApiMetrics, createWorkerMetrics } from '@vaecf/telemetry';
 import { describe, expect, it } from 'vitest';
@@ -21,15 +22,31 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   volumes: Record<string, unknown>;
 };
 
+/** `docker-compose config -q` with the given variables (and none from the caller's environment). */
+const composeConfig = (vars: Record<string, string>) => {
+  const { API_TOKEN: _a, METRICS_TOKEN: _m, ...env } = process.env;
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'gpu', 'config', '-q'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...env, ...vars },
+  });
+};
+
 describe('docker-compose.yml', () => {
   it('is valid for docker-compose (config -q)', () => {
     expect(has('docker-compose'), 'docker-compose is installed by .ci/run').toBe(true);
-    const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'gpu', 'config', '-q'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const r = composeConfig({ API_TOKEN: 'api-token', METRICS_TOKEN: 'metrics-token' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it('refuses to start without API_TOKEN or METRICS_TOKEN, naming the missing one', () => {
+    const noApi = composeConfig({ METRICS_TOKEN: 'metrics-token' });
+    expect(noApi.status).not.toBe(0);
+    expect(noApi.stderr).toContain('set API_TOKEN in .env');
+    const noMetrics = composeConfig({ API_TOKEN: 'api-token' });
+    expect(noMetrics.status).not.toBe(0);
+    expect(noMetrics.stderr).toContain('set METRICS_TOKEN in .env');
   });
 
   it('keeps Redis persistent, healthy and private', () => {
@@ -50,7 +67,9 @@ describe('docker-compose.yml', () => {
       REDIS_URL: 'redis://redis:6379',
       VAECF_DATA_ROOT: '/data',
       PORT: '8080',
+      API_HOST: '0.0.0.0',
     });
+    expect(api.environment?.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN:\?/);
     expect(api.depends_on?.redis.condition).toBe('service_healthy');
     expect(api.healthcheck).toBeDefined();
   });
@@ -68,7 +87,9 @@ describe('docker-compose.yml', () => {
         REDIS_URL: 'redis://redis:6379',
         VAECF_ARTIFACTS_DIR: '/artifacts',
         WORKER_METRICS_PORT: '9464',
+        WORKER_METRICS_HOST: '0.0.0.0',
       });
+      expect(w.environment?.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN:\?/);
       expect(w.healthcheck).toBeDefined();
       expect(w.stop_grace_period).toBe('60s');
     }
@@ -121,6 +142,11 @@ describe('Dockerfile', () => {
     expect(stage('gpu').split('\n')[0]).toMatch(/^nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/);
   });
 
+  it('binds the images to their network, so /metrics there needs METRICS_TOKEN', () => {
+    expect(stage('api')).toContain('API_HOST=0.0.0.0');
+    for (const target of ['cpu', 'gpu']) expect(stage(target)).toContain('WORKER_METRICS_HOST=0.0.0.0');
+  });
+
   it('keeps dev dependencies out of the runtime and caches npm layers', () => {
     expect(stage('runtime')).toContain('npm ci --omit=dev --omit=optional');
     expect(dockerfile).toContain('--mount=type=cache,target=/root/.npm');
@@ -144,16 +170,35 @@ describe('Dockerfile', () => {
 });
 
 describe('Prometheus and Grafana configuration', () => {
-  it('prometheus.yml passes promtool and discovers worker replicas by DNS', () => {
+  it('prometheus.yml passes promtool, discovers worker replicas by DNS and scrapes with the metrics token', () => {
     expect(has('promtool'), 'prometheus is installed by .ci/run').toBe(true);
-    const r = spawnSync('promtool', ['check', 'config', 'deploy/prometheus/prometheus.yml'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    expect(r.status, r.stdout + r.stderr).toBe(0);
     const cfg = parse(read('deploy/prometheus/prometheus.yml')) as {
-      scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[];
+      scrape_configs: {
+        job_name: string;
+        dns_sd_configs?: { names: string[]; port: number }[];
+        authorization?: { credentials_file: string };
+      }[];
     };
+    // Every vaecf job sends the token from the file compose's entrypoint writes.
+    const tokenFile = '/tmp/metrics-token';
+    const entrypoint = (compose.services.prometheus.entrypoint as string[]).join(' ');
+    expect(entrypoint).toContain(`printf %s "$$METRICS_TOKEN" > ${tokenFile}`);
+    for (const job of cfg.scrape_configs.filter((c) => c.job_name.startsWith('vaecf-'))) {
+      expect(job.authorization?.credentials_file, job.job_name).toBe(tokenFile);
+    }
+    // promtool checks that the file exists: check a copy that points at a file that does.
+    const dir = mkdtempSync(join(tmpdir(), 'vaecf-promtool-'));
+    try {
+      writeFileSync(join(dir, 'metrics-token'), 'token');
+      writeFileSync(
+        join(dir, 'prometheus.yml'),
+        read('deploy/prometheus/prometheus.yml').replaceAll(tokenFile, join(dir, 'metrics-token')),
+      );
+      const r = spawnSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const worker = cfg.scrape_configs.find((c) => c.job_name === 'vaecf-worker')!;
     expect(worker.dns_sd_configs![0]).toMatchObject({ names: ['worker'], port: 9464 });
     const api = cfg.scrape_configs.find((c) => c.job_name === 'vaecf-api')!;

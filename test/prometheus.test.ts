@@ -12,7 +12,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 
 // The compose topology, natively: a real Redis, two worker processes and a real Prometheus
-// (Debian's package, installed by .ci/run) scraping both; then ask Prometheus's own API.
+// (Debian's package, installed by .ci/run) scraping both with the metrics bearer token, as
+// deploy/prometheus/prometheus.yml does; then ask Prometheus's own API.
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let root: string;
 let workers: WorkerProcess[] = [];
@@ -39,7 +40,13 @@ afterAll(async () => {
 
 it('Prometheus scrapes both workers and the API and sees their vaecf series after a sweep', async () => {
   const queueName = `test-${randomUUID()}`;
-  const env = { REDIS_URL, VAECF_ARTIFACTS_DIR: root, VAECF_TRIALS_QUEUE: queueName };
+  const metricsToken = randomUUID();
+  const env = {
+    REDIS_URL,
+    VAECF_ARTIFACTS_DIR: root,
+    VAECF_TRIALS_QUEUE: queueName,
+    METRICS_TOKEN: metricsToken,
+  };
   workers = [startWorker('A', env), startWorker('B', env)];
   const ports = await Promise.all(
     workers.map((w) => until(`${w.id}'s metrics port`, async () => w.metricsPort())),
@@ -53,6 +60,13 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
   apiProc.stdout!.on('data', (b: Buffer) => (apiLog += b.toString()));
   const apiPort = await until('the API to listen', async () => /listening on :(\d+)/.exec(apiLog)?.[1]);
   expect((await fetch(`http://127.0.0.1:${apiPort}/health`)).status).toBe(200);
+  // With METRICS_TOKEN set, nobody reads /metrics without it.
+  for (const port of [...ports, apiPort]) {
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+  }
+  const tokenFile = join(root, 'metrics-token');
+  await writeFile(tokenFile, metricsToken);
+  const auth = `    authorization: { credentials_file: '${tokenFile}' }`;
 
   const promPort = await freePort();
   const config = join(root, 'prometheus.yml');
@@ -62,8 +76,10 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
       'global: { scrape_interval: 1s }',
       'scrape_configs:',
       '  - job_name: vaecf-worker',
+      auth,
       `    static_configs: [{ targets: [${ports.map((p) => `'127.0.0.1:${p}'`).join(', ')}] }]`,
       '  - job_name: vaecf-api',
+      auth,
       `    static_configs: [{ targets: ['127.0.0.1:${apiPort}'] }]`,
     ].join('\n'),
   );
@@ -134,3 +150,19 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
   await queue.close();
   await redis.quit();
 }, 180_000);
+
+it('an API bound to a non-loopback address without METRICS_TOKEN refuses to start, in one line', async () => {
+  const proc = spawn(process.execPath, [join(__dirname, '../apps/api/dist/main.js')], {
+    env: { ...process.env, PORT: '0', API_HOST: '0.0.0.0', METRICS_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((r) => proc.once('exit', r));
+  expect(code).toBe(1);
+  expect(out.trim().split('\n')).toHaveLength(1);
+  expect(out).toMatch(
+    /^api: invalid API environment: METRICS_TOKEN: API_HOST=0\.0\.0\.0 is not a loopback address/,
+  );
+});

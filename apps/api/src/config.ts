@@ -1,9 +1,17 @@
 import { DEFAULT_TRIAL_MEMORY_LIMIT_MB, QUEUES } from '@vaecf/queue';
+import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 
 /** API settings from the environment: parsed once, validated, typed. */
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Address the API binds to; a non-loopback one needs METRICS_TOKEN (libs/telemetry metrics-access.ts). */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (API_TOKEN does not cover /metrics). */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
   /** Ratings files registered as datasets must lie under this directory. */
@@ -33,16 +41,27 @@ const schema = z.object({
     .default(20 * 1024 ** 3),
 });
 
+/** The metrics exposure rule (libs/telemetry metrics-access.ts), checked on the parsed settings. */
+const checked = schema.superRefine((c, ctx) => {
+  const problem = metricsExposureProblem(c.API_HOST, c.METRICS_TOKEN, 'API_HOST');
+  if (problem) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: problem });
+});
+
+/** A bad environment: the API refuses to start and says why in one line. */
+export class ApiEnvironmentError extends Error {
+  override readonly name = 'ApiEnvironmentError';
+}
+
 export type ApiConfig = z.infer<typeof schema>;
 
 let cached: ApiConfig | null = null;
 
 export function apiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (cached) return cached;
-  const r = schema.safeParse(env);
+  const r = checked.safeParse(env);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new Error(`invalid API environment: ${issue.path.join('.')}: ${issue.message}`);
+    throw new ApiEnvironmentError(`invalid API environment: ${issue.path.join('.')}: ${issue.message}`);
   }
   cached = r.data;
   return cached;

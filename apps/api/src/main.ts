@@ -7,7 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { initBackend } from '@vaecf/cf';
 import { AppModule } from './app.module';
-import { apiConfig } from './config';
+import { apiConfig, ApiEnvironmentError } from './config';
 
 async function main(): Promise<void> {
   const config = apiConfig();
@@ -32,12 +32,12 @@ async function main(): Promise<void> {
   );
   SwaggerModule.setup('docs', app, cleanupOpenApiDoc(doc));
   app.enableShutdownHooks();
-  await app.listen(config.PORT, '0.0.0.0');
+  await app.listen(config.PORT, config.API_HOST);
   const address = app.getHttpServer().address() as { port: number };
   Logger.log(`listening on :${address.port}`, 'vaecf-api');
 }
 
 main().catch((e: Error) => {
-  process.stderr.write(`api: ${e.stack ?? e.message}\n`);
+  process.stderr.write(`api: ${e instanceof ApiEnvironmentError ? e.message : (e.stack ?? e.message)}\n`);
   process.exit(1);
 });

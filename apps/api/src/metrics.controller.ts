@@ -1,17 +1,30 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { ApiMetrics } from '@vaecf/telemetry';
-import { API_METRICS } from './common/tokens';
+import { metricsRequestAllowed, type ApiMetrics } from '@vaecf/telemetry';
+import { API_CONFIG, API_METRICS } from './common/tokens';
+import type { ApiConfig } from './config';
 
+/**
+ * GET /metrics under the rule every vaecf process follows (libs/telemetry
+ * metrics-access.ts): with METRICS_TOKEN set a scrape needs it as a bearer
+ * token; without it the API is bound to a loopback address (config.ts
+ * refuses anything else), so only this machine can read it.
+ */
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
-  constructor(@Inject(API_METRICS) private readonly metrics: ApiMetrics) {}
+  constructor(
+    @Inject(API_METRICS) private readonly metrics: ApiMetrics,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
 
   /** Prometheus text format: request rate and latency by route and status, process metrics. */
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  scrape(): Promise<string> {
+  scrape(@Headers('authorization') authorization?: string): Promise<string> {
+    if (!metricsRequestAllowed(authorization, this.config.METRICS_TOKEN)) {
+      throw new UnauthorizedException('/metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    }
     return this.metrics.registry.metrics();
   }
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { QUEUES } from '@vaecf/queue';
+import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 
 /** Worker settings from the environment: parsed once, validated, typed. */
@@ -10,16 +11,39 @@ const schema = z.object({
   VAECF_DATASETS_QUEUE: z.string().min(1).default(QUEUES.datasets),
   /** A trial child process whose resident memory passes this after a job is replaced by a fresh one (MB). */
   WORKER_CHILD_MAX_RSS_MB: z.coerce.number().int().min(1).default(3000),
-  /** Port of this worker's /metrics and /health (0: any free port; -1: none). */
+  /** First port tried for this worker's /metrics and /health (0: any free port; -1: none). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(-1).max(65535).default(9464),
+  /** Ports tried in turn from WORKER_METRICS_PORT while taken (workers sharing a host): 9464-9479. */
+  WORKER_METRICS_PORT_COUNT: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Address /metrics binds to; a non-loopback one needs METRICS_TOKEN (libs/telemetry metrics-access.ts). */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)), // empty (compose's default) means none
   /** Trials trained at once by this worker (each in its own child process). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   /** How long a job lock lasts without renewal before another worker may take the job (ms). */
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often this worker moves on sweeps waiting for an event that never came (ms; 0: never). */
+  WORKER_RECONCILE_MS: z.coerce.number().int().min(0).default(30_000),
   /** How often stalled jobs (their worker died) are looked for (ms). */
   WORKER_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30_000),
 });
+
+/** The metrics exposure rule (libs/telemetry metrics-access.ts), checked on the parsed settings. */
+const checked = schema.superRefine((c, ctx) => {
+  if (c.WORKER_METRICS_PORT < 0) return;
+  const problem = metricsExposureProblem(c.WORKER_METRICS_HOST, c.METRICS_TOKEN, 'WORKER_METRICS_HOST');
+  if (problem) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: problem });
+});
+
+/** A bad environment: the worker refuses to start and says why in one line. */
+export class WorkerEnvironmentError extends Error {
+  override readonly name = 'WorkerEnvironmentError';
+}
 
 export type WorkerConfig = z.infer<typeof schema>;
 
@@ -27,10 +51,10 @@ let cached: WorkerConfig | null = null;
 
 export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   if (cached) return cached;
-  const r = schema.safeParse(env);
+  const r = checked.safeParse(env);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new Error(`invalid worker environment: ${issue.path.join('.')}: ${issue.message}`);
+    throw new WorkerEnvironmentError(`invalid worker environment: ${issue.path.join('.')}: ${issue.message}`);
   }
   cached = r.data;
   return cached;

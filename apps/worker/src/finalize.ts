@@ -1,13 +1,18 @@
 import { checkpointsToDelete, type ArtifactStore } from '@vaecf/artifacts';
-import { evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
-import type { SweepStore } from '@vaecf/queue';
+import { CheckpointError, evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
+import type { SweepRecord, SweepStore } from '@vaecf/queue';
 import type { SweepSpec } from '@vaecf/sweep';
 import type { DatasetCache } from './dataset-cache';
 
 /**
- * Ends a sweep whose trials have all ended: the best trial (by validation
- * NDCG@100) has its best checkpoint evaluated once on the test split, that
- * checkpoint becomes the sweep's model, and the other checkpoints go.
+ * Ends a sweep whose trials have all ended: the best trial (by the
+ * objective) with a usable checkpoint has its best weights evaluated once
+ * on the test split, that checkpoint becomes the sweep's model, and the
+ * other checkpoints go. A trial whose checkpoint is missing or fails
+ * verification is skipped (noted on the trial and the sweep) and the next
+ * one is tried; the sweep fails only when no trial has a usable checkpoint.
+ * The trial already promoted (an extended sweep) is read from the model it
+ * was promoted to, since the keep policy may have pruned its checkpoint.
  * Safe to run twice (a retried job): every step overwrites the same result.
  */
 export async function finalizeSweep(
@@ -17,33 +22,61 @@ export async function finalizeSweep(
   const { store, artifacts } = deps;
   const sweep = await store.getSweep(sweepId);
   if (!sweep || sweep.state === 'completed' || sweep.state === 'cancelled') return;
-  const [best] = await store.leaderboard(sweepId, 1);
-  if (!best) {
-    await store.setSweepState(sweepId, 'failed', { error: 'no trial finished an epoch' });
+  const ranked = await store.leaderboard(sweepId, Math.max(1, sweep.nextTrial));
+  if (ranked.length === 0) {
+    await store.setSweepState(sweepId, 'failed', { error: 'no trial finished an epoch' }, ['finalizing']);
     return;
   }
+  const found = await bestUsableCheckpoint(sweep, ranked, deps);
+  const note = found.skipped.length ? `skipped at finalize: ${found.skipped.join('; ')}` : undefined;
+  if (!found.best) {
+    const error = `no trial has a usable checkpoint (${found.skipped.join('; ')})`;
+    await store.setSweepState(sweepId, 'failed', { error }, ['finalizing']);
+    return;
+  }
+  const { trial: bestTrial, ckpt, promoted } = found.best;
   const { spec } = sweep;
-  if (sweep.bestTrial === best.trial && sweep.test) {
-    // Extended, and no new trial beat the promoted one: its model and test metrics stand
-    // (its own checkpoint may be gone by the keep policy; the model is its copy).
-    await pruneAfterEnd(sweepId, spec, deps);
-    await store.setSweepState(sweepId, 'completed', {}, ['finalizing']);
-    return;
-  }
   const data = await deps.datasets.get(spec.dataset);
-  const ckpt = await loadBestWeights(artifacts.checkpointDir(sweepId, best.trial));
   const model = scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights);
   try {
     const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize });
-    await artifacts.promoteModel(sweepId, best.trial);
+    if (!promoted) await artifacts.promoteModel(sweepId, bestTrial);
     await pruneAfterEnd(sweepId, spec, deps);
-    await store.setSweepState(sweepId, 'completed', {
-      bestTrial: best.trial,
-      test: { ndcg100: test.ndcg100, recall20: test.recall20, recall50: test.recall50, users: test.users },
-    });
+    const metrics = {
+      ndcg100: test.ndcg100,
+      recall20: test.recall20,
+      recall50: test.recall50,
+      users: test.users,
+    };
+    await store.setSweepState(sweepId, 'completed', { bestTrial, test: metrics, note }, ['finalizing']);
   } finally {
     model.dispose();
   }
+}
+
+type BestWeights = Awaited<ReturnType<typeof loadBestWeights>>;
+
+/** The first trial, in leaderboard order, whose best weights load and verify; and those skipped. */
+async function bestUsableCheckpoint(
+  sweep: SweepRecord,
+  ranked: readonly { trial: number }[],
+  deps: { store: SweepStore; artifacts: ArtifactStore },
+): Promise<{ best?: { trial: number; ckpt: BestWeights; promoted: boolean }; skipped: string[] }> {
+  const skipped: string[] = [];
+  for (const { trial } of ranked) {
+    const promoted = trial === sweep.bestTrial;
+    const dir = promoted ? deps.artifacts.modelDir(sweep.id) : deps.artifacts.checkpointDir(sweep.id, trial);
+    try {
+      return { best: { trial, ckpt: await loadBestWeights(dir), promoted }, skipped };
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      const why = `unusable at finalize: ${e.message}`;
+      process.stdout.write(`sweep ${sweep.id}: trial ${trial} skipped, checkpoint ${why}\n`);
+      await deps.store.noteTrialCheckpoint(sweep.id, trial, why);
+      skipped.push(`trial ${trial}: ${e.message}`);
+    }
+  }
+  return { skipped };
 }
 
 /** After the end: the checkpoints beyond `keepAfterEnd` go (the promoted model is a copy). */

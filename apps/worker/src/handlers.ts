@@ -1,7 +1,6 @@
 import type { ArtifactStore } from '@vaecf/artifacts';
 import {
   finalizeJobSchema,
-  JOB_SCHEMAS,
   prepareJobSchema,
   trialJobSchema,
   type DatasetStore,
@@ -31,9 +30,6 @@ export interface JobLike {
   readonly data: unknown;
   updateProgress(p: object): Promise<void>;
 }
-
-/** Every job name, from the payload schemas of libs/queue. */
-export const JOB_NAMES = Object.keys(JOB_SCHEMAS) as JobName[];
 
 type Handler = (job: JobLike) => Promise<unknown>;
 

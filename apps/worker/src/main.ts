@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { workerConfig, WorkerEnvironmentError } from './config';
 import { WorkerModule } from './worker.module';
 
 /**
@@ -10,6 +11,7 @@ import { WorkerModule } from './worker.module';
  * which hands running trials back to the queue, then the process exits 0.
  */
 async function main(): Promise<void> {
+  workerConfig(); // a bad environment stops here, before anything starts
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false });
   let closing = false;
   const stop = (signal: string) => {
@@ -30,6 +32,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: Error) => {
-  process.stderr.write(`worker: ${e.stack ?? e.message}\n`);
+  // A bad environment is the user's to fix: one line, no stack.
+  process.stderr.write(
+    `worker: ${e instanceof WorkerEnvironmentError ? e.message : (e.stack ?? e.message)}\n`,
+  );
   process.exit(1);
 });

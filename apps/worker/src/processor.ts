@@ -2,6 +2,8 @@ import { WaitingError, type SandboxedJob } from 'bullmq';
 import { workerConfig } from './config';
 import { createWorkerDeps } from './deps';
 import { createJobHandler, type JobLike } from './handlers';
+import { watchParent } from './parent-watch';
+import { HandedBackError } from './trial-runner';
 
 /**
  * The sandboxed processor: BullMQ forks a child process that loads this file
@@ -19,6 +21,17 @@ async function getHandler() {
 
 /** Set once this child has decided to exit; a job given to it meanwhile goes back to the queue untouched. */
 let recycling = false;
+let running = 0;
+
+/**
+ * A child dies with its worker: once the worker is gone nobody renews this
+ * child's job lock, so another worker may already run the same trial in the
+ * same checkpoint directory. An idle child exits at once; a busy one aborts
+ * its trial at the next minibatch and exits without writing anything more.
+ */
+const orphaned = watchParent(() => {
+  if (running === 0) globalThis.process.exit(0);
+});
 
 export default async function process(
   job: SandboxedJob,
@@ -31,11 +44,24 @@ export default async function process(
     throw new WaitingError();
   }
   handler ??= getHandler();
+  running++;
   try {
+    const stop = signal ? AbortSignal.any([signal, orphaned]) : orphaned;
     return await (
       await handler
-    )(job, signal);
+    )(job, stop);
+  } catch (e) {
+    // A trial handed back at shutdown is not a failure: back to waiting, attemptsMade unchanged,
+    // so rolling restarts never use up a trial's attempts. An orphan hands nothing back: its
+    // worker is gone and the lock will lapse, after which another worker takes the job.
+    if (e instanceof HandedBackError && !orphaned.aborted) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    throw e;
   } finally {
+    running--;
+    if (orphaned.aborted) globalThis.process.exit(0);
     recycleIfLarge();
   }
 }

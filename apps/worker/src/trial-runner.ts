@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ArtifactStore } from '@vaecf/artifacts';
 import {
   ConfigError,
-  loadCheckpoint,
-  MANIFEST_FILE,
   resolveTrialConfig,
   saveCheckpoint,
   Trainer,
@@ -15,6 +11,7 @@ import {
 } from '@vaecf/cf';
 import { decideAfterEpoch, type SweepStore, type TrialJobData, type TrialProgress } from '@vaecf/queue';
 import { FINAL_STATES, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
+import { openTrainer } from './checkpoint-recovery';
 import type { DatasetCache } from './dataset-cache';
 
 export interface TrialContext {
@@ -66,9 +63,11 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   }
   const data = await ctx.datasets.get(spec.dataset);
   const dir = ctx.artifacts.checkpointDir(sweepId, trialNo);
-  const trainer = existsSync(join(dir, MANIFEST_FILE))
-    ? Trainer.resume(data, await loadCheckpoint(dir), { epochs: config.epochs })
-    : Trainer.create(data, config);
+  const trainer = await openTrainer(dir, data, config, trial.epochs, async ({ problem, movedTo }) => {
+    const note = `${problem}; ${movedTo ? `moved aside to ${movedTo}, ` : ''}restarted from epoch 0`;
+    process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
+    await store.restartTrialFromScratch(sweepId, trialNo, note);
+  });
   try {
     // The checkpoint is the truth: epochs reported past it are forgotten, epochs it holds but the
     // store lacks (a crash between the save and the report) are reported now.
@@ -78,6 +77,8 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
     await store.startTrial(sweepId, trialNo, { worker: ctx.workerId, backend: ctx.backend });
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal: ctx.signal });
+      // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
+      if (ctx.signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
       await saveCheckpoint(dir, trainer.checkpoint(), { itemIds: data.itemIds });
       await store.recordEpoch(
         sweepId,

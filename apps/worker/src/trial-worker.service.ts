@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   Inject,
@@ -6,14 +7,13 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { JOB_SCHEMAS } from '@vaecf/queue';
-import { createWorkerMetrics, type WorkerMetrics } from '@vaecf/telemetry';
+import { WORKER_HEARTBEAT_SECONDS, WorkerRegistry } from '@vaecf/queue';
+import { createWorkerMetrics, type MetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { WORKER_CONFIG, WORKER_DEPS } from './tokens';
 import type { WorkerConfig } from './config';
 import type { ClosableWorkerDeps } from './deps';
-import { JOB_NAMES } from './handlers';
 import { observeWorker, serveWorkerMetrics } from './worker-telemetry';
 
 /**
@@ -27,7 +27,10 @@ import { observeWorker, serveWorkerMetrics } from './worker-telemetry';
 export class TrialWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('TrialWorker');
   private workers: Worker[] = [];
-  private metricsServer: { port: number; close(): Promise<void> } | null = null;
+  private metricsServer: MetricsServer | null = null;
+  private registryConnection: Redis | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private reconciler: NodeJS.Timeout | null = null;
   private metricsQueues: Queue[] = [];
   private metrics: WorkerMetrics | null = null;
 
@@ -37,7 +40,6 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    assertHandlers();
     const c = this.config;
     this.log.log(
       `${c.WORKER_ID}: backend ${this.deps.backend}, queues ${c.VAECF_TRIALS_QUEUE} + ${c.VAECF_DATASETS_QUEUE}, ` +
@@ -49,20 +51,49 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       this.startWorker(c.VAECF_DATASETS_QUEUE, 1),
     ];
     for (const w of this.workers) observeWorker(w, this.metrics);
+    this.registryConnection = new Redis(c.REDIS_URL, { maxRetriesPerRequest: null });
     if (c.WORKER_METRICS_PORT >= 0) {
-      const connection = new Redis(c.REDIS_URL, { maxRetriesPerRequest: null });
       this.metricsQueues = [c.VAECF_TRIALS_QUEUE, c.VAECF_DATASETS_QUEUE].map(
-        (name) => new Queue(name, { connection }),
+        (name) => new Queue(name, { connection: this.registryConnection! }),
       );
       this.metricsServer = await serveWorkerMetrics(
         this.metrics,
-        c.WORKER_METRICS_PORT,
+        {
+          host: c.WORKER_METRICS_HOST,
+          port: c.WORKER_METRICS_PORT,
+          portCount: c.WORKER_METRICS_PORT_COUNT,
+          token: c.METRICS_TOKEN,
+        },
         this.metricsQueues,
         this.deps.store,
       );
-      this.log.log(`${c.WORKER_ID}: metrics on :${this.metricsServer.port}/metrics`);
+      this.log.log(
+        `${c.WORKER_ID}: metrics on :${this.metricsServer.port}/metrics (host ${c.WORKER_METRICS_HOST}, ` +
+          `${c.METRICS_TOKEN ? 'bearer token required' : 'no token'})`,
+      );
     }
+    await this.announce();
+    this.startReconciler();
     this.log.log(`${c.WORKER_ID}: ready`);
+  }
+
+  /** Keeps this worker's entry in `vaecf:workers` (where its /metrics is) alive while it runs. */
+  private async announce(): Promise<void> {
+    const registry = new WorkerRegistry(this.registryConnection!);
+    const entry = {
+      id: this.config.WORKER_ID,
+      metrics: this.metricsServer
+        ? `${advertisedHost(this.metricsServer.host)}:${this.metricsServer.port}`
+        : null,
+      backend: this.deps.backend,
+      pid: process.pid,
+      startedAt: Date.now(),
+    };
+    const beat = () =>
+      registry.heartbeat(entry).catch((e: Error) => this.log.warn(`heartbeat failed: ${e.message}`));
+    await beat();
+    this.heartbeat = setInterval(() => void beat(), WORKER_HEARTBEAT_SECONDS * 1000);
+    this.heartbeat.unref();
   }
 
   private startWorker(queue: string, concurrency: number): Worker {
@@ -92,13 +123,32 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     return worker;
   }
 
+  /**
+   * Now and then, move on the sweeps of this worker's queue that wait for an
+   * event that will never come (a submitter that died before enqueueing, a
+   * lost finalize job). Every step of it is idempotent, so several workers
+   * doing it at once is harmless.
+   */
+  private startReconciler(): void {
+    const every = this.config.WORKER_RECONCILE_MS;
+    if (every <= 0) return;
+    this.reconciler = setInterval(() => {
+      this.deps.controller.reconcile().catch((e: Error) => this.log.warn(`reconcile failed: ${e.message}`));
+    }, every);
+    this.reconciler.unref();
+  }
+
   /** Hand running trials back, then close; the process exits after this. */
   async onApplicationShutdown(): Promise<void> {
     this.log.log('handing running trials back and closing');
     for (const w of this.workers) w.cancelAllJobs('worker shutting down');
     await Promise.all(this.workers.map((w) => w.close()));
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.reconciler) clearInterval(this.reconciler);
+    await new WorkerRegistry(this.registryConnection!).remove(this.config.WORKER_ID).catch(() => undefined);
     await this.metricsServer?.close();
     await Promise.all(this.metricsQueues.map((q) => q.close()));
+    await this.registryConnection?.quit();
     await this.deps.close();
     this.log.log('closed');
   }
@@ -113,7 +163,8 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     }
     if (job.name === 'finalize') {
       const { sweepId } = job.data as { sweepId: string };
-      await this.deps.store.setSweepState(sweepId, 'failed', { error: `finalizing failed: ${err.message}` });
+      const error = `finalizing failed: ${err.message}`;
+      await this.deps.store.setSweepState(sweepId, 'failed', { error }, ['finalizing']);
       return;
     }
     if (job.name !== 'trial') return;
@@ -123,9 +174,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   }
 }
 
-/** Refuse to start when a job name has no handler or a handler has no job name. */
-function assertHandlers(): void {
-  const names = Object.keys(JOB_SCHEMAS).sort().join(',');
-  const handled = [...JOB_NAMES].sort().join(',');
-  if (names !== handled) throw new Error(`job handlers (${handled}) do not match the job names (${names})`);
+/** A wildcard bind is reachable by this machine's name (a container's name in compose). */
+function advertisedHost(bound: string): string {
+  return bound === '0.0.0.0' || bound === '::' ? hostname() : bound;
 }

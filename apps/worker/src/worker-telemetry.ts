@@ -1,5 +1,10 @@
 import type { SweepStore, TrialProgress } from '@vaecf/queue';
-import { startMetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
+import {
+  startMetricsServer,
+  type MetricsServer,
+  type MetricsServerOptions,
+  type WorkerMetrics,
+} from '@vaecf/telemetry';
 import type { Job, Queue, Worker } from 'bullmq';
 import { refreshSweepGauges } from './sweep-gauges';
 
@@ -55,11 +60,11 @@ export function observeWorker(worker: Worker, metrics: WorkerMetrics): void {
 
 export async function serveWorkerMetrics(
   metrics: WorkerMetrics,
-  port: number,
+  server: MetricsServerOptions,
   queues: Queue[],
   store: SweepStore,
-) {
-  return startMetricsServer(metrics.registry, port, async () => {
+): Promise<MetricsServer> {
+  return startMetricsServer(metrics.registry, server, async () => {
     await refreshSweepGauges(store, metrics);
     for (const q of queues) {
       const counts = await q.getJobCounts(...JOB_STATES);

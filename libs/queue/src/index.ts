@@ -11,3 +11,4 @@ export * from './reopen';
 export * from './dataset-store';
 export * from './register-dataset';
 export type * from './views';
+export * from './worker-registry';

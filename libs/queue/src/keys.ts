@@ -5,15 +5,19 @@
  *   vaecf:sweeps                         ZSET  sweep id, scored by creation time (ms)
  *   vaecf:sweeps:state:<state>           ZSET  the sweeps in that state, scored by creation time (paging, reconcile)
  *   vaecf:sweep:{id}                     HASH  id, spec (JSON), state, createdAt, updatedAt, planned, queue,
- *                                              nextTrial, bestTrial, test (JSON), error
+ *                                              nextTrial, bestTrial, test (JSON), error, note
  *   vaecf:sweep:{id}:trials              ZSET  trial numbers (score = number)
  *   vaecf:sweep:{id}:trial:<n>           HASH  no, params (JSON), state, worker, backend, createdAt,
- *                                              startedAt, endedAt, epochs, best, reason, attempts
+ *                                              startedAt, endedAt, epochs, best, reason, attempts,
+ *                                              checkpointRestarts, checkpointNote
  *   vaecf:sweep:{id}:trial:<n>:history   LIST  one JSON epoch report per finished epoch, in order
  *   vaecf:sweep:{id}:leaderboard         ZSET  trial number, scored by its best objective value (cancelled trials leave it)
  *   vaecf:sweep:{id}:events              LIST  one JSON event per extend / resume / cancel, in order
  *   vaecf:sweep:{id}:rung:<epoch>        HASH  trial number -> "<value> <decision>" (ASHA arrivals)
  *   vaecf:idempotency:<key>              STRING sweep id created under a client key (expires)
+ *   vaecf:workers                        HASH  worker id -> JSON { id, metrics ("host:port" of its
+ *                                              /metrics, or null), backend, pid, startedAt, expiresAt };
+ *                                              refreshed by each worker's heartbeat, stale past expiresAt
  */
 export const keys = {
   sweeps: 'vaecf:sweeps',
@@ -26,7 +30,13 @@ export const keys = {
   events: (id: string) => `vaecf:sweep:{${id}}:events`,
   rung: (id: string, epoch: number) => `vaecf:sweep:{${id}}:rung:${epoch}`,
   idempotency: (key: string) => `vaecf:idempotency:${key}`,
+  workers: 'vaecf:workers',
 } as const;
+
+/** A worker's entry in `vaecf:workers` is stale this long after its last heartbeat. */
+export const WORKER_TTL_SECONDS = 30;
+/** How often a worker refreshes its entry (well inside the TTL). */
+export const WORKER_HEARTBEAT_SECONDS = 10;
 
 /** How long a client's Idempotency-Key keeps pointing at its sweep. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

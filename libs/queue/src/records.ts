@@ -28,6 +28,8 @@ export interface SweepRecord {
   /** The best trial's best checkpoint on the test split, once the sweep is done. */
   readonly test?: StoredMetrics;
   readonly error?: string;
+  /** What finalizing had to work around (trials whose checkpoints were unusable). */
+  readonly note?: string;
 }
 
 /** Something done to a sweep after its submit, kept in order on the sweep. */
@@ -57,4 +59,8 @@ export interface TrialRecord {
   readonly reason?: string;
   /** Times a worker started it (1 + resumes after a crash or a hand-back). */
   readonly attempts: number;
+  /** Times it restarted from epoch 0 because its checkpoint failed verification. */
+  readonly checkpointRestarts: number;
+  /** The last such failure, and where the damaged checkpoint was moved. */
+  readonly checkpointNote?: string;
 }

@@ -75,6 +75,7 @@ export class SweepStore {
       bestTrial: h.bestTrial === undefined ? undefined : Number(h.bestTrial),
       test: h.test ? (JSON.parse(h.test) as StoredMetrics) : undefined,
       error: h.error,
+      note: h.note,
     };
   }
 
@@ -91,13 +92,14 @@ export class SweepStore {
   async setSweepState(
     id: string,
     state: SweepState,
-    extra: { test?: StoredMetrics; bestTrial?: number; error?: string } = {},
+    extra: { test?: StoredMetrics; bestTrial?: number; error?: string; note?: string } = {},
     from: readonly SweepState[] = [],
   ): Promise<boolean> {
     const fields: (string | number)[] = ['updatedAt', this.now()];
     if (extra.test) fields.push('test', JSON.stringify(extra.test));
     if (extra.bestTrial !== undefined) fields.push('bestTrial', extra.bestTrial);
     if (extra.error !== undefined) fields.push('error', extra.error);
+    if (extra.note !== undefined) fields.push('note', extra.note);
     const indexes = [state, ...SWEEP_STATES.filter((s) => s !== state)].map(keys.sweepsInState);
     const changed = await this.redis.eval(
       SET_SWEEP_STATE,
@@ -226,11 +228,31 @@ export class SweepStore {
 
   /** Drops epochs after `epochs` (a trial resumed from an older checkpoint re-reports them). */
   async truncateHistory(id: string, n: number, epochs: number): Promise<void> {
+    // LTRIM 0 -1 would keep everything: no epochs left means no list.
+    const history = keys.history(id, n);
+    const trim =
+      epochs > 0 ? this.redis.multi().ltrim(history, 0, epochs - 1) : this.redis.multi().del(history);
+    await trim.hset(keys.trial(id, n), 'epochs', epochs).exec();
+  }
+
+  /**
+   * A trial whose checkpoint was unusable starts again from epoch 0: its
+   * history, best value and leaderboard entry go, and the record notes why.
+   */
+  async restartTrialFromScratch(id: string, n: number, note: string): Promise<void> {
     await this.redis
       .multi()
-      .ltrim(keys.history(id, n), 0, epochs - 1)
-      .hset(keys.trial(id, n), 'epochs', epochs)
+      .del(keys.history(id, n))
+      .hset(keys.trial(id, n), { epochs: 0, checkpointNote: note })
+      .hdel(keys.trial(id, n), 'best')
+      .hincrby(keys.trial(id, n), 'checkpointRestarts', 1)
+      .zrem(keys.leaderboard(id), String(n))
       .exec();
+  }
+
+  /** Notes a problem with an ended trial's checkpoint (found at finalize). */
+  async noteTrialCheckpoint(id: string, n: number, note: string): Promise<void> {
+    await this.redis.hset(keys.trial(id, n), 'checkpointNote', note);
   }
 
   async finishTrial(
@@ -381,5 +403,7 @@ function parseTrial(h: Record<string, string>): TrialRecord {
     best: h.best === undefined ? undefined : Number(h.best),
     reason: h.reason,
     attempts: Number(h.attempts ?? 0),
+    checkpointRestarts: Number(h.checkpointRestarts ?? 0),
+    checkpointNote: h.checkpointNote,
   };
 }

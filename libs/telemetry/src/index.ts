@@ -1,3 +1,4 @@
 export * from './worker-metrics';
 export * from './metrics-server';
+export * from './metrics-access';
 export * from './api-metrics';
