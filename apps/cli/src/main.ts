@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { datasetsCommand } from './commands/datasets';
 import { demoCommand } from './commands/demo';
 import { generateCommand } from './commands/generate';
@@ -9,12 +9,12 @@ import { reportCommand } from './commands/report';
 import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { describeError, exitCodeFor } from './errors';
+import { throwUsageErrors } from './usage';
 import { version } from './version';
 
 const program = new Command('vaecf')
   .description('Train and tune Mult-VAE / Mult-DAE recommenders (Liang et al., WWW 2018)')
   .version(version)
-  .showHelpAfterError('(run with --help for usage)')
   .addCommand(prepareCommand())
   .addCommand(trainCommand())
   .addCommand(generateCommand())
@@ -24,7 +24,12 @@ const program = new Command('vaecf')
   .addCommand(recommendCommand())
   .addCommand(reportCommand());
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`vaecf: ${describeError(e)}\n`);
-  process.exit(exitCodeFor(e));
-});
+throwUsageErrors(program)
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    // Help or --version, already printed.
+    if (e instanceof CommanderError && e.exitCode === 0) return;
+    const message = describeError(e);
+    if (message) process.stderr.write(`vaecf: ${message}\n`);
+    process.exit(exitCodeFor(e));
+  });

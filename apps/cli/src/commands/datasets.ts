@@ -1,9 +1,9 @@
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
-import { RATINGS_FORMATS, PRESETS } from '@vaecf/cf';
+import { prepareOptionsSchema, RATINGS_FORMATS, PRESETS } from '@vaecf/cf';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
-import { integer } from '../options';
+import { checkedBy, integer } from '../options';
 
 interface DatasetView {
   id: string;
@@ -24,7 +24,11 @@ export function datasetsCommand(): Command {
       .argument('<path>', 'ratings file, relative to the data root')
       .addOption(new Option('--format <format>').choices(RATINGS_FORMATS).makeOptionMandatory())
       .addOption(new Option('--preset <name>').choices(Object.keys(PRESETS)))
-      .option('--heldout-users <n>', 'validation and test users, N each', integer)
+      .option(
+        '--heldout-users <n>',
+        'validation and test users, N each',
+        checkedBy(prepareOptionsSchema.shape.heldoutUsers, integer),
+      )
       .option('--api <url>', 'API base URL (env VAECF_API_URL)')
       .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
       .option('--json', 'print one JSON result object')

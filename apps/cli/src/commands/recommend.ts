@@ -2,14 +2,14 @@ import Table from 'cli-table3';
 import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
-import { integer } from '../options';
+import { positiveInteger } from '../options';
 
 export function recommendCommand(): Command {
   return new Command('recommend')
     .description("top-k items for an item history, from a sweep's best model")
     .argument('<sweep>', 'sweep id')
     .requiredOption('--items <ids>', 'the history: comma-separated original item ids')
-    .option('-k, --k <n>', 'how many', integer, 10)
+    .option('-k, --k <n>', 'how many', positiveInteger, 10)
     .option('--api <url>', 'API base URL (env VAECF_API_URL)')
     .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
     .option('--json', 'print one JSON result object')
