@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { table } from '../output/table';
 import { Command, Option } from 'commander';
 import { prepareOptionsSchema, RATINGS_FORMATS, PRESETS } from '@vaecf/cf';
 import { ApiClient, type ApiOptions } from '../api-client';
@@ -60,7 +60,7 @@ export function datasetsCommand(): Command {
       .action(async (f: Flags) => {
         const list = await new ApiClient(f).get<DatasetView[]>('/datasets');
         const out = createReporter(Boolean(f.json));
-        const t = new Table({ head: ['id', 'state', 'train users', 'items', 'source / error'] });
+        const t = table({ head: ['id', 'state', 'train users', 'items', 'source / error'] });
         for (const d of list)
           t.push([d.id, d.state, d.stats?.users?.train ?? '', d.stats?.items ?? '', d.error ?? d.source]);
         out.info(t.toString());

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { table } from '../output/table';
 import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
@@ -23,7 +23,7 @@ export function recommendCommand(): Command {
         unknownItems: string[];
       }>(`/sweeps/${encodeURIComponent(sweep)}/recommendations`, { items, k: f.k });
       const out = createReporter(Boolean(f.json));
-      const t = new Table({ head: ['rank', 'item', 'score'] });
+      const t = table({ head: ['rank', 'item', 'score'] });
       r.items.forEach((x, i) => t.push([i + 1, x.item, x.score.toFixed(4)]));
       out.info(t.toString());
       if (r.unknownItems.length) out.warn(`unknown items (ignored): ${r.unknownItems.join(', ')}`);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import Table from 'cli-table3';
+import { table } from '../output/table';
 import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { UserError } from '../errors';
@@ -90,7 +90,7 @@ async function show(client: ApiClient, id: string, json: boolean): Promise<void>
 }
 
 function leaderboard(trials: TrialView[]): string {
-  const t = new Table({
+  const t = table({
     head: ['trial', 'state', 'epochs', 'best NDCG@100', 'last R@20', 'last R@50', 'params'],
   });
   for (const x of trials) {
