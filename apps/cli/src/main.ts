@@ -24,6 +24,15 @@ const program = new Command('vaecf')
   .addCommand(recommendCommand())
   .addCommand(reportCommand());
 
+// `vaecf sweep show <id> | head -1`: the reader has all it wants and has gone. Stop
+// quietly, as Unix tools do on a closed pipe, rather than dying on an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
+}
+
 throwUsageErrors(program)
   .parseAsync(process.argv)
   .catch((e: unknown) => {

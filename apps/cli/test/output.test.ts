@@ -1,11 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The built CLI on a pipe and on a real pseudo-terminal (util-linux `script`).
+// The built CLI's output on a pipe, a closed pipe and a real pseudo-terminal (util-linux `script`).
 const CLI = resolve(__dirname, '../dist/main.js');
 const BUNDLED = resolve(__dirname, '../../../examples/data/synthetic-ml.csv.gz');
 const run = promisify(execFile);
@@ -60,5 +61,17 @@ describe('colours', () => {
     const out = await onTerminal(prepare('tty'), {});
     expect(out).toMatch(/items per user/);
     expect(out).toMatch(COLOUR);
+  });
+});
+
+describe('a pipe closed by its reader (`vaecf ... | head -1`)', () => {
+  it('ends the command quietly with exit code 0', async () => {
+    const child = spawn(process.execPath, [CLI, ...prepare('epipe')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
