@@ -16,7 +16,7 @@ interface DatasetView {
 type Flags = ApiOptions & { json?: boolean };
 
 export function datasetsCommand(): Command {
-  const datasets = new Command('datasets').description('register and list datasets through the API');
+  const datasets = new Command('datasets').description('register, list and delete datasets through the API');
   datasets.addCommand(
     new Command('add')
       .description("register a ratings file (a path under the API's data root) and queue its preparation")
@@ -65,6 +65,20 @@ export function datasetsCommand(): Command {
           t.push([d.id, d.state, d.stats?.users?.train ?? '', d.stats?.items ?? '', d.error ?? d.source]);
         out.info(t.toString());
         out.result({ command: 'datasets list', datasets: list });
+      }),
+  );
+  datasets.addCommand(
+    new Command('delete')
+      .description('delete a dataset and its prepared files (refused while a running sweep uses it)')
+      .argument('<id>', 'dataset id')
+      .option('--api <url>', 'API base URL (env VAECF_API_URL)')
+      .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
+      .option('--json', 'print one JSON result object')
+      .action(async (id: string, f: Flags) => {
+        await new ApiClient(f).delete(`/datasets/${encodeURIComponent(id)}`);
+        const out = createReporter(Boolean(f.json));
+        out.info(`dataset ${id} deleted`);
+        out.result({ command: 'datasets delete', id });
       }),
   );
   return datasets;
