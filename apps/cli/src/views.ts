@@ -21,9 +21,10 @@ export interface TrialView {
   latest?: { ndcg100: number; recall20: number; recall50: number };
 }
 
-/** "0 queued, 1 running, ..." */
+/** "1 running, 4 completed, 7 pruned": the states that have trials, in their order. */
 export function countsLine(counts: Record<string, number>): string {
-  return ['queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']
-    .map((k) => `${counts[k] ?? 0} ${k}`)
-    .join(', ');
+  const parts = ['queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']
+    .filter((k) => (counts[k] ?? 0) > 0)
+    .map((k) => `${counts[k]} ${k}`);
+  return parts.length ? parts.join(', ') : 'no trials yet';
 }
