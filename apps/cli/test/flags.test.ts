@@ -90,12 +90,16 @@ describe.concurrent('bad flag values and usage errors: exit 2, one line naming t
 });
 
 describe('help and version still exit 0', () => {
-  it.each([
+  const COMMANDS = [
+    ...['prepare', 'train', 'generate', 'demo', 'recommend', 'report', 'sweep', 'datasets'].map((c) => [c]),
+    ...['submit', 'watch', 'show', 'cancel'].map((c) => ['sweep', c]),
+    ...['add', 'list', 'delete'].map((c) => ['datasets', c]),
+  ];
+  it.concurrent.each([
     ['--help'],
     ['--version'],
     ['help', 'sweep'],
-    ['sweep', 'show', '--help'],
-    ['datasets', '--help'],
+    ...COMMANDS.map((c) => [...c, '--help']),
   ])('vaecf %s', async (...args) => {
     const r = await vaecf(args);
     expect(r.code).toBe(0);
