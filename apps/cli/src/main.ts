@@ -29,7 +29,7 @@ const program = new Command('vaecf')
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
-    process.exit(0);
+    process.exit(); // 0, or the exit code the command has already set (4 for a cancelled sweep)
   });
 }
 

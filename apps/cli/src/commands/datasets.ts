@@ -60,7 +60,12 @@ export function datasetsCommand(): Command {
       .action(async (f: Flags) => {
         const list = await new ApiClient(f).get<DatasetView[]>('/datasets');
         const out = createReporter(Boolean(f.json));
-        const t = table({ head: ['id', 'state', 'train users', 'items', 'source / error'] });
+        // A preparation error can be long: wrapped in a 60-column cell.
+        const t = table({
+          head: ['id', 'state', 'train users', 'items', 'source / error'],
+          colWidths: [null, null, null, null, 60],
+          wordWrap: true,
+        });
         for (const d of list)
           t.push([d.id, d.state, d.stats?.users?.train ?? '', d.stats?.items ?? '', d.error ?? d.source]);
         out.info(t.toString());

@@ -1,5 +1,5 @@
 import type { TrialView } from '../views';
-import { table } from './table';
+import { NO_ROW_RULES, table } from './table';
 
 /**
  * The leaderboard of a sweep, narrow enough for an 100-column terminal: the
@@ -13,7 +13,7 @@ export function leaderboard(trials: TrialView[]): string {
   const t = table({
     // Two-line headers and no rules between rows keep it narrow and short.
     head: ['trial', 'state', 'epochs', 'best\nNDCG@100', 'last\nR@20', 'last\nR@50', ...varying],
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    chars: NO_ROW_RULES,
     colAligns: ['right', 'left', ...Array<'right'>(4 + varying.length).fill('right')],
   });
   for (const x of trials) {

@@ -9,6 +9,9 @@ export function colourful(stream: NodeJS.WriteStream = process.stdout): boolean 
   return Boolean(stream.isTTY) && stream.hasColors();
 }
 
+/** Border characters without the rule between body rows (the header keeps its own line of cells). */
+export const NO_ROW_RULES = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
 /** A cli-table3 table for stdout: coloured headers and borders only when colourful(). */
 export function table(options: Table.TableConstructorOptions = {}): Table.Table {
   const style = colourful() ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] };
