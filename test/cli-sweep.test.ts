@@ -1,13 +1,18 @@
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { SweepStore } from '@vaecf/queue';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { freePort, until } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
 
 // The vaecf CLI against a real API and worker, as a user drives them.
 const CLI = resolve(__dirname, '../apps/cli/dist/main.js');
+const QUICKSTART = resolve(__dirname, '../examples/quickstart.yaml');
 const run = promisify(execFile);
 let stack: Stack;
 
@@ -27,6 +32,33 @@ async function vaecf(args: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   stack = await startStack();
 });
+
+const apiEnv = () => ({ ...process.env, VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token });
+
+/** Registers the bundled ratings as a new dataset and waits until it is prepared. */
+async function readyDataset(prefix: string): Promise<string> {
+  const ds = `${prefix}-${Date.now().toString(36)}`;
+  const add = await vaecf([
+    'datasets',
+    'add',
+    ds,
+    'ratings.csv.gz',
+    '--format',
+    'movielens-csv',
+    '--heldout-users',
+    '150',
+  ]);
+  expect(add.code).toBe(0);
+  await until(`dataset ${ds} to be ready`, async () => {
+    const list = await vaecf(['datasets', 'list', '--json']);
+    const d = (JSON.parse(list.stdout).datasets as { id: string; state: string; error?: string }[]).find(
+      (x) => x.id === ds,
+    );
+    if (d?.state === 'failed') throw new Error(`dataset ${ds} failed: ${d.error}`);
+    return d?.state === 'ready';
+  });
+  return ds;
+}
 
 /** The DOM after a real headless Chromium (Debian's package, installed by .ci/run) loaded the page. */
 async function renderInChromium(file: string): Promise<string> {
@@ -85,8 +117,9 @@ describe('vaecf datasets / sweep / recommend', () => {
 
     const show = await vaecf(['sweep', 'show', id]);
     expect(show.code).toBe(0);
-    expect(show.stdout).toContain(`sweep ${id} (dae on ${ds}): completed, 0 queued, 0 running, 2 completed`);
-    expect(show.stdout).toMatch(/best NDCG@100/);
+    expect(show.stdout).toContain(`sweep ${id} (dae on ${ds}): completed\ntrials: 2 completed\n`);
+    expect(show.stdout).toMatch(/^best: trial \d, validation NDCG@100 0\.\d{4}, lr=0\.0?01$/m);
+    expect(show.stdout).toMatch(/│ +best │ +last │ +last │/);
     expect(show.stdout).toMatch(
       /test: NDCG@100 0\.\d{4}, Recall@20 0\.\d{4}, Recall@50 0\.\d{4} \(150 users\)/,
     );
@@ -129,4 +162,103 @@ describe('vaecf datasets / sweep / recommend', () => {
     expect(down.code).toBe(3);
     expect(down.stderr).toContain(`cannot reach the vaecf API at http://127.0.0.1:${closed} (ECONNREFUSED)`);
   });
+});
+
+describe('vaecf sweep output', () => {
+  it('the quickstart leaderboard fits 100 columns: shared parameters once, the epochs each trial ran, its state', async () => {
+    const ds = await readyDataset('cli-qs');
+    const spec = parse(await readFile(QUICKSTART, 'utf8')) as Record<string, unknown>;
+    const file = join(stack.root, 'quickstart.yaml');
+    await writeFile(file, stringify({ ...spec, dataset: ds }));
+    const r = await vaecf(['sweep', 'submit', file, '--watch']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('\x1b'); // a pipe gets no colour
+    const widest = r.stdout.split('\n').reduce((a, l) => (l.length > a.length ? l : a), '');
+    expect(widest.length, widest).toBeLessThanOrEqual(100);
+    expect(r.stdout).toMatch(/^every trial: dims=\[200,50\] batchSize=100 totalAnnealSteps=200$/m);
+    expect(r.stdout.match(/batchSize/g)).toHaveLength(1);
+    // One column per searched parameter (in the API's order).
+    expect(r.stdout).toMatch(
+      /│ trial │ state +│ epochs │ +best │ +last │ +last │( +(lr|keepProb|annealCap) │){3}\n/,
+    );
+    expect(r.stdout).toMatch(/│ +│ +│ +│ NDCG@100 │ +R@20 │ +R@50 │( +│){3}\n/);
+    // A trial ASHA stopped early shows the epochs it ran, of the 12 it was given.
+    const pruned = [...r.stdout.matchAll(/│ +\d+ │ pruned +│ +(\d+)\/12 │/g)].map((m) => Number(m[1]));
+    expect(pruned.length).toBeGreaterThan(0);
+    for (const ran of pruned) expect(ran).toBeLessThan(12);
+    expect(r.stdout).toMatch(/│ +\d+ │ completed │ +12\/12 │ +0\.\d{4} │/);
+
+    // `vaecf sweep show <id> | head -1`: the reader leaves early, the CLI ends quietly.
+    const id = /^sweep (sw_[0-9a-f]+)/m.exec(r.stdout)![1];
+    const child = spawn(process.execPath, [CLI, 'sweep', 'show', id], {
+      env: apiEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  }, 240_000);
+
+  it('failed trials with their reason; Ctrl-C leaves the sweep running; datasets delete is refused while it runs', async () => {
+    const ds = await readyDataset('cli-del');
+    const file = join(stack.root, 'long.yaml');
+    // Trial 0 trains for long enough to be interrupted and cancelled; trial 1 waits behind it on the
+    // one worker, and fails there (a bad spec is refused at submit now, so the failure is recorded
+    // the way a worker out of attempts records one).
+    await writeFile(
+      file,
+      `dataset: ${ds}\nmodel: dae\nfixed: { dims: [16], batchSize: 20, epochs: 5000 }\nspace:\n  keepProb: { type: choice, values: [0.5, 0.6] }\nsearch: { method: grid }\nscheduler: { type: none }\nlimits: { maxConcurrent: 2 }\n`,
+    );
+    const submitted = await vaecf(['sweep', 'submit', file, '--json']);
+    expect(submitted.code).toBe(0);
+    const id = JSON.parse(submitted.stdout).sweep.id as string;
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    await new SweepStore(redis).finishTrial(id, 1, 'failed', 'out of memory on its worker (3 attempts)');
+    await redis.quit();
+
+    const watch = spawn(process.execPath, [CLI, 'sweep', 'watch', id], {
+      env: apiEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let watched = '';
+    watch.stderr.on('data', (b: Buffer) => (watched += b.toString()));
+    const exited = once(watch, 'exit');
+    await until('watch to report the failed trial', async () =>
+      /^trial 1 failed: out of memory on its worker/m.test(watched),
+    );
+    await until('trial 0 to run', async () => /1 running/.test(watched));
+    watch.kill('SIGINT');
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(130);
+    expect(watched.trimEnd().split('\n').at(-1)).toBe(
+      `vaecf: stopped watching; sweep ${id} goes on on the workers: reattach with \`vaecf sweep watch ${id}\`, cancel with \`vaecf sweep cancel ${id}\``,
+    );
+
+    const show = await vaecf(['sweep', 'show', id]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`sweep ${id} (dae on ${ds}): running\n`);
+    expect(show.stdout).toMatch(/^trial 1 failed: out of memory on its worker \(3 attempts\)$/m);
+
+    const refused = await vaecf(['datasets', 'delete', ds]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `vaecf: the API refused DELETE /datasets/${ds} (409): dataset "${ds}" is used by sweep ${id}; delete or finish that sweep first\n`,
+    );
+
+    expect((await vaecf(['sweep', 'cancel', id])).code).toBe(0);
+    expect((await vaecf(['sweep', 'show', id])).code).toBe(4);
+    const deleted = await vaecf(['datasets', 'delete', ds]);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toBe(`dataset ${ds} deleted\n`);
+    const list = JSON.parse((await vaecf(['datasets', 'list', '--json'])).stdout) as {
+      datasets: { id: string }[];
+    };
+    expect(list.datasets.map((d) => d.id)).not.toContain(ds);
+    const missing = await vaecf(['datasets', 'delete', ds]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`(404): dataset "${ds}" not found`);
+  }, 120_000);
 });

@@ -27,6 +27,10 @@ export class ApiClient {
     return this.request<T>('GET', path);
   }
 
+  delete(path: string): Promise<void> {
+    return this.request<void>('DELETE', path);
+  }
+
   post<T>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     return this.request<T>('POST', path, body, headers);
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { datasetsCommand } from './commands/datasets';
 import { demoCommand } from './commands/demo';
 import { exportSplitCommand } from './commands/export-split';
@@ -11,12 +11,12 @@ import { reportCommand } from './commands/report';
 import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { describeError, exitCodeFor } from './errors';
+import { throwUsageErrors } from './usage';
 import { version } from './version';
 
 const program = new Command('vaecf')
   .description('Train and tune Mult-VAE / Mult-DAE recommenders (Liang et al., WWW 2018)')
   .version(version)
-  .showHelpAfterError('(run with --help for usage)')
   .addCommand(prepareCommand())
   .addCommand(trainCommand())
   .addCommand(generateCommand())
@@ -28,7 +28,21 @@ const program = new Command('vaecf')
   .addCommand(exportSplitCommand())
   .addCommand(modelCommand());
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`vaecf: ${describeError(e)}\n`);
-  process.exit(exitCodeFor(e));
-});
+// `vaecf sweep show <id> | head -1`: the reader has all it wants and has gone. Stop
+// quietly, as Unix tools do on a closed pipe, rather than dying on an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(); // 0, or the exit code the command has already set (4 for a cancelled sweep)
+  });
+}
+
+throwUsageErrors(program)
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    // Help or --version, already printed.
+    if (e instanceof CommanderError && e.exitCode === 0) return;
+    const message = describeError(e);
+    if (message) process.stderr.write(`vaecf: ${message}\n`);
+    process.exit(exitCodeFor(e));
+  });

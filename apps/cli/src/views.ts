@@ -3,7 +3,8 @@ import { TRIAL_STATES } from '@vaecf/sweep';
 
 export type { SweepView, TrialView } from '@vaecf/queue';
 
-/** "0 queued, 1 running, ..." */
+/** "1 running, 4 completed, 7 pruned": the states that have trials, in their order. */
 export function countsLine(counts: Record<string, number>): string {
-  return TRIAL_STATES.map((k) => `${counts[k] ?? 0} ${k}`).join(', ');
+  const parts = TRIAL_STATES.filter((k) => (counts[k] ?? 0) > 0).map((k) => `${counts[k]} ${k}`);
+  return parts.length ? parts.join(', ') : 'no trials yet';
 }

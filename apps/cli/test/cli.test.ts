@@ -152,17 +152,17 @@ describe('bad input: non-zero exit with the reason', () => {
     [['prepare', BUNDLED, '--format', 'csv', '--out', 'x'], 2, /format csv needs --user-col and --item-col/],
     [
       ['prepare', BUNDLED, '--format', 'xml', '--out', 'x'],
-      1,
+      2,
       /option '--format <format>' argument 'xml' is invalid/,
     ],
     [['train', '--data', 'nowhere'], 2, /dataset nowhere: no manifest.json/],
     [
       ['train', '--data', 'nowhere', '--keep-prob', '1.5'],
       2,
-      /invalid trial config: keepProb: Too big: expected number to be <=1 \(got 1.5\)/,
+      /option '--keep-prob <x>' argument '1.5' is invalid. Too big: expected number to be <=1/,
     ],
-    [['train', '--data', 'nowhere', '--epochs', 'ten'], 1, /"ten" is not a number/],
-    [['train', '--data', 'nowhere', '--dims', '600,,200'], 1, /is not a comma-separated list of integers/],
+    [['train', '--data', 'nowhere', '--epochs', 'ten'], 2, /"ten" is not a number/],
+    [['train', '--data', 'nowhere', '--dims', '600,,200'], 2, /is not a comma-separated list of integers/],
   ])('vaecf %j', async (args, code, message) => {
     const r = await vaecf(...(args as string[]));
     expect(r.code).toBe(code);

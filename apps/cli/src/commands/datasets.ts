@@ -1,9 +1,9 @@
-import Table from 'cli-table3';
+import { table } from '../output/table';
 import { Command, Option } from 'commander';
-import { RATINGS_FORMATS, PRESETS } from '@vaecf/cf';
+import { prepareOptionsSchema, RATINGS_FORMATS, PRESETS } from '@vaecf/cf';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
-import { integer } from '../options';
+import { checkedBy, integer } from '../options';
 
 interface DatasetView {
   id: string;
@@ -16,7 +16,7 @@ interface DatasetView {
 type Flags = ApiOptions & { json?: boolean };
 
 export function datasetsCommand(): Command {
-  const datasets = new Command('datasets').description('register and list datasets through the API');
+  const datasets = new Command('datasets').description('register, list and delete datasets through the API');
   datasets.addCommand(
     new Command('add')
       .description("register a ratings file (a path under the API's data root) and queue its preparation")
@@ -24,7 +24,11 @@ export function datasetsCommand(): Command {
       .argument('<path>', 'ratings file, relative to the data root')
       .addOption(new Option('--format <format>').choices(RATINGS_FORMATS).makeOptionMandatory())
       .addOption(new Option('--preset <name>').choices(Object.keys(PRESETS)))
-      .option('--heldout-users <n>', 'validation and test users, N each', integer)
+      .option(
+        '--heldout-users <n>',
+        'validation and test users, N each',
+        checkedBy(prepareOptionsSchema.shape.heldoutUsers, integer),
+      )
       .option('--api <url>', 'API base URL (env VAECF_API_URL)')
       .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
       .option('--json', 'print one JSON result object')
@@ -56,11 +60,30 @@ export function datasetsCommand(): Command {
       .action(async (f: Flags) => {
         const list = await new ApiClient(f).get<DatasetView[]>('/datasets');
         const out = createReporter(Boolean(f.json));
-        const t = new Table({ head: ['id', 'state', 'train users', 'items', 'source / error'] });
+        // A preparation error can be long: wrapped in a 60-column cell.
+        const t = table({
+          head: ['id', 'state', 'train users', 'items', 'source / error'],
+          colWidths: [null, null, null, null, 60],
+          wordWrap: true,
+        });
         for (const d of list)
           t.push([d.id, d.state, d.stats?.users?.train ?? '', d.stats?.items ?? '', d.error ?? d.source]);
         out.info(t.toString());
         out.result({ command: 'datasets list', datasets: list });
+      }),
+  );
+  datasets.addCommand(
+    new Command('delete')
+      .description('delete a dataset and its prepared files (refused while a running sweep uses it)')
+      .argument('<id>', 'dataset id')
+      .option('--api <url>', 'API base URL (env VAECF_API_URL)')
+      .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
+      .option('--json', 'print one JSON result object')
+      .action(async (id: string, f: Flags) => {
+        await new ApiClient(f).delete(`/datasets/${encodeURIComponent(id)}`);
+        const out = createReporter(Boolean(f.json));
+        out.info(`dataset ${id} deleted`);
+        out.result({ command: 'datasets delete', id });
       }),
   );
   return datasets;

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { RATINGS_FORMATS, type RatingsFormat } from '@vaecf/cf';
+import { prepareOptionsSchema, RATINGS_FORMATS, trialConfigSchema, type RatingsFormat } from '@vaecf/cf';
 import { Command, Option } from 'commander';
 import { runLocalDemo } from '../demo/local-demo';
 import { QUICKSTART, runStackDemo } from '../demo/stack-demo';
-import { integer } from '../options';
+import { checkedBy, integer, positiveInteger } from '../options';
 
 /** The bundled example: a synthetic MovieLens-style file (see examples/data/README.md). */
 export const BUNDLED_DATA = resolve(__dirname, '../../../../examples/data/synthetic-ml.csv.gz');
@@ -29,12 +29,22 @@ export function demoCommand(): Command {
     .addOption(
       new Option('--format <format>', 'format of --data').choices(RATINGS_FORMATS).default('movielens-csv'),
     )
-    .option('--heldout-users <n>', 'validation and test users (N each)', integer, 200)
+    .option(
+      '--heldout-users <n>',
+      'validation and test users (N each)',
+      checkedBy(prepareOptionsSchema.shape.heldoutUsers, integer),
+      200,
+    )
     .option('--spec <file>', 'the sweep to run', QUICKSTART)
-    .option('--workers <n>', 'worker processes', integer, 2)
+    .option('--workers <n>', 'worker processes', positiveInteger, 2)
     .option('--work <dir>', 'where the data, artifacts and report go', '.vaecf/demo')
     .option('--local', 'no Redis: train one Mult-VAE in this process and compare it with popularity')
-    .option('--epochs <n>', 'with --local: training epochs', integer, 20)
+    .option(
+      '--epochs <n>',
+      'with --local: training epochs',
+      checkedBy(trialConfigSchema.shape.epochs, integer),
+      20,
+    )
     .option('--json', 'print one JSON result object')
     .action((f: DemoFlags) => (f.local ? runLocalDemo(f) : runStackDemo(f)));
 }

@@ -1,7 +1,10 @@
-import { generateSyntheticRatings, SYNTHETIC_DEFAULTS } from '@vaecf/cf';
+import { generateSyntheticRatings, SYNTHETIC_DEFAULTS, syntheticOptionsSchema } from '@vaecf/cf';
 import { Command } from 'commander';
 import { createReporter } from '../output/reporter';
-import { integer, number } from '../options';
+import { checkedBy, integer, number } from '../options';
+import { assertWritable } from '../writable';
+
+const field = syntheticOptionsSchema.shape;
 
 interface GenerateFlags {
   users: number;
@@ -18,13 +21,19 @@ export function generateCommand(): Command {
       'write a deterministic synthetic MovieLens-style ratings.csv (latent tastes, long-tailed popularity)',
     )
     .argument('<file>', 'output path (.gz to compress)')
-    .option('--users <n>', 'users', integer, SYNTHETIC_DEFAULTS.users)
-    .option('--items <n>', 'items', integer, SYNTHETIC_DEFAULTS.items)
-    .option('--tastes <n>', 'latent tastes', integer, SYNTHETIC_DEFAULTS.tastes)
-    .option('--mean-items <x>', 'mean items rated per user', number, SYNTHETIC_DEFAULTS.meanItemsPerUser)
-    .option('--seed <n>', 'seed', integer, SYNTHETIC_DEFAULTS.seed)
+    .option('--users <n>', 'users', checkedBy(field.users, integer), SYNTHETIC_DEFAULTS.users)
+    .option('--items <n>', 'items', checkedBy(field.items, integer), SYNTHETIC_DEFAULTS.items)
+    .option('--tastes <n>', 'latent tastes', checkedBy(field.tastes, integer), SYNTHETIC_DEFAULTS.tastes)
+    .option(
+      '--mean-items <x>',
+      'mean items rated per user',
+      checkedBy(field.meanItemsPerUser, number),
+      SYNTHETIC_DEFAULTS.meanItemsPerUser,
+    )
+    .option('--seed <n>', 'seed', checkedBy(field.seed, integer), SYNTHETIC_DEFAULTS.seed)
     .option('--json', 'print one JSON result object')
     .action(async (file: string, f: GenerateFlags) => {
+      await assertWritable('<file>', file);
       const out = createReporter(Boolean(f.json));
       const opts = {
         users: f.users,

@@ -4,6 +4,7 @@ import {
   PREPARE_FORMATS,
   PRESETS,
   prepareDataset,
+  prepareOptionsSchema,
   RATINGS_FORMATS,
   writeDatasetArtifact,
   type CsvColumns,
@@ -16,8 +17,11 @@ import { UserError } from '../errors';
 import { progressBar } from '../output/progress';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
-import { integer, number } from '../options';
+import { checkedBy, integer, number } from '../options';
+import { assertWritable } from '../writable';
 import { splitMethod } from './split-option';
+
+const field = prepareOptionsSchema.shape;
 
 interface PrepareFlags {
   format?: RatingsFormat | 'pro_sg';
@@ -58,16 +62,32 @@ export function prepareCommand(): Command {
     .addOption(
       new Option('--preset <name>', "the paper's settings for a dataset").choices(Object.keys(PRESETS)),
     )
-    .option('--threshold <x>', 'keep ratings strictly above this (default 3.5; msd: every play)', number)
+    .option(
+      '--threshold <x>',
+      'keep ratings strictly above this (default 3.5; msd: every play)',
+      checkedBy(field.threshold, number),
+    )
     .option('--no-threshold', 'keep every interaction whatever its rating')
-    .option('--min-user-count <n>', 'drop users with fewer items (default 5)', integer)
-    .option('--min-item-count <n>', 'drop items with fewer users, applied first (default 0)', integer)
+    .option(
+      '--min-user-count <n>',
+      'drop users with fewer items (default 5)',
+      checkedBy(field.minUserCount, integer),
+    )
+    .option(
+      '--min-item-count <n>',
+      'drop items with fewer users, applied first (default 0)',
+      checkedBy(field.minItemCount, integer),
+    )
     .option(
       '--heldout-users <n>',
       "validation users and test users, N each (default 10% of the users, at most 10000; presets: the paper's)",
-      integer,
+      checkedBy(field.heldoutUsers, integer),
     )
-    .option('--seed <n>', 'seed of the user shuffle and the fold-in/held-out split (default 98765)', integer)
+    .option(
+      '--seed <n>',
+      'seed of the user shuffle and the fold-in/held-out split (default 98765)',
+      checkedBy(field.seed, integer),
+    )
     .option('--undersample-ratings', 'equal counts per rating value before binarizing (reproduction option)')
     .option('--user-col <col>', 'csv: user column, a header name or 0-based index')
     .option('--item-col <col>', 'csv: item column')
@@ -85,6 +105,7 @@ async function runPrepare(file: string, flags: PrepareFlags, cmd: Command): Prom
     throw new UserError(
       `cannot tell the format of ${file} from its name: give --format (${RATINGS_FORMATS.join(', ')})`,
     );
+  await assertWritable('--out', flags.out);
   const bar = out.json ? null : progressBar(`reading ${basename(file)}`, 'MB');
   const t0 = performance.now();
   // commander turns --no-threshold into threshold === false.

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
+import { assertWritable } from '../writable';
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -18,6 +19,7 @@ export function reportCommand(): Command {
     .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
     .option('--json', 'print one JSON result object')
     .action(async (sweep: string, f: ApiOptions & { out?: string; open?: boolean; json?: boolean }) => {
+      if (f.out) await assertWritable('--out', f.out);
       const html = await new ApiClient(f).text(`/sweeps/${encodeURIComponent(sweep)}/report`);
       const file = resolve(f.out ?? join(tmpdir(), `vaecf-${sweep}.html`));
       await writeFile(file, html);

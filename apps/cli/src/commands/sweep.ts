@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import Table from 'cli-table3';
 import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { UserError } from '../errors';
-import { watchSweep } from '../output/sweep-watch';
+import { showSweep } from '../output/sweep-show';
+import { WatchInterrupted, watchSweep } from '../output/sweep-watch';
 import { createReporter } from '../output/reporter';
-import { countsLine, type SweepView, type TrialView } from '../views';
+import type { SweepView } from '../views';
 
 type Flags = ApiOptions & { json?: boolean };
 
@@ -45,7 +45,7 @@ export function sweepCommand(): Command {
     withApi(new Command('show'))
       .description('state, leaderboard and test metrics of a sweep')
       .argument('<id>')
-      .action(async (id: string, f: Flags) => show(new ApiClient(f), id, Boolean(f.json))),
+      .action(async (id: string, f: Flags) => showSweep(new ApiClient(f), id, Boolean(f.json))),
   );
   sweep.addCommand(
     withApi(new Command('cancel'))
@@ -61,52 +61,21 @@ export function sweepCommand(): Command {
   return sweep;
 }
 
+/** Watches until the sweep ends, then shows it. Ctrl-C stops watching only: the sweep goes on. */
 async function followAndShow(client: ApiClient, id: string, json: boolean): Promise<void> {
-  await watchSweep(client, id, { quiet: json });
-  await show(client, id, json);
-}
-
-async function show(client: ApiClient, id: string, json: boolean): Promise<void> {
-  const path = `/sweeps/${encodeURIComponent(id)}`;
-  const [s, trials] = await Promise.all([
-    client.get<SweepView>(path),
-    client.get<TrialView[]>(`${path}/trials?sort=best`),
-  ]);
-  const out = createReporter(json);
-  out.info(
-    `sweep ${s.id} (${s.spec.name ?? s.spec.model} on ${s.spec.dataset}): ${s.state}, ${countsLine(s.trials)}`,
-  );
-  out.info(leaderboard(trials));
-  if (s.best)
-    out.info(
-      `best: trial ${s.best.trial}, validation ${s.best.metric} ${s.best.value.toFixed(4)}, ${JSON.stringify(trials.find((t) => t.no === s.best!.trial)?.params ?? {})}`,
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await watchSweep(client, id, { quiet: json, signal: stop.signal });
+  } catch (e) {
+    if (!(e instanceof WatchInterrupted)) throw e;
+    process.stderr.write(
+      `vaecf: stopped watching; sweep ${id} goes on on the workers: reattach with \`vaecf sweep watch ${id}\`, cancel with \`vaecf sweep cancel ${id}\`\n`,
     );
-  if (s.test)
-    out.info(
-      `test: NDCG@100 ${s.test.ndcg100.toFixed(4)}, Recall@20 ${s.test.recall20.toFixed(4)}, Recall@50 ${s.test.recall50.toFixed(4)} (${s.test.users} users)`,
-    );
-  out.result({ command: 'sweep show', sweep: s, trials });
-  if (s.state === 'failed' || s.state === 'cancelled') process.exitCode = 4;
-}
-
-function leaderboard(trials: TrialView[]): string {
-  const t = new Table({
-    head: ['trial', 'state', 'epochs', 'best NDCG@100', 'last R@20', 'last R@50', 'params'],
-  });
-  for (const x of trials) {
-    const params = Object.entries(x.params)
-      .filter(([k]) => k !== 'model')
-      .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : JSON.stringify(v)}`)
-      .join(' ');
-    t.push([
-      x.no,
-      x.state,
-      x.epochs,
-      x.best?.toFixed(4) ?? '',
-      x.latest?.recall20.toFixed(4) ?? '',
-      x.latest?.recall50.toFixed(4) ?? '',
-      params,
-    ]);
+    process.exit(130);
+  } finally {
+    process.off('SIGINT', onSigint);
   }
-  return t.toString();
+  await showSweep(client, id, json);
 }

@@ -11,6 +11,7 @@ import {
   Trainer,
   type EpochReport,
   type PreparedDataset,
+  trialConfigSchema,
   type TrialConfig,
 } from '@vaecf/cf';
 import { Command, Option } from 'commander';
@@ -18,7 +19,10 @@ import { epochRow, EPOCH_HEADER, testTable } from '../output/epoch-table';
 import { epochProgressBar } from '../output/progress';
 import { UserError } from '../errors';
 import { createReporter, type Reporter } from '../output/reporter';
-import { integer, intList, number } from '../options';
+import { checkedBy, integer, intList, number } from '../options';
+import { assertWritable } from '../writable';
+
+const field = trialConfigSchema.shape;
 
 interface TrainFlags {
   data: string;
@@ -46,16 +50,28 @@ export function trainCommand(): Command {
     .option(
       '--dims <list>',
       'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae)',
-      intList,
+      checkedBy(field.dims, intList),
     )
-    .option('--anneal-cap <x>', 'KL weight cap beta (vae; default 0.2)', number)
-    .option('--total-anneal-steps <n>', 'updates over which beta rises to the cap (default 200000)', integer)
-    .option('--lam <x>', 'L2 penalty on weights (default 0 for vae, 0.01/500 for dae)', number)
-    .option('--keep-prob <x>', 'input dropout keep probability (default 0.5)', number)
-    .option('--lr <x>', 'Adam learning rate (default 1e-3)', number)
-    .option('--batch-size <n>', 'users per minibatch (default 500)', integer)
-    .option('--epochs <n>', 'epochs (default 200)', integer)
-    .option('--seed <n>', 'random seed (default 98765)', integer)
+    .option('--anneal-cap <x>', 'KL weight cap beta (vae; default 0.2)', checkedBy(field.annealCap, number))
+    .option(
+      '--total-anneal-steps <n>',
+      'updates over which beta rises to the cap (default 200000)',
+      checkedBy(field.totalAnnealSteps, integer),
+    )
+    .option(
+      '--lam <x>',
+      'L2 penalty on weights (default 0 for vae, 0.01/500 for dae)',
+      checkedBy(field.lam, number),
+    )
+    .option(
+      '--keep-prob <x>',
+      'input dropout keep probability (default 0.5)',
+      checkedBy(field.keepProb, number),
+    )
+    .option('--lr <x>', 'Adam learning rate (default 1e-3)', checkedBy(field.lr, number))
+    .option('--batch-size <n>', 'users per minibatch (default 500)', checkedBy(field.batchSize, integer))
+    .option('--epochs <n>', 'epochs (default 200)', checkedBy(field.epochs, integer))
+    .option('--seed <n>', 'random seed (default 98765)', checkedBy(field.seed, integer))
     .option('--checkpoint <dir>', 'save a checkpoint here after every epoch')
     .option('--resume', 'continue from the checkpoint in --checkpoint if there is one')
     .option(
@@ -70,6 +86,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const out = createReporter(Boolean(flags.json));
   // Check the cheap things first: a typo in a flag should not wait for the data to load.
   const resumeFrom = resumableCheckpoint(flags);
+  if (flags.checkpoint) await assertWritable('--checkpoint', flags.checkpoint);
   const fresh = resumeFrom ? null : configFromFlags(flags);
   const backend = await initBackend(flags.backend);
   out.info(

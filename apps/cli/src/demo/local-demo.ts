@@ -9,7 +9,7 @@ import {
   writeDatasetArtifact,
   type RatingsFormat,
 } from '@vaecf/cf';
-import Table from 'cli-table3';
+import { table } from '../output/table';
 import { epochRow, EPOCH_HEADER } from '../output/epoch-table';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
@@ -51,7 +51,7 @@ export async function runLocalDemo(f: LocalDemoFlags): Promise<void> {
   out.info('\n3. test users: best epoch of Mult-VAE vs the popularity baseline');
   const vae = await trainer.evaluateBestOnTest();
   const pop = await evaluate(new PopularityScorer(data.train), data.test);
-  const t = new Table({ head: ['test', 'NDCG@100', 'Recall@20', 'Recall@50'] });
+  const t = table({ head: ['test', 'NDCG@100', 'Recall@20', 'Recall@50'] });
   t.push([
     `Mult-VAE (epoch ${trainer.bestSnapshot!.epoch})`,
     vae.ndcg100.toFixed(4),

@@ -4,6 +4,7 @@ import type { RatingsFormat } from '@vaecf/cf';
 import { parse, stringify } from 'yaml';
 import { ApiClient } from '../api-client';
 import { UserError } from '../errors';
+import { paramsText } from '../output/leaderboard';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
 import { watchSweep } from '../output/sweep-watch';
@@ -76,7 +77,7 @@ export async function runStackDemo(f: StackDemoFlags): Promise<void> {
         `   trial ${String(t.no).padStart(2)} ${t.state.padEnd(9)} ${t.epochs} epochs, best validation NDCG@100 ${t.best?.toFixed(4) ?? '-'}`,
       );
     const best = trials.find((t) => t.no === done.best?.trial);
-    if (best) out.info(`   best configuration (trial ${best.no}): ${JSON.stringify(best.params)}`);
+    if (best) out.info(`   best configuration (trial ${best.no}): ${paramsText(best.params)}`);
     if (done.test)
       out.info(
         `   test: NDCG@100 ${done.test.ndcg100.toFixed(4)}, Recall@20 ${done.test.recall20.toFixed(4)}, Recall@50 ${done.test.recall50.toFixed(4)}`,

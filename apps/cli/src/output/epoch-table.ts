@@ -1,5 +1,5 @@
 import type { EpochReport, EvalResult } from '@vaecf/cf';
-import Table from 'cli-table3';
+import { table } from './table';
 
 const COLUMNS: [string, number][] = [
   ['epoch', 6],
@@ -38,7 +38,7 @@ export function epochRow(r: EpochReport): string {
 
 /** The final summary: validation of the best epoch and its test metrics. */
 export function testTable(bestEpoch: number, validation: EvalResult, test: EvalResult): string {
-  const t = new Table({
+  const t = table({
     head: [`best epoch ${bestEpoch}`, 'NDCG@100', 'Recall@20', 'Recall@50', 'users', 'no held-out'],
   });
   for (const [name, m] of [

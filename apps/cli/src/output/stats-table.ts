@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { table } from './table';
 
 type Stats = Record<string, unknown>;
 type Quant = { min: number; median: number; p90: number; p99: number; max: number; mean: number };
@@ -6,7 +6,7 @@ type Quant = { min: number; median: number; p90: number; p99: number; max: numbe
 /** A short summary of a prepared dataset's statistics. */
 export function statsTable(s: Stats): string {
   const users = s.users as { train: number; validation: number; test: number } | undefined;
-  const t = new Table();
+  const t = table();
   const q = (x: unknown) => {
     const v = x as Quant | undefined;
     return v ? `mean ${v.mean.toFixed(1)}, median ${v.median}, p90 ${v.p90}, p99 ${v.p99}, max ${v.max}` : '';
