@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { initBackend } from '@vaecf/cf';
 import { AppModule } from './app.module';
+import { checkBodyShape, rewriteBodyParserErrors } from './common/body-errors';
 import { apiConfig } from './config';
 
 async function main(): Promise<void> {
@@ -16,11 +17,13 @@ async function main(): Promise<void> {
   Logger.log(`TensorFlow.js backend: ${backend.name}`, 'vaecf-api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
   // Bodies are size-limited; sweep specs come as JSON or as YAML text.
-  app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  // Not strict: a JSON scalar parses, and validation then names what was expected instead of a syntax error.
+  app.useBodyParser('json', { limit: config.BODY_LIMIT, strict: false });
   app.useBodyParser('text', {
     limit: config.BODY_LIMIT,
     type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
   });
+  app.use(checkBodyShape, rewriteBodyParserErrors); // before anything walks a parsed body recursively
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

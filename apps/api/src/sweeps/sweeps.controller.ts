@@ -13,6 +13,7 @@ import {
   Query,
   Res,
   StreamableFile,
+  UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SWEEP_STATES, type SweepState } from '@vaecf/queue';
@@ -22,6 +23,10 @@ import { createZodDto } from 'nestjs-zod';
 import { ModelsService } from './models.service';
 import { RecommendDto } from './recommend.dto';
 import { SweepsService, TRIAL_SORT_KEYS } from './sweeps.service';
+
+const TRIAL_NO = new ParseIntPipe({
+  exceptionFactory: () => new BadRequestException('no: must be a trial number (an integer)'),
+});
 
 /** The sweep spec, for the OpenAPI document (requests are validated by the same schema in parseSweepSpec). */
 class SweepSpecDto extends createZodDto(sweepSpecSchema) {}
@@ -49,6 +54,11 @@ export class SweepsController {
   ) {
     if (key !== undefined && !/^[\w.:-]{1,200}$/.test(key))
       throw new BadRequestException('Idempotency-Key: use 1-200 letters, digits, ".", ":", "_" or "-"');
+    // No body parser took it: the content type is neither JSON nor YAML.
+    if (body === undefined)
+      throw new UnsupportedMediaTypeException(
+        'content-type: send the spec as application/json or application/yaml',
+      );
     const { sweep, created } = await this.sweeps.submit(body, key);
     res.status(created ? 201 : 200);
     return sweep;
@@ -114,7 +124,7 @@ export class SweepsController {
   }
 
   @Get(':id/trials/:no')
-  trial(@Param('id') id: string, @Param('no', new ParseIntPipe({ errorHttpStatusCode: 400 })) no: number) {
+  trial(@Param('id') id: string, @Param('no', TRIAL_NO) no: number) {
     return this.sweeps.trial(id, no);
   }
 }
