@@ -15,11 +15,22 @@ import {
   StreamableFile,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { SWEEP_STATES, type SweepState } from '@vaecf/queue';
 import { sweepSpecSchema } from '@vaecf/sweep';
 import type { Response } from 'express';
 import { createZodDto } from 'nestjs-zod';
+import { ID_PARAM } from '../common/id.pipe';
+import { ApiRoute } from '../common/openapi';
+import { RecommendationsDto, SweepViewDto, TrialDto, TrialRowDto } from '../common/openapi-views';
 import { ModelsService } from './models.service';
 import { RecommendDto } from './recommend.dto';
 import { SweepsService, TRIAL_SORT_KEYS } from './sweeps.service';
@@ -40,6 +51,16 @@ export class SweepsController {
   ) {}
 
   @Post()
+  @ApiRoute(
+    'Submit a sweep (JSON or YAML spec)',
+    { status: 201, description: 'the sweep, created and started', type: SweepViewDto },
+    [400, 413, 415],
+  )
+  @ApiResponse({
+    status: 200,
+    description: 'an Idempotency-Key seen before: the first sweep',
+    type: SweepViewDto,
+  })
   @ApiConsumes('application/json', 'application/yaml')
   @ApiBody({ type: SweepSpecDto })
   @ApiHeader({
@@ -65,6 +86,7 @@ export class SweepsController {
   }
 
   @Get()
+  @ApiRoute('List sweeps, newest first', { status: 200, type: [SweepViewDto] }, [400])
   @ApiQuery({ name: 'state', required: false, enum: SWEEP_STATES })
   list(@Query('state') state?: string) {
     if (state !== undefined && !(SWEEP_STATES as readonly string[]).includes(state)) {
@@ -74,33 +96,64 @@ export class SweepsController {
   }
 
   @Get(':id')
-  get(@Param('id') id: string) {
+  @ApiRoute(
+    'One sweep: state, trial counts, best trial, test metrics',
+    { status: 200, type: SweepViewDto },
+    [400, 404],
+  )
+  get(@Param('id', ID_PARAM) id: string) {
     return this.sweeps.get(id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  cancel(@Param('id') id: string) {
+  @ApiRoute(
+    'Cancel a sweep (idempotent: a cancelled sweep answers 200 again)',
+    {
+      status: 200,
+      description: 'the sweep, cancelled; running trials stop at their next epoch',
+      type: SweepViewDto,
+    },
+    [400, 404, 409],
+  )
+  cancel(@Param('id', ID_PARAM) id: string) {
     return this.sweeps.cancel(id);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  async delete(@Param('id') id: string) {
+  @ApiRoute(
+    'Delete a sweep with its trials and artifacts (cancelled first)',
+    { status: 204, description: 'deleted' },
+    [400, 404],
+  )
+  async delete(@Param('id', ID_PARAM) id: string) {
     this.models.forget(id);
     await this.sweeps.delete(id);
   }
 
   /** A self-contained HTML page: leaderboard, validation curves (SVG), best configuration, test metrics, dataset statistics. */
   @Get(':id/report')
+  @ApiRoute(
+    'The HTML report of a sweep',
+    { status: 200, description: 'a self-contained HTML page' },
+    [400, 404],
+  )
+  @ApiProduces('text/html')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  report(@Param('id') id: string) {
+  report(@Param('id', ID_PARAM) id: string) {
     return this.sweeps.report(id);
   }
 
   /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz. */
   @Get(':id/model')
-  async model(@Param('id') id: string) {
+  @ApiRoute(
+    "The sweep's promoted model as a .tar.gz",
+    { status: 200, description: "the best trial's checkpoint", schema: { type: 'string', format: 'binary' } },
+    [400, 404, 409],
+  )
+  @ApiProduces('application/gzip')
+  async model(@Param('id', ID_PARAM) id: string) {
     return new StreamableFile(await this.models.archive(id), {
       type: 'application/gzip',
       disposition: `attachment; filename="${id}-model.tar.gz"`,
@@ -110,13 +163,19 @@ export class SweepsController {
   /** Top-k items for an item history from the sweep's best model; the history is never recommended back. */
   @Post(':id/recommendations')
   @HttpCode(200)
-  recommend(@Param('id') id: string, @Body() body: RecommendDto) {
+  @ApiRoute(
+    "Top-k items for an item history, from the sweep's best model",
+    { status: 200, type: RecommendationsDto },
+    [400, 404, 409, 413, 415],
+  )
+  recommend(@Param('id', ID_PARAM) id: string, @Body() body: RecommendDto) {
     return this.models.recommend(id, body.items, body.k);
   }
 
   @Get(':id/trials')
+  @ApiRoute('The leaderboard: trials of a sweep, sorted', { status: 200, type: [TrialRowDto] }, [400, 404])
   @ApiQuery({ name: 'sort', required: false, enum: TRIAL_SORT_KEYS })
-  trials(@Param('id') id: string, @Query('sort') sort?: string) {
+  trials(@Param('id', ID_PARAM) id: string, @Query('sort') sort?: string) {
     if (sort !== undefined && !(TRIAL_SORT_KEYS as readonly string[]).includes(sort)) {
       throw new BadRequestException(`sort: must be one of ${TRIAL_SORT_KEYS.join(', ')}`);
     }
@@ -124,7 +183,8 @@ export class SweepsController {
   }
 
   @Get(':id/trials/:no')
-  trial(@Param('id') id: string, @Param('no', TRIAL_NO) no: number) {
+  @ApiRoute('One trial with its per-epoch history', { status: 200, type: TrialDto }, [400, 404])
+  trial(@Param('id', ID_PARAM) id: string, @Param('no', TRIAL_NO) no: number) {
     return this.sweeps.trial(id, no);
   }
 }
