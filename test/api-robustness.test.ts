@@ -217,7 +217,7 @@ describe('cancel', () => {
 
   it('answers 200 while workers take the trials it cancels, and every trial ends (4 tries)', async () => {
     for (let attempt = 0; attempt < 4; attempt++) {
-      const created = await call('POST', '/sweeps', manyTrials(80), { 'content-type': 'application/json' });
+      const created = await call('POST', '/sweeps', manyTrials(300), { 'content-type': 'application/json' });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
       await until(
@@ -236,7 +236,7 @@ describe('cancel', () => {
         const t = v.body.trials as Record<string, number>;
         return t.queued === 0 && t.running === 0 ? t : null;
       });
-      expect(ended.cancelled + ended.completed).toBe(80);
+      expect(ended.cancelled + ended.completed).toBe(300);
       // Idempotent: a cancelled sweep cancels again with the same answer.
       const again = await call('POST', `/sweeps/${id}/cancel`);
       expect({ status: again.status, state: again.body.state }).toEqual({ status: 200, state: 'cancelled' });
