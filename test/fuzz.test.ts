@@ -273,7 +273,6 @@ it('POST /sweeps and POST /datasets: 2,200 generated bodies, no 5xx, each within
     if (a.ms >= 1_000)
       (accepted && a.sent.route === '/sweeps' ? findings : failures).push(`slow: ${show(a)}`);
   }
-  // eslint-disable-next-line no-console
   console.log(
     `fuzz: ${answers.length} requests in ${seconds.toFixed(1)} s, ` +
       `${answers.filter((a) => a.status < 300).length} accepted; ${heldBack} held back (huge grids); ` +
