@@ -86,7 +86,12 @@ async function send(sent: Sent): Promise<Answer> {
     }
     return { sent, status: r.status, ms: Date.now() - t0, body };
   } catch (e) {
-    return { sent, status: 0, ms: Date.now() - t0, body: { message: `no answer: ${(e as Error).message}` } };
+    return {
+      sent,
+      status: 0,
+      ms: Date.now() - t0,
+      body: { message: `no answer: ${(e as Error).message} ${String((e as { cause?: unknown }).cause)}` },
+    };
   }
 }
 
@@ -140,6 +145,11 @@ function requests(): Sent[] {
     // A number or the edge values as a whole body.
     ...fc.sample(edgeNumber.map(json('/sweeps')), { seed: SEED + 2, numRuns: 20 }),
   ];
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
 async function sendAll(all: Sent[]): Promise<Answer[]> {
@@ -273,9 +283,12 @@ it('POST /sweeps and POST /datasets: 2,200 generated bodies, no 5xx, each within
     if (a.ms >= 1_000)
       (accepted && a.sent.route === '/sweeps' ? findings : failures).push(`slow: ${show(a)}`);
   }
+  const refusedMs = answers.filter((a) => a.status >= 400).map((a) => a.ms);
   console.log(
     `fuzz: ${answers.length} requests in ${seconds.toFixed(1)} s, ` +
       `${answers.filter((a) => a.status < 300).length} accepted; ${heldBack} held back (huge grids); ` +
+      `refused answers: median ${percentile(refusedMs, 0.5)} ms, p99 ${percentile(refusedMs, 0.99)} ms, ` +
+      `max ${percentile(refusedMs, 1)} ms; ` +
       `${findings.length} findings for spec validation:\n` +
       findings.slice(0, 20).join('\n'),
   );

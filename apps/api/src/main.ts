@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { Server } from 'node:http';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -36,7 +37,12 @@ async function main(): Promise<void> {
   SwaggerModule.setup('docs', app, cleanupOpenApiDoc(doc));
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');
-  const address = app.getHttpServer().address() as { port: number };
+  const server = app.getHttpServer() as Server;
+  // Idle keep-alive connections live longer than clients and proxies keep them (Node's 5 s is
+  // shorter than most): a client reusing a connection the server has just closed gets a reset.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const address = server.address() as { port: number };
   Logger.log(`listening on :${address.port}`, 'vaecf-api');
 }
 
