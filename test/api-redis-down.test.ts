@@ -122,4 +122,7 @@ it('answers 503 with Retry-After at once while Redis is down, applies nothing la
   expect(created.status).toBe(201);
   expect((await call('GET', `/sweeps/${created.body.id as string}`)).body.state).toMatch(/running|completed/);
   expect(stack.apiLog()).not.toMatch(/^api: /m); // no 500 was logged
+  // The outage is logged once, and its end.
+  expect(stack.apiLog().match(/connection to Redis lost/g)).toHaveLength(1);
+  expect(stack.apiLog()).toContain('connection to Redis back');
 }, 180_000);

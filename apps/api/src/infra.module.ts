@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import {
   DatasetStore,
@@ -29,6 +29,21 @@ const FAIL_FAST: RedisOptions = {
   retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
 };
 
+/** One line when the connection to Redis is lost (not closed by us) and one when it is back, not one per failed request. */
+function logOutages(redis: Redis): Redis {
+  const log = new Logger('redis');
+  let lost = false;
+  redis.on('reconnecting', () => {
+    if (!lost) log.warn('connection to Redis lost: answering 503 until it is back');
+    lost = true;
+  });
+  redis.on('ready', () => {
+    if (lost) log.log('connection to Redis back');
+    lost = false;
+  });
+  return redis;
+}
+
 /** Connections and stores, one set per API process; the API itself keeps no state. */
 @Global()
 @Module({
@@ -36,7 +51,7 @@ const FAIL_FAST: RedisOptions = {
     { provide: API_CONFIG, useFactory: () => apiConfig() },
     {
       provide: REDIS,
-      useFactory: (c: ApiConfig) => new Redis(c.REDIS_URL, FAIL_FAST),
+      useFactory: (c: ApiConfig) => logOutages(new Redis(c.REDIS_URL, FAIL_FAST)),
       inject: [API_CONFIG],
     },
     {
