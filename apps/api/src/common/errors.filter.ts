@@ -18,8 +18,9 @@ const MAX_MESSAGE_CHARS = 500;
 
 /**
  * Every error becomes an answer: bad input (InputError, a BodyError for
- * what the body parsers refused) a 4xx whose message names the field, Redis out of reach a 503
- * with Retry-After, anything else a 500 logged with its stack.
+ * what the body parsers refused) a 4xx whose message names the field,
+ * Redis out of reach a 503 with Retry-After, anything else a 500 logged
+ * with its stack.
  */
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
@@ -27,10 +28,21 @@ export class ErrorsFilter implements ExceptionFilter {
 
   catch(e: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      // Failed mid-answer (a stream): cut the connection so the client sees it incomplete, never a hang.
+      process.stderr.write(
+        `api: after the answer started: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      res.destroy();
+      return;
+    }
     if (e instanceof BodyError) return send(res, e.status, { statusCode: e.status, message: e.message });
     if (e instanceof InputError) return this.http(res, new BadRequestException(e.message));
     if (e instanceof HttpException) return this.http(res, e);
+    // Other middleware's client errors (http-errors with a 4xx status, e.g. a static file's) keep their status.
+    const status = (e as { status?: unknown } | null)?.status;
+    if (e instanceof Error && typeof status === 'number' && status >= 400 && status < 500)
+      return send(res, status, { statusCode: status, message: `(request): ${e.message}` });
     if (isRedisUnavailable(e, this.redis)) {
       res.setHeader('Retry-After', String(REDIS_RETRY_AFTER_SECONDS));
       return send(res, 503, {
