@@ -103,7 +103,7 @@ describe('sweep lifecycle through the API', () => {
     expect(resumed.state).toBe('running');
     const done = await sweepState(id, ['completed']);
     expect(done.trials.completed).toBe(3);
-    expect(done.events.map((e: { action: string }) => e.action)).toEqual(['resumed']);
+    expect(done.events.map((e: { action: string }) => e.action)).toEqual(['cancelled', 'resumed']);
     const history = (await call('GET', `/sweeps/${id}/trials/0`)).body.history as { epoch: number }[];
     expect(history.map((e) => e.epoch)).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
   });

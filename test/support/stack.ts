@@ -14,13 +14,21 @@ export interface Stack {
   readonly dataRoot: string;
   readonly base: string;
   readonly token: string;
+  /** The queue names of this stack (the API's and the worker's). */
+  readonly queues: { readonly VAECF_TRIALS_QUEUE: string; readonly VAECF_DATASETS_QUEUE: string };
   readonly worker: WorkerProcess;
   apiLog(): string;
   stop(): Promise<void>;
 }
 
 export async function startStack(
-  opts: { token?: string; apiEnv?: Record<string, string> } = {},
+  opts: {
+    token?: string;
+    apiEnv?: Record<string, string>;
+    workerEnv?: Record<string, string>;
+    /** Another Redis than REDIS_URL's, for the API and the worker alike. */
+    redisUrl?: string;
+  } = {},
 ): Promise<Stack> {
   const root = await mkdtemp(join(tmpdir(), 'vaecf-stack-'));
   const dataRoot = join(root, 'data');
@@ -32,6 +40,7 @@ export async function startStack(
     ...queues,
     VAECF_ARTIFACTS_DIR: join(root, 'artifacts'),
     VAECF_DATA_ROOT: dataRoot,
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
   };
   const token = opts.token ?? 'secret-token';
   let log = '';
@@ -42,12 +51,18 @@ export async function startStack(
   api.stdout!.on('data', (b: Buffer) => (log += b.toString()));
   api.stderr!.on('data', (b: Buffer) => (log += b.toString()));
   const port = await until('the API to listen', async () => /listening on :(\d+)/.exec(log)?.[1], 30_000);
-  const worker = startWorker(`stack-${port}`, { ...queues, VAECF_ARTIFACTS_DIR: env.VAECF_ARTIFACTS_DIR });
+  const worker = startWorker(`stack-${port}`, {
+    ...queues,
+    VAECF_ARTIFACTS_DIR: env.VAECF_ARTIFACTS_DIR,
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+    ...opts.workerEnv,
+  });
   return {
     root,
     dataRoot,
     base: `http://127.0.0.1:${port}`,
     token,
+    queues,
     worker,
     apiLog: () => log,
     async stop() {

@@ -1,5 +1,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from './common/openapi';
+import { HealthDto } from './common/openapi-views';
 import type { DatasetsQueue, TrialsQueue } from '@vaecf/queue';
 import type { Redis } from 'ioredis';
 import { DATASETS_QUEUE, REDIS, TRIALS_QUEUE } from './common/tokens';
@@ -15,6 +17,14 @@ export class HealthController {
 
   /** 200 when Redis and both queues answer, 503 otherwise (with what failed). */
   @Get()
+  @ApiRoute('Whether Redis and both queues answer (no token needed)', { status: 200, type: HealthDto }, [], {
+    open: true,
+  })
+  @ApiResponse({
+    status: 503,
+    description: 'Redis or a queue does not answer (which, in the body)',
+    type: HealthDto,
+  })
   async check() {
     const within = <T>(p: Promise<T>) =>
       Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))]);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { Server } from 'node:http';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { initBackend } from '@vaecf/cf';
 import { AppModule } from './app.module';
+import { checkBodyShape, rewriteBodyParserErrors } from './common/body-errors';
 import { apiConfig, ApiEnvironmentError } from './config';
 
 async function main(): Promise<void> {
@@ -16,11 +18,13 @@ async function main(): Promise<void> {
   Logger.log(`TensorFlow.js backend: ${backend.name}`, 'vaecf-api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
   // Bodies are size-limited; sweep specs come as JSON or as YAML text.
-  app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  // Not strict: a JSON scalar parses, and validation then names what was expected instead of a syntax error.
+  app.useBodyParser('json', { limit: config.BODY_LIMIT, strict: false });
   app.useBodyParser('text', {
     limit: config.BODY_LIMIT,
     type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
   });
+  app.use(checkBodyShape, rewriteBodyParserErrors); // before anything walks a parsed body recursively
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -33,7 +37,12 @@ async function main(): Promise<void> {
   SwaggerModule.setup('docs', app, cleanupOpenApiDoc(doc));
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.API_HOST);
-  const address = app.getHttpServer().address() as { port: number };
+  const server = app.getHttpServer() as Server;
+  // Idle keep-alive connections live longer than clients and proxies keep them (Node's 5 s is
+  // shorter than most): a client reusing a connection the server has just closed gets a reset.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const address = server.address() as { port: number };
   Logger.log(`listening on :${address.port}`, 'vaecf-api');
 }
 

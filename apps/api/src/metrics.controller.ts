@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Headers, Inject, UnauthorizedException } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import { metricsRequestAllowed, type ApiMetrics } from '@vaecf/telemetry';
+import { ApiRoute } from './common/openapi';
 import { API_CONFIG, API_METRICS } from './common/tokens';
 import type { ApiConfig } from './config';
 
@@ -10,7 +11,7 @@ import type { ApiConfig } from './config';
  * token; without it the API is bound to a loopback address (config.ts
  * refuses anything else), so only this machine can read it.
  */
-@ApiExcludeController()
+@ApiTags('metrics')
 @Controller('metrics')
 export class MetricsController {
   constructor(
@@ -20,6 +21,13 @@ export class MetricsController {
 
   /** Prometheus text format: request rate and latency by route and status, process metrics. */
   @Get()
+  @ApiRoute(
+    'Prometheus metrics of this API process (a bearer METRICS_TOKEN when one is set)',
+    { status: 200, description: 'Prometheus text format', schema: { type: 'string' } },
+    [401],
+    { open: true },
+  )
+  @ApiProduces('text/plain')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(@Headers('authorization') authorization?: string): Promise<string> {
     if (!metricsRequestAllowed(authorization, this.config.METRICS_TOKEN)) {

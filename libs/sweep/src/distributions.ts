@@ -48,7 +48,14 @@ export type Params = Record<string, unknown>;
 
 /** Checks bounds that the schema cannot express; returns the problem or null. */
 export function distributionProblem(d: Distribution): string | null {
-  if (d.type === 'choice') return null;
+  if (d.type === 'choice') return Array.isArray(d.values) && d.values.length > 0 ? null : 'needs values';
+  // The schema's own checks may have failed already (zod still runs refinements): check again.
+  if (!Number.isFinite(d.low) || !Number.isFinite(d.high)) return 'low and high must be finite numbers';
+  if (d.type === 'int' && d.step !== undefined && !(Number.isSafeInteger(d.step) && d.step > 0))
+    return `step must be a positive integer, got ${d.step}`;
+  if (d.type === 'uniform' && d.q !== undefined && !(Number.isFinite(d.q) && d.q > 0))
+    return `q must be a positive number, got ${d.q}`;
+  if (d.type === 'loguniform' && !(d.low > 0)) return `low must be positive, got ${d.low}`;
   if (d.low > d.high) return `low (${d.low}) is greater than high (${d.high})`;
   if (!Number.isFinite(d.high - d.low)) return `the range ${d.low} to ${d.high} is too wide to sample`;
   if (d.type === 'int' && d.step && (d.high - d.low) % d.step !== 0)

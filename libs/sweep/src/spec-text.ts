@@ -1,21 +1,17 @@
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseSweepSpec, SpecError, type SweepSpec } from './spec';
+import { readYamlDocument } from './yaml-document';
+
+export { DOCUMENT_LIMITS, documentLimitProblem, type DocumentLimitProblem } from './document-limits';
+export { MAX_YAML_ALIASES, readYamlDocument } from './yaml-document';
 
 /**
  * A spec from the text of a JSON or YAML document (JSON is YAML, so one
- * parser reads both). Syntax errors name the line and column.
+ * parser reads both). Syntax errors name the line and column; a document
+ * built to hurt (deep, huge, an alias bomb, tags, several documents) is
+ * refused the same way, never a crash.
  */
 export function parseSweepSpecText(text: string): SweepSpec {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (e) {
-    if (e instanceof YAMLParseError) {
-      const at = e.linePos?.[0];
-      throw new SpecError(at ? `line ${at.line}, column ${at.col}` : '(document)', e.message.split('\n')[0]);
-    }
-    throw e;
-  }
+  const doc = readYamlDocument(text);
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new SpecError('(document)', 'must be a mapping of spec fields (dataset, model, space, ...)');
   }

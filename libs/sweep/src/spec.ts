@@ -1,6 +1,6 @@
 import { InputError } from '@vaecf/errors';
 import { z } from 'zod';
-import { distributionProblem, distributionSchema } from './distributions';
+import { distributionProblem, distributionSchema, gridCount } from './distributions';
 import { betaProtocolProblem } from './samplers/beta-protocol';
 import { gridSize } from './samplers/grid';
 
@@ -109,9 +109,16 @@ export const sweepSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    // zod runs this refinement even when a field check above failed (a step of 0, a negative q):
+    // nothing below may assume the fields are valid, and the grid is only sized when every
+    // distribution is sound.
+    let sound = true;
     for (const [name, d] of Object.entries(spec.space)) {
       const problem = distributionProblem(d);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['space', name], message: problem });
+      if (problem) {
+        sound = false;
+        ctx.addIssue({ code: 'custom', path: ['space', name], message: problem });
+      }
       if (name in spec.fixed)
         ctx.addIssue({
           code: 'custom',
@@ -123,18 +130,16 @@ export const sweepSpecSchema = z
       const problem = betaProtocolProblem(spec);
       if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     }
-    if (spec.search.method === 'grid' || spec.search.method === 'beta') {
+    if (sound && (spec.search.method === 'grid' || spec.search.method === 'beta')) {
       const size = gridSize(spec.space);
-      if (size === Infinity) {
-        const name = Object.entries(spec.space).find(
-          ([, d]) => d.type === 'loguniform' || (d.type === 'uniform' && !d.q),
-        )![0];
+      const continuous = Object.keys(spec.space).find((name) => gridCount(spec.space[name]) === null);
+      if (continuous !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: ['space', name],
+          path: ['space', continuous],
           message: 'grid search needs finite values (choice, int, or uniform with q)',
         });
-      } else if (size * spec.limits.repeats > MAX_GRID_SIZE) {
+      } else if (!Number.isSafeInteger(size) || size * spec.limits.repeats > MAX_GRID_SIZE) {
         ctx.addIssue({
           code: 'custom',
           path: ['search'],

@@ -4,38 +4,72 @@ import {
   Catch,
   ConflictException,
   HttpException,
+  Inject,
   type ExceptionFilter,
 } from '@nestjs/common';
 import { InputError, StateConflictError } from '@vaecf/errors';
 import type { Response } from 'express';
+import type { Redis } from 'ioredis';
+import { BodyError } from './body-errors';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable';
+import { REDIS } from './tokens';
 
-/** Bad-input errors from the libraries (InputError) become 400s with their own message, which names the field. */
+/** Longest message sent back: a refused value is echoed in part, never a megabyte of it. */
+const MAX_MESSAGE_CHARS = 500;
 
+/**
+ * Every error becomes an answer: bad input (InputError, a BodyError for
+ * what the body parsers refused) a 4xx whose message names the field, a
+ * request the state of what it names refuses (StateConflictError) a 409,
+ * Redis out of reach a 503 with Retry-After, anything else a 500 logged
+ * with its stack.
+ */
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
   catch(e: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    let http: HttpException;
-    if (e instanceof HttpException) http = e;
-    else if (e instanceof InputError) http = new BadRequestException(e.message);
-    else if (e instanceof StateConflictError) http = new ConflictException(e.message);
-    else if (isClientHttpError(e)) {
-      // body-parser's errors (413 entity too large, 400 invalid JSON) carry their status.
-      res.status(e.status).json({ statusCode: e.status, message: e.message });
-      return;
-    } else {
-      process.stderr.write(`api: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+    if (res.headersSent) {
+      // Failed mid-answer (a stream): cut the connection so the client sees it incomplete, never a hang.
+      process.stderr.write(
+        `api: after the answer started: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      res.destroy();
       return;
     }
-    const body = http.getResponse();
-    res
-      .status(http.getStatus())
-      .json(typeof body === 'string' ? { statusCode: http.getStatus(), message: body } : body);
+    if (e instanceof BodyError) return send(res, e.status, { statusCode: e.status, message: e.message });
+    if (e instanceof InputError) return this.http(res, new BadRequestException(e.message));
+    if (e instanceof StateConflictError) return this.http(res, new ConflictException(e.message));
+    if (e instanceof HttpException) return this.http(res, e);
+    // Other middleware's client errors (http-errors with a 4xx status, e.g. a static file's) keep their status.
+    const status = (e as { status?: unknown } | null)?.status;
+    if (e instanceof Error && typeof status === 'number' && status >= 400 && status < 500)
+      return send(res, status, { statusCode: status, message: `(request): ${e.message}` });
+    if (isRedisUnavailable(e, this.redis)) {
+      res.setHeader('Retry-After', String(REDIS_RETRY_AFTER_SECONDS));
+      return send(res, 503, {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'Redis is unavailable: retry later',
+      });
+    }
+    process.stderr.write(`api: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    send(res, 500, { statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+  }
+
+  private http(res: Response, e: HttpException): void {
+    const body = e.getResponse();
+    if (e.getStatus() === 503) res.setHeader('Retry-After', String(REDIS_RETRY_AFTER_SECONDS));
+    send(res, e.getStatus(), typeof body === 'string' ? { statusCode: e.getStatus(), message: body } : body);
   }
 }
 
-function isClientHttpError(e: unknown): e is Error & { status: number } {
-  const status = (e as { status?: unknown })?.status;
-  return e instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
+function send(res: Response, status: number, body: object): void {
+  const message = (body as { message?: unknown }).message;
+  const short =
+    typeof message === 'string' && message.length > MAX_MESSAGE_CHARS
+      ? { ...body, message: `${message.slice(0, MAX_MESSAGE_CHARS)}... (${message.length} characters)` }
+      : body;
+  res.status(status).json(short);
 }

@@ -13,17 +13,39 @@ import {
   Query,
   Res,
   StreamableFile,
+  UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { MODEL_EXPORT_FORMATS } from '@vaecf/cf';
 import { sweepSpecSchema } from '@vaecf/sweep';
 import type { Response } from 'express';
 import { createZodDto } from 'nestjs-zod';
+import { ID_PARAM } from '../common/id.pipe';
+import { ApiRoute } from '../common/openapi';
+import {
+  RecommendationsDto,
+  SweepPageDto,
+  SweepViewDto,
+  TrialDto,
+  TrialRowDto,
+} from '../common/openapi-views';
+import { ExtendDto, ListQueryDto } from './extend.dto';
 import { ModelExportService } from './model-export.service';
 import { ModelsService } from './models.service';
-import { ExtendDto, ListQueryDto } from './extend.dto';
 import { RecommendDto } from './recommend.dto';
 import { SweepsService, TRIAL_SORT_KEYS } from './sweeps.service';
+
+const TRIAL_NO = new ParseIntPipe({
+  exceptionFactory: () => new BadRequestException('no: must be a trial number (an integer)'),
+});
 
 /** The sweep spec, for the OpenAPI document (requests are validated by the same schema in parseSweepSpec). */
 class SweepSpecDto extends createZodDto(sweepSpecSchema) {}
@@ -38,6 +60,16 @@ export class SweepsController {
   ) {}
 
   @Post()
+  @ApiRoute(
+    'Submit a sweep (JSON or YAML spec)',
+    { status: 201, description: 'the sweep, created and started', type: SweepViewDto },
+    [400, 413, 415],
+  )
+  @ApiResponse({
+    status: 200,
+    description: 'an Idempotency-Key seen before: the first sweep',
+    type: SweepViewDto,
+  })
   @ApiConsumes('application/json', 'application/yaml')
   @ApiBody({ type: SweepSpecDto })
   @ApiHeader({
@@ -52,6 +84,11 @@ export class SweepsController {
   ) {
     if (key !== undefined && !/^[\w.:-]{1,200}$/.test(key))
       throw new BadRequestException('Idempotency-Key: use 1-200 letters, digits, ".", ":", "_" or "-"');
+    // No body parser took it: the content type is neither JSON nor YAML.
+    if (body === undefined)
+      throw new UnsupportedMediaTypeException(
+        'content-type: send the spec as application/json or application/yaml',
+      );
     const { sweep, created } = await this.sweeps.submit(body, key);
     res.status(created ? 201 : 200);
     return sweep;
@@ -59,39 +96,71 @@ export class SweepsController {
 
   /** A page of sweeps, newest first: `?state=&offset=&limit=` (limit 1-200, default 50). */
   @Get()
+  @ApiRoute('List sweeps, newest first, a page at a time', { status: 200, type: SweepPageDto }, [400])
   list(@Query() query: ListQueryDto) {
     return this.sweeps.list(query);
   }
 
   @Get(':id')
-  get(@Param('id') id: string) {
+  @ApiRoute(
+    'One sweep: state, trial counts, best trial, test metrics',
+    { status: 200, type: SweepViewDto },
+    [400, 404],
+  )
+  get(@Param('id', ID_PARAM) id: string) {
     return this.sweeps.get(id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  cancel(@Param('id') id: string) {
+  @ApiRoute(
+    'Cancel a sweep (idempotent: a cancelled sweep answers 200 again)',
+    {
+      status: 200,
+      description: 'the sweep, cancelled; running trials stop at their next epoch',
+      type: SweepViewDto,
+    },
+    [400, 404, 409],
+  )
+  cancel(@Param('id', ID_PARAM) id: string) {
     return this.sweeps.cancel(id);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  async delete(@Param('id') id: string) {
+  @ApiRoute(
+    'Delete a sweep with its trials and artifacts (cancelled first)',
+    { status: 204, description: 'deleted' },
+    [400, 404],
+  )
+  async delete(@Param('id', ID_PARAM) id: string) {
     this.models.forget(id);
     await this.sweeps.delete(id);
   }
 
   /** A self-contained HTML page: leaderboard, validation curves (SVG), best configuration, test metrics, dataset statistics. */
   @Get(':id/report')
+  @ApiRoute(
+    'The HTML report of a sweep',
+    { status: 200, description: 'a self-contained HTML page' },
+    [400, 404],
+  )
+  @ApiProduces('text/html')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  report(@Param('id') id: string) {
+  report(@Param('id', ID_PARAM) id: string) {
     return this.sweeps.report(id);
   }
 
-  /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz, or ?format=tfjs|npz. */
+  /** The sweep's promoted model (the best trial's checkpoint) as a .tar.gz. */
   @Get(':id/model')
+  @ApiRoute(
+    "The sweep's promoted model: its checkpoint as a .tar.gz, or exported (`format=tfjs` zip, `format=npz`)",
+    { status: 200, description: "the best trial's model", schema: { type: 'string', format: 'binary' } },
+    [400, 404, 409],
+  )
   @ApiQuery({ name: 'format', required: false, enum: MODEL_EXPORT_FORMATS })
-  async model(@Param('id') id: string, @Query('format') format?: string) {
+  @ApiProduces('application/gzip', 'application/zip', 'application/octet-stream')
+  async model(@Param('id', ID_PARAM) id: string, @Query('format') format?: string) {
     if (format !== undefined) return this.modelExports.download(id, format);
     return new StreamableFile(await this.models.archive(id), {
       type: 'application/gzip',
@@ -102,36 +171,55 @@ export class SweepsController {
   /** Top-k items for an item history from the sweep's best model; the history is never recommended back. */
   @Post(':id/recommendations')
   @HttpCode(200)
-  recommend(@Param('id') id: string, @Body() body: RecommendDto) {
+  @ApiRoute(
+    "Top-k items for an item history, from the sweep's best model",
+    { status: 200, type: RecommendationsDto },
+    [400, 404, 409, 413, 415],
+  )
+  recommend(@Param('id', ID_PARAM) id: string, @Body() body: RecommendDto) {
     return this.models.recommend(id, body.items, body.k);
   }
 
   @Get(':id/trials')
+  @ApiRoute('The leaderboard: trials of a sweep, sorted', { status: 200, type: [TrialRowDto] }, [400, 404])
   @ApiQuery({ name: 'sort', required: false, enum: TRIAL_SORT_KEYS })
-  trials(@Param('id') id: string, @Query('sort') sort?: string) {
+  trials(@Param('id', ID_PARAM) id: string, @Query('sort') sort?: string) {
     if (sort !== undefined && !(TRIAL_SORT_KEYS as readonly string[]).includes(sort)) {
       throw new BadRequestException(`sort: must be one of ${TRIAL_SORT_KEYS.join(', ')}`);
     }
     return this.sweeps.trials(id, sort as (typeof TRIAL_SORT_KEYS)[number] | undefined);
   }
 
-  /** Adds configurations to a random or TPE sweep (running or ended); it is finalized again when they end. */
   @Post(':id/extend')
   @HttpCode(200)
-  extend(@Param('id') id: string, @Body() body: ExtendDto) {
+  @ApiRoute(
+    'Add configurations to a random sweep (running or ended); it is finalized again when they end',
+    { status: 200, type: SweepViewDto },
+    [400, 404, 409, 413, 415],
+  )
+  extend(@Param('id', ID_PARAM) id: string, @Body() body: ExtendDto) {
     return this.sweeps.extend(id, body.trials);
   }
 
-  /** Resumes a cancelled sweep: its cancelled trials continue from their checkpoints. */
   @Post(':id/resume')
   @HttpCode(200)
-  resume(@Param('id') id: string) {
+  @ApiRoute(
+    'Resume a cancelled sweep: its cancelled trials continue from their checkpoints',
+    { status: 200, type: SweepViewDto },
+    [400, 404, 409],
+  )
+  resume(@Param('id', ID_PARAM) id: string) {
     return this.sweeps.resume(id);
   }
 
-  /** The trials as CSV: record, latest validation metrics, one column per hyperparameter. */
   @Get(':id/trials.csv')
-  async trialsCsv(@Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  @ApiRoute(
+    'Every trial as CSV: record, latest validation metrics, one column per hyperparameter',
+    { status: 200, description: 'text/csv with a header row', schema: { type: 'string' } },
+    [400, 404],
+  )
+  @ApiProduces('text/csv')
+  async trialsCsv(@Param('id', ID_PARAM) id: string, @Res({ passthrough: true }) res: Response) {
     const csv = await this.sweeps.trialsCsv(id);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${id}-trials.csv"`);
@@ -139,7 +227,8 @@ export class SweepsController {
   }
 
   @Get(':id/trials/:no')
-  trial(@Param('id') id: string, @Param('no', new ParseIntPipe({ errorHttpStatusCode: 400 })) no: number) {
+  @ApiRoute('One trial with its per-epoch history', { status: 200, type: TrialDto }, [400, 404])
+  trial(@Param('id', ID_PARAM) id: string, @Param('no', TRIAL_NO) no: number) {
     return this.sweeps.trial(id, no);
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import {
   cancelSweep,
@@ -91,7 +91,16 @@ export class SweepsService {
     return v;
   }
 
+  /**
+   * Idempotent: cancelling a cancelled sweep answers it again (200); a
+   * completed or failed sweep has nothing left to cancel (409).
+   */
   async cancel(id: string): Promise<SweepView> {
+    const { state } = await this.get(id);
+    if (state === 'completed' || state === 'failed')
+      throw new ConflictException(
+        `sweep "${id}" has already ${state === 'failed' ? 'failed' : 'completed'}; there is nothing to cancel`,
+      );
     if (!(await cancelSweep(id, { store: this.store, queue: this.queue })))
       throw new NotFoundException(`sweep "${id}" not found`);
     return this.get(id);

@@ -1,0 +1,107 @@
+import { DATASET_STATES, SWEEP_STATES } from '@vaecf/queue';
+import { OBJECTIVE_METRICS, TRIAL_STATES } from '@vaecf/sweep';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+
+/*
+ * The shapes of the API's answers, for the OpenAPI document only (answers
+ * are built from the records of @vaecf/queue, whose types these follow).
+ */
+
+const metrics = z.object({
+  ndcg100: z.number(),
+  recall20: z.number(),
+  recall50: z.number(),
+  users: z.number(),
+});
+
+const sweepView = z.object({
+  id: z.string(),
+  spec: z.record(z.string(), z.unknown()).describe('the validated spec, defaults filled in'),
+  state: z.enum(SWEEP_STATES),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  planned: z.number().int().describe('trials the search will run in all'),
+  nextTrial: z.number().int(),
+  bestTrial: z.number().int().optional(),
+  test: metrics.optional().describe("the best trial's test metrics, once the sweep is done"),
+  error: z.string().optional(),
+  queue: z.string().describe('the trials queue it runs on'),
+  note: z.string().optional(),
+  trials: z.record(z.enum(TRIAL_STATES), z.number().int()).describe('trial counts by state'),
+  best: z
+    .object({ trial: z.number().int(), metric: z.enum(OBJECTIVE_METRICS), value: z.number() })
+    .nullable()
+    .describe('the best trial so far by the objective, with its best validation value'),
+  events: z
+    .array(
+      z.object({
+        at: z.number(),
+        action: z.enum(['cancelled', 'extended', 'resumed']),
+        trials: z.number().int().optional(),
+        requeued: z.number().int().optional(),
+      }),
+    )
+    .describe('what was done to the sweep after its submit, in order'),
+});
+export class SweepViewDto extends createZodDto(sweepView) {}
+export class SweepPageDto extends createZodDto(
+  z.object({
+    sweeps: z.array(sweepView),
+    total: z.number().int().describe('sweeps in all (in the state asked for)'),
+    offset: z.number().int(),
+    limit: z.number().int(),
+  }),
+) {}
+
+const trial = z.object({
+  no: z.number().int(),
+  params: z.record(z.string(), z.unknown()),
+  state: z.enum(TRIAL_STATES),
+  createdAt: z.number(),
+  startedAt: z.number().optional(),
+  endedAt: z.number().optional(),
+  worker: z.string().optional(),
+  backend: z.string().optional(),
+  epochs: z.number().int(),
+  best: z.number().optional().describe("best validation value of the sweep's objective so far"),
+  reason: z.string().optional(),
+  attempts: z.number().int(),
+});
+export class TrialRowDto extends createZodDto(
+  trial.extend({
+    latest: z.record(z.string(), z.number()).optional().describe("the last epoch's validation metrics"),
+  }),
+) {}
+export class TrialDto extends createZodDto(
+  trial.extend({ history: z.array(z.record(z.string(), z.unknown())).describe('one report per epoch') }),
+) {}
+
+export class DatasetDto extends createZodDto(
+  z.object({
+    id: z.string(),
+    state: z.enum(DATASET_STATES),
+    source: z.string(),
+    options: z.record(z.string(), z.unknown()),
+    stats: z.record(z.string(), z.unknown()).optional(),
+    error: z.string().optional(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+  }),
+) {}
+
+export class RecommendationsDto extends createZodDto(
+  z.object({
+    items: z.array(z.object({ item: z.string(), score: z.number() })),
+    unknownItems: z.array(z.string()),
+  }),
+) {}
+
+export class HealthDto extends createZodDto(
+  z.object({
+    status: z.enum(['ok', 'down']),
+    redis: z.enum(['up', 'down']),
+    trialsQueue: z.enum(['up', 'down']),
+    datasetsQueue: z.enum(['up', 'down']),
+  }),
+) {}
