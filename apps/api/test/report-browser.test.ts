@@ -56,6 +56,14 @@ describe('the sweep report in Chromium', () => {
     );
     expect(single).toBeGreaterThanOrEqual(8);
     expect(await page.evaluate('vaecfReport.charts.curves.getOption().legend[0].type')).toBe('scroll');
+    const hidden = await page.evaluate<Record<string, boolean>>(`(() => {
+      const chart = vaecfReport.charts.curves;
+      chart.dispatchAction({ type: 'legendToggleSelect', name: 'trial 0' });
+      const selected = chart.getOption().legend[0].selected;
+      chart.dispatchAction({ type: 'legendToggleSelect', name: 'trial 0' });
+      return selected;
+    })()`);
+    expect(hidden['trial 0']).toBe(false);
   });
 
   it('shows the trial, its parameters and the value when the mouse is on a point', async () => {

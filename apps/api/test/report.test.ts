@@ -70,6 +70,11 @@ describe('renderReport', () => {
     const spec = parseSweepSpec({ dataset: 'ml-20m', model: 'dae', fixed: { lr: 1e-3 } });
     const html = renderReport({ ...input, sweep: { ...input.sweep, spec } });
     expect(html).toContain('Mult-DAE has no KL term, so no β.');
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1],
+    );
+    const loss = data.charts.find((c: { id: string }) => c.id === 'loss');
+    expect(loss.option.series.map((s: { name: string }) => s.name)).toEqual(['loss', 'NLL']);
     expect(html).not.toContain('id="beta"');
     expect(html).toContain('No parameter varies in this sweep');
     expect(html).toContain('id="curves"');

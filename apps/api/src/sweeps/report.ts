@@ -37,8 +37,8 @@ function charts(m: ReportModel): { specs: ChartSpec[]; html: Record<string, stri
   const { importance } = m.input;
   const hasImportance = !!importance && Object.keys(importance).length > 0;
   const bars = add(hasImportance ? importanceChart(importance) : null);
-  const loss = add(m.best && m.best.record.history.length ? lossChart(m.best) : null);
   const vae = m.input.sweep.spec.model === 'vae';
+  const loss = add(m.best && m.best.record.history.length ? lossChart(m.best, vae) : null);
   const beta = add(vae && scored.length ? betaChart(m) : null);
   return {
     specs,
@@ -82,6 +82,7 @@ export function renderReport(input: ReportInput): string {
   const csp = `default-src 'none'; script-src ${echarts.hash} ${cspHash(boot)}; style-src 'unsafe-inline'; img-src data: blob:`;
   const title = `Sweep ${esc(sweep.id)}${sweep.spec.name ? ` — ${esc(sweep.spec.name)}` : ''}`;
   const metric = esc(m.metricLabel);
+  const vae = sweep.spec.model === 'vae';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -98,7 +99,7 @@ ${html.curves}
 ${html.parallel}
 <h2>Hyperparameter importance</h2>
 ${html.importance}
-<h2>Best trial: loss, KL and β per epoch</h2>
+<h2>Best trial: ${vae ? 'loss, KL and β' : 'loss'} per epoch</h2>
 ${html.loss}
 <h2>Validation NDCG@100 against β</h2>
 <p class="note">Every epoch of every trial, by the KL weight it trained with: where annealing β stops paying off.</p>

@@ -73,8 +73,12 @@ export function betaChart(m: ReportModel): ChartSpec {
   };
 }
 
-/** Loss, its two terms and beta of one trial per epoch (beta on its own axis: it lives in [0, 1]). */
-export function lossChart(t: TrialSummary): ChartSpec {
+/**
+ * Loss and its negative log-likelihood of one trial per epoch; for Mult-VAE
+ * also the KL term and beta, each on an axis of its own (KL is tens where the
+ * loss is hundreds, beta lives in [0, 1]).
+ */
+export function lossChart(t: TrialSummary, vae: boolean): ChartSpec {
   const h = t.record.history;
   const line = (name: string, pick: (e: (typeof h)[number]) => number | undefined, yAxisIndex = 0) => ({
     type: 'line' as const,
@@ -83,6 +87,7 @@ export function lossChart(t: TrialSummary): ChartSpec {
     showSymbol: h.length === 1,
     data: h.filter((e) => Number.isFinite(pick(e))).map((e) => [e.epoch, pick(e)!]),
   });
+  const side = { type: 'value' as const, position: 'right' as const, splitLine: { show: false } };
   return {
     id: 'loss',
     tooltip: { kind: 'axis' },
@@ -90,17 +95,26 @@ export function lossChart(t: TrialSummary): ChartSpec {
       animation: false,
       legend: { top: 0 },
       tooltip: { trigger: 'axis' },
-      grid: { left: 70, right: 70, top: 50, bottom: 50 },
+      grid: { left: 70, right: vae ? 130 : 30, top: 50, bottom: 50 },
       xAxis: { type: 'value', name: 'epoch', ...AXIS_NAME, min: 1, minInterval: 1 },
       yAxis: [
-        { type: 'value', name: 'loss, NLL, KL', scale: true },
-        { type: 'value', name: 'β', min: 0, splitLine: { show: false } },
+        { type: 'value', name: 'loss, NLL', scale: true },
+        ...(vae
+          ? [
+              { ...side, name: 'KL', scale: true },
+              { ...side, name: 'β', min: 0, offset: 60 },
+            ]
+          : []),
       ],
       series: [
         line('loss', (e) => e.loss),
         line('NLL', (e) => e.nll),
-        line('KL', (e) => e.kl),
-        { ...line('β', (e) => e.beta, 1), lineStyle: { type: 'dashed' } },
+        ...(vae
+          ? [
+              line('KL', (e) => e.kl, 1),
+              { ...line('β', (e) => e.beta, 2), lineStyle: { type: 'dashed' as const } },
+            ]
+          : []),
       ],
     },
   };
