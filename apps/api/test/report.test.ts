@@ -7,6 +7,10 @@ import { formatNumber, formatValue, humanize } from '../src/sweeps/report/format
 import { buildModel, trialColour } from '../src/sweeps/report/model';
 import { HOSTILE, reportFixture } from './report-fixture';
 
+/** The JSON the page's script draws from. */
+const pageData = (html: string) =>
+  JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]);
+
 describe('report formatting', () => {
   it('writes numbers as a person would', () => {
     expect(formatNumber(0.0010000000474974513)).toBe('1e-3');
@@ -70,14 +74,28 @@ describe('renderReport', () => {
     const spec = parseSweepSpec({ dataset: 'ml-20m', model: 'dae', fixed: { lr: 1e-3 } });
     const html = renderReport({ ...input, sweep: { ...input.sweep, spec } });
     expect(html).toContain('Mult-DAE has no KL term, so no β.');
-    const data = JSON.parse(
-      /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1],
-    );
+    const data = pageData(html);
     const loss = data.charts.find((c: { id: string }) => c.id === 'loss');
     expect(loss.option.series.map((s: { name: string }) => s.name)).toEqual(['loss', 'NLL']);
     expect(html).not.toContain('id="beta"');
     expect(html).toContain('No parameter varies in this sweep');
     expect(html).toContain('id="curves"');
+  });
+
+  it('draws the sweep’s objective, whichever metric it is', () => {
+    const input = reportFixture();
+    const spec = {
+      ...input.sweep.spec,
+      objective: { metric: 'recall20' as const, direction: 'maximize' as const },
+    };
+    const html = renderReport({ ...input, sweep: { ...input.sweep, spec } });
+    const data = pageData(html);
+    const curves = data.charts.find((c: { id: string }) => c.id === 'curves');
+    expect(curves.option.yAxis.name).toBe('validation Recall@20');
+    expect(curves.option.series[1].data.map((d: { value: number[] }) => d.value[1])).toEqual(
+      input.trials[1].history.map((e) => e.validation!.recall20),
+    );
+    expect(html).toContain('<h2>Validation Recall@20 by epoch</h2>');
   });
 
   it('reports a sweep with no epoch and no dataset statistics without failing', () => {
