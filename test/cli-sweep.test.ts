@@ -2,11 +2,13 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { SweepStore } from '@vaecf/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { openInChromium } from '../apps/api/test/chromium';
 import { freePort, until } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
 
@@ -60,25 +62,6 @@ async function readyDataset(prefix: string): Promise<string> {
   return ds;
 }
 
-/** The DOM after a real headless Chromium (Debian's package, installed by .ci/run) loaded the page. */
-async function renderInChromium(file: string): Promise<string> {
-  const { stdout } = await run(
-    'chromium',
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      `--user-data-dir=${join(stack.root, 'chromium')}`,
-      '--dump-dom',
-      `file://${file}`,
-    ],
-    { maxBuffer: 1 << 24, timeout: 60_000 },
-  );
-  return stdout;
-}
 afterAll(() => stack?.stop());
 
 describe('vaecf datasets / sweep / recommend', () => {
@@ -129,12 +112,20 @@ describe('vaecf datasets / sweep / recommend', () => {
     const report = await vaecf(['report', id, '--out', html]);
     expect(report.code).toBe(0);
     expect(report.stdout).toContain(`report of ${id} written to ${html}`);
-    const dom = await renderInChromium(html);
-    expect(dom.match(/<polyline class="curve"/g)).toHaveLength(2);
-    expect(dom).toContain('<table id="leaderboard">');
-    expect(dom.match(/<tr class="[^"]*"><td>\d+<\/td>/g)).toHaveLength(2);
-    expect(dom).toMatch(/<table id="test">[\s\S]*0\.\d{4}/);
-    expect(dom).toContain('id="best-config"');
+    const page = await openInChromium(pathToFileURL(html).href);
+    try {
+      const count = (js: string) => page.evaluate<number>(js);
+      expect(await count('vaecfReport.charts.curves.getOption().series.length')).toBe(2);
+      expect(await count('vaecfReport.charts.loss.getOption().series[0].data.length')).toBe(2);
+      expect(await count('document.querySelectorAll("#leaderboard tbody tr").length')).toBe(2);
+      expect(await page.evaluate('document.querySelector("#test tbody").textContent')).toMatch(/0\.\d{4}/);
+      expect(await count('document.querySelectorAll("#best-config tbody tr").length')).toBeGreaterThan(0);
+      expect(await count('document.querySelectorAll("#dataset tbody tr").length')).toBeGreaterThan(0);
+      expect(page.problems).toEqual([]);
+      expect(page.requests).toEqual([pathToFileURL(html).href]);
+    } finally {
+      await page.close();
+    }
 
     const rec = await vaecf(['recommend', id, '--items', '1,2,zzz', '-k', '3', '--json']);
     expect(rec.code).toBe(0);

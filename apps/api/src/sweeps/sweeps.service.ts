@@ -19,7 +19,7 @@ import {
 import { parseSweepSpec, parseSweepSpecText, TRIAL_STATES } from '@vaecf/sweep';
 import { API_CONFIG, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
-import { renderReport } from './report';
+import { type EpochPoint, renderReport } from './report';
 import { trialsCsv } from './trials-csv';
 
 const notFound = (id: string) => new NotFoundException(`sweep "${id}" not found`);
@@ -137,21 +137,16 @@ export class SweepsService {
     return { ...t, history: await this.store.history(id, no) };
   }
 
-  /** The self-contained HTML report (leaderboard, curves, best configuration, test metrics, dataset statistics). */
+  /** The self-contained HTML report: every trial's epoch reports, the dataset's statistics (see report.ts). */
   async report(id: string): Promise<string> {
     const sweep = await this.get(id);
     const trials = await this.store.listTrials(id);
-    const withCurves = await Promise.all(
-      trials.map(async (t) => ({
-        ...t,
-        curve: (await this.store.history<{ validation: { ndcg100: number } }>(id, t.no)).map(
-          (e) => e.validation.ndcg100,
-        ),
-      })),
+    const withHistory = await Promise.all(
+      trials.map(async (t) => ({ ...t, history: await this.store.history<EpochPoint>(id, t.no) })),
     );
     const datasetId = sweep.spec.dataset;
     const dataset = await this.datasets.get(datasetId);
-    return renderReport({ sweep, trials: withCurves, dataset: { id: datasetId, stats: dataset?.stats } });
+    return renderReport({ sweep, trials: withHistory, dataset: { id: datasetId, stats: dataset?.stats } });
   }
 
   /** The id of a running sweep on this dataset, if any (a dataset in use cannot be deleted). */

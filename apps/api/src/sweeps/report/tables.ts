@@ -1,0 +1,113 @@
+import type { SweepEvent, SweepView } from '@vaecf/queue';
+import { escapeHtml as esc, formatMetric, formatTime, formatValue, METRIC_LABELS } from './format';
+import type { ReportModel } from './model';
+
+/** A table from a header and rows of already-escaped cells. */
+export function table(id: string, head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const tr = (cells: readonly string[], tag: 'td' | 'th') =>
+    `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
+  return `<table${id ? ` id="${id}"` : ''}><thead>${tr(head, 'th')}</thead><tbody>${rows
+    .map((r) => tr(r, 'td'))
+    .join('')}</tbody></table>`;
+}
+
+export function testTable(sweep: SweepView): string {
+  if (!sweep.test) return '<p>Not yet: the best trial is tested when the sweep completes.</p>';
+  const t = sweep.test;
+  return table(
+    'test',
+    ['Trial', 'NDCG@100', 'Recall@20', 'Recall@50', 'Test users'],
+    [
+      [
+        esc(sweep.bestTrial ?? '—'),
+        formatMetric(t.ndcg100),
+        formatMetric(t.recall20),
+        formatMetric(t.recall50),
+        esc(formatValue(t.users)),
+      ],
+    ],
+  );
+}
+
+/** The best trial's parameters, searched ones first (marked), then the fixed ones. */
+export function bestConfigTable(m: ReportModel): string {
+  if (!m.best) return '<p>No trial has reported an epoch yet.</p>';
+  const space = m.input.sweep.spec.space;
+  const entries = Object.entries(m.best.record.params).filter(([k]) => k !== 'model');
+  const searched = entries.filter(([k]) => k in space);
+  const fixed = entries.filter(([k]) => !(k in space));
+  const row = ([k, v]: [string, unknown], how: string) => [esc(k), esc(formatValue(v)), how];
+  return (
+    `<p>Trial ${m.best.no}: best validation ${esc(m.metricLabel)} <b>${formatMetric(m.best.best)}</b>.</p>` +
+    table(
+      'best-config',
+      ['Parameter', 'Value', ''],
+      [...searched.map((e) => row(e, 'searched')), ...fixed.map((e) => row(e, 'fixed'))],
+    )
+  );
+}
+
+/** Every trial, best first. */
+export function leaderboard(m: ReportModel): string {
+  const ranked = [...m.trials].sort((a, b) => (b.best ?? -Infinity) - (a.best ?? -Infinity) || a.no - b.no);
+  return table(
+    'leaderboard',
+    ['Trial', 'State', 'Epochs', `Best ${esc(m.metricLabel)}`, 'Parameters'],
+    ranked.map((t) => [
+      `<span style="color:${t.colour}">■</span> ${t.no}${t.isBest ? ' <b>(best)</b>' : ''}`,
+      esc(t.record.state),
+      String(t.record.epochs),
+      formatMetric(t.best),
+      `<code>${esc(t.params)}</code>`,
+    ]),
+  );
+}
+
+export function failedTrials(m: ReportModel): string {
+  const failed = m.trials.filter((t) => t.record.state === 'failed');
+  if (!failed.length) return '<p>No trial failed.</p>';
+  return table(
+    'failed-trials',
+    ['Trial', 'Attempts', 'Reason', 'Parameters'],
+    failed.map((t) => [
+      String(t.no),
+      String(t.record.attempts),
+      esc(t.record.reason ?? 'no reason recorded'),
+      `<code>${esc(t.params)}</code>`,
+    ]),
+  );
+}
+
+const eventDetail = (e: SweepEvent): string =>
+  e.action === 'extended'
+    ? `${e.trials ?? 0} trials added`
+    : e.action === 'resumed'
+      ? `${e.requeued ?? 0} cancelled trials queued again`
+      : 'running trials stopped, queued ones dropped';
+
+export function eventsTable(sweep: SweepView): string {
+  if (!sweep.events.length) return '<p>None: the sweep ran as submitted.</p>';
+  return table(
+    'events',
+    ['When', 'What', 'Detail'],
+    sweep.events.map((e) => [esc(formatTime(e.at)), esc(e.action), esc(eventDetail(e))]),
+  );
+}
+
+/** One sentence on what the sweep is and where it stands. */
+export function summary(m: ReportModel): string {
+  const { sweep } = m.input;
+  const counts = Object.entries(sweep.trials)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${esc(state)}`)
+    .join(', ');
+  const best = sweep.best
+    ? ` Best so far: trial ${sweep.best.trial}, validation ${esc(METRIC_LABELS[sweep.best.metric])} <b>${formatMetric(sweep.best.value)}</b>.`
+    : '';
+  return `<p>${sweep.spec.model === 'vae' ? 'Mult-VAE' : 'Mult-DAE'} on dataset <b>${esc(sweep.spec.dataset)}</b>,
+optimising validation <b>${esc(m.metricLabel)}</b> (${esc(sweep.spec.search.method)} search of ${esc(sweep.planned)} trials).
+State <b id="state">${esc(sweep.state)}</b>; trials: ${counts || 'none yet'}.${best}
+Created ${esc(formatTime(sweep.createdAt))}, last updated ${esc(formatTime(sweep.updatedAt))}.</p>${
+    sweep.error ? `<p class="error">Error: ${esc(sweep.error)}</p>` : ''
+  }`;
+}
