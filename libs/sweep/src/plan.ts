@@ -2,6 +2,7 @@ import type { Params } from './distributions';
 import { GridSampler, gridSize } from './samplers/grid';
 import { RandomSampler } from './samplers/random';
 import type { Sampler } from './samplers/sampler';
+import { TpeSampler } from './samplers/tpe';
 import { AshaScheduler } from './schedulers/asha';
 import { MedianScheduler } from './schedulers/median';
 import { NoScheduler, type Scheduler } from './schedulers/scheduler';
@@ -15,9 +16,15 @@ export function plannedTrials(spec: SweepSpec): number {
 }
 
 export function createSampler(spec: SweepSpec): Sampler {
-  return spec.search.method === 'grid'
-    ? new GridSampler(spec.space)
-    : new RandomSampler(spec.space, spec.search.seed, spec.search.trials);
+  const s = spec.search;
+  switch (s.method) {
+    case 'grid':
+      return new GridSampler(spec.space);
+    case 'random':
+      return new RandomSampler(spec.space, s.seed, s.trials);
+    case 'tpe':
+      return new TpeSampler(spec.space, s.seed, s.trials, { nStartup: s.nStartup, gamma: s.gamma });
+  }
 }
 
 /** Epochs a trial may run: the fixed epochs, else ASHA's maxEpochs, else the model default (left to the caller). */
