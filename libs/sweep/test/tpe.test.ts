@@ -137,6 +137,16 @@ describe('TPE sampler', () => {
     expect(tpe.propose(20, [...history, ...noise])).toEqual(tpe.propose(20, history));
   });
 
+  it("models a quantised uniform's high even where its grid stops short of it (random search can return it)", () => {
+    const space: SearchSpace = { keep: { type: 'uniform', low: 0.2, high: 0.95, q: 0.1 } };
+    const history = randomHistory(space, 11, (p) => p.keep as number);
+    const atHigh = snapshot(11, { keep: 0.95 }, 'completed', [0.95]);
+    const tpe = new TpeSampler(space, 2, 100);
+    expect(tpe.propose(11, [...history.slice(0, 9), atHigh])).not.toEqual(
+      new RandomSampler(space, 2, 100).propose(11),
+    );
+  });
+
   it('counts pruned trials as finished, ranked by their last value', () => {
     const space: SearchSpace = { x: { type: 'uniform', low: 0, high: 1 } };
     // epoch 1 peaks at x = 0.1, epoch 2 (the last value) at x = 0.9

@@ -100,7 +100,9 @@ export function encodeParams(axes: readonly Axis[], params: Params): Point | nul
     if (typeof v !== 'number' || !Number.isFinite(v) || (axis.log && v <= 0)) return null;
     const x = axis.log ? Math.log(v) : v;
     const slack = 1e-9 * Math.max(1, Math.abs(axis.high - axis.low));
-    if (x < axis.low - slack || x > axis.high + slack) return null;
+    // A quantised uniform's grid may stop short of its high, which random search can still return.
+    const high = axis.dist.type === 'uniform' ? axis.dist.high : axis.high;
+    if (x < axis.low - slack || x > high + slack) return null;
     point.push(Math.min(axis.high, Math.max(axis.low, x)));
   }
   return point;
