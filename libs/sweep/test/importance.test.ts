@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pedAnovaImportance, type ScoredTrial } from '../src/analysis/importance';
+import { pedAnovaImportance, scoredTrials, type ScoredTrial } from '../src/analysis/importance';
 import type { Params, SearchSpace } from '../src/distributions';
 import { RandomSampler } from '../src/samplers/random';
 
@@ -86,5 +86,17 @@ describe('PED-ANOVA importance', () => {
     ];
     expect(pedAnovaImportance([...scored, ...junk], xyz)).toEqual(r);
     expect(Object.values(r).every(Number.isFinite)).toBe(true);
+  });
+
+  it('is measured on completed trials by their best value', () => {
+    const params = { x1: 0.5, x2: 0.5, x3: 0.5 };
+    const snapshots = [
+      { number: 0, params, state: 'completed', values: [0.1, 0.3, 0.2] },
+      { number: 1, params, state: 'pruned', values: [0.9] },
+      { number: 2, params, state: 'failed', values: [0.9] },
+      { number: 3, params, state: 'running', values: [0.9] },
+      { number: 4, params, state: 'completed', values: [NaN] },
+    ] as const;
+    expect(scoredTrials(snapshots)).toEqual([{ params, value: 0.3 }]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Distribution, Params, SearchSpace } from '../distributions';
 import { discreteTruncNormLogPmf } from '../samplers/tpe/truncnorm';
+import { bestValue, type TrialSnapshot } from '../trial';
 
 /**
  * Hyperparameter importance by PED-ANOVA (Watanabe et al. 2023), as Optuna's
@@ -25,6 +26,18 @@ export interface ScoredTrial {
   readonly params: Params;
   /** The trial's objective (its best value); higher is better. */
   readonly value: number;
+}
+
+/**
+ * The trials importance is measured on: the completed ones, by their best
+ * value. Pruned trials stopped early, so their values are not comparable
+ * (Optuna's evaluators also take completed trials only).
+ */
+export function scoredTrials(trials: readonly TrialSnapshot[]): ScoredTrial[] {
+  return trials.flatMap((t) => {
+    const value = bestValue(t);
+    return t.state === 'completed' && Number.isFinite(value) ? [{ params: t.params, value: value! }] : [];
+  });
 }
 
 export const PED_ANOVA_DEFAULTS = { baselineQuantile: 0.1, steps: 50, minTopTrials: 2 } as const;
