@@ -1,5 +1,5 @@
 import type { Axis, Point } from './encoding';
-import { discreteTruncNormLogPmf, truncNormLogPdf, truncNormSample } from './truncnorm';
+import { logGaussMass, normalLogPdf, truncNormSample } from './truncnorm';
 
 /**
  * A multivariate Parzen estimator as Optuna's `_ParzenEstimator` with
@@ -25,6 +25,8 @@ interface NumericKernels {
   readonly low: number;
   readonly high: number;
   readonly step: number | null;
+  /** Per kernel, the log of its mass inside the (half-step widened) range, computed once. */
+  readonly logMass: number[];
 }
 interface CategoricalKernels {
   readonly kind: 'categorical';
@@ -98,9 +100,12 @@ export class ParzenEstimator {
       this.kernels.forEach((axis, i) => {
         const x = point[i];
         if (axis.kind === 'categorical') s += axis.logProbs[k][x];
-        else if (axis.step === null)
-          s += truncNormLogPdf(x, axis.mus[k], axis.sigmas[k], axis.low, axis.high);
-        else s += discreteTruncNormLogPmf(x, axis.mus[k], axis.sigmas[k], axis.low, axis.high, axis.step);
+        else if (axis.step === null) s += normalLogPdf(x, axis.mus[k], axis.sigmas[k]) - axis.logMass[k];
+        else {
+          // the mass of the bin around x (discreteTruncNormLogPmf, with its normaliser precomputed)
+          const [mu, sigma, half] = [axis.mus[k], axis.sigmas[k], axis.step / 2];
+          s += logGaussMass((x - half - mu) / sigma, (x + half - mu) / sigma) - axis.logMass[k];
+        }
       });
       return s;
     });
@@ -119,14 +124,13 @@ function numericKernels(
   const sigma = SIGMA0_MAGNITUDE * Math.max(column.length, 1) ** (-1 / (dimensions + 4)) * range;
   const minSigma = range / Math.min(100, 1 + column.length + 1);
   const clipped = Math.min(range, Math.max(minSigma, sigma));
-  return {
-    kind: 'numeric',
-    mus: [...column, 0.5 * (low + high)],
-    sigmas: [...column.map(() => clipped), range],
-    low,
-    high,
-    step,
-  };
+  const mus = [...column, 0.5 * (low + high)];
+  const sigmas = [...column.map(() => clipped), range];
+  const half = (step ?? 0) / 2;
+  const logMass = mus.map((mu, k) =>
+    logGaussMass((low - half - mu) / sigmas[k], (high + half - mu) / sigmas[k]),
+  );
+  return { kind: 'numeric', mus, sigmas, low, high, step, logMass };
 }
 
 function categoricalKernels(count: number, column: number[]): CategoricalKernels {

@@ -22,12 +22,10 @@ export function logGaussMass(a: number, b: number): number {
   return Math.log(Math.max(mass, TINY));
 }
 
-/** Log density at x of N(mu, sigma) truncated to [low, high]. */
-export function truncNormLogPdf(x: number, mu: number, sigma: number, low: number, high: number): number {
+/** Log density at x of N(mu, sigma), untruncated (the Parzen estimator subtracts each kernel's precomputed log mass). */
+export function normalLogPdf(x: number, mu: number, sigma: number): number {
   const z = (x - mu) / sigma;
-  return (
-    -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigma) - logGaussMass((low - mu) / sigma, (high - mu) / sigma)
-  );
+  return -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigma);
 }
 
 /**
