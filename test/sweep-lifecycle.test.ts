@@ -70,6 +70,14 @@ describe('sweep lifecycle through the API', () => {
     // The random stream goes on where it stopped: trials 2 and 3 are new points.
     expect(new Set(trials.map((t: { params: { lr: number } }) => t.params.lr)).size).toBe(4);
     expect(again.bestTrial).toBe(again.best.trial);
+    // Which hyperparameter matters: lr is the only one searched, so it takes all of it.
+    const importance = await call('GET', `/sweeps/${created.id}/importance`);
+    expect(importance.body).toEqual({
+      method: 'ped-anova',
+      metric: 'ndcg100',
+      trials: 4,
+      importance: { lr: 1 },
+    });
 
     // Refusals name the reason.
     expect((await call('POST', `/sweeps/${created.id}/extend`, { trials: 0 })).status).toBe(400);

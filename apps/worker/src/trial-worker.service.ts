@@ -132,9 +132,10 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   private startReconciler(): void {
     const every = this.config.WORKER_RECONCILE_MS;
     if (every <= 0) return;
-    this.reconciler = setInterval(() => {
+    const reconcile = () =>
       this.deps.controller.reconcile().catch((e: Error) => this.log.warn(`reconcile failed: ${e.message}`));
-    }, every);
+    void reconcile(); // at start too: sweeps left waiting while no worker ran
+    this.reconciler = setInterval(() => void reconcile(), every);
     this.reconciler.unref();
   }
 

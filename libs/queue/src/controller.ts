@@ -22,6 +22,8 @@ export type TrialsQueue = Queue<TrialJobData | FinalizeJobData>;
  * adaptive sampler sees every result before proposing.
  */
 export class SweepController {
+  private indexed: Promise<number> | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly store: SweepStore,
@@ -91,6 +93,9 @@ export class SweepController {
    * now and then; every step it takes is idempotent.
    */
   async reconcile(limit = 1000): Promise<void> {
+    // Once per process: sweeps an older version stored have no state index entry yet.
+    this.indexed ??= this.store.indexUnindexedSweeps();
+    await this.indexed;
     for (const state of ['running', 'finalizing'] as const) {
       for (const id of await this.store.listSweepIdsInState(state, 0, limit)) {
         const sweep = await this.store.getSweep(id);

@@ -124,6 +124,23 @@ export class SweepStore {
     return this.redis.zcard(state ? keys.sweepsInState(state) : keys.sweeps);
   }
 
+  /**
+   * Puts sweeps stored before the state indexes existed into them (an
+   * upgrade: records written by an older version). Idempotent; returns how
+   * many it indexed.
+   */
+  async indexUnindexedSweeps(): Promise<number> {
+    const ids = await this.redis.zrange(keys.sweeps, 0, -1);
+    let indexed = 0;
+    for (const id of ids) {
+      const [state, createdAt] = await this.redis.hmget(keys.sweep(id), 'state', 'createdAt');
+      if (!state || (await this.redis.zscore(keys.sweepsInState(state), id)) !== null) continue;
+      await this.redis.zadd(keys.sweepsInState(state), Number(createdAt) || 0, id);
+      indexed++;
+    }
+    return indexed;
+  }
+
   /** Sweep ids in one state, newest first, a page at a time. */
   async listSweepIdsInState(state: SweepState, offset = 0, limit = 100): Promise<string[]> {
     return this.redis.zrevrange(keys.sweepsInState(state), offset, offset + limit - 1);

@@ -40,3 +40,12 @@ export interface TrialDetailView extends TrialRecord {
 
 /** GET /datasets/:id. */
 export type DatasetView = DatasetRecord;
+
+/** GET /sweeps/:id/importance: each searched hyperparameter's share of the objective's variation. */
+export interface ImportanceView {
+  readonly method: 'ped-anova';
+  readonly metric: ObjectiveMetric;
+  /** Completed trials it was computed from (fewer than 2: equal shares). */
+  readonly trials: number;
+  readonly importance: Record<string, number>;
+}

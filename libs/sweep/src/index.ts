@@ -6,6 +6,8 @@ export * from './samplers/sampler';
 export * from './samplers/grid';
 export * from './samplers/random';
 export * from './samplers/beta-protocol';
+export * from './samplers/tpe';
+export * from './analysis/importance';
 export * from './schedulers/scheduler';
 export * from './schedulers/asha';
 export * from './schedulers/median';

@@ -3,6 +3,7 @@ import { BetaProtocolSampler } from './samplers/beta-protocol';
 import { GridSampler, gridSize } from './samplers/grid';
 import { RandomSampler } from './samplers/random';
 import type { Sampler } from './samplers/sampler';
+import { TpeSampler } from './samplers/tpe';
 import { AshaScheduler } from './schedulers/asha';
 import { MedianScheduler } from './schedulers/median';
 import { NoScheduler, type Scheduler } from './schedulers/scheduler';
@@ -19,6 +20,7 @@ function configurations(spec: SweepSpec): number {
     case 'grid':
       return gridSize(spec.space);
     case 'random':
+    case 'tpe':
       return spec.search.trials;
     case 'beta': {
       const stage1 = gridSize(spec.space);
@@ -28,13 +30,16 @@ function configurations(spec: SweepSpec): number {
 }
 
 export function createSampler(spec: SweepSpec): Sampler {
-  switch (spec.search.method) {
+  const s = spec.search;
+  switch (s.method) {
     case 'grid':
       return new GridSampler(spec.space);
     case 'random':
-      return new RandomSampler(spec.space, spec.search.seed, spec.search.trials);
+      return new RandomSampler(spec.space, s.seed, s.trials);
+    case 'tpe':
+      return new TpeSampler(spec.space, s.seed, s.trials, { nStartup: s.nStartup, gamma: s.gamma });
     case 'beta':
-      return new BetaProtocolSampler(spec.space, spec.search, spec.limits.repeats);
+      return new BetaProtocolSampler(spec.space, s, spec.limits.repeats);
   }
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { distributionProblem, distributionSchema, gridCount } from './distributions';
 import { betaProtocolProblem } from './samplers/beta-protocol';
 import { gridSize } from './samplers/grid';
+import { TPE_DEFAULTS } from './samplers/tpe';
 
 /** Grids larger than this are refused: a typo in a space should not enqueue a million trials. */
 export const MAX_GRID_SIZE = 10_000;
@@ -63,6 +64,17 @@ export const sweepSpecSchema = z
             method: z.literal('random'),
             trials: z.number().int().min(1).max(MAX_TRIALS),
             seed: z.number().int().default(0),
+          })
+          .strict(),
+        z
+          .object({
+            method: z.literal('tpe'),
+            trials: z.number().int().min(1).max(MAX_TRIALS),
+            seed: z.number().int().default(0),
+            /** Random trials before TPE models the finished ones. */
+            nStartup: z.number().int().min(1).max(MAX_TRIALS).default(TPE_DEFAULTS.nStartup),
+            /** Fraction of finished trials taken as the good ones (at most 25 of them). */
+            gamma: z.number().gt(0).max(1).default(TPE_DEFAULTS.gamma),
           })
           .strict(),
         z

@@ -105,3 +105,12 @@ export class HealthDto extends createZodDto(
     datasetsQueue: z.enum(['up', 'down']),
   }),
 ) {}
+
+export class ImportanceDto extends createZodDto(
+  z.object({
+    method: z.literal('ped-anova'),
+    metric: z.enum(OBJECTIVE_METRICS),
+    trials: z.number().int().describe('completed trials it was computed from'),
+    importance: z.record(z.string(), z.number()).describe('searched hyperparameter -> share (sums to 1)'),
+  }),
+) {}

@@ -31,6 +31,7 @@ import { createZodDto } from 'nestjs-zod';
 import { ID_PARAM } from '../common/id.pipe';
 import { ApiRoute } from '../common/openapi';
 import {
+  ImportanceDto,
   RecommendationsDto,
   SweepPageDto,
   SweepViewDto,
@@ -224,6 +225,16 @@ export class SweepsController {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${id}-trials.csv"`);
     return csv;
+  }
+
+  @Get(':id/importance')
+  @ApiRoute(
+    'Hyperparameter importance (PED-ANOVA over the completed trials)',
+    { status: 200, type: ImportanceDto },
+    [400, 404],
+  )
+  importance(@Param('id', ID_PARAM) id: string) {
+    return this.sweeps.importance(id);
   }
 
   @Get(':id/trials/:no')

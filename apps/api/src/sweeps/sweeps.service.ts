@@ -4,6 +4,7 @@ import {
   cancelSweep,
   extendSweep,
   resumeSweep,
+  type ImportanceView,
   type SweepPage,
   DatasetStore,
   requireReadyDataset,
@@ -16,7 +17,13 @@ import {
   type TrialsQueue,
   type TrialView,
 } from '@vaecf/queue';
-import { parseSweepSpec, parseSweepSpecText, TRIAL_STATES } from '@vaecf/sweep';
+import {
+  parseSweepSpec,
+  parseSweepSpecText,
+  pedAnovaImportance,
+  scoredTrials,
+  TRIAL_STATES,
+} from '@vaecf/sweep';
 import { API_CONFIG, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import { type EpochPoint, renderReport } from './report';
@@ -145,13 +152,40 @@ export class SweepsService {
       trials.map(async (t) => ({ ...t, history: await this.store.history<EpochPoint>(id, t.no) })),
     );
     const datasetId = sweep.spec.dataset;
-    const dataset = await this.datasets.get(datasetId);
-    return renderReport({ sweep, trials: withHistory, dataset: { id: datasetId, stats: dataset?.stats } });
+    const [dataset, importance] = await Promise.all([this.datasets.get(datasetId), this.importance(id)]);
+    return renderReport({
+      sweep,
+      trials: withHistory,
+      dataset: { id: datasetId, stats: dataset?.stats },
+      importance:
+        importance.trials >= 2 && Object.keys(importance.importance).length
+          ? importance.importance
+          : undefined,
+    });
+  }
+
+  /**
+   * Which searched hyperparameters matter (PED-ANOVA, as Optuna's
+   * PedAnovaImportanceEvaluator): shares summing to 1, from the completed
+   * trials' best values of the objective.
+   */
+  async importance(id: string): Promise<ImportanceView> {
+    const { spec } = await this.get(id);
+    const scored = scoredTrials(await this.store.trialSnapshots(id, spec.objective.metric));
+    return {
+      method: 'ped-anova',
+      metric: spec.objective.metric,
+      trials: scored.length,
+      importance: Object.keys(spec.space).length ? pedAnovaImportance(scored, spec.space) : {},
+    };
   }
 
   /** The id of a running sweep on this dataset, if any (a dataset in use cannot be deleted). */
   async activeSweepUsing(datasetId: string): Promise<string | null> {
-    for (const id of await this.store.listSweepIds(1000)) {
+    const active = await Promise.all(
+      (['running', 'finalizing'] as const).map((state) => this.store.listSweepIdsInState(state, 0, 100_000)),
+    );
+    for (const id of active.flat()) {
       const s = await this.store.getSweep(id);
       if (s && (s.state === 'running' || s.state === 'finalizing') && s.spec.dataset === datasetId)
         return s.id;
