@@ -23,6 +23,11 @@ export class ApiClient {
     return this.request<string>('GET', path, undefined, {}, 'text');
   }
 
+  /** A binary resource (a model archive), whole. */
+  async bytes(path: string): Promise<Buffer> {
+    return Buffer.from(await this.request<string>('GET', path, undefined, {}, 'bytes'), 'latin1');
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }
@@ -40,7 +45,7 @@ export class ApiClient {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
-    as: 'json' | 'text' = 'json',
+    as: 'json' | 'text' | 'bytes' = 'json',
   ): Promise<T> {
     const text = typeof body === 'string';
     let res: Response;
@@ -61,6 +66,7 @@ export class ApiClient {
       const cause = inner?.code ?? inner?.message ?? (e as Error).message;
       throw new ApiUnreachableError(this.base, cause);
     }
+    if (res.ok && as === 'bytes') return Buffer.from(await res.arrayBuffer()).toString('latin1') as T;
     const raw = await res.text();
     if (res.ok && as === 'text') return raw as T;
     const json = raw ? (safeJson(raw) as { message?: unknown } | null) : null;

@@ -26,6 +26,8 @@ const BASE: Record<string, string[]> = {
   demo: ['demo'],
   'datasets add': ['datasets', 'add', 'ds', 'ratings.csv', '--format', 'movielens-csv'],
   recommend: ['recommend', 'sw_x', '--items', '1'],
+  'sweep list': ['sweep', 'list'],
+  'sweep extend': ['sweep', 'extend', 'sw_x'],
 };
 
 /** Every numeric flag of every command, with the values it must refuse. */
@@ -54,6 +56,9 @@ const NUMERIC_FLAGS: [string, string, string[]][] = [
   ['demo', '--epochs', ['abc', '0', '-1']],
   ['datasets add', '--heldout-users', ['abc', '0', '-1', '1e999']],
   ['recommend', '-k', ['abc', '0', '-1', '1e999']],
+  ['sweep list', '--offset', ['abc', '1.5', '1e999']],
+  ['sweep list', '--limit', ['abc', '0', '-1', '1.5']],
+  ['sweep extend', '--trials', ['abc', '0', '-1', '1.5', '1e999']],
 ];
 
 const CASES = NUMERIC_FLAGS.flatMap(([command, flag, values]) =>

@@ -1,7 +1,7 @@
-import type { SweepSpec, TrialState } from '@vaecf/sweep';
+import { SWEEP_STATES, type SweepSpec, type SweepState, type TrialState } from '@vaecf/sweep';
 
-export const SWEEP_STATES = ['running', 'finalizing', 'completed', 'cancelled', 'failed'] as const;
-export type SweepState = (typeof SWEEP_STATES)[number];
+// Defined in libs/sweep (light enough for the CLI to import), re-exported beside the records.
+export { SWEEP_STATES, type SweepState };
 
 /** Held-out metrics as stored (the subset of EvalResult the API serves). */
 export interface StoredMetrics {

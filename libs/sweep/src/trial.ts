@@ -1,5 +1,9 @@
 import type { Params } from './distributions';
 
+/** A sweep's states: running (trials being proposed and trained), finalizing (testing the best), then one end. */
+export const SWEEP_STATES = ['running', 'finalizing', 'completed', 'cancelled', 'failed'] as const;
+export type SweepState = (typeof SWEEP_STATES)[number];
+
 export const TRIAL_STATES = ['queued', 'running', 'completed', 'pruned', 'failed', 'cancelled'] as const;
 export type TrialState = (typeof TRIAL_STATES)[number];
 

@@ -5,6 +5,7 @@ import { UserError } from '../errors';
 import { showSweep } from '../output/sweep-show';
 import { WatchInterrupted, watchSweep } from '../output/sweep-watch';
 import { createReporter } from '../output/reporter';
+import { sweepManagementCommands } from './sweep-manage';
 import type { SweepView } from '../views';
 
 type Flags = ApiOptions & { json?: boolean };
@@ -58,6 +59,7 @@ export function sweepCommand(): Command {
         out.result({ command: 'sweep cancel', sweep: s });
       }),
   );
+  for (const c of sweepManagementCommands()) sweep.addCommand(c);
   return sweep;
 }
 
