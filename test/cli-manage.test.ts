@@ -13,6 +13,8 @@ const run = promisify(execFile);
 const CLI = resolve(__dirname, '../apps/cli/dist/main.js');
 let stack: Stack;
 let second: WorkerProcess;
+/** Datasets are one namespace in Redis: a name of this run's own. */
+const DS = `manage-${Date.now().toString(36)}`;
 
 async function vaecf(args: string[]) {
   try {
@@ -38,14 +40,18 @@ beforeAll(async () => {
     ...stack.queues,
     VAECF_ARTIFACTS_DIR: join(stack.root, 'artifacts'),
   });
-  await json(['datasets', 'add', 'manage', 'ratings.csv.gz', '--format', 'movielens-csv']);
+  await json(['datasets', 'add', DS, 'ratings.csv.gz', '--format', 'movielens-csv']);
   await until('the dataset', async () => {
     const list = await json(['datasets', 'list']);
-    return list.datasets.some((d: { id: string; state: string }) => d.id === 'manage' && d.state === 'ready');
+    return list.datasets.some((d: { id: string; state: string }) => d.id === DS && d.state === 'ready');
   });
 }, 120_000);
 afterAll(async () => {
   second?.kill9();
+  await fetch(`${stack.base}/datasets/${DS}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${stack.token}` },
+  });
   await stack?.stop();
 });
 
@@ -55,7 +61,7 @@ describe('vaecf sweep list/extend/importance/export/resume and model download', 
     await writeFile(
       spec,
       [
-        'dataset: manage',
+        `dataset: ${DS}`,
         'model: vae',
         'fixed: { dims: [32, 8], batchSize: 200, epochs: 2, totalAnnealSteps: 20 }',
         'space:',
@@ -111,7 +117,7 @@ describe('vaecf sweep list/extend/importance/export/resume and model download', 
     const spec = join(stack.root, 'long.yaml');
     await writeFile(
       spec,
-      'dataset: manage\nmodel: dae\nfixed: { dims: [16], batchSize: 50, epochs: 30 }\n' +
+      `dataset: ${DS}\nmodel: dae\nfixed: { dims: [16], batchSize: 50, epochs: 30 }\n` +
         'space: { lr: { type: choice, values: [0.001, 0.002] } }\nlimits: { maxConcurrent: 2 }\n',
     );
     const { sweep } = await json(['sweep', 'submit', spec]);

@@ -10,6 +10,7 @@ describe('example sweep specs', () => {
   it.each([
     ['quickstart.yaml', 12],
     ['ml-20m.yaml', 5],
+    ['beta-protocol.yaml', 4],
   ])('%s is valid and plans %d trials', (file, trials) => {
     const spec = parseSweepSpecText(readFileSync(join(EXAMPLES, file), 'utf8'));
     expect(plannedTrials(spec)).toBe(trials);
