@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
@@ -55,6 +57,25 @@ const randomSpec = (trials: number, epochs: number) => ({
 });
 
 describe('sweep lifecycle through the API', () => {
+  it("refuses a sweep on a dataset whose prepared files are not in this deployment's artifacts", async () => {
+    const orphan = `${dataset}-orphan`;
+    await call('POST', '/datasets', {
+      id: orphan,
+      path: 'ratings.csv.gz',
+      format: 'movielens-csv',
+      heldoutUsers: 150,
+    });
+    await until('the dataset', async () => (await call('GET', `/datasets/${orphan}`)).body.state === 'ready');
+    // As if it was prepared under another VAECF_ARTIFACTS_DIR (or its volume was lost).
+    await rm(join(stack.root, 'artifacts', 'datasets', orphan), { recursive: true, force: true });
+    const refused = await call('POST', '/sweeps', { ...randomSpec(1, 1), dataset: orphan });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toBe(
+      `invalid sweep spec: dataset: dataset "${orphan}" is registered, but its prepared files are not in VAECF_ARTIFACTS_DIR; delete and register it again`,
+    );
+    expect((await call('DELETE', `/datasets/${orphan}`)).status).toBe(204);
+  });
+
   it('extends a completed sweep: new trials see the old ones, and it is finalized again', async () => {
     const { body: created } = await call('POST', '/sweeps', randomSpec(2, 1));
     const done = await sweepState(created.id, ['completed']);

@@ -17,8 +17,10 @@ import {
   type TrialsQueue,
   type TrialView,
 } from '@vaecf/queue';
+import { datasetArtifactExists } from '@vaecf/cf';
 import {
   parseSweepSpec,
+  SpecError,
   parseSweepSpecText,
   pedAnovaImportance,
   scoredTrials,
@@ -53,7 +55,17 @@ export class SweepsService {
       {
         store: this.store,
         controller: this.controller,
-        checkDataset: requireReadyDataset(this.datasets),
+        checkDataset: async (id) => {
+          const shape = await requireReadyDataset(this.datasets)(id);
+          // Ready in Redis but not in this deployment's artifacts (another VAECF_ARTIFACTS_DIR, a lost
+          // volume): every trial would fail on it, so the sweep is refused here.
+          if (!datasetArtifactExists(this.artifacts.datasetDir(id)))
+            throw new SpecError(
+              'dataset',
+              `dataset "${id}" is registered, but its prepared files are not in VAECF_ARTIFACTS_DIR; delete and register it again`,
+            );
+          return shape;
+        },
         trialMemoryLimitBytes: this.config.TRIAL_MEMORY_LIMIT_MB * 2 ** 20,
       },
       idempotencyKey,

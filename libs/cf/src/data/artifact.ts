@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
@@ -132,4 +133,9 @@ async function refuseForeignDirectory(dir: string): Promise<void> {
     dir,
     `exists and is not a prepared dataset (no ${MANIFEST_FILE}); refusing to replace it`,
   );
+}
+
+/** Whether `dir` holds a prepared dataset (its manifest is written last, so it marks a complete one). */
+export function datasetArtifactExists(dir: string): boolean {
+  return existsSync(join(dir, MANIFEST_FILE)) || existsSync(join(dir, LEGACY_MANIFEST_FILE));
 }
