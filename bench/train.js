@@ -1,9 +1,13 @@
 // @ts-check
-// Training throughput of one epoch: users/s and achieved GFLOP/s on the backend present.
-// Usage: npm run bench:train [-- --items 20000 --users 5000 --models vae,dae]
+// Training throughput on the backend present: users/s, executed GFLOP/s and, measured in the same
+// run, the ceiling those GFLOP/s are judged against (plain matMuls of the model's three largest
+// products), a per-phase breakdown of one step, the share of an epoch evaluation takes and peak RSS.
+// Usage: npm run bench:train [-- --items 20000 --users 5000 --models vae,dae --epochs 2]
+//        npm run bench:train -- --users 116677 --items 20108 --batches 200   (paper-scale smoke)
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
+const tf = require('@tensorflow/tfjs-core');
 const cf = require('@vaecf/cf');
 
 const { values: args } = parseArgs({
@@ -13,13 +17,28 @@ const { values: args } = parseArgs({
     'mean-items': { type: 'string', default: '70' },
     models: { type: 'string', default: 'vae,dae' },
     epochs: { type: 'string', default: '2' },
+    // Stop each epoch after this many minibatches and project the full epoch (0 = whole epochs).
+    batches: { type: 'string', default: '0' },
+    // Validation users; by default in ML-20M's proportion (10,000 per 116,677 training users).
+    'validation-users': { type: 'string' },
   },
 });
 const I = Number(args.items);
 const U = Number(args.users);
+const V = Number(args['validation-users'] ?? Math.max(100, Math.round((U * 10000) / 116677)));
+const maxBatches = Number(args.batches);
+
+/**
+ * This process's CPU time in ms. The machine is shared: wall time swings with other people's work,
+ * CPU time of a one-thread process much less, so every rate and ratio below is per CPU second.
+ */
+function cpuMs() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /** Users with log-normal activity (mean about --mean-items, as ML-20M after binarizing) over Zipf-popular items. */
-function syntheticTrain(seed) {
+function syntheticRows(seed, users) {
   const rng = cf.Rng.fromSeed(seed);
   const cdf = new Float64Array(I);
   let acc = 0;
@@ -27,7 +46,7 @@ function syntheticTrain(seed) {
   const rows = [];
   const sigma = 1;
   const mu = Math.log(Number(args['mean-items'])) - (sigma * sigma) / 2;
-  for (let u = 0; u < U; u++) {
+  for (let u = 0; u < users; u++) {
     const n = Math.max(5, Math.min(I / 2, Math.round(Math.exp(mu + sigma * rng.normal()))));
     const set = new Set();
     while (set.size < n) {
@@ -43,24 +62,154 @@ function syntheticTrain(seed) {
     }
     rows.push([...set]);
   }
-  return cf.csrFromRows(I, rows);
+  return rows;
 }
 
-/** Floating-point operations of one epoch as executed: sparse first layer (forward + weight gradient), 3 matMuls per dense layer. */
+/** Held-out users: 80% of each one's items folded in, 20% to rank, as the paper's split. */
+function heldOutSplit(rows) {
+  const foldIn = rows.map((r) => r.slice(0, Math.ceil(r.length * 0.8)));
+  const heldOut = rows.map((r) => r.slice(Math.ceil(r.length * 0.8)));
+  return { foldIn: cf.csrFromRows(I, foldIn), heldOut: cf.csrFromRows(I, heldOut), userIds: [] };
+}
+
+/** Floating-point operations per epoch as executed: sparse first layer (forward + weight gradient), 3 matMuls per dense layer. */
 function executedFlops(arch, train) {
   const [first, ...dense] = arch.layers;
   const nnz = train.indptr[train.nRows];
   return 2 * 2 * nnz * first.units + 3 * 2 * train.nRows * dense.reduce((s, l) => s + l.inputs * l.units, 0);
 }
 
+/**
+ * The same-run ceiling: plain matMuls of the output layer's three products, operands laid out as
+ * the trainer lays them out (forward h W, weight gradient h^T g, input gradient g W^T, transposes
+ * done beforehand), each time with a fresh right-hand operand as in training, where the weights and
+ * gradients change every step (the wasm backend packs the right operand per new tensor).
+ */
+function matMulCeiling(B, H) {
+  const rand = (shape) => tf.randomNormal(shape);
+  const products = [
+    { name: 'forward h[B,H] W[H,I]', a: [B, H], b: [H, I] },
+    { name: 'weight grad h^T[H,B] g[B,I]', a: [H, B], b: [B, I] },
+    { name: 'input grad g[B,I] W^T[I,H]', a: [B, I], b: [I, H] },
+  ];
+  const result = products.map(({ name, a, b }) => {
+    const left = rand(a);
+    const right = rand(b);
+    const times = [];
+    for (let rep = 0; rep < 6; rep++) {
+      const fresh = tf.add(right, 0);
+      const t0 = cpuMs();
+      const out = tf.matMul(left, fresh);
+      out.dataSync();
+      times.push(cpuMs() - t0);
+      tf.dispose([out, fresh]);
+    }
+    tf.dispose([left, right]);
+    // The first two are warm-up; the median of the rest.
+    const ms = times.slice(2).sort((x, y) => x - y)[2];
+    return { name, ms, gflops: (2 * B * H * I) / ms / 1e6 };
+  });
+  const totalMs = result.reduce((s, r) => s + r.ms, 0);
+  return { products: result, ms: totalMs, gflops: (3 * 2 * B * H * I) / totalMs / 1e6 };
+}
+
+async function trainModel(model, data) {
+  const config = cf.resolveTrialConfig({
+    model: /** @type {'vae'|'dae'} */ (model),
+    epochs: Number(args.epochs),
+  });
+  const arch = cf.architecture(config.model, I, config.dims);
+  const ceiling = matMulCeiling(config.batchSize, arch.layers[arch.layers.length - 1].inputs);
+  const trainer = cf.Trainer.create(data, config);
+  const flopsPerUser = executedFlops(arch, data.train) / data.train.nRows;
+  const epochs = [];
+  while (!trainer.finished) {
+    const timer = new cf.StepTimer(cpuMs);
+    trainer.timeSteps(timer);
+    const abort = new AbortController();
+    let users = data.train.nRows;
+    const t0 = performance.now();
+    let r;
+    try {
+      r = await trainer.runEpoch({
+        signal: abort.signal,
+        onBatch: (done) => {
+          users = done;
+          if (maxBatches > 0 && timer.steps >= maxBatches) abort.abort();
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof cf.TrainingAbortedError)) throw e;
+    }
+    const wallSeconds = r ? r.trainSeconds : (performance.now() - t0) / 1000;
+    const cpuSeconds = timer.total() / 1000;
+    const usersPerSecond = users / cpuSeconds;
+    epochs.push({
+      users,
+      cpuSeconds,
+      wallSeconds,
+      usersPerSecond,
+      usersPerWallSecond: users / wallSeconds,
+      gflops: (flopsPerUser * usersPerSecond) / 1e9,
+      ndcg100: r?.validation.ndcg100,
+      stepPhasesMs: timer.perStep(),
+    });
+    if (!r) break;
+  }
+  trainer.timeSteps(undefined);
+  // Evaluation of the validation users, on the same clock, against the epoch it follows.
+  const e0 = cpuMs();
+  await trainer.evaluate('validation');
+  const evalSeconds = (cpuMs() - e0) / 1000;
+  trainer.dispose();
+  // The first epoch carries one-off costs (wasm warm-up, heap growth): report the best later one.
+  const steady = epochs.length > 1 ? epochs.slice(1) : epochs;
+  const best = steady.reduce((a, b) => (b.usersPerSecond > a.usersPerSecond ? b : a));
+  const epochSeconds = data.train.nRows / best.usersPerSecond;
+  return {
+    model,
+    dims: config.dims,
+    batchSize: config.batchSize,
+    ceiling,
+    epochs,
+    usersPerSecond: best.usersPerSecond,
+    gflops: best.gflops,
+    fractionOfCeiling: best.gflops / ceiling.gflops,
+    stepPhasesMs: best.stepPhasesMs,
+    usersPerWallSecond: best.usersPerWallSecond,
+    evalSeconds,
+    evalShareOfEpoch: evalSeconds / (epochSeconds + evalSeconds),
+    projectedEpochSeconds: epochSeconds + evalSeconds,
+  };
+}
+
+function print(r) {
+  const ms = (x) => `${x.toFixed(0)} ms`;
+  console.log(
+    `${r.model} dims ${r.dims.join('-')}: ${r.usersPerSecond.toFixed(0)} users per CPU second ` +
+      `(${r.usersPerWallSecond.toFixed(0)} per wall second), ${r.gflops.toFixed(1)} GFLOP/s executed = ` +
+      `${r.fractionOfCeiling.toFixed(2)} of the same-run matMul ceiling ${r.ceiling.gflops.toFixed(1)} GFLOP/s ` +
+      `(epochs: ${r.epochs.map((e) => e.usersPerSecond.toFixed(0)).join(', ')} users/s)`,
+  );
+  for (const p of r.ceiling.products)
+    console.log(`  ceiling ${p.name.padEnd(30)} ${ms(p.ms).padStart(8)}  ${p.gflops.toFixed(1)} GFLOP/s`);
+  const phases = Object.entries(r.stepPhasesMs);
+  const stepMs = phases.reduce((s, [, v]) => s + v, 0);
+  console.log(`  one step (${r.batchSize} users): ${ms(stepMs)} of CPU`);
+  for (const [name, v] of phases)
+    console.log(
+      `    ${name.padEnd(16)} ${ms(v).padStart(8)}  ${((100 * v) / stepMs).toFixed(0).padStart(3)}%`,
+    );
+  console.log(
+    `  evaluation (${V} users): ${(100 * r.evalShareOfEpoch).toFixed(1)}% of an epoch; ` +
+      `projected epoch of ${U} users ${(r.projectedEpochSeconds / 60).toFixed(1)} CPU minutes`,
+  );
+}
+
 (async () => {
   const backend = await cf.initBackend();
-  const train = syntheticTrain(1);
-  const holdout = cf.csrSelectRows(
-    train,
-    Int32Array.from({ length: 200 }, (_, k) => k),
-  );
-  const split = { foldIn: holdout, heldOut: holdout, userIds: [] };
+  const train = cf.csrFromRows(I, syntheticRows(1, U));
+  const split = heldOutSplit(syntheticRows(2, V));
   const data = {
     nItems: I,
     train,
@@ -72,37 +221,9 @@ function executedFlops(arch, train) {
   };
   const results = [];
   for (const model of String(args.models).split(',')) {
-    const config = cf.resolveTrialConfig({
-      model: /** @type {'vae'|'dae'} */ (model),
-      epochs: Number(args.epochs),
-    });
-    const trainer = cf.Trainer.create(data, config);
-    const flops = executedFlops(cf.architecture(config.model, I, config.dims), train);
-    const epochs = [];
-    while (!trainer.finished) {
-      const r = await trainer.runEpoch();
-      epochs.push({
-        seconds: r.trainSeconds,
-        usersPerSecond: r.usersPerSecond,
-        gflops: flops / r.trainSeconds / 1e9,
-      });
-    }
-    trainer.dispose();
-    // The first epoch carries one-off costs (wasm warm-up, heap growth): report the best later one too.
-    const steady = epochs.slice(1).length ? epochs.slice(1) : epochs;
-    const best = steady.reduce((a, b) => (b.usersPerSecond > a.usersPerSecond ? b : a));
-    results.push({
-      model,
-      dims: config.dims,
-      batchSize: config.batchSize,
-      epochs,
-      usersPerSecond: best.usersPerSecond,
-      gflops: best.gflops,
-    });
-    console.log(
-      `${model} dims ${config.dims.join('-')}: ${best.usersPerSecond.toFixed(0)} users/s, ${best.gflops.toFixed(1)} GFLOP/s executed ` +
-        `(epochs: ${epochs.map((e) => e.usersPerSecond.toFixed(0)).join(', ')} users/s)`,
-    );
+    const r = await trainModel(model, data);
+    print(r);
+    results.push(r);
   }
   const out = {
     bench: 'train',
@@ -111,13 +232,15 @@ function executedFlops(arch, train) {
     node: process.version,
     items: I,
     users: U,
+    validationUsers: V,
     nnz: train.indptr[train.nRows],
+    batchesPerEpoch: maxBatches || undefined,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     results,
   };
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'train.json'), JSON.stringify(out, null, 2) + '\n');
   console.log(
-    `backend ${backend.name}, ${I} items, ${U} users, peak RSS ${out.peakRssMB} MB -> bench/results/train.json`,
+    `backend ${backend.name}, ${I} items, ${U} users (${V} validation), peak RSS ${out.peakRssMB} MB -> bench/results/train.json`,
   );
 })();

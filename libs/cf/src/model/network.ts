@@ -7,6 +7,7 @@ import type { TrialConfig } from './config';
 import { glorotUniform, truncatedNormal } from './init';
 import { buildSparseInput, denseRows, type SparseInput } from './sparse-input';
 import { SparseInputLayer } from './sparse-layer';
+import type { StepTimer } from './step-phases';
 import { transposedMatMul } from './tf-ops';
 
 /** Loss terms of one minibatch (means over its users), before the update. */
@@ -55,6 +56,8 @@ export class MultAutoencoder {
   private readonly adam: AdamHyper;
   /** Number of Adam updates applied so far (the anneal step counter too). */
   private t = 0;
+  /** When set, training steps charge their time to its phases (the benchmark's breakdown). */
+  timer: StepTimer | undefined;
 
   constructor(
     readonly config: TrialConfig,
@@ -99,7 +102,11 @@ export class MultAutoencoder {
         layer.adamB.update(this.adam, t, grads.b[i], 0);
       });
     });
-    this.first.backwardAndUpdate(x, firstGrad, this.adam, t, l2);
+    this.timer?.mark('adam');
+    this.first.backward(x, firstGrad);
+    this.timer?.mark('sparseBackward');
+    this.first.update(x, this.adam, t, l2);
+    this.timer?.mark('adam');
     this.t = t;
     return loss;
   }
@@ -137,17 +144,22 @@ export class MultAutoencoder {
     const B = batch.nRows;
     const x = buildSparseInput(batch, { keepProb: this.config.keepProb, rng });
     const eps = this.arch.kind === 'vae' ? normals(rng, B * this.arch.latent) : undefined;
+    this.timer?.mark('data');
     // The penalty is read before `use` may update the weights.
     const reg = this.config.lam > 0 ? this.config.lam * this.sumSquaredWeights() : 0;
     let firstGrad: Float32Array = new Float32Array(0);
     const terms = tf.tidy(() => {
       const cache = this.forward(x, eps);
+      this.timer?.mark('denseForward');
       const { dLogits, nll } = multinomialLossGrad(cache.logits, batch);
       const kl = cache.mu && cache.logvar ? klDivergence(cache.mu, cache.logvar).dataSync()[0] : 0;
+      const nllValue = nll.dataSync()[0];
+      this.timer?.mark('softmaxLoss');
       const grads = this.backward(cache, dLogits, beta, B);
       firstGrad = grads.first.dataSync() as Float32Array;
+      this.timer?.mark('denseBackward');
       use(grads);
-      return { nll: nll.dataSync()[0], kl };
+      return { nll: nllValue, kl };
     });
     return { x, firstGrad, loss: { ...terms, loss: terms.nll + beta * terms.kl + reg } };
   }
@@ -167,6 +179,7 @@ export class MultAutoencoder {
     const B = x.rows;
     const l0 = this.arch.layers[0];
     const a0 = tf.tensor2d(this.first.forward(x), [B, l0.units]);
+    this.timer?.mark('sparseForward');
     let h: tf.Tensor2D = l0.tanh ? tf.tanh(a0) : a0;
     const inputs: tf.Tensor2D[] = [];
     const outputs: tf.Tensor2D[] = [h];
