@@ -82,35 +82,52 @@ function executedFlops(arch, train) {
 /**
  * The same-run ceiling: plain matMuls of the output layer's three products, operands laid out as
  * the trainer lays them out (forward h W, weight gradient h^T g, input gradient g W^T, transposes
- * done beforehand), each time with a fresh right-hand operand as in training, where the weights and
- * gradients change every step (the wasm backend packs the right operand per new tensor).
+ * done beforehand), each time with a fresh right-hand operand as in training, where weights and
+ * gradients change every step (the wasm backend packs the right operand once per tensor). The
+ * products are sampled between the trainer's minibatches, so that both see the same machine
+ * (others' work on these shared cores swings speed by 2-3x within minutes).
  */
-function matMulCeiling(B, H) {
-  const rand = (shape) => tf.randomNormal(shape);
-  const products = [
-    { name: 'forward h[B,H] W[H,I]', a: [B, H], b: [H, I] },
-    { name: 'weight grad h^T[H,B] g[B,I]', a: [H, B], b: [B, I] },
-    { name: 'input grad g[B,I] W^T[I,H]', a: [B, I], b: [I, H] },
-  ];
-  const result = products.map(({ name, a, b }) => {
-    const left = rand(a);
-    const right = rand(b);
-    const times = [];
-    for (let rep = 0; rep < 6; rep++) {
-      const fresh = tf.add(right, 0);
-      const t0 = cpuMs();
-      const out = tf.matMul(left, fresh);
-      out.dataSync();
-      times.push(cpuMs() - t0);
-      tf.dispose([out, fresh]);
-    }
-    tf.dispose([left, right]);
-    // The first two are warm-up; the median of the rest.
-    const ms = times.slice(2).sort((x, y) => x - y)[2];
-    return { name, ms, gflops: (2 * B * H * I) / ms / 1e6 };
-  });
-  const totalMs = result.reduce((s, r) => s + r.ms, 0);
-  return { products: result, ms: totalMs, gflops: (3 * 2 * B * H * I) / totalMs / 1e6 };
+class MatMulCeiling {
+  constructor(B, H) {
+    this.flops = 2 * B * H * I;
+    this.products = [
+      { name: 'forward h[B,H] W[H,I]', a: [B, H], b: [H, I], ms: [] },
+      { name: 'weight grad h^T[H,B] g[B,I]', a: [H, B], b: [B, I], ms: [] },
+      { name: 'input grad g[B,I] W^T[I,H]', a: [B, I], b: [I, H], ms: [] },
+    ];
+    this.next = 0;
+    // Warm-up, not recorded.
+    for (let k = 0; k < 6; k++) this.time(this.products[k % 3]);
+  }
+
+  time(p) {
+    const left = tf.randomNormal(p.a);
+    const right = tf.randomNormal(p.b);
+    const t0 = cpuMs();
+    const out = tf.matMul(left, right);
+    out.dataSync();
+    const ms = cpuMs() - t0;
+    tf.dispose([left, right, out]);
+    return ms;
+  }
+
+  /** Times the next product in turn. */
+  sample() {
+    const p = this.products[this.next++ % 3];
+    p.ms.push(this.time(p));
+  }
+
+  result() {
+    const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const products = this.products.map(({ name, ms }) => ({
+      name,
+      samples: ms.length,
+      ms: median(ms),
+      gflops: this.flops / median(ms) / 1e6,
+    }));
+    const total = products.reduce((s, p) => s + p.ms, 0);
+    return { products, ms: total, gflops: (3 * this.flops) / total / 1e6 };
+  }
 }
 
 async function trainModel(model, data) {
@@ -119,7 +136,7 @@ async function trainModel(model, data) {
     epochs: Number(args.epochs),
   });
   const arch = cf.architecture(config.model, I, config.dims);
-  const ceiling = matMulCeiling(config.batchSize, arch.layers[arch.layers.length - 1].inputs);
+  const ceiling = new MatMulCeiling(config.batchSize, arch.layers[arch.layers.length - 1].inputs);
   const trainer = cf.Trainer.create(data, config);
   const flopsPerUser = executedFlops(arch, data.train) / data.train.nRows;
   const epochs = [];
@@ -135,6 +152,7 @@ async function trainModel(model, data) {
         signal: abort.signal,
         onBatch: (done) => {
           users = done;
+          ceiling.sample();
           if (maxBatches > 0 && timer.steps >= maxBatches) abort.abort();
         },
       });
@@ -166,15 +184,16 @@ async function trainModel(model, data) {
   const steady = epochs.length > 1 ? epochs.slice(1) : epochs;
   const best = steady.reduce((a, b) => (b.usersPerSecond > a.usersPerSecond ? b : a));
   const epochSeconds = data.train.nRows / best.usersPerSecond;
+  const ceilingResult = ceiling.result();
   return {
     model,
     dims: config.dims,
     batchSize: config.batchSize,
-    ceiling,
+    ceiling: ceilingResult,
     epochs,
     usersPerSecond: best.usersPerSecond,
     gflops: best.gflops,
-    fractionOfCeiling: best.gflops / ceiling.gflops,
+    fractionOfCeiling: best.gflops / ceilingResult.gflops,
     stepPhasesMs: best.stepPhasesMs,
     usersPerWallSecond: best.usersPerWallSecond,
     evalSeconds,
@@ -192,7 +211,9 @@ function print(r) {
       `(epochs: ${r.epochs.map((e) => e.usersPerSecond.toFixed(0)).join(', ')} users/s)`,
   );
   for (const p of r.ceiling.products)
-    console.log(`  ceiling ${p.name.padEnd(30)} ${ms(p.ms).padStart(8)}  ${p.gflops.toFixed(1)} GFLOP/s`);
+    console.log(
+      `  ceiling ${p.name.padEnd(30)} ${ms(p.ms).padStart(8)}  ${p.gflops.toFixed(1)} GFLOP/s (median of ${p.samples})`,
+    );
   const phases = Object.entries(r.stepPhasesMs);
   const stepMs = phases.reduce((s, [, v]) => s + v, 0);
   console.log(`  one step (${r.batchSize} users): ${ms(stepMs)} of CPU`);
