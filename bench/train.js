@@ -3,7 +3,8 @@
 // run, the ceiling those GFLOP/s are judged against (plain matMuls of the model's three largest
 // products), a per-phase breakdown of one step, the share of an epoch evaluation takes and peak RSS.
 // Usage: npm run bench:train [-- --items 20000 --users 5000 --models vae,dae --epochs 2]
-//        npm run bench:train -- --users 116677 --items 20108 --batches 200   (paper-scale smoke)
+//        npm run bench:train -- --users 116677 --items 20108 --models vae --batches 200 --out train-paper.json
+//        (paper-scale smoke: part of one epoch, the full epoch projected)
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
@@ -21,6 +22,8 @@ const { values: args } = parseArgs({
     batches: { type: 'string', default: '0' },
     // Validation users; by default in ML-20M's proportion (10,000 per 116,677 training users).
     'validation-users': { type: 'string' },
+    // Result file under bench/results/.
+    out: { type: 'string', default: 'train.json' },
   },
 });
 const I = Number(args.items);
@@ -260,8 +263,8 @@ function print(r) {
     results,
   };
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  writeFileSync(join(__dirname, 'results', 'train.json'), JSON.stringify(out, null, 2) + '\n');
+  writeFileSync(join(__dirname, 'results', String(args.out)), JSON.stringify(out, null, 2) + '\n');
   console.log(
-    `backend ${backend.name}, ${I} items, ${U} users (${V} validation), peak RSS ${out.peakRssMB} MB -> bench/results/train.json`,
+    `backend ${backend.name}, ${I} items, ${U} users (${V} validation), peak RSS ${out.peakRssMB} MB -> bench/results/${args.out}`,
   );
 })();

@@ -1,5 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
-
 /**
  * Adam as TensorFlow 1's AdamOptimizer computes it (the paper's code uses it):
  *   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
@@ -58,33 +56,4 @@ export function adamUpdateArray(
     w[k] = wk - (lrT * mk) / (Math.sqrt(vk) + eps);
   }
   return squares;
-}
-
-/** Adam state of one tf.Variable: its two moment variables. */
-export class TfAdamSlot {
-  readonly m: tf.Variable;
-  readonly v: tf.Variable;
-
-  constructor(readonly param: tf.Variable) {
-    this.m = tf.tidy(() => tf.variable(tf.zerosLike(param), false));
-    this.v = tf.tidy(() => tf.variable(tf.zerosLike(param), false));
-  }
-
-  /** One update with gradient `grad + l2 * param`; disposes nothing it does not own. */
-  update(h: AdamHyper, t: number, grad: tf.Tensor, l2: number): void {
-    const lrT = adamStepSize(h, t);
-    tf.tidy(() => {
-      const g = l2 > 0 ? tf.add(grad, tf.mul(this.param, l2)) : grad;
-      const m = tf.add(tf.mul(this.m, h.beta1), tf.mul(g, 1 - h.beta1));
-      const v = tf.add(tf.mul(this.v, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
-      this.m.assign(m);
-      this.v.assign(v);
-      this.param.assign(tf.sub(this.param, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), h.epsilon))));
-    });
-  }
-
-  dispose(): void {
-    this.m.dispose();
-    this.v.dispose();
-  }
 }
