@@ -32,9 +32,20 @@ export class DenseParams {
     this.vB = new Float32Array(units);
   }
 
-  /** The current weights and biases as tensors (copies: the caller disposes them). */
-  tensors(): { w: tf.Tensor2D; b: tf.Tensor1D } {
-    return { w: tf.tensor2d(this.w, [this.inputs, this.units]), b: tf.tensor1d(this.b) };
+  /** Scratch for W^T, reused step after step. */
+  private wT: Float32Array | undefined;
+
+  /**
+   * The current weights and biases as tensors (copies: the caller disposes
+   * them), with W^T [units x inputs] too when `transposed`.
+   */
+  tensors(transposed: boolean): { w: tf.Tensor2D; b: tf.Tensor1D; wT?: tf.Tensor2D } {
+    const w = tf.tensor2d(this.w, [this.inputs, this.units]);
+    const b = tf.tensor1d(this.b);
+    if (!transposed) return { w, b };
+    this.wT ??= new Float32Array(this.w.length);
+    transposeInto(this.w, this.inputs, this.units, this.wT);
+    return { w, b, wT: tf.tensor2d(this.wT, [this.units, this.inputs]) };
   }
 
   /** One Adam update (step t) with gradients gradW + l2 W and gradB; returns sum(W^2) before it. */
@@ -42,5 +53,20 @@ export class DenseParams {
     const squares = adamUpdateArray(adam, t, this.w, gradW, this.mW, this.vW, l2);
     adamUpdateArray(adam, t, this.b, gradB, this.mB, this.vB, 0);
     return squares;
+  }
+}
+
+/** dst = src^T for a row-major [rows x cols] src, in 64 x 64 tiles so that both sides stay in cache. */
+export function transposeInto(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+  const T = 64;
+  for (let r0 = 0; r0 < rows; r0 += T) {
+    const r1 = Math.min(r0 + T, rows);
+    for (let c0 = 0; c0 < cols; c0 += T) {
+      const c1 = Math.min(c0 + T, cols);
+      for (let r = r0; r < r1; r++) {
+        const o = r * cols;
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[o + c];
+      }
+    }
   }
 }

@@ -10,7 +10,7 @@ import { multinomialLossGrad } from './multinomial-loss';
 import { buildSparseInput, type SparseInput } from './sparse-input';
 import { SparseInputLayer } from './sparse-layer';
 import type { StepTimer } from './step-phases';
-import { affine, readValues, transposedMatMul } from './tf-ops';
+import { affine, readValues, transposedMatMul, wantsTransposedCopy } from './tf-ops';
 
 /** Loss terms of one minibatch (means over its users), before the update. */
 export interface StepLoss {
@@ -26,6 +26,8 @@ export interface StepLoss {
 interface StepWeights {
   readonly w: tf.Tensor2D[];
   readonly b: tf.Tensor1D[];
+  /** W^T per layer, where the backend wants it made in JS (training only). */
+  readonly wT: (tf.Tensor2D | undefined)[];
 }
 
 interface ForwardCache {
@@ -165,7 +167,7 @@ export class MultAutoencoder {
     this.timer?.mark('data');
     let firstGrad: Float32Array = new Float32Array(0);
     const terms = tf.tidy(() => {
-      const cache = this.forward(x, eps);
+      const cache = this.forward(x, eps, true);
       this.timer?.mark('denseForward');
       const { nll, dLogits, dBias } = multinomialLossGrad(cache.logits, batch);
       // The [B, I] logits are not needed any more: free them before the backward pass allocates.
@@ -187,28 +189,30 @@ export class MultAutoencoder {
     let scores: Float32Array = new Float32Array(0);
     // Not returned from tidy: tidy walks its result with for-in, which takes seconds on a 10M-value array.
     tf.tidy(() => {
-      scores = this.forward(x, undefined).logits.dataSync() as Float32Array;
+      scores = this.forward(x, undefined, false).logits.dataSync() as Float32Array;
     });
     return scores;
   }
 
-  private stepWeights(): StepWeights {
-    const w: tf.Tensor2D[] = [];
-    const b: tf.Tensor1D[] = [];
+  private stepWeights(training: boolean): StepWeights {
+    const transposed = training && wantsTransposedCopy();
+    const weights: StepWeights = { w: [], b: [], wT: [] };
     for (const layer of this.dense) {
-      const t = layer.tensors();
-      w.push(t.w);
-      b.push(t.b);
+      const t = layer.tensors(transposed);
+      weights.w.push(t.w);
+      weights.b.push(t.b);
+      weights.wT.push(t.wT);
     }
-    return { w, b };
+    return weights;
   }
 
-  private forward(x: SparseInput, eps: Float32Array | undefined): ForwardCache {
+  /** `training`: a backward pass follows (and needs W^T); scoring is forward only. */
+  private forward(x: SparseInput, eps: Float32Array | undefined, training: boolean): ForwardCache {
     const B = x.rows;
     const l0 = this.arch.layers[0];
     const a0 = tf.tensor2d(this.first.forward(x), [B, l0.units]);
     this.timer?.mark('sparseForward');
-    const weights = this.stepWeights();
+    const weights = this.stepWeights(training);
     let h: tf.Tensor2D = l0.tanh ? tf.tanh(a0) : a0;
     const inputs: tf.Tensor2D[] = [];
     const outputs: tf.Tensor2D[] = [h];
@@ -257,8 +261,9 @@ export class MultAutoencoder {
       b[i - 1] = i === this.dense.length && !layer.tanh ? dBias : (tf.sum(g, 0).dataSync() as Float32Array);
       const upstream = g;
       // The input gradient first, then free W: fewer [H, I] buffers live at once.
-      g = transposedMatMul(upstream, c.weights.w[i - 1], 'b');
-      c.weights.w[i - 1].dispose();
+      const wT = c.weights.wT[i - 1];
+      g = wT ? tf.matMul(upstream, wT) : transposedMatMul(upstream, c.weights.w[i - 1], 'b');
+      tf.dispose([c.weights.w[i - 1], ...(wT ? [wT] : [])]);
       w[i - 1] = transposedMatMul(c.inputs[i], upstream, 'a');
       if (i === this.dense.length) upstream.dispose();
       if (this.arch.kind === 'vae' && i === this.arch.decoderStart) {

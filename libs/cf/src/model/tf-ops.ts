@@ -44,6 +44,18 @@ export function rewriteValues<R extends tf.Rank>(
   return out;
 }
 
+/**
+ * Whether a layer should hand the step a transposed copy of its weights,
+ * made by a blocked transpose in JS, for the input gradient g W^T. On wasm,
+ * uploading W^T made in JS costs about 70 ms for a [600, 20,000] W against
+ * about 100 ms for tf.transpose of the uploaded W, whose slow direction this
+ * is (the other way round takes half as long). Native backends take W^T as a
+ * matMul flag for free.
+ */
+export function wantsTransposedCopy(): boolean {
+  return onWasm();
+}
+
 /** x W + b in one kernel: the bias rides along in the matMul (XNNPACK's on wasm) instead of another [B, units] pass. */
 export function affine(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
