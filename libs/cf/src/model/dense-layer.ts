@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adamUpdateArray, type AdamHyper } from './adam';
+import { tensorOf } from './tf-ops';
 
 /**
  * A fully connected layer's weights [inputs x units], biases and Adam
@@ -40,12 +41,12 @@ export class DenseParams {
    * them), with W^T [units x inputs] too when `transposed`.
    */
   tensors(transposed: boolean): { w: tf.Tensor2D; b: tf.Tensor1D; wT?: tf.Tensor2D } {
-    const w = tf.tensor2d(this.w, [this.inputs, this.units]);
-    const b = tf.tensor1d(this.b);
+    const w = tensorOf(this.w, [this.inputs, this.units]);
+    const b = tf.tensor1d(this.b.slice());
     if (!transposed) return { w, b };
     this.wT ??= new Float32Array(this.w.length);
     transposeInto(this.w, this.inputs, this.units, this.wT);
-    return { w, b, wT: tf.tensor2d(this.wT, [this.units, this.inputs]) };
+    return { w, b, wT: tensorOf(this.wT, [this.units, this.inputs]) };
   }
 
   /** One Adam update (step t) with gradients gradW + l2 W and gradB; returns sum(W^2) before it. */

@@ -24,6 +24,15 @@ export function readValues(t: tf.Tensor): Float32Array {
 }
 
 /**
+ * A tensor holding a copy of `values` as they are now. The wasm backend
+ * copies them into its heap by itself; the cpu backend would keep a
+ * reference to the array, so a later in-place update would show through.
+ */
+export function tensorOf(values: Float32Array, shape: [number, number]): tf.Tensor2D {
+  return tf.tensor2d(onWasm() ? values : values.slice(), shape);
+}
+
+/**
  * Lets `write` rewrite the values of `t`, a float32 tensor the caller owns
  * and that nothing else shares, and returns the tensor holding the result.
  * On wasm `t` itself, changed in place (no copy, no new [B, I] buffer); elsewhere
