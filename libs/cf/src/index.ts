@@ -7,6 +7,7 @@ export * from './model/config';
 export * from './model/architecture';
 export * from './model/memory';
 export * from './model/network';
+export * from './model/step-phases';
 export * from './train/trainer';
 export * from './train/checkpoint';
 export * from './train/checkpoint-io';

@@ -1,13 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Csr } from '../data/csr';
 import type { Rng } from '../runtime/rng';
-import { adamHyper, TfAdamSlot, type AdamHyper } from './adam';
+import { adamHyper, type AdamHyper } from './adam';
 import { architecture, type Architecture } from './architecture';
 import type { TrialConfig } from './config';
 import { glorotUniform, truncatedNormal } from './init';
-import { buildSparseInput, denseRows, type SparseInput } from './sparse-input';
+import { DenseParams } from './dense-layer';
+import { multinomialLossGrad } from './multinomial-loss';
+import { buildSparseInput, type SparseInput } from './sparse-input';
 import { SparseInputLayer } from './sparse-layer';
-import { transposedMatMul } from './tf-ops';
+import type { StepTimer } from './step-phases';
+import { affine, readValues, transposedMatMul, wantsTransposedCopy } from './tf-ops';
 
 /** Loss terms of one minibatch (means over its users), before the update. */
 export interface StepLoss {
@@ -19,15 +22,16 @@ export interface StepLoss {
   readonly loss: number;
 }
 
-interface DenseLayer {
-  readonly w: tf.Variable<tf.Rank.R2>;
-  readonly b: tf.Variable<tf.Rank.R1>;
-  readonly adamW: TfAdamSlot;
-  readonly adamB: TfAdamSlot;
-  readonly tanh: boolean;
+/** The dense layers' weights and biases as this step's tensors (index = dense layer index). */
+interface StepWeights {
+  readonly w: tf.Tensor2D[];
+  readonly b: tf.Tensor1D[];
+  /** W^T per layer, where the backend wants it made in JS (training only). */
+  readonly wT: (tf.Tensor2D | undefined)[];
 }
 
 interface ForwardCache {
+  readonly weights: StepWeights;
   /** Input of each dense layer (index = layer index; 0 unused). */
   readonly inputs: tf.Tensor2D[];
   /** Output (after activation) of every layer. */
@@ -39,22 +43,31 @@ interface ForwardCache {
   readonly logits: tf.Tensor2D;
 }
 
+/** The dense layers' gradients (index = dense layer index); the caller frees the weight tensors. */
+interface DenseGradients {
+  readonly w: tf.Tensor2D[];
+  readonly b: Float32Array[];
+}
+
 /**
  * Mult-VAE / Mult-DAE with a lean hand-written backward pass. Why not
  * tf.grad: on the wasm backend the tape's gradient of a matMul uses the
  * transposeA/transposeB flags, which run 10x slower than an explicit
  * tf.transpose followed by a plain matMul; the multinomial loss's gradient
  * has a closed form (softmax * n - x) / B that is cheaper than differentiating
- * logSoftmax; and the sparse first layer lives in JS. The tests check these
- * gradients against tf.grad of a straightforward dense graph.
+ * logSoftmax; and the sparse first layer lives in JS. Every parameter and
+ * Adam moment lives in JS Float32Arrays, updated in place (dense-layer.ts).
+ * The tests check these gradients against tf.grad of a straightforward dense graph.
  */
 export class MultAutoencoder {
   readonly arch: Architecture;
   private readonly first: SparseInputLayer;
-  private readonly dense: DenseLayer[];
+  private readonly dense: DenseParams[];
   private readonly adam: AdamHyper;
   /** Number of Adam updates applied so far (the anneal step counter too). */
   private t = 0;
+  /** When set, training steps charge their time to its phases (the benchmark's breakdown). */
+  timer: StepTimer | undefined;
 
   constructor(
     readonly config: TrialConfig,
@@ -72,12 +85,9 @@ export class MultAutoencoder {
       truncatedNormal(initRng, l0.units, 0.001),
     );
     this.dense = rest.map((spec) => {
-      // tidy frees the initial-value tensors (a variable keeps its own reference to the data).
-      const wInit = glorotUniform(initRng, spec.inputs, spec.units);
-      const bInit = truncatedNormal(initRng, spec.units, 0.001);
-      const w = tf.tidy(() => tf.variable(tf.tensor2d(wInit, [spec.inputs, spec.units])));
-      const b = tf.tidy(() => tf.variable(tf.tensor1d(bInit)));
-      return { w, b, adamW: new TfAdamSlot(w), adamB: new TfAdamSlot(b), tanh: spec.tanh };
+      const w = glorotUniform(initRng, spec.inputs, spec.units);
+      const b = truncatedNormal(initRng, spec.units, 0.001);
+      return new DenseParams(spec.inputs, spec.units, w, b, spec.tanh);
     });
   }
 
@@ -92,38 +102,55 @@ export class MultAutoencoder {
   trainStep(batch: Csr, beta: number, rng: Rng): StepLoss {
     const t = this.t + 1;
     const l2 = 2 * this.config.lam;
-    const { x, loss, firstGrad } = this.withGradients(batch, beta, rng, (grads) => {
-      // Updates only after every gradient is known: backward reads the old weights.
+    let squares = 0;
+    const { x, terms, firstGrad } = this.withGradients(batch, beta, rng, (grads) => {
+      // Updates only after every gradient is known: backward read the old weights.
       this.dense.forEach((layer, i) => {
-        layer.adamW.update(this.adam, t, grads.w[i], l2);
-        layer.adamB.update(this.adam, t, grads.b[i], 0);
+        // readValues may be a view of the wasm heap: used at once, before any other tfjs call.
+        squares += layer.update(this.adam, t, readValues(grads.w[i]), grads.b[i], l2);
+        grads.w[i].dispose();
       });
     });
-    this.first.backwardAndUpdate(x, firstGrad, this.adam, t, l2);
+    this.timer?.mark('adam');
+    this.first.backward(x, firstGrad);
+    this.timer?.mark('sparseBackward');
+    squares += this.first.update(x, this.adam, t, l2);
+    this.timer?.mark('adam');
     this.t = t;
-    return loss;
+    // The penalty of the weights this step used (the updates return sum(W^2) from before them).
+    const reg = this.config.lam * squares;
+    return { ...terms, loss: terms.nll + beta * terms.kl + reg };
   }
 
   /**
    * The loss and its gradient for every weight and bias (the L2 term
    * included), without updating anything: for gradient checks and debugging,
-   * not for the training loop (it materialises dense arrays).
+   * not for the training loop.
    */
   gradients(batch: Csr, beta: number, rng: Rng): { loss: StepLoss; grads: Record<string, Float32Array> } {
     const grads: Record<string, Float32Array> = {};
     const l2 = 2 * this.config.lam;
-    const { x, loss, firstGrad } = this.withGradients(batch, beta, rng, (g) => {
+    let squares = 0;
+    const withL2 = (g: Float32Array, w: Float32Array) => {
+      const out = Float32Array.from(g);
+      for (let k = 0; k < out.length; k++) {
+        out[k] += l2 * w[k];
+        squares += w[k] * w[k];
+      }
+      return out;
+    };
+    const { x, terms, firstGrad } = this.withGradients(batch, beta, rng, (g) => {
       this.dense.forEach((layer, i) => {
-        grads[`layer${i + 1}/W`] = tf.add(g.w[i], tf.mul(layer.w, l2)).dataSync() as Float32Array;
-        grads[`layer${i + 1}/b`] = g.b[i].dataSync() as Float32Array;
+        grads[`layer${i + 1}/W`] = withL2(readValues(g.w[i]), layer.w);
+        grads[`layer${i + 1}/b`] = g.b[i];
       });
     });
     const gw = new Float32Array(this.first.w.length);
     const gb = new Float32Array(this.first.b.length);
     this.first.accumulateGradients(x, firstGrad, gw, gb);
-    for (let k = 0; k < gw.length; k++) gw[k] += l2 * this.first.w[k];
-    grads['layer0/W'] = gw;
+    grads['layer0/W'] = withL2(gw, this.first.w);
     grads['layer0/b'] = gb;
+    const loss = { ...terms, loss: terms.nll + beta * terms.kl + this.config.lam * squares };
     return { loss, grads };
   }
 
@@ -132,24 +159,28 @@ export class MultAutoencoder {
     batch: Csr,
     beta: number,
     rng: Rng,
-    use: (g: { w: tf.Tensor[]; b: tf.Tensor[] }) => void,
-  ): { x: SparseInput; loss: StepLoss; firstGrad: Float32Array } {
+    use: (g: DenseGradients) => void,
+  ): { x: SparseInput; terms: { nll: number; kl: number }; firstGrad: Float32Array } {
     const B = batch.nRows;
     const x = buildSparseInput(batch, { keepProb: this.config.keepProb, rng });
     const eps = this.arch.kind === 'vae' ? normals(rng, B * this.arch.latent) : undefined;
-    // The penalty is read before `use` may update the weights.
-    const reg = this.config.lam > 0 ? this.config.lam * this.sumSquaredWeights() : 0;
+    this.timer?.mark('data');
     let firstGrad: Float32Array = new Float32Array(0);
     const terms = tf.tidy(() => {
-      const cache = this.forward(x, eps);
-      const { dLogits, nll } = multinomialLossGrad(cache.logits, batch);
+      const cache = this.forward(x, eps, true);
+      this.timer?.mark('denseForward');
+      const { nll, dLogits, dBias } = multinomialLossGrad(cache.logits, batch);
+      // The [B, I] logits are not needed any more: free them before the backward pass allocates.
+      cache.logits.dispose();
       const kl = cache.mu && cache.logvar ? klDivergence(cache.mu, cache.logvar).dataSync()[0] : 0;
-      const grads = this.backward(cache, dLogits, beta, B);
+      this.timer?.mark('softmaxLoss');
+      const grads = this.backward(cache, dLogits, dBias, beta, B);
       firstGrad = grads.first.dataSync() as Float32Array;
+      this.timer?.mark('denseBackward');
       use(grads);
-      return { nll: nll.dataSync()[0], kl };
+      return { nll, kl };
     });
-    return { x, firstGrad, loss: { ...terms, loss: terms.nll + beta * terms.kl + reg } };
+    return { x, firstGrad, terms };
   }
 
   /** Scores (logits) of every item for each user of `foldIn`, row-major [rows x nItems]; no dropout, z = mean. */
@@ -158,15 +189,30 @@ export class MultAutoencoder {
     let scores: Float32Array = new Float32Array(0);
     // Not returned from tidy: tidy walks its result with for-in, which takes seconds on a 10M-value array.
     tf.tidy(() => {
-      scores = this.forward(x, undefined).logits.dataSync() as Float32Array;
+      scores = this.forward(x, undefined, false).logits.dataSync() as Float32Array;
     });
     return scores;
   }
 
-  private forward(x: SparseInput, eps: Float32Array | undefined): ForwardCache {
+  private stepWeights(training: boolean): StepWeights {
+    const transposed = training && wantsTransposedCopy();
+    const weights: StepWeights = { w: [], b: [], wT: [] };
+    for (const layer of this.dense) {
+      const t = layer.tensors(transposed);
+      weights.w.push(t.w);
+      weights.b.push(t.b);
+      weights.wT.push(t.wT);
+    }
+    return weights;
+  }
+
+  /** `training`: a backward pass follows (and needs W^T); scoring is forward only. */
+  private forward(x: SparseInput, eps: Float32Array | undefined, training: boolean): ForwardCache {
     const B = x.rows;
     const l0 = this.arch.layers[0];
     const a0 = tf.tensor2d(this.first.forward(x), [B, l0.units]);
+    this.timer?.mark('sparseForward');
+    const weights = this.stepWeights(training);
     let h: tf.Tensor2D = l0.tanh ? tf.tanh(a0) : a0;
     const inputs: tf.Tensor2D[] = [];
     const outputs: tf.Tensor2D[] = [h];
@@ -187,23 +233,39 @@ export class MultAutoencoder {
         }
       }
       inputs[i] = h;
-      const pre = tf.add(tf.matMul(h, layer.w), layer.b) as tf.Tensor2D;
+      const pre = affine(h, weights.w[i - 1], weights.b[i - 1]);
       h = layer.tanh ? tf.tanh(pre) : pre;
       outputs[i] = h;
     }
-    return { inputs, outputs, ...latent, logits: h };
+    return { weights, inputs, outputs, ...latent, logits: h };
   }
 
-  private backward(c: ForwardCache, dLogits: tf.Tensor2D, beta: number, B: number) {
-    const w: tf.Tensor[] = [];
-    const b: tf.Tensor[] = [];
+  /**
+   * The dense layers' gradients from dLogits back to the first layer's output.
+   * The [B, I] and [H, I] tensors of the output layer are freed as soon as
+   * they are used, so the heap holds few of them at once.
+   */
+  private backward(
+    c: ForwardCache,
+    dLogits: tf.Tensor2D,
+    dBias: Float32Array,
+    beta: number,
+    B: number,
+  ): DenseGradients & { first: tf.Tensor2D } {
+    const w: tf.Tensor2D[] = [];
+    const b: Float32Array[] = [];
     let g: tf.Tensor2D = dLogits;
     for (let i = this.dense.length; i >= 1; i--) {
       const layer = this.dense[i - 1];
       if (layer.tanh) g = tanhGrad(g, c.outputs[i]);
-      w[i - 1] = transposedMatMul(c.inputs[i], g, 'a');
-      b[i - 1] = tf.sum(g, 0);
-      g = transposedMatMul(g, layer.w, 'b');
+      b[i - 1] = i === this.dense.length && !layer.tanh ? dBias : (tf.sum(g, 0).dataSync() as Float32Array);
+      const upstream = g;
+      // The input gradient first, then free W: fewer [H, I] buffers live at once.
+      const wT = c.weights.wT[i - 1];
+      g = wT ? tf.matMul(upstream, wT) : transposedMatMul(upstream, c.weights.w[i - 1], 'b');
+      tf.dispose([c.weights.w[i - 1], ...(wT ? [wT] : [])]);
+      w[i - 1] = transposedMatMul(c.inputs[i], upstream, 'a');
+      if (i === this.dense.length) upstream.dispose();
       if (this.arch.kind === 'vae' && i === this.arch.decoderStart) {
         // dz -> [dmu | dlogvar], plus beta * dKL, KL being a mean over the batch.
         const dMu = tf.add(g, tf.mul(c.mu!, beta / B));
@@ -218,31 +280,18 @@ export class MultAutoencoder {
     return { w, b, first: g };
   }
 
-  private sumSquaredWeights(): number {
-    let s = 0;
-    for (const v of this.first.w) s += v * v;
-    return tf.tidy(() => this.dense.reduce((acc, l) => acc + tf.sum(tf.square(l.w)).dataSync()[0], s));
-  }
-
   /** Every weight, bias and Adam moment, by a stable name, plus the step counter. */
   getState(): ModelState {
-    const tensors: Record<string, Float32Array> = {
-      'layer0/W': this.first.w.slice(),
-      'layer0/b': this.first.b.slice(),
-      'layer0/W/m': this.first.mW.slice(),
-      'layer0/W/v': this.first.vW.slice(),
-      'layer0/b/m': this.first.mB.slice(),
-      'layer0/b/v': this.first.vB.slice(),
-    };
-    this.dense.forEach((l, k) => {
-      const p = `layer${k + 1}`;
-      const put = (name: string, v: tf.Tensor) => (tensors[name] = v.dataSync() as Float32Array);
-      put(`${p}/W`, l.w);
-      put(`${p}/b`, l.b);
-      put(`${p}/W/m`, l.adamW.m);
-      put(`${p}/W/v`, l.adamW.v);
-      put(`${p}/b/m`, l.adamB.m);
-      put(`${p}/b/v`, l.adamB.v);
+    const tensors: Record<string, Float32Array> = {};
+    const layers = [this.first, ...this.dense];
+    layers.forEach((l, k) => {
+      const p = `layer${k}`;
+      tensors[`${p}/W`] = l.w.slice();
+      tensors[`${p}/b`] = l.b.slice();
+      tensors[`${p}/W/m`] = l.mW.slice();
+      tensors[`${p}/W/v`] = l.vW.slice();
+      tensors[`${p}/b/m`] = l.mB.slice();
+      tensors[`${p}/b/v`] = l.vB.slice();
     });
     return { steps: this.t, tensors };
   }
@@ -256,80 +305,38 @@ export class MultAutoencoder {
         throw new Error(`model state "${name}" has ${v.length} values, expected ${length}`);
       return v;
     };
-    const f = this.first;
     const names = weightsOnly ? ['W', 'b'] : ['W', 'b', 'W/m', 'W/v', 'b/m', 'b/v'];
-    const firstTargets: Record<string, Float32Array> = {
-      W: f.w,
-      b: f.b,
-      'W/m': f.mW,
-      'W/v': f.vW,
-      'b/m': f.mB,
-      'b/v': f.vB,
-    };
-    for (const n of names) firstTargets[n].set(get(`layer0/${n}`, firstTargets[n].length));
-    this.dense.forEach((l, k) => {
-      const targets: Record<string, tf.Variable> = {
+    [this.first, ...this.dense].forEach((l, k) => {
+      const targets: Record<string, Float32Array> = {
         W: l.w,
         b: l.b,
-        'W/m': l.adamW.m,
-        'W/v': l.adamW.v,
-        'b/m': l.adamB.m,
-        'b/v': l.adamB.v,
+        'W/m': l.mW,
+        'W/v': l.vW,
+        'b/m': l.mB,
+        'b/v': l.vB,
       };
-      for (const n of names) {
-        const target = targets[n];
-        tf.tidy(() => target.assign(tf.tensor(get(`layer${k + 1}/${n}`, target.size), target.shape)));
-      }
+      for (const n of names) targets[n].set(get(`layer${k}/${n}`, targets[n].length));
     });
     if (!weightsOnly) this.t = state.steps;
   }
 
   /** Just the weights and biases (what scoring needs). */
   getWeights(): ModelState {
-    const all = this.getState();
-    const tensors = Object.fromEntries(Object.entries(all.tensors).filter(([n]) => !/\/(m|v)$/.test(n)));
-    return { steps: all.steps, tensors };
+    const tensors: Record<string, Float32Array> = {};
+    [this.first, ...this.dense].forEach((l, k) => {
+      tensors[`layer${k}/W`] = l.w.slice();
+      tensors[`layer${k}/b`] = l.b.slice();
+    });
+    return { steps: this.t, tensors };
   }
 
-  dispose(): void {
-    for (const l of this.dense) {
-      l.w.dispose();
-      l.b.dispose();
-      l.adamW.dispose();
-      l.adamB.dispose();
-    }
-  }
+  /** Nothing to free: every parameter is a JS array; kept so owners need not know. */
+  dispose(): void {}
 }
 
 export interface ModelState {
   readonly steps: number;
   readonly tensors: Record<string, Float32Array>;
-}
-
-/**
- * The multinomial negative log-likelihood (mean over users) and its gradient
- * w.r.t. the logits, from one exp over [B, I] (the costliest elementwise op
- * on wasm): with e = exp(l - max l) and s = sum e,
- *   nll = (1/B) sum_b (n_b (max_b + log s_b) - sum_i x_bi l_bi)
- *   dl  = e * n_b / (s_b B) - x / B
- */
-function multinomialLossGrad(logits: tf.Tensor2D, batch: Csr): { nll: tf.Scalar; dLogits: tf.Tensor2D } {
-  const B = batch.nRows;
-  const xOverB = tf.tensor2d(denseRows(batch, 1 / B), [B, batch.nCols]);
-  const n = tf.tensor2d(rowCounts(batch), [B, 1]);
-  const max = tf.max(logits, 1, true);
-  const e = tf.exp(tf.sub(logits, max));
-  const s = tf.sum(e, 1, true);
-  const lse = tf.add(max, tf.log(s));
-  const nll = tf.sub(tf.div(tf.sum(tf.mul(n, lse)), B), tf.sum(tf.mul(xOverB, logits))) as tf.Scalar;
-  const dLogits = tf.sub(tf.mul(e, tf.div(n, tf.mul(s, B))), xOverB) as tf.Tensor2D;
-  return { nll, dLogits };
-}
-
-function rowCounts(m: Csr): Float32Array {
-  const out = new Float32Array(m.nRows);
-  for (let r = 0; r < m.nRows; r++) out[r] = m.indptr[r + 1] - m.indptr[r];
-  return out;
 }
 
 /** Mean over users of KL(N(mu, exp(logvar)) || N(0, I)). */

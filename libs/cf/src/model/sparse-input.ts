@@ -42,13 +42,3 @@ export function buildSparseInput(batch: Csr, dropout?: { keepProb: number; rng: 
   }
   return { rows: n, rowPtr, items: items.subarray(0, out), values: values.subarray(0, out) };
 }
-
-/** The raw binary rows as a dense [rows x nCols] Float32Array, each stored entry = `value`. */
-export function denseRows(batch: Csr, value = 1): Float32Array {
-  const out = new Float32Array(batch.nRows * batch.nCols);
-  for (let r = 0; r < batch.nRows; r++) {
-    const base = r * batch.nCols;
-    for (let k = batch.indptr[r]; k < batch.indptr[r + 1]; k++) out[base + batch.indices[k]] = value;
-  }
-  return out;
-}

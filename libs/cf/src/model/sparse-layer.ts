@@ -48,17 +48,23 @@ export class SparseInputLayer {
     return out;
   }
 
-  /**
-   * Applies one Adam update (step t) given dLoss/dOut ([rows x units]) for
-   * the input x, with the L2 gradient `l2 * W` added to every row.
-   */
-  backwardAndUpdate(x: SparseInput, dOut: Float32Array, adam: AdamHyper, t: number, l2: number): void {
+  /** Accumulates the gradient of the input x given dLoss/dOut ([rows x units]), for `update`. */
+  backward(x: SparseInput, dOut: Float32Array): void {
     this.accumulateGradients(x, dOut, this.gradW, this.gradB);
-    adamUpdateArray(adam, t, this.w, this.gradW, this.mW, this.vW, l2);
+  }
+
+  /**
+   * Applies one Adam update (step t) with the gradient `backward` accumulated
+   * for the same x, the L2 gradient `l2 * W` added to every row. Returns
+   * sum(W^2) before the update (the step's L2 penalty).
+   */
+  update(x: SparseInput, adam: AdamHyper, t: number, l2: number): number {
+    const squares = adamUpdateArray(adam, t, this.w, this.gradW, this.mW, this.vW, l2);
     adamUpdateArray(adam, t, this.b, this.gradB, this.mB, this.vB, 0);
     const H = this.units;
     for (let k = 0; k < x.items.length; k++) this.gradW.fill(0, x.items[k] * H, (x.items[k] + 1) * H);
     this.gradB.fill(0);
+    return squares;
   }
 
   /** Adds dLoss/dW = x^T dOut and dLoss/db = colsum(dOut) into the given arrays. */

@@ -4,6 +4,7 @@ import { evaluate, type EvalResult } from '../eval/evaluate';
 import type { TrialConfig } from '../model/config';
 import { MultAutoencoder, type ModelState } from '../model/network';
 import { scorerFromWeights } from '../model/scorer';
+import type { StepTimer } from '../model/step-phases';
 import { Rng } from '../runtime/rng';
 import { CHECKPOINT_FORMAT_VERSION, type TrainerCheckpoint } from './checkpoint';
 import { TrainingAbortedError, TrainingDivergedError } from './errors';
@@ -117,6 +118,11 @@ export class Trainer {
     return this.model.steps;
   }
 
+  /** Charges the time of every following training step to `timer`'s phases (for benchmarks). */
+  timeSteps(timer: StepTimer | undefined): void {
+    this.model.timer = timer;
+  }
+
   /** The KL weight the next update will use. */
   beta(): number {
     if (this.config.model !== 'vae') return 0;
@@ -148,9 +154,12 @@ export class Trainer {
         this.broken = true;
         throw new TrainingAbortedError(epoch);
       }
+      const timer = this.model.timer;
+      timer?.start();
       beta = this.beta();
       const batch = csrSelectRows(train, order.subarray(start, Math.min(start + bs, train.nRows)));
       const step = this.model.trainStep(batch, beta, this.rng);
+      if (timer) timer.steps++;
       if (!Number.isFinite(step.loss)) {
         this.broken = true;
         throw new TrainingDivergedError(epoch, this.model.steps, step.loss);

@@ -4,7 +4,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Csr } from '../../src/data/csr';
 import type { Architecture } from '../../src/model/architecture';
 import type { SparseInput } from '../../src/model/sparse-input';
-import { denseRows } from '../../src/model/sparse-input';
+
+/** The raw binary rows as a dense [rows x nCols] Float32Array, each stored entry = `value`. */
+export function denseRows(batch: Csr, value = 1): Float32Array {
+  const out = new Float32Array(batch.nRows * batch.nCols);
+  for (let r = 0; r < batch.nRows; r++) {
+    const base = r * batch.nCols;
+    for (let k = batch.indptr[r]; k < batch.indptr[r + 1]; k++) out[base + batch.indices[k]] = value;
+  }
+  return out;
+}
 
 /**
  * The paper's graph written the obvious way (dense input, tf.logSoftmax,
