@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInChromium } from '../apps/api/test/chromium';
 import { until } from '../apps/worker/test/processes';
+import { apiCaller } from './support/api-call';
 import { startStack, type Stack } from './support/stack';
 
 // The paper's beta protocol end to end on the bundled data: the real API, a worker and Redis,
@@ -11,18 +12,7 @@ let stack: Stack;
 /** Datasets are one namespace in Redis: a name of this run's own. */
 const DS = `beta-${Date.now().toString(36)}`;
 
-async function call(method: string, path: string, body?: unknown) {
-  const r = await fetch(`${stack.base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${stack.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field
-  return { status: r.status, body: (await r.json()) as any };
-}
+const call = apiCaller(() => stack);
 
 beforeAll(async () => {
   stack = await startStack();

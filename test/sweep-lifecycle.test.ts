@@ -4,25 +4,14 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
+import { apiCaller } from './support/api-call';
 import { startStack, type Stack } from './support/stack';
 
 // Extend, cancel, resume, export and list through the real API, with a real worker and Redis.
 let stack: Stack;
 let dataset: string;
 
-async function call(method: string, path: string, body?: unknown) {
-  const r = await fetch(`${stack.base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${stack.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  const json = r.headers.get('content-type')?.startsWith('application/json');
-  return { status: r.status, body: json && text ? JSON.parse(text) : text, headers: r.headers };
-}
+const call = apiCaller(() => stack);
 
 const sweepState = async (id: string, states: string[]) =>
   until(`sweep ${id} to be ${states.join('/')}`, async () => {

@@ -1,114 +1,44 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import {
-  generateSyntheticRatings,
-  initBackend,
-  prepareDataset,
   readDatasetArtifact,
   resolveTrialConfig,
   Trainer,
-  writeDatasetArtifact,
   type EpochReport,
   type TrialConfigInput,
 } from '@vaecf/cf';
-import { jobIds, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, until, WORKER_MAIN, type WorkerProcess } from './processes';
+import { jobIds } from '@vaecf/queue';
+import { describe, expect, it } from 'vitest';
+import { until } from './processes';
+import { useWorkerFleet } from './worker-fleet';
 
 /**
  * A worker's life cycle with real worker processes, a real Redis and real
  * checkpoint files: rolling restarts, a worker killed outright, damaged
  * checkpoints. Every trial must end with the metrics of an undisturbed run.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const fx = useWorkerFleet('lifecycle');
 
-let root: string;
-let artifacts: FilesystemArtifactStore;
-let redis: Redis;
-let store: SweepStore;
-let workers: WorkerProcess[] = [];
-const sweeps: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build first`);
-  await initBackend();
-  root = await mkdtemp(join(tmpdir(), 'vaecf-lifecycle-'));
-  artifacts = new FilesystemArtifactStore(root);
-  const csv = join(root, 'ratings.csv');
-  await generateSyntheticRatings(csv, { users: 1500, items: 800, seed: 5 });
-  await writeDatasetArtifact(
-    artifacts.datasetDir('ds'),
-    await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 100 }),
-  );
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new SweepStore(redis);
-});
-afterEach(() => {
-  for (const w of workers) if (w.child.exitCode === null) w.kill9();
-  workers = [];
-});
-afterAll(async () => {
-  for (const id of sweeps) await store.deleteSweep(id);
-  await redis.quit();
-  await rm(root, { recursive: true, force: true });
-});
-
+/** Each test's own queue and workers, with the attempts BullMQ counted for a trial. */
 function setup() {
-  const name = `test-${randomUUID()}`;
-  const queue: TrialsQueue = new Queue(name, { connection: redis });
-  const controller = new SweepController(redis, store, queue);
-  const env = {
-    REDIS_URL,
-    VAECF_ARTIFACTS_DIR: root,
-    VAECF_TRIALS_QUEUE: name,
-    WORKER_LOCK_MS: '3000',
-    WORKER_STALLED_CHECK_MS: '1000',
-  };
-  const start = (id: string, extra: Record<string, string> = {}) => {
-    const w = startWorker(id, { ...env, ...extra });
-    workers.push(w);
-    return w;
-  };
-  const submit = async (space: Record<string, unknown>, epochs: number | null, maxConcurrent: number) => {
-    const { id } = await submitSweep(
-      {
-        dataset: 'ds',
-        model: 'vae',
-        fixed: { dims: [200, 50], batchSize: 100, totalAnnealSteps: 50, ...(epochs ? { epochs } : {}) },
-        space,
-        limits: { maxConcurrent },
-      },
-      { store, controller, checkDataset: async () => undefined },
-    );
-    sweeps.push(id);
-    return id;
-  };
+  const f = fx.fleet();
   /** BullMQ counts the attempt that completes a job too: 1 means nothing was spent before it. */
   const attemptsMade = async (id: string, trialNo: number) =>
-    (await queue.getJob(jobIds.trial(id, trialNo)))?.attemptsMade;
-  const close = async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-  };
-  return { start, submit, attemptsMade, close };
+    (await f.queue.getJob(jobIds.trial(id, trialNo)))?.attemptsMade;
+  return { ...f, attemptsMade };
 }
 
 const completed = (id: string) =>
   until('the sweep to end', async () => {
-    const s = await store.getSweep(id);
+    const s = await fx.store.getSweep(id);
     return s && ['completed', 'failed', 'cancelled'].includes(s.state) ? s : null;
   });
 
 /** The per-epoch figures of a trial trained in this process without any interruption. */
 async function undisturbed(id: string, trialNo: number): Promise<unknown[]> {
-  const trial = (await store.getTrial(id, trialNo))!;
-  const data = await readDatasetArtifact(artifacts.datasetDir('ds'));
+  const trial = (await fx.store.getTrial(id, trialNo))!;
+  const data = await readDatasetArtifact(fx.artifacts.datasetDir('ds'));
   const trainer = Trainer.create(data, resolveTrialConfig(trial.params as TrialConfigInput));
   try {
     const out = [];
@@ -120,7 +50,7 @@ async function undisturbed(id: string, trialNo: number): Promise<unknown[]> {
 }
 
 async function recorded(id: string, trialNo: number): Promise<unknown[]> {
-  return (await store.history<EpochReport>(id, trialNo)).map(figures);
+  return (await fx.store.history<EpochReport>(id, trialNo)).map(figures);
 }
 
 function figures(r: EpochReport) {
@@ -161,7 +91,7 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     for (let i = 1; i <= 6; i++) {
       const w = t.start(`R${i}`);
       await until(`worker R${i} to record epoch ${i}`, async () => {
-        const h = await store.history<{ worker: string }>(id, 0);
+        const h = await fx.store.history<{ worker: string }>(id, 0);
         return h.length >= i && h.at(-1)!.worker === `R${i}`;
       });
       expect(await w.terminate()).toBe(0);
@@ -170,7 +100,7 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     t.start('last');
     const done = await completed(id);
     expect(done.state).toBe('completed');
-    const trial = (await store.getTrial(id, 0))!;
+    const trial = (await fx.store.getTrial(id, 0))!;
     expect(trial.state).toBe('completed');
     expect(await t.attemptsMade(id, 0)).toBe(1);
     expect(await recorded(id, 0)).toEqual(await undisturbed(id, 0));
@@ -183,7 +113,7 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     // Trial 0 ends after one epoch (its process stays, idle); trial 1 trains on (busy).
     const id = await t.submit({ epochs: { type: 'choice', values: [1, 6] } }, null, 2);
     await until('trial 0 to complete and trial 1 to record an epoch', async () => {
-      const [t0, t1] = await store.listTrials(id);
+      const [t0, t1] = await fx.store.listTrials(id);
       return t0?.state === 'completed' && (t1?.epochs ?? 0) >= 1;
     });
     const children = childrenOf(a.child.pid!);
@@ -191,11 +121,11 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     process.kill(a.child.pid!, 'SIGKILL'); // the worker only, not its process group
     await until('the worker processes to exit', async () => children.every((pid) => !alive(pid)), 10_000);
     // The busy child wrote nothing after its worker died: what is recorded is what is checkpointed.
-    const kept = (await store.getTrial(id, 1))!.epochs;
+    const kept = (await fx.store.getTrial(id, 1))!.epochs;
     t.start('B');
     const done = await completed(id);
     expect(done.state).toBe('completed');
-    const history = await store.history<{ worker: string }>(id, 1);
+    const history = await fx.store.history<{ worker: string }>(id, 1);
     expect(history.slice(0, kept).every((e) => e.worker === 'A')).toBe(true);
     expect(history.slice(kept).every((e) => e.worker === 'B')).toBe(true);
     expect(await recorded(id, 1)).toEqual(await undisturbed(id, 1));
@@ -207,11 +137,11 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     const a = t.start('A', { WORKER_CONCURRENCY: '3' });
     const id = await t.submit({ lr: { type: 'choice', values: [1e-3, 2e-3, 3e-3] } }, 5, 3);
     await until('every trial to record 2 epochs', async () => {
-      const trials = await store.listTrials(id);
+      const trials = await fx.store.listTrials(id);
       return trials.length === 3 && trials.every((x) => x.epochs >= 2);
     });
     expect(await a.terminate()).toBe(0);
-    const [dir0, dir1, dir2] = [0, 1, 2].map((n) => artifacts.checkpointDir(id, n));
+    const [dir0, dir1, dir2] = [0, 1, 2].map((n) => fx.artifacts.checkpointDir(id, n));
     const stateFile = async (dir: string) =>
       join(
         dir,
@@ -228,18 +158,20 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     const done = await completed(id);
     expect(done.state).toBe('completed');
     for (const n of [0, 1, 2]) {
-      const trial = (await store.getTrial(id, n))!;
+      const trial = (await fx.store.getTrial(id, n))!;
       expect(trial.state).toBe('completed');
       expect(trial.checkpointRestarts).toBe(1);
       expect(await t.attemptsMade(id, n)).toBe(1);
-      const history = await store.history<{ worker: string }>(id, n);
+      const history = await fx.store.history<{ worker: string }>(id, n);
       expect(history.every((e) => e.worker === 'B')).toBe(true); // truncated to the restart
       expect(await recorded(id, n)).toEqual(await undisturbed(id, n));
     }
-    expect((await store.getTrial(id, 0))!.checkpointNote).toMatch(
+    expect((await fx.store.getTrial(id, 0))!.checkpointNote).toMatch(
       /is corrupt .*moved aside to .*\.corrupt-\d+/,
     );
-    expect((await store.getTrial(id, 2))!.checkpointNote).toMatch(/missing, though \d+ epochs are recorded/);
+    expect((await fx.store.getTrial(id, 2))!.checkpointNote).toMatch(
+      /missing, though \d+ epochs are recorded/,
+    );
     // The damaged checkpoints are kept aside for inspection.
     const aside = (await readdir(join(dir0, '..'))).filter((f) => f.includes('.corrupt-'));
     expect(aside).toHaveLength(2);

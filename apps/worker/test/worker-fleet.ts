@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { generateSyntheticRatings, initBackend, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
+import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startWorker, WORKER_MAIN, type WorkerProcess } from './processes';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** What a fault test needs: a prepared dataset `ds` on disk, the store, and fleets of real workers. */
+export interface WorkerFleetFixture {
+  readonly root: string;
+  readonly artifacts: FilesystemArtifactStore;
+  readonly store: SweepStore;
+  /** A queue of its own, workers with short locks so that a dead one is noticed within seconds. */
+  fleet(): WorkerFleet;
+}
+
+export interface WorkerFleet {
+  readonly queue: TrialsQueue;
+  start(id: string, extra?: Record<string, string>): WorkerProcess;
+  /** A Mult-VAE 200-50 sweep on `ds` (fixed batch and annealing), its id. */
+  submit(space: Record<string, unknown>, epochs: number | null, maxConcurrent: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Registers the hooks of a fault-test file (vitest's beforeAll/afterEach/
+ * afterAll) and returns its fixture: every worker started is killed after
+ * each test, every sweep deleted and the directory removed at the end.
+ */
+export function useWorkerFleet(name: string): WorkerFleetFixture {
+  let root = '';
+  let artifacts: FilesystemArtifactStore;
+  let redis: Redis;
+  let store: SweepStore;
+  let workers: WorkerProcess[] = [];
+  const sweeps: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build first`);
+    await initBackend();
+    root = await mkdtemp(join(tmpdir(), `vaecf-${name}-`));
+    artifacts = new FilesystemArtifactStore(root);
+    const csv = join(root, 'ratings.csv');
+    await generateSyntheticRatings(csv, { users: 1500, items: 800, seed: 5 });
+    await writeDatasetArtifact(
+      artifacts.datasetDir('ds'),
+      await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 100 }),
+    );
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    store = new SweepStore(redis);
+  });
+  afterEach(() => {
+    for (const w of workers) if (w.child.exitCode === null) w.kill9();
+    workers = [];
+  });
+  afterAll(async () => {
+    for (const id of sweeps) await store.deleteSweep(id);
+    await redis.quit();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const fleet = (): WorkerFleet => {
+    const queueName = `test-${randomUUID()}`;
+    const queue: TrialsQueue = new Queue(queueName, { connection: redis });
+    const controller = new SweepController(redis, store, queue);
+    const env = {
+      REDIS_URL,
+      VAECF_ARTIFACTS_DIR: root,
+      VAECF_TRIALS_QUEUE: queueName,
+      WORKER_LOCK_MS: '3000',
+      WORKER_STALLED_CHECK_MS: '1000',
+    };
+    return {
+      queue,
+      start(id, extra = {}) {
+        const w = startWorker(id, { ...env, ...extra });
+        workers.push(w);
+        return w;
+      },
+      async submit(space, epochs, maxConcurrent) {
+        const { id } = await submitSweep(
+          {
+            dataset: 'ds',
+            model: 'vae',
+            fixed: { dims: [200, 50], batchSize: 100, totalAnnealSteps: 50, ...(epochs ? { epochs } : {}) },
+            space,
+            limits: { maxConcurrent },
+          },
+          { store, controller, checkDataset: async () => undefined },
+        );
+        sweeps.push(id);
+        return id;
+      },
+      async close() {
+        await queue.obliterate({ force: true });
+        await queue.close();
+      },
+    };
+  };
+  return {
+    get root() {
+      return root;
+    },
+    get artifacts() {
+      return artifacts;
+    },
+    get store() {
+      return store;
+    },
+    fleet,
+  };
+}

@@ -1,0 +1,27 @@
+import type { Stack } from './stack';
+
+/** One answer of the API: its status, headers and body (JSON parsed when it is JSON, else the text). */
+export interface ApiAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field in tests
+  readonly body: any;
+}
+
+/** A caller of a test stack's API with its token; a body is sent as JSON. */
+export function apiCaller(stack: () => Stack) {
+  return async (method: string, path: string, body?: unknown): Promise<ApiAnswer> => {
+    const { base, token } = stack();
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    const json = r.headers.get('content-type')?.startsWith('application/json');
+    return { status: r.status, headers: r.headers, body: json && text ? JSON.parse(text) : text };
+  };
+}
