@@ -64,6 +64,17 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
   for (const port of [...ports, apiPort]) {
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
   }
+  // Service discovery: the live workers of this deployment's queue, under the same token.
+  expect((await fetch(`http://127.0.0.1:${apiPort}/workers/sd`)).status).toBe(401);
+  const sd = await until('both workers announced', async () => {
+    const r = await fetch(`http://127.0.0.1:${apiPort}/workers/sd`, {
+      headers: { authorization: `Bearer ${metricsToken}` },
+    });
+    const groups = (await r.json()) as { targets: string[]; labels: { worker: string } }[];
+    return groups.length === 2 ? groups : null;
+  });
+  expect(sd.map((g) => g.labels.worker).sort()).toEqual(['A', 'B']);
+  expect(sd.flatMap((g) => g.targets).sort()).toEqual(ports.map((p) => `127.0.0.1:${p}`).sort());
   const tokenFile = join(root, 'metrics-token');
   await writeFile(tokenFile, metricsToken);
   const auth = `    authorization: { credentials_file: '${tokenFile}' }`;
@@ -75,9 +86,12 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
     [
       'global: { scrape_interval: 1s }',
       'scrape_configs:',
+      // Workers found through the API's HTTP service discovery, as on many hosts without DNS. The
+      // discovery's own `authorization` needs its type spelled out: Prometheus 2.42 sends the bare
+      // token there otherwise (the scrape's default of Bearer is not applied to it).
       '  - job_name: vaecf-worker',
       auth,
-      `    static_configs: [{ targets: [${ports.map((p) => `'127.0.0.1:${p}'`).join(', ')}] }]`,
+      `    http_sd_configs: [{ url: 'http://127.0.0.1:${apiPort}/workers/sd', refresh_interval: 1s, authorization: { type: Bearer, credentials_file: '${tokenFile}' } }]`,
       '  - job_name: vaecf-api',
       auth,
       `    static_configs: [{ targets: ['127.0.0.1:${apiPort}'] }]`,
@@ -90,10 +104,10 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
       `--storage.tsdb.path=${join(root, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${promPort}`,
     ],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  let promLog = '';
+  prometheus.stderr!.on('data', (b: Buffer) => (promLog += b.toString()));
   const query = async (q: string) => {
     const r = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}`).catch(
       () => null,
@@ -122,6 +136,12 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
   const info = await until('both workers in vaecf_worker_info', async () => {
     const r = await query('vaecf_worker_info');
     return r.length === 2 ? r : null;
+  }).catch(async (e: Error) => {
+    const targets = await fetch(`http://127.0.0.1:${promPort}/api/v1/targets?state=any`).then((r) =>
+      r.text(),
+    );
+    const sdLog = promLog.split('\n').filter((l) => /discovery|http_sd|level=error|level=warn/.test(l));
+    throw new Error(`${e.message}; Prometheus targets: ${targets.slice(0, 2000)}; log: ${sdLog.join('\n')}`);
   });
   expect(info.map((s) => s.metric.worker).sort()).toEqual(['A', 'B']);
   expect(info.every((s) => ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'].includes(s.metric.backend))).toBe(

@@ -11,6 +11,7 @@ import { DatasetsService } from './datasets/datasets.service';
 import { HealthController } from './health.controller';
 import { InfraModule } from './infra.module';
 import { MetricsController } from './metrics.controller';
+import { WorkersController } from './workers.controller';
 import { SweepsController } from './sweeps/sweeps.controller';
 import { ModelExportService } from './sweeps/model-export.service';
 import { ModelsService } from './sweeps/models.service';
@@ -18,7 +19,7 @@ import { SweepsService } from './sweeps/sweeps.service';
 
 @Module({
   imports: [InfraModule],
-  controllers: [HealthController, MetricsController, DatasetsController, SweepsController],
+  controllers: [HealthController, MetricsController, DatasetsController, SweepsController, WorkersController],
   providers: [
     DatasetsService,
     SweepsService,

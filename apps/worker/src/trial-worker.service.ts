@@ -86,6 +86,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
         ? `${advertisedHost(this.metricsServer.host)}:${this.metricsServer.port}`
         : null,
       backend: this.deps.backend,
+      queue: this.config.VAECF_TRIALS_QUEUE,
       pid: process.pid,
       startedAt: Date.now(),
     };

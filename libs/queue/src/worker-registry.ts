@@ -7,6 +7,8 @@ export interface WorkerEntry {
   /** host:port of its /metrics and /health, or null when it serves none. */
   readonly metrics: string | null;
   readonly backend: string;
+  /** The trials queue it takes jobs from: its deployment (older entries have none). */
+  readonly queue?: string;
   readonly pid: number;
   readonly startedAt: number;
   /** Past this time (ms) without a heartbeat the entry is stale: its worker is gone. */

@@ -10,8 +10,12 @@ import type { Request } from 'express';
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from './tokens';
 
-/** With API_TOKEN set, every route but /health, /metrics and the docs needs `Authorization: Bearer <token>`. */
-const OPEN = [/^\/health$/, /^\/metrics$/, /^\/docs(\/|-json|$)/];
+/**
+ * With API_TOKEN set, every route but /health, the docs and Prometheus' two
+ * (/metrics, /workers/sd: those follow the metrics rule, METRICS_TOKEN)
+ * needs `Authorization: Bearer <token>`.
+ */
+const OPEN = [/^\/health$/, /^\/metrics$/, /^\/workers\/sd$/, /^\/docs(\/|-json|$)/];
 
 @Injectable()
 export class TokenGuard implements CanActivate {

@@ -114,3 +114,22 @@ export class ImportanceDto extends createZodDto(
     importance: z.record(z.string(), z.number()).describe('searched hyperparameter -> share (sums to 1)'),
   }),
 ) {}
+
+export class WorkerDto extends createZodDto(
+  z.object({
+    id: z.string(),
+    metrics: z.string().nullable().describe('host:port of its /metrics, or null when it serves none'),
+    backend: z.string(),
+    queue: z.string().optional(),
+    pid: z.number().int(),
+    startedAt: z.number(),
+    expiresAt: z.number().describe('the entry is stale past this time (ms) without a heartbeat'),
+  }),
+) {}
+
+export class PrometheusTargetsDto extends createZodDto(
+  z.object({
+    targets: z.array(z.string()).describe('host:port'),
+    labels: z.record(z.string(), z.string()),
+  }),
+) {}
