@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,8 +84,12 @@ export async function openInChromium(url: string): Promise<BrowserPage> {
     },
     async close() {
       await client.close();
+      // Wait until Chromium (and what it forked) has stopped writing its profile, then remove it;
+      // retries cover a helper process that outlives the browser by a moment.
+      const exited = browser.exitCode !== null ? Promise.resolve() : once(browser, 'exit');
       browser.kill('SIGKILL');
-      await rm(profile, { recursive: true, force: true });
+      await exited;
+      await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
