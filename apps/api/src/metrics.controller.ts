@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Headers, Inject, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
 import { ApiProduces, ApiTags } from '@nestjs/swagger';
-import { metricsRequestAllowed, type ApiMetrics } from '@vaecf/telemetry';
+import type { ApiMetrics } from '@vaecf/telemetry';
+import { assertMetricsAccess } from './common/metrics-access';
 import { ApiRoute } from './common/openapi';
 import { API_CONFIG, API_METRICS } from './common/tokens';
 import type { ApiConfig } from './config';
@@ -30,9 +31,7 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(@Headers('authorization') authorization?: string): Promise<string> {
-    if (!metricsRequestAllowed(authorization, this.config.METRICS_TOKEN)) {
-      throw new UnauthorizedException('/metrics needs Authorization: Bearer <METRICS_TOKEN>');
-    }
+    assertMetricsAccess('/metrics', authorization, this.config.METRICS_TOKEN);
     return this.metrics.registry.metrics();
   }
 }

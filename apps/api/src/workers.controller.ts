@@ -1,8 +1,8 @@
-import { Controller, Get, Headers, Inject, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, Headers, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { WorkerRegistry, type WorkerEntry } from '@vaecf/queue';
-import { metricsRequestAllowed } from '@vaecf/telemetry';
 import type { Redis } from 'ioredis';
+import { assertMetricsAccess } from './common/metrics-access';
 import { ApiRoute } from './common/openapi';
 import { PrometheusTargetsDto, WorkerDto } from './common/openapi-views';
 import { API_CONFIG, REDIS } from './common/tokens';
@@ -45,8 +45,7 @@ export class WorkersController {
     { open: true },
   )
   async serviceDiscovery(@Headers('authorization') authorization?: string) {
-    if (!metricsRequestAllowed(authorization, this.config.METRICS_TOKEN))
-      throw new UnauthorizedException('/workers/sd needs Authorization: Bearer <METRICS_TOKEN>');
+    assertMetricsAccess('/workers/sd', authorization, this.config.METRICS_TOKEN);
     return (await this.live())
       .filter((w) => w.metrics)
       .map((w) => ({ targets: [w.metrics!], labels: { worker: w.id, backend: w.backend } }));

@@ -33,7 +33,9 @@ const prepare = (out: string) => [
 
 async function onTerminal(args: string[], env: Record<string, string>): Promise<string> {
   const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
-  const { FORCE_COLOR: _, ...inherited } = process.env; // it would override NO_COLOR
+  // FORCE_COLOR would override NO_COLOR, and with CI set (as CI runs us) Node's hasColors() says
+  // no on any terminal: the terminal here is the one the test describes, nothing inherited.
+  const { FORCE_COLOR: _, CI: _ci, ...inherited } = process.env;
   const { stdout } = await run('script', ['-qec', command, '/dev/null'], {
     env: { ...inherited, TERM: 'xterm-256color', ...env },
     maxBuffer: 1 << 24,
