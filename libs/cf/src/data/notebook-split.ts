@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { IntColumn } from './columns';
 import { csrFromPairs, csrNnz, type Csr } from './csr';
 import type { HeldOutSplit, PreparedDataset } from './dataset';
@@ -6,7 +5,7 @@ import { DatasetInputError } from './errors';
 import { NumpyRandomState } from './numpy/mt19937';
 import { defaultHeldoutUsers, type PrepareOptions } from './options';
 // A cycle (prepare.ts calls this module), harmless: the constant is read at call time only.
-import { DATASET_FORMAT_VERSION } from './prepare';
+import { datasetMeta } from './prepare';
 import { datasetStats, type PrepareCounts, type PrepareStats } from './stats';
 
 /** The seed the notebook passes to np.random.seed before each random step. */
@@ -99,14 +98,7 @@ export function notebookSplit(
     ...core,
     trainUserIds: Array.from(order.subarray(0, nTrain), (u) => userIds[u]),
     itemIds: trainItemIds,
-    meta: {
-      formatVersion: DATASET_FORMAT_VERSION,
-      createdAt: new Date().toISOString(),
-      source: { path: basename(path), format: o.format },
-      // The held-out size actually used (also when it was the default).
-      options: { ...o, heldoutUsers: N },
-      stats,
-    },
+    meta: datasetMeta(path, o, N, stats),
   };
 }
 

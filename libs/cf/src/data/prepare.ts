@@ -149,14 +149,24 @@ function split(
     ...core,
     trainUserIds: Array.from(trainRaw, (k) => userIds[k]),
     itemIds: trainItemIds,
-    meta: {
-      formatVersion: DATASET_FORMAT_VERSION,
-      createdAt: new Date().toISOString(),
-      source: { path: basename(path), format: o.format },
-      // The held-out size actually used (also when it was the default).
-      options: { ...o, heldoutUsers: N },
-      stats,
-    },
+    meta: datasetMeta(path, o, N, stats),
+  };
+}
+
+/** A prepared dataset's metadata, whichever split drew it. */
+export function datasetMeta(
+  path: string,
+  o: PrepareOptions,
+  heldoutUsers: number,
+  stats: PreparedDataset['meta']['stats'],
+): PreparedDataset['meta'] {
+  return {
+    formatVersion: DATASET_FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    source: { path: basename(path), format: o.format },
+    // The held-out size actually used (also when it was the default).
+    options: { ...o, heldoutUsers },
+    stats,
   };
 }
 
