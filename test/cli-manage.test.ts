@@ -1,33 +1,19 @@
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../apps/cli/test/run-cli';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
 
 // TPE on two workers, then list, extend, importance, export, cancel/resume and model download,
 // all through the built `vaecf` against the real API, workers and Redis.
-const run = promisify(execFile);
-const CLI = resolve(__dirname, '../apps/cli/dist/main.js');
 let stack: Stack;
 let second: WorkerProcess;
 /** Datasets are one namespace in Redis: a name of this run's own. */
 const DS = `manage-${Date.now().toString(36)}`;
 
-async function vaecf(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token },
-      maxBuffer: 1 << 24,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const vaecf = (args: string[]) => runCli(args, { VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token });
 const json = async (args: string[]) => {
   const r = await vaecf([...args, '--json']);
   expect(r.code, r.stderr).toBe(0);

@@ -1,35 +1,23 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { SweepStore } from '@vaecf/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../apps/cli/test/run-cli';
 import { parse, stringify } from 'yaml';
 import { openInChromium } from '../apps/api/test/chromium';
 import { freePort, until } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
 
 // The vaecf CLI against a real API and worker, as a user drives them.
-const CLI = resolve(__dirname, '../apps/cli/dist/main.js');
 const QUICKSTART = resolve(__dirname, '../examples/quickstart.yaml');
-const run = promisify(execFile);
 let stack: Stack;
 
-async function vaecf(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token, ...env },
-      maxBuffer: 1 << 24,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const vaecf = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token, ...env });
 
 beforeAll(async () => {
   stack = await startStack();

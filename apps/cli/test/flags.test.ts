@@ -1,22 +1,10 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli';
 
 // The built CLI, run as a user runs it. Nothing here gets past argument parsing
 // (or the output-path check), so no API, Redis or data is needed.
-const CLI = resolve(__dirname, '../dist/main.js');
-const run = promisify(execFile);
 
-async function vaecf(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const vaecf = (args: string[]) => runCli(args);
 
 /** What each command needs besides the flag under test, so that only the flag is wrong. */
 const BASE: Record<string, string[]> = {

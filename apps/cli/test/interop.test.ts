@@ -1,25 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from './run-cli';
 
 // The built CLI, run as a user runs it (npm test builds before testing).
-const CLI = resolve(__dirname, '../dist/main.js');
 const NOTEBOOK = resolve(__dirname, '../../../libs/cf/test/data/notebook');
-const run = promisify(execFile);
 
-async function vaecf(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const vaecf = (...args: string[]) => runCli(args);
 
 const sortedRows = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter(Boolean).sort();
 
