@@ -83,13 +83,16 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
       const report = await trainer.runEpoch({ signal: ctx.signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
       if (ctx.signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
+      const saving = performance.now();
       await saveCheckpoint(workDir, trainer.checkpoint(), { itemIds: data.itemIds });
       await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
+      // Time spent saving and committing the checkpoint (the store's cost per epoch; bench:sweep reads it).
+      const checkpointSeconds = (performance.now() - saving) / 1000;
       await store.recordEpoch(
         sweepId,
         trialNo,
         report.epoch,
-        { ...report, worker: ctx.workerId },
+        { ...report, worker: ctx.workerId, checkpointSeconds },
         objective(report),
       );
       await ctx.progress(progressOf(report, trainer, spec.objective.metric));
