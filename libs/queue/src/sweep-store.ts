@@ -243,6 +243,28 @@ export class SweepStore {
     await evalFenced(this.redis, RECORD_PROGRESS, fence, 'progress', [], [JSON.stringify(progress)]);
   }
 
+  /**
+   * Who holds the trial now, in one round trip: its current attempt and
+   * owner and, given the BullMQ job lock (`<prefix>:<queue>:<jobId>:lock`)
+   * and the token it was taken with, whether that lock is still the same.
+   * The lease watcher of a trial process asks this.
+   */
+  async trialOwnership(
+    fence: TrialFence,
+    lock?: { key: string; token: string },
+  ): Promise<{ attempt: number; owner: string; lockHeld: boolean }> {
+    const pipe = this.redis.pipeline().hmget(keys.trial(fence.sweepId, fence.trialNo), 'attempt', 'owner');
+    if (lock) pipe.get(lock.key);
+    const rows = (await pipe.exec()) ?? [];
+    for (const [err] of rows) if (err) throw err;
+    const [attempt, owner] = rows[0][1] as (string | null)[];
+    return {
+      attempt: Number(attempt ?? 0),
+      owner: owner ?? '',
+      lockHeld: lock ? rows[1][1] === lock.token : true,
+    };
+  }
+
   /** Writes refused to stale attempts in a sweep, by kind (every kind present, zeros included). */
   async fencedWrites(id: string): Promise<Record<FencedWriteKind, number>> {
     const h = await this.redis.hgetall(keys.fenced(id));
