@@ -11,6 +11,7 @@ import {
 } from '@vaecf/cf';
 import {
   decideAfterEpoch,
+  FencedWriteError,
   type SweepRecord,
   type SweepStore,
   type TrialFence,
@@ -68,8 +69,9 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   try {
     return await runClaimedTrial(job, ctx, sweep, fence, lease?.signal);
   } catch (e) {
-    // Stopped by the lease watcher: say so, rather than as a hand-back.
-    if (lease?.signal.aborted) throw lease.signal.reason as Error;
+    // A write refused says most (the new owner); else, stopped by the lease watcher: say so,
+    // rather than as a hand-back.
+    if (!(e instanceof FencedWriteError) && lease?.signal.aborted) throw lease.signal.reason as Error;
     throw e;
   } finally {
     lease?.stop();
@@ -125,6 +127,9 @@ async function runClaimedTrial(
       // A fenced write before any file: a process that lost the trial learns it here, not after
       // writing a checkpoint the new owner might read.
       await store.recordProgress(fence, progress);
+      // The lease may have been lost while that write waited (a partition): then it is not ours
+      // to checkpoint, whatever the write's answer was.
+      if (leaseLost?.aborted) throw leaseLost.reason as Error;
       await saveCheckpoint(dir, trainer.checkpoint(), { itemIds: data.itemIds });
       await store.recordEpoch(
         fence,
