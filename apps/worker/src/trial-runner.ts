@@ -19,6 +19,7 @@ import {
   type TrialProgress,
 } from '@vaecf/queue';
 import { FINAL_STATES, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
+import { checkpointAttemptOf } from './checkpoint-attempt';
 import { openTrainer } from './checkpoint-recovery';
 import type { DatasetCache } from './dataset-cache';
 import type { LeaseWatch } from './lease-watch';
@@ -106,12 +107,18 @@ async function runClaimedTrial(
     throw e;
   }
   const data = await ctx.datasets.get(spec.dataset);
-  const dir = ctx.artifacts.checkpointDir(sweepId, trialNo);
-  const trainer = await openTrainer(dir, data, config, trial.epochs, async ({ problem, movedTo }) => {
-    const note = `${problem}; ${movedTo ? `moved aside to ${movedTo}, ` : ''}restarted from epoch 0`;
+  // This run's checkpoints go under its own attempt; a resume reads the one the trial's record
+  // points at (none recorded: nothing to read, whatever files an earlier attempt left).
+  const { attempt } = fence;
+  const from =
+    trial.checkpoint || trial.epochs > 0 ? { sweepId, trialNo, attempt: checkpointAttemptOf(trial) } : null;
+  const recorded = trial.checkpoint?.epoch ?? trial.epochs;
+  const trainer = await openTrainer(ctx.artifacts, from, data, config, recorded, async (d) => {
+    const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
     process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
     await store.restartTrialFromScratch(fence, note);
   });
+  const workDir = ctx.artifacts.checkpointWorkDir(sweepId, trialNo, attempt);
   try {
     // The checkpoint is the truth: epochs reported past it are forgotten, epochs it holds but the
     // store lacks (a crash between the save and the report) are reported now.
@@ -119,18 +126,20 @@ async function runClaimedTrial(
     const objective = (r: EpochReport) => r.validation[spec.objective.metric];
     for (const r of trainer.history) await store.recordEpoch(fence, r.epoch, r, objective(r));
     await store.startTrial(fence, ctx.backend);
+    let pruned: Promise<void> | null = null;
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
       if (signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
       const progress = progressOf(report, trainer, spec.objective.metric);
       // A fenced write before any file: a process that lost the trial learns it here, not after
-      // writing a checkpoint the new owner might read.
+      // writing a checkpoint.
       await store.recordProgress(fence, progress);
       // The lease may have been lost while that write waited (a partition): then it is not ours
       // to checkpoint, whatever the write's answer was.
       if (leaseLost?.aborted) throw leaseLost.reason as Error;
-      await saveCheckpoint(dir, trainer.checkpoint(), { itemIds: data.itemIds });
+      await saveCheckpoint(workDir, trainer.checkpoint(), { itemIds: data.itemIds });
+      await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
       await store.recordEpoch(
         fence,
         report.epoch,
@@ -138,6 +147,10 @@ async function runClaimedTrial(
         objective(report),
         true,
       );
+      // The trial's checkpoint is this attempt's now: earlier attempts' files (a stale writer's
+      // leftovers included) are no longer anyone's.
+      if (!pruned) pruned = ctx.artifacts.deleteCheckpointAttempts(sweepId, trialNo, attempt);
+      await pruned;
       await ctx.progress(progress);
       if ((await store.getSweep(sweepId))?.state === 'cancelled')
         return end(ctx, fence, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
@@ -158,6 +171,7 @@ async function runClaimedTrial(
     throw e;
   } finally {
     trainer.dispose();
+    await ctx.artifacts.closeCheckpointWorkDir(sweepId, trialNo, attempt);
   }
 }
 
