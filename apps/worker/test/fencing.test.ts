@@ -93,4 +93,40 @@ describe('fenced writers, with real worker processes and a real Redis', () => {
       await proxy.close();
     }
   });
+
+  it('a worker paused past its lock (SIGSTOP) loses the trial and, woken, writes nothing more to it', async () => {
+    const f = fx.fleet();
+    const a = f.start('A');
+    const id = await f.submit({ lr: { type: 'choice', values: [2e-3] } }, 10, 1);
+    await until(
+      'worker A to record 2 epochs',
+      async () => ((await fx.store.getTrial(id, 0))?.epochs ?? 0) >= 2,
+    );
+    // The whole worker, its trial process included, as a host that freezes.
+    process.kill(-a.child.pid!, 'SIGSTOP');
+    try {
+      f.start('B');
+      await until('worker B to take the trial over and record an epoch', async () =>
+        (await fx.store.history<Recorded>(id, 0)).some((e) => e.worker === 'B'),
+      );
+    } finally {
+      process.kill(-a.child.pid!, 'SIGCONT');
+    }
+    await until('the sweep to complete', async () => (await fx.store.getSweep(id))?.state === 'completed');
+    // Woken, A's trial process stops: its watcher finds the lease lapsed (or a write of it is refused).
+    const gaveUp = new RegExp(`trial ${id}:0: [^\\n]*attempt 1 \\(A\\) (lost its lease|refused)`);
+    await until('worker A to give the trial up', async () => gaveUp.test(a.output()));
+    const trial = (await fx.store.getTrial(id, 0))!;
+    expect(trial).toMatchObject({
+      state: 'completed',
+      attempt: 2,
+      owner: 'B',
+      checkpoint: { attempt: 2, epoch: 10 },
+    });
+    const history = await fx.store.history<Recorded>(id, 0);
+    expect(history.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(history.map((e) => e.worker).join('')).toMatch(/^A{2,}B+$/);
+    expect(history.map(figures)).toEqual(await undisturbed(trial.params));
+    await f.close();
+  });
 });
