@@ -16,6 +16,7 @@ beforeAll(async () => {
   server = await startPrivateRedis();
   // As a worker connects: commands wait out an outage instead of failing.
   redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined); // refused reconnects while the test has Redis stopped
   store = new SweepStore(redis);
 });
 afterAll(async () => {
