@@ -1,11 +1,14 @@
 import { FencedWriteError, type TrialFence } from '@vaecf/queue';
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { workerConfig } from './config';
-import { createWorkerDeps, type ClosableWorkerDeps } from './deps';
+import { createWorkerDeps } from './deps';
 import { createJobHandler, type JobLike } from './handlers';
-import { LeaseLostError, watchLease, type LeaseWatch } from './lease-watch';
+import { LeaseLostError, watchLease } from './lease-watch';
 import { watchParent } from './parent-watch';
 import { HandedBackError } from './trial-runner';
+
+/** The BullMQ lock of a job: its key and the token this process was given it with. */
+type JobLock = { key: string; token: string } | undefined;
 
 /**
  * The sandboxed processor: BullMQ forks a child process that loads this file
@@ -14,29 +17,22 @@ import { HandedBackError } from './trial-runner';
  * long epoch is not mistaken for a stalled job). The child builds its own
  * connections and dataset cache once and keeps them across jobs.
  */
-type Lease = (fence: TrialFence) => LeaseWatch;
-let handler: Promise<(job: JobLike, signal?: AbortSignal, lease?: Lease) => Promise<unknown>> | null = null;
-let deps: Promise<ClosableWorkerDeps> | null = null;
+let handler: Promise<(job: JobLike, signal?: AbortSignal, lock?: JobLock) => Promise<unknown>> | null = null;
 
 async function getHandler() {
-  deps ??= createWorkerDeps(workerConfig());
-  const d = await deps;
-  return (job: JobLike, signal?: AbortSignal, lease?: Lease) => createJobHandler(d, signal, lease)(job);
+  const deps = await createWorkerDeps(workerConfig());
+  const lockMs = workerConfig().WORKER_LOCK_MS;
+  return (job: JobLike, signal?: AbortSignal, lock?: JobLock) => {
+    // The lease watcher of this job's trial (lease-watch.ts): the trial's attempt and the job's
+    // lock, which the worker process renews with this job's token, checked in Redis.
+    const lease = (fence: TrialFence) =>
+      watchLease({ fence, lockMs, probe: () => deps.store.trialOwnership(fence, lock) });
+    return createJobHandler(deps, signal, lease)(job);
+  };
 }
 
-/**
- * The lease watcher of this job's trial (lease-watch.ts): the trial's attempt
- * and the job's BullMQ lock, which the worker process renews with the token
- * this job was given, are checked in Redis every quarter of the lock time.
- */
-function leaseOf(job: SandboxedJob, token: string | undefined): Lease {
-  const lock = token ? { key: `${job.queueQualifiedName}:${job.id}:lock`, token } : undefined;
-  return (fence) =>
-    watchLease({
-      fence,
-      lockMs: workerConfig().WORKER_LOCK_MS,
-      probe: async () => (await deps!).store.trialOwnership(fence, lock),
-    });
+function lockOf(job: SandboxedJob, token: string | undefined): JobLock {
+  return token ? { key: `${job.queueQualifiedName}:${job.id}:lock`, token } : undefined;
 }
 
 /** Set once this child has decided to exit; a job given to it meanwhile goes back to the queue untouched. */
@@ -69,7 +65,7 @@ export default async function process(
     const stop = signal ? AbortSignal.any([signal, orphaned]) : orphaned;
     return await (
       await handler
-    )(job, stop, leaseOf(job, token));
+    )(job, stop, lockOf(job, token));
   } catch (e) {
     // The trial changed hands: the job is its new owner's. It is neither handed back nor failed
     // (a move with a lock that is no longer ours would be refused by BullMQ anyway), and the

@@ -120,13 +120,13 @@ async function runClaimedTrial(
   });
   const workDir = ctx.artifacts.checkpointWorkDir(sweepId, trialNo, attempt);
   try {
-    // The checkpoint is the truth: epochs reported past it are forgotten, epochs it holds but the
-    // store lacks (a crash between the save and the report) are reported now.
+    // The checkpoint is the truth: epochs reported past it are forgotten (a record stored before
+    // fencing may have some), and re-reporting the ones it holds changes nothing.
     await store.truncateHistory(fence, trainer.epochsDone);
     const objective = (r: EpochReport) => r.validation[spec.objective.metric];
     for (const r of trainer.history) await store.recordEpoch(fence, r.epoch, r, objective(r));
     await store.startTrial(fence, ctx.backend);
-    let pruned: Promise<void> | null = null;
+    let earlierAttemptsDeleted = false;
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
@@ -149,8 +149,10 @@ async function runClaimedTrial(
       );
       // The trial's checkpoint is this attempt's now: earlier attempts' files (a stale writer's
       // leftovers included) are no longer anyone's.
-      if (!pruned) pruned = ctx.artifacts.deleteCheckpointAttempts(sweepId, trialNo, attempt);
-      await pruned;
+      if (!earlierAttemptsDeleted) {
+        await ctx.artifacts.deleteCheckpointAttempts(sweepId, trialNo, attempt);
+        earlierAttemptsDeleted = true;
+      }
       await ctx.progress(progress);
       if ((await store.getSweep(sweepId))?.state === 'cancelled')
         return end(ctx, fence, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
