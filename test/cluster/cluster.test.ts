@@ -292,6 +292,13 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
     }
     const hosts = new Set([...baseline.histories.values()].flat().map((e) => e.worker));
     expect(hosts.size).toBeGreaterThanOrEqual(2);
+    // The API host serves the promoted model from the store, where a worker host put it.
+    const model = await fetch(`${apiBase()}/sweeps/${baseline.id}/model`, {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
+    expect(model.status).toBe(200);
+    expect(model.headers.get('content-type')).toBe('application/gzip');
+    expect((await model.arrayBuffer()).byteLength).toBeGreaterThan(0);
   }, 180_000);
 
   it('2. a worker host cut off mid-trial: the trial resumes elsewhere, its late writes are refused', async () => {
