@@ -194,6 +194,12 @@ function expectResumedElsewhere(run: SweepRun, no: number, host: WorkerHost): vo
   expect(run.trials.find((t) => t.no === no)!.attempts).toBeGreaterThanOrEqual(2);
 }
 
+/** Writes of the sweep's trials refused for a stale fencing token, as Redis counts them (by kind). */
+async function fencedInRedis(id: string): Promise<number> {
+  const counts = await redis.hvals(`vaecf:sweep:{${id}}:fenced`);
+  return counts.reduce((sum, n) => sum + Number(n), 0);
+}
+
 /** Writes refused for a stale fencing token, as the worker on `host` counts them. */
 async function fencedWrites(host: WorkerHost): Promise<number> {
   const r = await fetch(`http://${cluster.address(host)}:${METRICS_PORT}/metrics`, {
@@ -320,8 +326,14 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
     });
     expectSameOutcome(run);
     expectResumedElsewhere(run, victim!.no, victim!.host);
-    // Healed, the cut-off worker's writes of the trial reach Redis late: each refused and counted.
-    await until('the late writes counted', async () => (await fencedWrites(victim!.host)) >= 1, 60_000);
+    // Healed, the cut-off worker's writes of the trial reach Redis late: each refused and counted,
+    // in Redis for the sweep and by the cut-off worker's vaecf_fenced_writes_total.
+    const refused = await until('the late writes refused', async () => fencedInRedis(run.id), 30_000);
+    await until(
+      `the cut-off worker to count ${refused} refused writes`,
+      async () => (await fencedWrites(victim!.host)) >= refused,
+      30_000,
+    );
   }, 240_000);
 
   it('3. a worker host SIGKILLed mid-trial: the trial resumes elsewhere from object storage', async () => {
