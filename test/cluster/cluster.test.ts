@@ -200,13 +200,15 @@ async function fencedInRedis(id: string): Promise<number> {
   return counts.reduce((sum, n) => sum + Number(n), 0);
 }
 
-/** Writes refused for a stale fencing token, as the worker on `host` counts them. */
-async function fencedWrites(host: WorkerHost): Promise<number> {
+/** `vaecf_fenced_writes_total` of the sweep as the worker on `host` exports it (every worker does). */
+async function fencedWrites(host: WorkerHost, id: string): Promise<number> {
   const r = await fetch(`http://${cluster.address(host)}:${METRICS_PORT}/metrics`, {
     headers: { authorization: `Bearer ${METRICS_TOKEN}` },
   }).catch(() => null);
   if (!r?.ok) return 0;
-  const lines = (await r.text()).split('\n').filter((l) => l.startsWith('vaecf_fenced_writes_total'));
+  const lines = (await r.text())
+    .split('\n')
+    .filter((l) => l.startsWith('vaecf_fenced_writes_total{') && l.includes(`sweep="${id}"`));
   return lines.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
@@ -327,11 +329,11 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
     expectSameOutcome(run);
     expectResumedElsewhere(run, victim!.no, victim!.host);
     // Healed, the cut-off worker's writes of the trial reach Redis late: each refused and counted,
-    // in Redis for the sweep and by the cut-off worker's vaecf_fenced_writes_total.
+    // in Redis for the sweep, and exported as vaecf_fenced_writes_total (here by the healed host).
     const refused = await until('the late writes refused', async () => fencedInRedis(run.id), 30_000);
     await until(
       `the cut-off worker to count ${refused} refused writes`,
-      async () => (await fencedWrites(victim!.host)) >= refused,
+      async () => (await fencedWrites(victim!.host, run.id)) === refused,
       30_000,
     );
   }, 240_000);
