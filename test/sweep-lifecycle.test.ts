@@ -60,7 +60,7 @@ describe('sweep lifecycle through the API', () => {
     const refused = await call('POST', '/sweeps', { ...randomSpec(1, 1), dataset: orphan });
     expect(refused.status).toBe(400);
     expect(refused.body.message).toBe(
-      `invalid sweep spec: dataset: dataset "${orphan}" is registered, but its prepared files are not in VAECF_ARTIFACTS_DIR; delete and register it again`,
+      `invalid sweep spec: dataset: dataset "${orphan}" is registered, but its prepared files are not in the artifact store (filesystem ${join(stack.root, 'artifacts')}); delete and register it again`,
     );
     expect((await call('DELETE', `/datasets/${orphan}`)).status).toBe(204);
   });

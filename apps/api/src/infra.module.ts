@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import {
   DatasetStore,
   SweepController,
@@ -9,7 +9,7 @@ import {
 } from '@vaecf/queue';
 import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { API_CONFIG, DATASETS_QUEUE, REDIS, TRIALS_QUEUE } from './common/tokens';
+import { API_CONFIG, ARTIFACTS, DATASETS_QUEUE, REDIS, TRIALS_QUEUE } from './common/tokens';
 import { apiConfig, type ApiConfig } from './config';
 
 /**
@@ -72,8 +72,9 @@ function logOutages(redis: Redis): Redis {
       inject: [REDIS, SweepStore, TRIALS_QUEUE],
     },
     {
-      provide: FilesystemArtifactStore,
-      useFactory: (c: ApiConfig) => new FilesystemArtifactStore(c.VAECF_ARTIFACTS_DIR),
+      provide: ARTIFACTS,
+      useFactory: (c: ApiConfig) =>
+        artifactStoreFromEnv({ ...process.env, VAECF_ARTIFACTS_DIR: c.VAECF_ARTIFACTS_DIR }),
       inject: [API_CONFIG],
     },
   ],
@@ -85,7 +86,7 @@ function logOutages(redis: Redis): Redis {
     SweepStore,
     DatasetStore,
     SweepController,
-    FilesystemArtifactStore,
+    ARTIFACTS,
   ],
 })
 export class InfraModule implements OnApplicationShutdown {

@@ -1,4 +1,4 @@
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import { initBackend } from '@vaecf/cf';
 import { DatasetStore, SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
 import { Queue } from 'bullmq';
@@ -16,7 +16,7 @@ export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWo
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queue: TrialsQueue = new Queue(config.VAECF_TRIALS_QUEUE, { connection: redis });
   const store = new SweepStore(redis);
-  const artifacts = new FilesystemArtifactStore(config.VAECF_ARTIFACTS_DIR);
+  const artifacts = artifactStoreFromEnv({ ...process.env, VAECF_ARTIFACTS_DIR: config.VAECF_ARTIFACTS_DIR });
   return {
     store,
     datasetStore: new DatasetStore(redis),

@@ -2,6 +2,7 @@ import { checkpointsToDelete, type ArtifactStore } from '@vaecf/artifacts';
 import { CheckpointError, evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
 import type { SweepRecord, SweepStore } from '@vaecf/queue';
 import type { SweepSpec } from '@vaecf/sweep';
+import { checkpointAttemptOf } from './checkpoint-attempt';
 import type { DatasetCache } from './dataset-cache';
 
 /**
@@ -34,13 +35,13 @@ export async function finalizeSweep(
     await store.setSweepState(sweepId, 'failed', { error }, ['finalizing']);
     return;
   }
-  const { trial: bestTrial, ckpt, promoted } = found.best;
+  const { trial: bestTrial, attempt, ckpt, promoted } = found.best;
   const { spec } = sweep;
   const data = await deps.datasets.get(spec.dataset);
   const model = scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights);
   try {
     const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize });
-    if (!promoted) await artifacts.promoteModel(sweepId, bestTrial);
+    if (!promoted) await artifacts.promoteModel(sweepId, bestTrial, attempt);
     await pruneAfterEnd(sweepId, spec, deps);
     const metrics = {
       ndcg100: test.ndcg100,
@@ -61,13 +62,29 @@ async function bestUsableCheckpoint(
   sweep: SweepRecord,
   ranked: readonly { trial: number }[],
   deps: { store: SweepStore; artifacts: ArtifactStore },
-): Promise<{ best?: { trial: number; ckpt: BestWeights; promoted: boolean }; skipped: string[] }> {
+): Promise<{
+  best?: { trial: number; attempt: number; ckpt: BestWeights; promoted: boolean };
+  skipped: string[];
+}> {
   const skipped: string[] = [];
+  const records = new Map((await deps.store.listTrials(sweep.id)).map((t) => [t.no, t]));
   for (const { trial } of ranked) {
     const promoted = trial === sweep.bestTrial;
-    const dir = promoted ? deps.artifacts.modelDir(sweep.id) : deps.artifacts.checkpointDir(sweep.id, trial);
+    const attempt = checkpointAttemptOf(records.get(trial));
     try {
-      return { best: { trial, ckpt: await loadBestWeights(dir), promoted }, skipped };
+      const local = promoted
+        ? await deps.artifacts.openModel(sweep.id)
+        : await deps.artifacts.openCheckpoint(sweep.id, trial, attempt);
+      if (!local)
+        throw new CheckpointError(
+          `${sweep.id}/trials/${trial}/${attempt}`,
+          'no checkpoint.json (none saved, or deleted)',
+        );
+      try {
+        return { best: { trial, attempt, ckpt: await loadBestWeights(local.dir), promoted }, skipped };
+      } finally {
+        local.release();
+      }
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
       const why = `unusable at finalize: ${e.message}`;

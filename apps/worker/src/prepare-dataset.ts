@@ -1,4 +1,6 @@
-import { rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InputError } from '@vaecf/errors';
 import type { ArtifactStore } from '@vaecf/artifacts';
 import { prepareDataset, writeDatasetArtifact, type PrepareOptionsInput } from '@vaecf/cf';
@@ -13,7 +15,9 @@ export type PrepareOutcome = 'ready' | 'failed' | 'discarded';
  * input. Other errors (a full disk, a lost connection) propagate so that the
  * job is retried. Every state change is conditional on the registration
  * still being current, and a preparation that finds it gone when it ends
- * removes the directory it wrote: a DELETE mid-preparation leaves nothing.
+ * removes the version it published: a DELETE mid-preparation leaves nothing.
+ * The dataset is written to a local scratch directory and published to the
+ * store from there (a rename on the filesystem store, an upload on S3).
  */
 export async function prepareRegisteredDataset(
   { datasetId, generation }: PrepareJobData,
@@ -38,24 +42,17 @@ export async function prepareRegisteredDataset(
   }
   // Deleted while reading: do not write at all.
   if (!(await store.isCurrent(datasetId, generation))) return 'discarded';
-  const dir = deps.artifacts.datasetDir(datasetId);
-  await writeDatasetArtifact(dir, data);
-  const written = await identity(dir);
+  const scratch = await mkdtemp(join(tmpdir(), 'vaecf-prepare-'));
+  let version: string;
+  try {
+    const dir = join(scratch, datasetId);
+    await writeDatasetArtifact(dir, data);
+    version = await deps.artifacts.publishDataset(datasetId, dir);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
   if (await store.setState(datasetId, generation, 'ready', { stats: data.meta.stats })) return 'ready';
-  await removeIfOurs(dir, written);
+  // Gone meanwhile: remove what was published, unless a newer registration has replaced it since.
+  await deps.artifacts.deleteDataset(datasetId, version);
   return 'discarded';
-}
-
-/**
- * The directory a preparation wrote, identified by inode and mtime: when its
- * registration is gone, the preparation removes the directory only if it is
- * still the one it wrote (a newer registration may have replaced it since).
- */
-async function identity(dir: string): Promise<string | null> {
-  const s = await stat(dir).catch(() => null);
-  return s ? `${s.dev}:${s.ino}:${s.mtimeMs}` : null;
-}
-
-async function removeIfOurs(dir: string, ours: string | null): Promise<void> {
-  if (ours !== null && (await identity(dir)) === ours) await rm(dir, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import type { ArtifactStore } from '@vaecf/artifacts';
+import { FIRST_ATTEMPT, type ArtifactStore } from '@vaecf/artifacts';
 import {
   ConfigError,
   resolveTrialConfig,
@@ -11,6 +11,7 @@ import {
 } from '@vaecf/cf';
 import { decideAfterEpoch, type SweepStore, type TrialJobData, type TrialProgress } from '@vaecf/queue';
 import { FINAL_STATES, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
+import { checkpointAttemptOf } from './checkpoint-attempt';
 import { openTrainer } from './checkpoint-recovery';
 import type { DatasetCache } from './dataset-cache';
 
@@ -62,12 +63,15 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
     throw e;
   }
   const data = await ctx.datasets.get(spec.dataset);
-  const dir = ctx.artifacts.checkpointDir(sweepId, trialNo);
-  const trainer = await openTrainer(dir, data, config, trial.epochs, async ({ problem, movedTo }) => {
-    const note = `${problem}; ${movedTo ? `moved aside to ${movedTo}, ` : ''}restarted from epoch 0`;
+  // This run's checkpoints go under its own attempt; a resume reads the trial's current one.
+  const attempt = FIRST_ATTEMPT;
+  const from = { sweepId, trialNo, attempt: checkpointAttemptOf(trial) };
+  const trainer = await openTrainer(ctx.artifacts, from, data, config, trial.epochs, async (d) => {
+    const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
     process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
     await store.restartTrialFromScratch(sweepId, trialNo, note);
   });
+  const workDir = ctx.artifacts.checkpointWorkDir(sweepId, trialNo, attempt);
   try {
     // The checkpoint is the truth: epochs reported past it are forgotten, epochs it holds but the
     // store lacks (a crash between the save and the report) are reported now.
@@ -79,7 +83,8 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
       const report = await trainer.runEpoch({ signal: ctx.signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
       if (ctx.signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
-      await saveCheckpoint(dir, trainer.checkpoint(), { itemIds: data.itemIds });
+      await saveCheckpoint(workDir, trainer.checkpoint(), { itemIds: data.itemIds });
+      await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
       await store.recordEpoch(
         sweepId,
         trialNo,
@@ -107,6 +112,7 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
     throw e;
   } finally {
     trainer.dispose();
+    await ctx.artifacts.closeCheckpointWorkDir(sweepId, trialNo, attempt);
   }
 }
 

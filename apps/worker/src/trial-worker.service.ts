@@ -43,7 +43,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     const c = this.config;
     this.log.log(
       `${c.WORKER_ID}: backend ${this.deps.backend}, queues ${c.VAECF_TRIALS_QUEUE} + ${c.VAECF_DATASETS_QUEUE}, ` +
-        `concurrency ${c.WORKER_CONCURRENCY}, artifacts ${c.VAECF_ARTIFACTS_DIR}`,
+        `concurrency ${c.WORKER_CONCURRENCY}, artifacts ${this.deps.artifacts.describe()}`,
     );
     this.metrics = createWorkerMetrics({ worker: c.WORKER_ID, backend: this.deps.backend });
     this.workers = [

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
 import {
   generateSyntheticRatings,
   initBackend,
@@ -56,7 +56,7 @@ type Damage = 'corrupt' | 'delete';
 async function damage(sweepId: string, plan: Damage[]): Promise<void> {
   const ranked = await store.leaderboard(sweepId, 100);
   for (const [rank, how] of plan.entries()) {
-    const dir = artifacts.checkpointDir(sweepId, ranked[rank].trial);
+    const dir = artifacts.checkpointWorkDir(sweepId, ranked[rank].trial, FIRST_ATTEMPT);
     if (how === 'delete') {
       await rm(dir, { recursive: true, force: true });
       continue;

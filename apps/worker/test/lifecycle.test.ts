@@ -8,6 +8,7 @@ import {
   type EpochReport,
   type TrialConfigInput,
 } from '@vaecf/cf';
+import { FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { jobIds } from '@vaecf/queue';
 import { describe, expect, it } from 'vitest';
 import { until } from './processes';
@@ -141,7 +142,7 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
       return trials.length === 3 && trials.every((x) => x.epochs >= 2);
     });
     expect(await a.terminate()).toBe(0);
-    const [dir0, dir1, dir2] = [0, 1, 2].map((n) => fx.artifacts.checkpointDir(id, n));
+    const [dir0, dir1, dir2] = [0, 1, 2].map((n) => fx.artifacts.checkpointWorkDir(id, n, FIRST_ATTEMPT));
     const stateFile = async (dir: string) =>
       join(
         dir,
@@ -173,7 +174,7 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
       /missing, though \d+ epochs are recorded/,
     );
     // The damaged checkpoints are kept aside for inspection.
-    const aside = (await readdir(join(dir0, '..'))).filter((f) => f.includes('.corrupt-'));
+    const aside = readdirSync(join(dir0, '..', '..')).filter((f) => f.includes('.corrupt-'));
     expect(aside).toHaveLength(2);
     expect(b.output()).toMatch(/checkpoint .* is corrupt .* moved aside/);
     expect(b.output()).toMatch(/checkpoint .* missing state-.* moved aside/);

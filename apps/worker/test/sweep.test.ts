@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { generateSyntheticRatings, initBackend, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
 import {
   cancelSweep,
@@ -326,7 +326,9 @@ describe('a sweep on BullMQ with a real Redis', () => {
       sweeps.push(id);
       await waitFor(id, ['completed']);
       const [best] = await store.leaderboard(id, 1);
-      expect(await artifacts.listCheckpoints(id)).toEqual([best.trial]);
+      expect(await artifacts.listCheckpoints(id)).toEqual([
+        { trialNo: best.trial, attempts: [FIRST_ATTEMPT] },
+      ]);
       expect(existsSync(join(artifacts.modelDir(id), 'checkpoint.json'))).toBe(true);
     });
   });

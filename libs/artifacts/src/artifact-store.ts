@@ -1,30 +1,116 @@
+import { InputError } from '@vaecf/errors';
+
 /**
- * Where prepared datasets and checkpoints live. The training code reads and
- * writes directories, so a store hands out local directories; a store backed
- * by object storage would sync them down before use and up after `commit`.
+ * Where prepared datasets, trial checkpoints and promoted models live. The
+ * training code reads and writes local directories; a store moves artifacts
+ * between a local directory and itself, so that the API and the workers need
+ * no shared disk (object storage), or share one (the filesystem store, where
+ * the local directory is the store's own and nothing is copied).
+ *
+ * Checkpoints are kept per ATTEMPT: a positive integer (a fencing token)
+ * that changes each time a trial changes hands, so a stale writer's files are
+ * never read as the trial's. Layout, relative to the store's root or prefix:
+ *   datasets/<datasetId>/...
+ *   sweeps/<sweepId>/trials/<trialNo>/<attempt>/...   (checkpoint.json = the commit point)
+ *   sweeps/<sweepId>/model/...                         (a copy of one attempt's checkpoint)
+ *
+ * Every `open*` hands out a lease on a local directory: read from it, then
+ * `release()` it (a bounded local cache never evicts what is leased).
  */
 export interface ArtifactStore {
-  /** Directory of a prepared dataset. */
-  datasetDir(datasetId: string): string;
-  /** Directory of one trial's checkpoint (latest state + its best weights). */
-  checkpointDir(sweepId: string, trialNo: number): string;
-  /** Directory of the sweep's promoted model (a copy of the best trial's checkpoint). */
-  modelDir(sweepId: string): string;
-  /** Copies a trial's checkpoint to the sweep's model directory, replacing any previous model. */
-  promoteModel(sweepId: string, trialNo: number): Promise<void>;
-  /** Deletes the checkpoints of the given trials (missing ones are fine). */
+  /** What and where, for logs ("filesystem /data/artifacts", "s3 s3://bucket/prefix"). */
+  describe(): string;
+
+  /** Makes the prepared dataset in `localDir` the dataset `datasetId`, replacing any previous one at once. Returns its version. */
+  publishDataset(datasetId: string, localDir: string): Promise<string>;
+  /** A local directory holding the dataset (fetched once per host and verified); throws ArtifactMissingError. */
+  openDataset(datasetId: string): Promise<LocalArtifact>;
+  datasetExists(datasetId: string): Promise<boolean>;
+  /** Deletes the dataset; with `onlyVersion`, only while that version (publishDataset's) is the current one. */
+  deleteDataset(datasetId: string, onlyVersion?: string): Promise<void>;
+
+  /** The local directory a trainer saves this attempt's checkpoint into (libs/cf saveCheckpoint). */
+  checkpointWorkDir(sweepId: string, trialNo: number, attempt: number): string;
+  /**
+   * Makes what is in the work directory durable in the store: the array
+   * files first, the manifest (checkpoint.json) last, so that a reader never
+   * sees half a checkpoint. A no-op where the work directory is the store.
+   */
+  commitCheckpoint(sweepId: string, trialNo: number, attempt: number): Promise<void>;
+  /** The trainer is done with the work directory: a store whose work directory is a local copy removes it. */
+  closeCheckpointWorkDir(sweepId: string, trialNo: number, attempt: number): Promise<void>;
+  /**
+   * A local directory holding that attempt's last committed checkpoint, every
+   * file verified against the manifest's sizes and CRC32s (a CheckpointError
+   * from libs/cf names what is wrong); null if the attempt has none.
+   */
+  openCheckpoint(sweepId: string, trialNo: number, attempt: number): Promise<LocalArtifact | null>;
+  /**
+   * Removes an attempt's checkpoint that failed verification (from the store
+   * and from the local work directory). Returns where it was moved aside for
+   * inspection, or null when it was deleted.
+   */
+  discardCheckpoint(sweepId: string, trialNo: number, attempt: number): Promise<string | null>;
+  /** Trials of a sweep with a committed checkpoint, and the attempts that have one (ascending). */
+  listCheckpoints(sweepId: string): Promise<TrialCheckpoints[]>;
+  /** Deletes every attempt's checkpoint of the given trials (missing ones are fine). */
   deleteCheckpoints(sweepId: string, trialNos: readonly number[]): Promise<void>;
-  /** Trials of a sweep that have a checkpoint on the store. */
-  listCheckpoints(sweepId: string): Promise<number[]>;
+  /** Deletes the trial's checkpoints of every attempt but `keepAttempt` (stale writers' leftovers). */
+  deleteCheckpointAttempts(sweepId: string, trialNo: number, keepAttempt: number): Promise<void>;
+
+  /** Copies an attempt's checkpoint to the sweep's model, replacing any previous one; readers never see half a model. */
+  promoteModel(sweepId: string, trialNo: number, attempt: number): Promise<void>;
+  /** A local directory holding the sweep's promoted model (cached per version), or null when none. */
+  openModel(sweepId: string): Promise<LocalArtifact | null>;
+
+  /** Deletes a sweep's checkpoints and model. */
   deleteSweep(sweepId: string): Promise<void>;
-  deleteDataset(datasetId: string): Promise<void>;
 }
 
-/** Ids become path segments: refuse anything that could escape its folder. */
+/** A lease on a local directory holding an artifact. */
+export interface LocalArtifact {
+  readonly dir: string;
+  /** The artifact's version in the store (an identity that changes when it is replaced). */
+  readonly version: string;
+  /** Done reading: the directory may be evicted from a local cache. Idempotent. */
+  release(): void;
+}
+
+export interface TrialCheckpoints {
+  readonly trialNo: number;
+  readonly attempts: number[];
+}
+
+/** The attempt of a trial's first run; later runs get greater ones (fencing tokens). */
+export const FIRST_ATTEMPT = 1;
+
+/** An artifact that is not in the store (a dataset never published or deleted). */
+export class ArtifactMissingError extends Error {
+  constructor(what: string, where: string) {
+    super(`${what} is not in the artifact store (${where})`);
+    this.name = 'ArtifactMissingError';
+  }
+}
+
+/** Ids become path segments and key parts: refuse anything that could escape its folder. */
 export function assertSafeId(kind: string, id: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id) || id.includes('..')) {
-    throw new Error(
+    throw new InputError(
       `invalid ${kind} id ${JSON.stringify(id)}: use letters, digits, '.', '_' and '-' (max 128)`,
+      kind,
     );
   }
+}
+
+export function assertTrialNo(trialNo: number): void {
+  if (!Number.isInteger(trialNo) || trialNo < 0) throw new Error(`invalid trial number ${trialNo}`);
+}
+
+export function assertAttempt(attempt: number): void {
+  if (!Number.isInteger(attempt) || attempt < 1) throw new Error(`invalid checkpoint attempt ${attempt}`);
+}
+
+/** A lease that holds nothing (the filesystem store's directories are never evicted). */
+export function unleased(dir: string, version: string): LocalArtifact {
+  return { dir, version, release: () => undefined };
 }

@@ -1,13 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { cp, readdir, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { assertSafeId, type ArtifactStore } from './artifact-store';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { datasetArtifactExists, MANIFEST_FILE } from '@vaecf/cf';
+import {
+  ArtifactMissingError,
+  assertAttempt,
+  assertSafeId,
+  assertTrialNo,
+  unleased,
+  type ArtifactStore,
+  type LocalArtifact,
+  type TrialCheckpoints,
+} from './artifact-store';
+import { verifyCheckpointDir } from './checkpoint-files';
 
 /**
- * Artifacts on a directory shared by the API and every worker (a docker
- * volume in compose):
+ * Artifacts on a directory shared by the API and every worker of one host
+ * (or a network filesystem). The local directory of every artifact is the
+ * store's own: nothing is copied on open, a checkpoint's work directory is
+ * its place in the store (commit is a no-op: libs/cf's saveCheckpoint makes
+ * the manifest's rename the commit point).
  *   <root>/datasets/<datasetId>/
- *   <root>/sweeps/<sweepId>/trials/<trialNo>/
+ *   <root>/sweeps/<sweepId>/trials/<trialNo>/<attempt>/
  *   <root>/sweeps/<sweepId>/model/
  */
 export class FilesystemArtifactStore implements ArtifactStore {
@@ -17,58 +32,161 @@ export class FilesystemArtifactStore implements ArtifactStore {
     this.root = resolve(root);
   }
 
+  describe(): string {
+    return `filesystem ${this.root}`;
+  }
+
   datasetDir(datasetId: string): string {
     assertSafeId('dataset', datasetId);
     return join(this.root, 'datasets', datasetId);
   }
 
-  checkpointDir(sweepId: string, trialNo: number): string {
-    if (!Number.isInteger(trialNo) || trialNo < 0) throw new Error(`invalid trial number ${trialNo}`);
-    return join(this.sweepDir(sweepId), 'trials', String(trialNo));
+  async publishDataset(datasetId: string, localDir: string): Promise<string> {
+    const target = this.datasetDir(datasetId);
+    await mkdir(dirname(target), { recursive: true });
+    // Into a sibling first (a rename when on the same filesystem), then swapped in.
+    const tmp = `${dirname(target)}/.${datasetId}.${randomBytes(6).toString('hex')}.tmp`;
+    await rename(localDir, tmp).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EXDEV') throw e;
+      await cp(localDir, tmp, { recursive: true });
+    });
+    await swapInto(tmp, target);
+    return (await identity(target)) ?? 'missing';
   }
 
-  modelDir(sweepId: string): string {
-    return join(this.sweepDir(sweepId), 'model');
+  async openDataset(datasetId: string): Promise<LocalArtifact> {
+    const dir = this.datasetDir(datasetId);
+    const version = datasetArtifactExists(dir) ? await identity(dir) : null;
+    if (!version) throw new ArtifactMissingError(`dataset "${datasetId}"`, dir);
+    return unleased(dir, version);
   }
 
-  async promoteModel(sweepId: string, trialNo: number): Promise<void> {
-    // Copy beside, then swap: readers of the model directory never see half a copy.
-    const target = this.modelDir(sweepId);
-    const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    await cp(this.checkpointDir(sweepId, trialNo), tmp, { recursive: true });
-    const old = `${tmp}.old`;
-    const hadOld = await rename(target, old).then(
-      () => true,
-      () => false,
+  async datasetExists(datasetId: string): Promise<boolean> {
+    return datasetArtifactExists(this.datasetDir(datasetId));
+  }
+
+  async deleteDataset(datasetId: string, onlyVersion?: string): Promise<void> {
+    const dir = this.datasetDir(datasetId);
+    if (onlyVersion !== undefined && (await identity(dir)) !== onlyVersion) return;
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  checkpointWorkDir(sweepId: string, trialNo: number, attempt: number): string {
+    assertAttempt(attempt);
+    return join(this.trialDir(sweepId, trialNo), String(attempt));
+  }
+
+  async commitCheckpoint(sweepId: string, trialNo: number, attempt: number): Promise<void> {
+    this.checkpointWorkDir(sweepId, trialNo, attempt); // checks the arguments; the save was the commit
+  }
+
+  async closeCheckpointWorkDir(sweepId: string, trialNo: number, attempt: number): Promise<void> {
+    this.checkpointWorkDir(sweepId, trialNo, attempt); // the work directory is the store: it stays
+  }
+
+  async openCheckpoint(sweepId: string, trialNo: number, attempt: number): Promise<LocalArtifact | null> {
+    const dir = this.checkpointWorkDir(sweepId, trialNo, attempt);
+    if (!existsSync(join(dir, MANIFEST_FILE))) return null;
+    const { files } = await verifyCheckpointDir(dir);
+    return unleased(dir, files[0]?.file ?? 'empty');
+  }
+
+  async discardCheckpoint(sweepId: string, trialNo: number, attempt: number): Promise<string | null> {
+    const dir = this.checkpointWorkDir(sweepId, trialNo, attempt);
+    // Beside the trial's directory, so that pruning the trial's checkpoints keeps it for inspection.
+    const movedTo = `${this.trialDir(sweepId, trialNo)}.${attempt}.corrupt-${Date.now()}`;
+    return rename(dir, movedTo).then(
+      () => movedTo,
+      () => null,
     );
-    await rename(tmp, target);
-    if (hadOld) await rm(old, { recursive: true, force: true });
+  }
+
+  async listCheckpoints(sweepId: string): Promise<TrialCheckpoints[]> {
+    const trialsDir = join(this.sweepDir(sweepId), 'trials');
+    const out: TrialCheckpoints[] = [];
+    for (const trialNo of numericEntries(await readdir(trialsDir).catch(() => []))) {
+      const dir = join(trialsDir, String(trialNo));
+      const attempts = numericEntries(await readdir(dir).catch(() => [])).filter((a) =>
+        existsSync(join(dir, String(a), MANIFEST_FILE)),
+      );
+      if (attempts.length) out.push({ trialNo, attempts });
+    }
+    return out;
   }
 
   async deleteCheckpoints(sweepId: string, trialNos: readonly number[]): Promise<void> {
-    await Promise.all(
-      trialNos.map((n) => rm(this.checkpointDir(sweepId, n), { recursive: true, force: true })),
-    );
+    await Promise.all(trialNos.map((n) => rm(this.trialDir(sweepId, n), { recursive: true, force: true })));
   }
 
-  async listCheckpoints(sweepId: string): Promise<number[]> {
-    const names = await readdir(join(this.sweepDir(sweepId), 'trials')).catch(() => [] as string[]);
-    return names
-      .filter((n) => /^\d+$/.test(n))
-      .map(Number)
-      .sort((a, b) => a - b);
+  async deleteCheckpointAttempts(sweepId: string, trialNo: number, keepAttempt: number): Promise<void> {
+    assertAttempt(keepAttempt);
+    const dir = this.trialDir(sweepId, trialNo);
+    const stale = numericEntries(await readdir(dir).catch(() => [])).filter((a) => a !== keepAttempt);
+    await Promise.all(stale.map((a) => rm(join(dir, String(a)), { recursive: true, force: true })));
+  }
+
+  async promoteModel(sweepId: string, trialNo: number, attempt: number): Promise<void> {
+    // Copy beside, then swap: readers of the model directory never see half a copy.
+    const target = this.modelDir(sweepId);
+    const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+    await cp(this.checkpointWorkDir(sweepId, trialNo, attempt), tmp, { recursive: true });
+    await swapInto(tmp, target);
+  }
+
+  async openModel(sweepId: string): Promise<LocalArtifact | null> {
+    const dir = this.modelDir(sweepId);
+    if (!existsSync(join(dir, MANIFEST_FILE))) return null;
+    return unleased(dir, (await identity(dir)) ?? 'missing');
   }
 
   async deleteSweep(sweepId: string): Promise<void> {
     await rm(this.sweepDir(sweepId), { recursive: true, force: true });
   }
 
-  async deleteDataset(datasetId: string): Promise<void> {
-    await rm(this.datasetDir(datasetId), { recursive: true, force: true });
+  /** Where the promoted model lies (tests look inside). */
+  modelDir(sweepId: string): string {
+    return join(this.sweepDir(sweepId), 'model');
+  }
+
+  private trialDir(sweepId: string, trialNo: number): string {
+    assertTrialNo(trialNo);
+    return join(this.sweepDir(sweepId), 'trials', String(trialNo));
   }
 
   private sweepDir(sweepId: string): string {
     assertSafeId('sweep', sweepId);
     return join(this.root, 'sweeps', sweepId);
   }
+}
+
+function numericEntries(names: readonly string[]): number[] {
+  return names
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** A directory's identity: a replaced directory (swapped in by rename) gets a new one. */
+async function identity(dir: string): Promise<string | null> {
+  const s = await stat(dir).catch(() => null);
+  return s ? `${s.dev}:${s.ino}:${s.mtimeMs}` : null;
+}
+
+/** Renames `tmp` to `dir`, moving an old `dir` aside first and restoring it if the swap fails. */
+async function swapInto(tmp: string, dir: string): Promise<void> {
+  const old = `${tmp}.old`;
+  const hadOld = await rename(dir, old).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    },
+  );
+  try {
+    await rename(tmp, dir);
+  } catch (e) {
+    if (hadOld) await rename(old, dir).catch(() => undefined);
+    throw e;
+  }
+  if (hadOld) await rm(old, { recursive: true, force: true });
 }

@@ -9,9 +9,9 @@ import {
   Injectable,
   NotFoundException,
 } from '@nestjs/common';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import type { ArtifactStore } from '@vaecf/artifacts';
 import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue } from '@vaecf/queue';
-import { API_CONFIG, DATASETS_QUEUE } from '../common/tokens';
+import { API_CONFIG, ARTIFACTS, DATASETS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import type { RegisterDatasetDto, UploadDatasetQueryDto } from './datasets.dto';
 import { checkProSgDirectory } from './pro-sg-source';
@@ -23,7 +23,7 @@ export class DatasetsService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(DATASETS_QUEUE) private readonly queue: DatasetsQueue,
     private readonly datasets: DatasetStore,
-    private readonly artifacts: FilesystemArtifactStore,
+    @Inject(ARTIFACTS) private readonly artifacts: ArtifactStore,
   ) {
     this.uploads = new UploadArea(
       config.VAECF_DATA_ROOT,

@@ -11,7 +11,9 @@ export class ModelExportService {
   async download(sweepId: string, format: unknown): Promise<StreamableFile> {
     // Checked before touching the sweep: an unknown format is a 400 naming the query parameter.
     const f = modelExportFormat(format, 'format');
-    const { fileName, bytes } = await modelExportBundle(await this.models.modelDir(sweepId), f);
+    const local = await this.models.openModel(sweepId);
+    // The bundle is built in memory (tfjs-layers serialises in memory); the lease ends once it is built.
+    const { fileName, bytes } = await modelExportBundle(local.dir, f).finally(() => local.release());
     return new StreamableFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
       type: f === 'npz' ? 'application/octet-stream' : 'application/zip',
       disposition: `attachment; filename="${sweepId}-${fileName}"`,

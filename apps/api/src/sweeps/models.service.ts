@@ -1,16 +1,17 @@
-import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { ConflictException, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { MANIFEST_FILE, Recommender, type RecommendResult } from '@vaecf/cf';
+import { finished, type Readable } from 'node:stream';
+import { ConflictException, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { ArtifactStore, LocalArtifact } from '@vaecf/artifacts';
+import { Recommender, type RecommendResult } from '@vaecf/cf';
 import { create as createTar } from 'tar';
+import { ARTIFACTS } from '../common/tokens';
 import { SweepsService } from './sweeps.service';
 
 /**
  * The sweeps' promoted models: streamed as a .tar.gz for download, and
- * loaded once per API process (on first use) to serve recommendations.
+ * loaded once per API process (on first use) to serve recommendations. The
+ * files come from the artifact store's local copy (the store's own directory,
+ * or this host's cache of an object store), leased while they are read.
  */
 @Injectable()
 export class ModelsService implements OnApplicationShutdown {
@@ -18,18 +19,32 @@ export class ModelsService implements OnApplicationShutdown {
 
   constructor(
     private readonly sweeps: SweepsService,
-    private readonly artifacts: FilesystemArtifactStore,
+    @Inject(ARTIFACTS) private readonly artifacts: ArtifactStore,
   ) {}
 
   async archive(sweepId: string): Promise<Readable> {
-    const dir = await this.modelDir(sweepId);
-    return createTar({ gzip: true, cwd: dir, portable: true }, await readdir(dir)) as unknown as Readable;
+    const local = await this.openModel(sweepId);
+    try {
+      const tar = createTar({ gzip: true, cwd: local.dir, portable: true }, await readdir(local.dir));
+      const stream = tar as unknown as Readable;
+      finished(stream, () => local.release());
+      return stream;
+    } catch (e) {
+      local.release();
+      throw e;
+    }
   }
 
   async recommend(sweepId: string, items: string[], k: number): Promise<RecommendResult> {
     let model = this.loaded.get(sweepId);
     if (!model) {
-      model = this.modelDir(sweepId).then((dir) => Recommender.fromCheckpoint(dir));
+      model = this.openModel(sweepId).then(async (local) => {
+        try {
+          return await Recommender.fromCheckpoint(local.dir);
+        } finally {
+          local.release();
+        }
+      });
       model.catch(() => this.loaded.delete(sweepId));
       this.loaded.set(sweepId, model);
     }
@@ -49,15 +64,15 @@ export class ModelsService implements OnApplicationShutdown {
     for (const id of [...this.loaded.keys()]) this.forget(id);
   }
 
-  /** The promoted model's checkpoint directory (409 until the sweep has completed). */
-  async modelDir(sweepId: string): Promise<string> {
+  /** A lease on the promoted model's local directory (409 until the sweep has completed). */
+  async openModel(sweepId: string): Promise<LocalArtifact> {
     const sweep = await this.sweeps.get(sweepId);
-    const dir = this.artifacts.modelDir(sweepId);
-    if (sweep.state !== 'completed' || !existsSync(join(dir, MANIFEST_FILE))) {
+    const local = sweep.state === 'completed' ? await this.artifacts.openModel(sweepId) : null;
+    if (!local) {
       throw new ConflictException(
         `sweep "${sweepId}" has no model yet (state ${sweep.state}); it is promoted when the sweep completes`,
       );
     }
-    return dir;
+    return local;
   }
 }

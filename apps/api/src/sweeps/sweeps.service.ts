@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import type { ArtifactStore } from '@vaecf/artifacts';
 import {
   cancelSweep,
   extendSweep,
@@ -17,7 +17,6 @@ import {
   type TrialsQueue,
   type TrialView,
 } from '@vaecf/queue';
-import { datasetArtifactExists } from '@vaecf/cf';
 import {
   parseSweepSpec,
   SpecError,
@@ -26,7 +25,7 @@ import {
   scoredTrials,
   TRIAL_STATES,
 } from '@vaecf/sweep';
-import { API_CONFIG, TRIALS_QUEUE } from '../common/tokens';
+import { API_CONFIG, ARTIFACTS, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import { type EpochPoint, renderReport } from './report';
 import { trialsCsv } from './trials-csv';
@@ -42,7 +41,7 @@ export class SweepsService {
     private readonly store: SweepStore,
     private readonly datasets: DatasetStore,
     private readonly controller: SweepController,
-    private readonly artifacts: FilesystemArtifactStore,
+    @Inject(ARTIFACTS) private readonly artifacts: ArtifactStore,
     @Inject(TRIALS_QUEUE) private readonly queue: TrialsQueue,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
@@ -57,12 +56,12 @@ export class SweepsService {
         controller: this.controller,
         checkDataset: async (id) => {
           const shape = await requireReadyDataset(this.datasets)(id);
-          // Ready in Redis but not in this deployment's artifacts (another VAECF_ARTIFACTS_DIR, a lost
-          // volume): every trial would fail on it, so the sweep is refused here.
-          if (!datasetArtifactExists(this.artifacts.datasetDir(id)))
+          // Ready in Redis but not in this deployment's artifacts (another artifact store, a lost
+          // volume or bucket): every trial would fail on it, so the sweep is refused here.
+          if (!(await this.artifacts.datasetExists(id)))
             throw new SpecError(
               'dataset',
-              `dataset "${id}" is registered, but its prepared files are not in VAECF_ARTIFACTS_DIR; delete and register it again`,
+              `dataset "${id}" is registered, but its prepared files are not in the artifact store (${this.artifacts.describe()}); delete and register it again`,
             );
           return shape;
         },

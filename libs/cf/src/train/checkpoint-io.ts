@@ -35,6 +35,15 @@ interface Manifest extends Omit<TrainerCheckpoint, 'model' | 'best'> {
   readonly best:
     (Omit<NonNullable<TrainerCheckpoint['best']>, 'weights'> & { readonly weights: ArrayFile }) | null;
   readonly hasItemIds: boolean;
+  /** items.json's size and CRC32 (absent in checkpoints saved before it was recorded). */
+  readonly items?: { readonly bytes: number; readonly crc32: number } | null;
+}
+
+/** One file a checkpoint's manifest names, with the size and CRC32 it must have (null: not recorded). */
+export interface CheckpointFile {
+  readonly file: string;
+  readonly bytes: number | null;
+  readonly crc32: number | null;
 }
 
 export class CheckpointError extends InputError {
@@ -54,14 +63,21 @@ export async function saveCheckpoint(
   const best = ckpt.best
     ? { ...ckpt.best, weights: await writeArrays(dir, `best-${tag}.bin`, ckpt.best.weights.tensors) }
     : null;
-  if (extras.itemIds) await writeAtomic(join(dir, ITEMS_FILE), JSON.stringify(extras.itemIds));
+  let items: Buffer | null = null;
+  if (extras.itemIds) {
+    items = Buffer.from(JSON.stringify(extras.itemIds));
+    await writeAtomic(join(dir, ITEMS_FILE), items);
+  } else if (await exists(join(dir, ITEMS_FILE))) {
+    items = await readFile(join(dir, ITEMS_FILE));
+  }
   const { model, best: _best, ...rest } = ckpt;
   const manifest: Manifest = {
     ...rest,
     steps: model.steps,
     state,
     best,
-    hasItemIds: extras.itemIds !== undefined || (await exists(join(dir, ITEMS_FILE))),
+    hasItemIds: items !== null,
+    items: items && { bytes: items.length, crc32: crc32(items) },
   };
   await writeAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest));
   const keep = new Set([state.file, best?.weights.file]);
@@ -100,6 +116,20 @@ export async function loadBestWeights(dir: string): Promise<{
   return { config: m.config, nItems: m.nItems, epoch: m.best.epoch, weights, itemIds };
 }
 
+/**
+ * The files a checkpoint manifest (its text) names, the manifest excluded:
+ * what an artifact store copies before the manifest, and verifies after a
+ * download. `where` names the checkpoint in errors.
+ */
+export function checkpointFilesOf(manifestText: string, where: string): CheckpointFile[] {
+  const m = parseManifest(manifestText, where);
+  const arrays = [m.state, ...(m.best ? [m.best.weights] : [])];
+  const files: CheckpointFile[] = arrays.map((a) => ({ file: a.file, bytes: a.bytes, crc32: a.crc32 }));
+  if (m.hasItemIds)
+    files.push({ file: ITEMS_FILE, bytes: m.items?.bytes ?? null, crc32: m.items?.crc32 ?? null });
+  return files;
+}
+
 async function readManifest(dir: string): Promise<Manifest> {
   let text: string;
   try {
@@ -107,6 +137,10 @@ async function readManifest(dir: string): Promise<Manifest> {
   } catch {
     throw new CheckpointError(dir, `no ${MANIFEST_FILE} (not a checkpoint, or none saved yet)`);
   }
+  return parseManifest(text, dir);
+}
+
+function parseManifest(text: string, dir: string): Manifest {
   let m: Manifest;
   try {
     m = JSON.parse(text) as Manifest;
