@@ -1,6 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { until, WORKER_MAIN } from '../../apps/worker/test/processes';
@@ -21,6 +22,8 @@ const LOCK_MS = 5000;
 const API_TOKEN = 'cluster-api-token';
 const METRICS_TOKEN = 'cluster-metrics-token';
 const BUCKET = 'vaecf';
+const PREFIX = 'cluster';
+const S3_PORT = 4568;
 const API_PORT = 8080;
 const METRICS_PORT = 9464;
 const PROMETHEUS_PORT = 9090;
@@ -37,6 +40,8 @@ const SPEC = {
   search: { method: 'grid' },
   scheduler: { type: 'none' },
   limits: { maxConcurrent: 3 },
+  // Every trial's checkpoint stays in the store after the end, where the tests look for it.
+  checkpoints: { keepAfterEnd: 4 },
 };
 
 interface TrialRow {
@@ -88,13 +93,12 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
 /** Where every host finds the artifact store: the S3 server on the store host; a cache per host. */
 function artifactsEnv(host: string): Record<string, string> {
   return {
-    VAECF_ARTIFACTS: `s3://${BUCKET}/cluster`,
-    AWS_ENDPOINT_URL_S3: `http://${cluster.address('store')}:4568`,
+    VAECF_ARTIFACTS: `s3://${BUCKET}/${PREFIX}`,
+    AWS_ENDPOINT_URL_S3: `http://${cluster.address('store')}:${S3_PORT}`,
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
-    VAECF_CACHE_DIR: join(root, `cache-${host}`),
-    VAECF_ARTIFACTS_DIR: join(root, 'artifacts'), // TEMP until store-done
+    VAECF_CACHE_DIR: join(root, 'hosts', host, 'cache'),
   };
 }
 
@@ -106,17 +110,35 @@ function commonEnv(host: string): Record<string, string> {
   };
 }
 
-function startWorkerOn(host: WorkerHost): HostProcess {
-  const p = cluster.spawn(host, 'worker', process.execPath, [WORKER_MAIN], {
-    ...commonEnv(host),
-    WORKER_ID: host,
-    // The host's own address: bound, and announced in the registry for Prometheus' discovery.
-    WORKER_METRICS_HOST: cluster.address(host),
-    WORKER_METRICS_PORT: String(METRICS_PORT),
-    WORKER_LOCK_MS: String(LOCK_MS),
-    WORKER_STALLED_CHECK_MS: '1000',
-    WORKER_RECONCILE_MS: '2000',
-  });
+/**
+ * A host's own working directory: the namespaces share this machine's file system, so every
+ * process runs in a directory of its host's, and a relative default (such as the filesystem
+ * store's .vaecf/artifacts) is never shared between hosts. Only object storage is.
+ */
+async function hostDir(host: string): Promise<string> {
+  const dir = join(root, 'hosts', host);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function startWorkerOn(host: WorkerHost): Promise<HostProcess> {
+  const p = cluster.spawn(
+    host,
+    'worker',
+    process.execPath,
+    [WORKER_MAIN],
+    {
+      ...commonEnv(host),
+      WORKER_ID: host,
+      // The host's own address: bound, and announced in the registry for Prometheus' discovery.
+      WORKER_METRICS_HOST: cluster.address(host),
+      WORKER_METRICS_PORT: String(METRICS_PORT),
+      WORKER_LOCK_MS: String(LOCK_MS),
+      WORKER_STALLED_CHECK_MS: '1000',
+      WORKER_RECONCILE_MS: '2000',
+    },
+    await hostDir(host),
+  );
   workers.set(host, p);
   return p;
 }
@@ -229,7 +251,7 @@ async function setUp(): Promise<void> {
   cluster.spawn('store', 's3', process.execPath, [
     resolve(__dirname, 's3-host.js'),
     store,
-    '4568',
+    String(S3_PORT),
     join(root, 's3'),
     BUCKET,
   ]);
@@ -238,14 +260,21 @@ async function setUp(): Promise<void> {
   redis.on('error', () => undefined);
   await redis.ping();
 
-  cluster.spawn('api', 'api', process.execPath, [API_MAIN], {
-    ...commonEnv('api'),
-    API_HOST: cluster.address('api'),
-    PORT: String(API_PORT),
-    API_TOKEN,
-    VAECF_DATA_ROOT: join(root, 'data'),
-  });
-  for (const host of WORKERS) startWorkerOn(host);
+  cluster.spawn(
+    'api',
+    'api',
+    process.execPath,
+    [API_MAIN],
+    {
+      ...commonEnv('api'),
+      API_HOST: cluster.address('api'),
+      PORT: String(API_PORT),
+      API_TOKEN,
+      VAECF_DATA_ROOT: join(root, 'data'),
+    },
+    await hostDir('api'),
+  );
+  for (const host of WORKERS) await startWorkerOn(host);
   await until(
     'the API',
     () =>
@@ -346,13 +375,33 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
     });
     expectSameOutcome(run);
     expectResumedElsewhere(run, victim!.no, victim!.host);
+    // The trial's checkpoint is in the bucket, committed by the attempt that took it over: with
+    // no directory shared between the hosts, that is where the resuming host read it from.
+    const s3 = new S3Client({
+      endpoint: `http://${cluster.address('store')}:${S3_PORT}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const prefix = `${PREFIX}/sweeps/${run.id}/trials/${victim!.no}/`;
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+    s3.destroy();
+    const attempts = (listed.Contents ?? [])
+      .map((o) => new RegExp(`^${prefix}(\\d+)/checkpoint\\.json$`).exec(o.Key!)?.[1])
+      .filter((a) => a !== undefined)
+      .map(Number);
+    expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
     // Nothing of the killed host lives on (no orphaned trial process training without a lock).
     expect(cluster.pids(victim!.host)).toEqual([]);
-    startWorkerOn(victim!.host);
-    await workerReady(victim!.host);
   }, 240_000);
 
   it('4. Prometheus discovers every worker across the hosts through the API and scrapes them', async () => {
+    // Every worker host runs a worker (scenario 3 killed one).
+    for (const host of WORKERS) {
+      if (workers.get(host)!.child.exitCode !== null || workers.get(host)!.child.signalCode !== null)
+        await startWorkerOn(host);
+    }
+    await Promise.all(WORKERS.map(workerReady));
     const prom = cluster.address('prom');
     const tokenFile = join(root, 'metrics-token');
     await writeFile(tokenFile, METRICS_TOKEN);

@@ -203,17 +203,19 @@ export class Cluster {
     return this.host(name).address;
   }
 
-  /** Starts `command args` inside the host's namespace with exactly `env` added to this process's. */
+  /** Starts `command args` inside the host's namespace, with `env` added to this process's, in `cwd`. */
   spawn(
     hostName: string,
     label: string,
     command: string,
     args: readonly string[],
     env: Record<string, string> = {},
+    cwd?: string,
   ): HostProcess {
     const h = this.host(hostName);
     const child = spawn('ip', ['netns', 'exec', h.ns, command, ...args], {
       env: { ...process.env, ...env },
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
