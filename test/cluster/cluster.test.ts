@@ -216,6 +216,17 @@ function expectResumedElsewhere(run: SweepRun, no: number, host: WorkerHost): vo
   expect(run.trials.find((t) => t.no === no)!.attempts).toBeGreaterThanOrEqual(2);
 }
 
+/** Which host recorded which epochs of a trial, for the test's log: "w2 1-2, w3 3-5". */
+function hostsOf(run: SweepRun, no: number): string {
+  const spans: { worker: string; from: number; to: number }[] = [];
+  for (const e of run.histories.get(no)!) {
+    const last = spans.at(-1);
+    if (last?.worker === e.worker) last.to = e.epoch;
+    else spans.push({ worker: e.worker, from: e.epoch, to: e.epoch });
+  }
+  return spans.map((s) => `${s.worker} ${s.from}-${s.to}`).join(', ');
+}
+
 /** Writes of the sweep's trials refused for a stale fencing token, as Redis counts them (by kind). */
 async function fencedInRedis(id: string): Promise<number> {
   const counts = await redis.hvals(`vaecf:sweep:{${id}}:fenced`);
@@ -365,6 +376,10 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
       async () => (await fencedWrites(victim!.host, run.id)) === refused,
       30_000,
     );
+    const kinds = await redis.hgetall(`vaecf:sweep:{${run.id}}:fenced`);
+    console.log(
+      `cut off: trial ${victim!.no} epochs ${hostsOf(run, victim!.no)}; refused ${JSON.stringify(kinds)}`,
+    );
   }, 240_000);
 
   it('3. a worker host SIGKILLed mid-trial: the trial resumes elsewhere from object storage', async () => {
@@ -375,6 +390,7 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
     });
     expectSameOutcome(run);
     expectResumedElsewhere(run, victim!.no, victim!.host);
+    console.log(`SIGKILLed: trial ${victim!.no} epochs ${hostsOf(run, victim!.no)}`);
     // The trial's checkpoint is in the bucket, committed by the attempt that took it over: with
     // no directory shared between the hosts, that is where the resuming host read it from.
     const s3 = new S3Client({
