@@ -183,13 +183,13 @@ async function runSweep(disturb?: (id: string) => Promise<void>): Promise<SweepR
   return { id, trials: rows, histories };
 }
 
-/** A trial running on a worker host with at least one epoch recorded and epochs still to go. */
+/** A trial running on a worker host with at least one epoch recorded and two or more to go. */
 async function trialMidway(id: string): Promise<{ no: number; host: WorkerHost; epochs: number }> {
   return until(
     'a trial past its first epoch',
     async () => {
       const t = (await trials(id)).find(
-        (r) => r.state === 'running' && r.epochs >= 1 && r.epochs < SPEC.fixed.epochs && r.worker,
+        (r) => r.state === 'running' && r.epochs >= 1 && r.epochs <= SPEC.fixed.epochs - 2 && r.worker,
       );
       return t ? { no: t.no, host: t.worker as WorkerHost, epochs: t.epochs } : null;
     },
