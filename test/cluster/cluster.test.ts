@@ -1,5 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
@@ -250,12 +249,12 @@ async function fencedWrites(host: WorkerHost, id: string): Promise<number> {
 
 /** The hosts and their processes, the dataset registered through the API. */
 async function setUp(): Promise<void> {
-  root = await mkdtemp(join(tmpdir(), 'vaecf-cluster-'));
+  cluster = new Cluster(['store', 'api', ...WORKERS, 'prom']);
+  root = cluster.dir;
   await mkdir(join(root, 'data'));
   await mkdir(join(root, 's3'));
   await mkdir(join(root, 'redis'));
   await copyFile(BUNDLED, join(root, 'data', 'ratings.csv.gz'));
-  cluster = new Cluster(['store', 'api', ...WORKERS, 'prom']);
 
   const store = cluster.address('store');
   cluster.spawn('store', 'redis', 'redis-server', [
@@ -325,7 +324,6 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
     await redis?.quit().catch(() => undefined);
     cluster?.destroy();
     if (cluster) expect(cluster.leftovers()).toEqual([]);
-    if (root) await rm(root, { recursive: true, force: true });
   });
 
   it('1. a grid sweep runs across the worker hosts; its leaderboard and every epoch are recorded', async () => {

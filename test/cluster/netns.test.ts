@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../../apps/worker/test/processes';
 import { Cluster, clusterUnsupported, reapLeftovers } from './netns';
@@ -63,13 +66,15 @@ describe.skipIf(unsupported !== null)('the network-namespace cluster harness', (
     expect(cluster.leftovers()).toEqual([]);
   });
 
-  it("removes the namespaces of an earlier run whose process is gone, and nobody else's", () => {
+  it("removes the namespaces and directories of an earlier run whose process is gone, and nobody else's", () => {
     const dead = spawnSync('true').pid!; // a pid that no longer runs (reused only after a wrap-around)
     const mine = `vx${process.pid}-keep`;
     spawnSync('ip', ['netns', 'add', `vx${dead}-left`]);
     spawnSync('ip', ['netns', 'add', mine]);
+    const deadDir = mkdtempSync(join(tmpdir(), `vx${dead}-`));
     try {
-      expect(reapLeftovers()).toContain(`vx${dead}-left`);
+      expect(reapLeftovers()).toEqual(expect.arrayContaining([`vx${dead}-left`, deadDir]));
+      expect(existsSync(deadDir)).toBe(false);
       const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
       expect(left).not.toContain(`vx${dead}-left`);
       expect(left).toContain(mine);

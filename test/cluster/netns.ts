@@ -1,5 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * A cluster of hosts on this one machine: one network namespace per host,
@@ -10,7 +12,7 @@ import { existsSync } from 'node:fs';
  * from any other interface of this machine.
  *
  * Every name carries the prefix `vx<pid>-` (links in the root namespace:
- * `vx<pid>t`), so leftovers of a run that died without cleaning up are found
+ * `vx<pid>t`; the run's directory `<tmp>/vx<pid>-*`), so leftovers of a run that died without cleaning up are found
  * and removed by the next run (`reapLeftovers`: their pid is gone).
  *
  * Needs root and iproute2 (`ip netns`); `clusterUnsupported()` says why not.
@@ -103,6 +105,12 @@ export function reapLeftovers(): string[] {
     ipQuiet('link', 'del', name!);
     reaped.push(name!);
   }
+  for (const entry of readdirSync(tmpdir())) {
+    const m = NAME.exec(entry);
+    if (!m || alive(Number(m[1]))) continue;
+    rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+    reaped.push(join(tmpdir(), entry));
+  }
   return reaped;
 }
 
@@ -141,6 +149,8 @@ export class Cluster {
   readonly subnet: string;
   /** The root namespace's address on the switch: where the test process talks from. */
   readonly testAddress: string;
+  /** A directory of this run's (under the system's temporary directory), removed with the cluster. */
+  readonly dir: string;
   private readonly switchNs: string;
   private readonly rootLink: string;
   private readonly hosts = new Map<string, Host>();
@@ -161,6 +171,7 @@ export class Cluster {
     this.testAddress = `${this.subnet}.1`;
     this.switchNs = `${this.prefix}sw`;
     this.rootLink = `vx${pid}t`;
+    this.dir = mkdtempSync(join(tmpdir(), this.prefix));
     // Cleanup always: after the test, on a failure, and when the process ends or is told to.
     process.once('exit', this.onExit);
     process.once('SIGINT', this.onSignal);
@@ -267,12 +278,13 @@ export class Cluster {
     }
     ipQuiet('link', 'del', this.rootLink);
     ipQuiet('netns', 'del', this.switchNs);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Whether everything this cluster made is gone (for the test of the harness). */
   leftovers(): string[] {
     const mine = namespaces().filter((ns) => ns.startsWith(this.prefix));
     const link = spawnSync('ip', ['link', 'show', this.rootLink], { stdio: 'ignore' }).status === 0;
-    return link ? [...mine, this.rootLink] : mine;
+    return [...mine, ...(link ? [this.rootLink] : []), ...(existsSync(this.dir) ? [this.dir] : [])];
   }
 }
