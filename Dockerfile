@@ -44,10 +44,11 @@ COPY examples examples
 FROM runtime AS api
 # A container serves its network: bound to 0.0.0.0, so /metrics needs METRICS_TOKEN (the API refuses to start without).
 ENV VAECF_ARTIFACTS_DIR=/artifacts \
+    VAECF_CACHE_DIR=/cache \
     VAECF_DATA_ROOT=/data \
     PORT=8080 \
     API_HOST=0.0.0.0
-RUN mkdir -p /artifacts /data && chown node:node /artifacts
+RUN mkdir -p /artifacts /cache /data && chown node:node /artifacts /cache
 USER node
 EXPOSE 8080
 STOPSIGNAL SIGTERM
@@ -59,9 +60,10 @@ RUN --mount=type=cache,target=/root/.npm npm install --no-save --omit=dev @tenso
 # /metrics on the container's network: needs METRICS_TOKEN (the worker refuses to start without).
 ENV VAECF_BACKEND=tensorflow \
     VAECF_ARTIFACTS_DIR=/artifacts \
+    VAECF_CACHE_DIR=/cache \
     WORKER_METRICS_PORT=9464 \
     WORKER_METRICS_HOST=0.0.0.0
-RUN mkdir -p /artifacts && chown node:node /artifacts
+RUN mkdir -p /artifacts /cache && chown node:node /artifacts /cache
 USER node
 EXPOSE 9464
 STOPSIGNAL SIGTERM
@@ -77,9 +79,10 @@ WORKDIR /app
 ENV NODE_ENV=production \
     VAECF_BACKEND=tensorflow-gpu \
     VAECF_ARTIFACTS_DIR=/artifacts \
+    VAECF_CACHE_DIR=/cache \
     WORKER_METRICS_PORT=9464 \
     WORKER_METRICS_HOST=0.0.0.0
-RUN useradd --create-home --uid 1000 vaecf && mkdir -p /artifacts && chown vaecf:vaecf /artifacts
+RUN useradd --create-home --uid 1000 vaecf && mkdir -p /artifacts /cache && chown vaecf:vaecf /artifacts /cache
 USER vaecf
 EXPOSE 9464
 STOPSIGNAL SIGTERM

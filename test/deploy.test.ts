@@ -24,7 +24,13 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
 
 /** `docker-compose config -q` with the given variables (and none from the caller's environment). */
 const composeConfig = (vars: Record<string, string>) => {
-  const { API_TOKEN: _a, METRICS_TOKEN: _m, ...env } = process.env;
+  const {
+    API_TOKEN: _a,
+    METRICS_TOKEN: _m,
+    AWS_ACCESS_KEY_ID: _k,
+    AWS_SECRET_ACCESS_KEY: _s,
+    ...env
+  } = process.env;
   return spawnSync('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'gpu', 'config', '-q'], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -32,21 +38,47 @@ const composeConfig = (vars: Record<string, string>) => {
   });
 };
 
+const REQUIRED = {
+  API_TOKEN: 'api-token',
+  METRICS_TOKEN: 'metrics-token',
+  AWS_ACCESS_KEY_ID: 'vaecf',
+  AWS_SECRET_ACCESS_KEY: 'minio-secret',
+};
+const DATA = '${VAECF_DATA_DIR:-./data}:/data:ro';
+/** What points the API and every worker at the same bucket, each with a cache of its own. */
+const S3_ENV = {
+  VAECF_ARTIFACTS: 's3://${VAECF_S3_BUCKET:-vaecf}/${VAECF_S3_PREFIX:-artifacts}',
+  AWS_ENDPOINT_URL_S3: '${AWS_ENDPOINT_URL_S3:-http://minio:9000}',
+  VAECF_CACHE_DIR: '/cache',
+};
+
 describe('docker-compose.yml', () => {
   it('is valid for docker-compose (config -q)', () => {
     expect(has('docker-compose'), 'docker-compose is installed by .ci/run').toBe(true);
-    const r = composeConfig({ API_TOKEN: 'api-token', METRICS_TOKEN: 'metrics-token' });
+    const r = composeConfig(REQUIRED);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
 
-  it('refuses to start without API_TOKEN or METRICS_TOKEN, naming the missing one', () => {
-    const noApi = composeConfig({ METRICS_TOKEN: 'metrics-token' });
-    expect(noApi.status).not.toBe(0);
-    expect(noApi.stderr).toContain('set API_TOKEN in .env');
-    const noMetrics = composeConfig({ API_TOKEN: 'api-token' });
-    expect(noMetrics.status).not.toBe(0);
-    expect(noMetrics.stderr).toContain('set METRICS_TOKEN in .env');
+  it.each(Object.keys(REQUIRED))('refuses to start without %s, naming it', (name) => {
+    const { [name as keyof typeof REQUIRED]: _, ...rest } = REQUIRED;
+    const r = composeConfig(rest);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`set ${name} in .env`);
+  });
+
+  it('keeps the artifacts in MinIO, private and healthy, its bucket made by a one-shot service', () => {
+    const minio = compose.services.minio;
+    expect(minio.ports).toBeUndefined();
+    expect(minio.volumes).toEqual(['minio-data:/data']);
+    expect(minio.healthcheck).toBeDefined();
+    expect(minio.environment?.MINIO_ROOT_USER).toMatch(/^\$\{AWS_ACCESS_KEY_ID:\?/);
+    expect(minio.environment?.MINIO_ROOT_PASSWORD).toMatch(/^\$\{AWS_SECRET_ACCESS_KEY:\?/);
+    const init = compose.services['minio-init'];
+    expect((init.entrypoint as string[]).join(' ')).toContain('mc mb --ignore-existing "vaecf/$$BUCKET"');
+    expect(init.environment?.BUCKET).toBe('${VAECF_S3_BUCKET:-vaecf}');
+    expect(init.depends_on?.minio.condition).toBe('service_healthy');
+    expect(init.restart).toBe('no');
   });
 
   it('keeps Redis persistent, healthy and private', () => {
@@ -57,13 +89,13 @@ describe('docker-compose.yml', () => {
     expect(redis.volumes).toContain('redis-data:/data');
   });
 
-  it('runs the API on the shared artifacts and the read-only data root, after Redis is healthy', () => {
+  it('runs the API on the object store and the read-only data root, after Redis and the bucket', () => {
     const api = compose.services.api as Service & { build: { target: string } };
     expect(api.build.target).toBe('api');
-    expect(api.volumes).toEqual(
-      expect.arrayContaining(['artifacts:/artifacts', '${VAECF_DATA_DIR:-./data}:/data:ro']),
-    );
+    expect(api.volumes).toEqual([DATA]);
+    expect(api.depends_on?.['minio-init'].condition).toBe('service_completed_successfully');
     expect(api.environment).toMatchObject({
+      ...S3_ENV,
       REDIS_URL: 'redis://redis:6379',
       VAECF_DATA_ROOT: '/data',
       PORT: '8080',
@@ -74,18 +106,18 @@ describe('docker-compose.yml', () => {
     expect(api.healthcheck).toBeDefined();
   });
 
-  it('lets workers scale: no fixed name or host port, shared artifacts, wait for a healthy Redis', () => {
+  it('lets workers scale on any host: no fixed name or host port, no shared volume, artifacts in S3', () => {
     for (const name of ['worker', 'worker-gpu']) {
       const w = compose.services[name];
       expect(w.container_name).toBeUndefined();
       expect(w.ports).toBeUndefined();
-      expect(w.volumes).toEqual(
-        expect.arrayContaining(['artifacts:/artifacts', '${VAECF_DATA_DIR:-./data}:/data:ro']),
-      );
+      expect(w.volumes).toEqual([DATA]); // the ratings files only, read-only
       expect(w.depends_on?.redis.condition).toBe('service_healthy');
+      expect(w.depends_on?.['minio-init'].condition).toBe('service_completed_successfully');
+      expect(w.environment?.VAECF_ARTIFACTS_DIR).toBeUndefined();
       expect(w.environment).toMatchObject({
+        ...S3_ENV,
         REDIS_URL: 'redis://redis:6379',
-        VAECF_ARTIFACTS_DIR: '/artifacts',
         WORKER_METRICS_PORT: '9464',
         WORKER_METRICS_HOST: '0.0.0.0',
       });
@@ -115,8 +147,8 @@ describe('docker-compose.yml', () => {
       './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
     );
     expect(Object.keys(compose.volumes).sort()).toEqual([
-      'artifacts',
       'grafana-data',
+      'minio-data',
       'prometheus-data',
       'redis-data',
     ]);

@@ -4,6 +4,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startWorker, until, type WorkerProcess } from '../../apps/worker/test/processes';
+import { startS3Server, type S3Server } from './s3-server';
 
 export const API_MAIN = resolve(__dirname, '../../apps/api/dist/main.js');
 export const BUNDLED = resolve(__dirname, '../../examples/data/synthetic-ml.csv.gz');
@@ -17,6 +18,8 @@ export interface Stack {
   /** The queue names of this stack (the API's and the worker's). */
   readonly queues: { readonly VAECF_TRIALS_QUEUE: string; readonly VAECF_DATASETS_QUEUE: string };
   readonly worker: WorkerProcess;
+  /** The S3 server holding the artifacts, with `artifacts: 's3'`. */
+  readonly s3?: S3Server;
   apiLog(): string;
   stop(): Promise<void>;
 }
@@ -28,6 +31,11 @@ export async function startStack(
     workerEnv?: Record<string, string>;
     /** Another Redis than REDIS_URL's, for the API and the worker alike. */
     redisUrl?: string;
+    /**
+     * Where artifacts live: a directory shared by the API and the worker (default), or an S3
+     * server started for the stack, with no shared directory (each process its own cache).
+     */
+    artifacts?: 'filesystem' | 's3';
   } = {},
 ): Promise<Stack> {
   const root = await mkdtemp(join(tmpdir(), 'vaecf-stack-'));
@@ -35,17 +43,21 @@ export async function startStack(
   await mkdir(dataRoot);
   await copyFile(BUNDLED, join(dataRoot, 'ratings.csv.gz'));
   const queues = { VAECF_TRIALS_QUEUE: `test-${randomUUID()}`, VAECF_DATASETS_QUEUE: `test-${randomUUID()}` };
+  const s3 = opts.artifacts === 's3' ? await startS3Server() : undefined;
+  const artifacts: Record<string, string> = s3
+    ? s3.env(`stack-${randomUUID()}`)
+    : { VAECF_ARTIFACTS_DIR: join(root, 'artifacts') };
   const env = {
     ...process.env,
     ...queues,
-    VAECF_ARTIFACTS_DIR: join(root, 'artifacts'),
+    ...artifacts,
     VAECF_DATA_ROOT: dataRoot,
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
   };
   const token = opts.token ?? 'secret-token';
   let log = '';
   const api: ChildProcess = spawn(process.execPath, [API_MAIN], {
-    env: { ...env, PORT: '0', API_TOKEN: token, ...opts.apiEnv },
+    env: { ...env, PORT: '0', API_TOKEN: token, VAECF_CACHE_DIR: join(root, 'cache-api'), ...opts.apiEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   api.stdout!.on('data', (b: Buffer) => (log += b.toString()));
@@ -53,7 +65,8 @@ export async function startStack(
   const port = await until('the API to listen', async () => /listening on :(\d+)/.exec(log)?.[1], 30_000);
   const worker = startWorker(`stack-${port}`, {
     ...queues,
-    VAECF_ARTIFACTS_DIR: env.VAECF_ARTIFACTS_DIR,
+    ...artifacts,
+    VAECF_CACHE_DIR: join(root, 'cache-worker'),
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...opts.workerEnv,
   });
@@ -64,10 +77,12 @@ export async function startStack(
     token,
     queues,
     worker,
+    s3,
     apiLog: () => log,
     async stop() {
       api.kill('SIGKILL');
       worker.kill9();
+      await s3?.stop();
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -1,3 +1,5 @@
+import { artifactStoreFromEnv } from '@vaecf/artifacts';
+import { InputError } from '@vaecf/errors';
 import { DEFAULT_TRIAL_MEMORY_LIMIT_MB, QUEUES } from '@vaecf/queue';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
@@ -62,6 +64,13 @@ export function apiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new ApiEnvironmentError(`invalid API environment: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  try {
+    // The artifact store's settings (VAECF_ARTIFACTS, its S3 and cache variables) are checked by its factory.
+    artifactStoreFromEnv(env);
+  } catch (e) {
+    if (e instanceof InputError) throw new ApiEnvironmentError(`invalid API environment: ${e.message}`);
+    throw e;
   }
   cached = r.data;
   return cached;

@@ -25,6 +25,7 @@ const trial = (
   state,
   params: { model: 'vae', epochs: 5, ...params },
   createdAt: 1_700_000_000_000,
+  attempt: 1,
   attempts: 1,
   checkpointRestarts: 0,
   epochs: curve.length,
@@ -71,6 +72,7 @@ export function reportFixture(opts: { importance?: Record<string, number> } = {}
     trial(3, 'completed', { lr: 0.005, dims: [400, 100], dropout: 0.25 }, [0.28]),
     trial(4, 'failed', { lr: 0.009, dims: [600, 200], dropout: 0.55 }, [], {
       reason: '<b>out of memory</b> & more',
+      attempt: 3,
       attempts: 3,
     }),
     trial(5, 'queued', { lr: 0.0004, dims: [400, 100], dropout: 0.35 }, []),

@@ -23,16 +23,23 @@ export interface CheckpointRef {
  * where it can be) and the trial starts again from epoch 0; training is
  * deterministic for a seed, so the results are those it would have had. A
  * checkpoint gone altogether while the trial has `epochsRecorded` epochs is
- * reported the same way. `onDiscard` runs before training.
+ * reported the same way, and so is one that holds another number of epochs
+ * than its record (`epochsRecorded`, the pointer's epoch): its files were
+ * committed by a writer whose record never landed (refused as stale, or
+ * crashed in between), so they are not the trial's, though they verify
+ * (they stay where they are: the new attempt's first commit deletes them).
+ * With `from` null (no checkpoint recorded) nothing is read. `onDiscard`
+ * runs before training.
  */
 export async function openTrainer(
   artifacts: ArtifactStore,
-  from: CheckpointRef,
+  from: CheckpointRef | null,
   data: PreparedDataset,
   config: TrialConfig,
   epochsRecorded: number,
   onDiscard: (d: DiscardedCheckpoint) => Promise<void>,
 ): Promise<Trainer> {
+  if (!from) return Trainer.create(data, config);
   const { sweepId, trialNo, attempt } = from;
   try {
     const local = await artifacts.openCheckpoint(sweepId, trialNo, attempt);
@@ -44,11 +51,21 @@ export async function openTrainer(
       }
       return Trainer.create(data, config);
     }
+    let trainer: Trainer;
     try {
-      return Trainer.resume(data, await loadCheckpoint(local.dir), { epochs: config.epochs });
+      trainer = Trainer.resume(data, await loadCheckpoint(local.dir), { epochs: config.epochs });
     } finally {
       local.release();
     }
+    const held = trainer.epochsDone;
+    if (held === epochsRecorded) return trainer;
+    trainer.dispose();
+    const where = `${sweepId}/trials/${trialNo}/${attempt}`;
+    const problem =
+      `checkpoint ${where}: holds ${held} epochs but the trial's record points at epoch ` +
+      `${epochsRecorded} of that attempt (committed by a writer whose record never landed)`;
+    await onDiscard({ problem, movedTo: null });
+    return Trainer.create(data, config);
   } catch (e) {
     if (!(e instanceof CheckpointError)) throw e;
     const movedTo = await artifacts.discardCheckpoint(sweepId, trialNo, attempt);

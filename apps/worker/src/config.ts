@@ -1,3 +1,5 @@
+import { artifactStoreFromEnv } from '@vaecf/artifacts';
+import { InputError } from '@vaecf/errors';
 import { hostname } from 'node:os';
 import { QUEUES } from '@vaecf/queue';
 import { metricsExposureProblem } from '@vaecf/telemetry';
@@ -55,6 +57,13 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new WorkerEnvironmentError(`invalid worker environment: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  try {
+    // The artifact store's settings (VAECF_ARTIFACTS, its S3 and cache variables) are checked by its factory.
+    artifactStoreFromEnv(env);
+  } catch (e) {
+    if (e instanceof InputError) throw new WorkerEnvironmentError(`invalid worker environment: ${e.message}`);
+    throw e;
   }
   cached = r.data;
   return cached;

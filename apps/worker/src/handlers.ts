@@ -7,10 +7,12 @@ import {
   type JobName,
   type SweepController,
   type SweepStore,
+  type TrialFence,
   type TrialProgress,
 } from '@vaecf/queue';
 import type { DatasetCache } from './dataset-cache';
 import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';
+import type { LeaseWatch } from './lease-watch';
 import { prepareRegisteredDataset } from './prepare-dataset';
 import { runTrial } from './trial-runner';
 
@@ -39,13 +41,18 @@ type Handler = (job: JobLike) => Promise<unknown>;
  * After a trial ends the controller moves the sweep on (more trials, or the
  * finalize job).
  */
-export function createJobHandler(deps: WorkerDeps, signal?: AbortSignal): Handler {
+export function createJobHandler(
+  deps: WorkerDeps,
+  signal?: AbortSignal,
+  watchLease?: (fence: TrialFence) => LeaseWatch,
+): Handler {
   const handlers: Record<JobName, Handler> = {
     trial: async (job) => {
       const data = trialJobSchema.parse(job.data);
       const outcome = await runTrial(data, {
         ...deps,
         signal,
+        watchLease,
         progress: (p: TrialProgress) => job.updateProgress(p),
       });
       await pruneFinishedCheckpoints(data.sweepId, deps);

@@ -1,9 +1,14 @@
+import { FencedWriteError, type TrialFence } from '@vaecf/queue';
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { workerConfig } from './config';
 import { createWorkerDeps } from './deps';
 import { createJobHandler, type JobLike } from './handlers';
+import { LeaseLostError, watchLease } from './lease-watch';
 import { watchParent } from './parent-watch';
 import { HandedBackError } from './trial-runner';
+
+/** The BullMQ lock of a job: its key and the token this process was given it with. */
+type JobLock = { key: string; token: string } | undefined;
 
 /**
  * The sandboxed processor: BullMQ forks a child process that loads this file
@@ -12,11 +17,22 @@ import { HandedBackError } from './trial-runner';
  * long epoch is not mistaken for a stalled job). The child builds its own
  * connections and dataset cache once and keeps them across jobs.
  */
-let handler: Promise<(job: JobLike, signal?: AbortSignal) => Promise<unknown>> | null = null;
+let handler: Promise<(job: JobLike, signal?: AbortSignal, lock?: JobLock) => Promise<unknown>> | null = null;
 
 async function getHandler() {
   const deps = await createWorkerDeps(workerConfig());
-  return (job: JobLike, signal?: AbortSignal) => createJobHandler(deps, signal)(job);
+  const lockMs = workerConfig().WORKER_LOCK_MS;
+  return (job: JobLike, signal?: AbortSignal, lock?: JobLock) => {
+    // The lease watcher of this job's trial (lease-watch.ts): the trial's attempt and the job's
+    // lock, which the worker process renews with this job's token, checked in Redis.
+    const lease = (fence: TrialFence) =>
+      watchLease({ fence, lockMs, probe: () => deps.store.trialOwnership(fence, lock) });
+    return createJobHandler(deps, signal, lease)(job);
+  };
+}
+
+function lockOf(job: SandboxedJob, token: string | undefined): JobLock {
+  return token ? { key: `${job.queueQualifiedName}:${job.id}:lock`, token } : undefined;
 }
 
 /** Set once this child has decided to exit; a job given to it meanwhile goes back to the queue untouched. */
@@ -49,8 +65,15 @@ export default async function process(
     const stop = signal ? AbortSignal.any([signal, orphaned]) : orphaned;
     return await (
       await handler
-    )(job, stop);
+    )(job, stop, lockOf(job, token));
   } catch (e) {
+    // The trial changed hands: the job is its new owner's. It is neither handed back nor failed
+    // (a move with a lock that is no longer ours would be refused by BullMQ anyway), and the
+    // worker process is told nothing happened to it (WaitingError: no attempt spent).
+    if (e instanceof LeaseLostError || e instanceof FencedWriteError) {
+      globalThis.process.stdout.write(`${e.message}; this process writes nothing more to it\n`);
+      throw new WaitingError();
+    }
     // A trial handed back at shutdown is not a failure: back to waiting, attemptsMade unchanged,
     // so rolling restarts never use up a trial's attempts. An orphan hands nothing back: its
     // worker is gone and the lock will lapse, after which another worker takes the job.

@@ -3,7 +3,7 @@ import { TRIAL_STATES } from '@vaecf/sweep';
 import type { WorkerMetrics } from '@vaecf/telemetry';
 
 /** Sweeps looked at per scrape: the most recent ones. */
-const RECENT_SWEEPS = 50;
+export const RECENT_SWEEPS = 50;
 
 /**
  * Refreshes the per-sweep gauges (trials by state, best validation NDCG@100)

@@ -1,4 +1,4 @@
-import { FIRST_ATTEMPT, type ArtifactStore } from '@vaecf/artifacts';
+import type { ArtifactStore } from '@vaecf/artifacts';
 import {
   ConfigError,
   resolveTrialConfig,
@@ -9,11 +9,20 @@ import {
   type EpochReport,
   type TrialConfigInput,
 } from '@vaecf/cf';
-import { decideAfterEpoch, type SweepStore, type TrialJobData, type TrialProgress } from '@vaecf/queue';
+import {
+  decideAfterEpoch,
+  FencedWriteError,
+  type SweepRecord,
+  type SweepStore,
+  type TrialFence,
+  type TrialJobData,
+  type TrialProgress,
+} from '@vaecf/queue';
 import { FINAL_STATES, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
 import { checkpointAttemptOf } from './checkpoint-attempt';
 import { openTrainer } from './checkpoint-recovery';
 import type { DatasetCache } from './dataset-cache';
+import type { LeaseWatch } from './lease-watch';
 
 export interface TrialContext {
   readonly store: SweepStore;
@@ -24,6 +33,8 @@ export interface TrialContext {
   /** Aborts between minibatches (graceful shutdown): the job is handed back. */
   readonly signal?: AbortSignal;
   readonly progress: (p: TrialProgress) => Promise<void>;
+  /** Watches that this process still owns the trial once it claimed `fence` (lease-watch.ts). */
+  readonly watchLease?: (fence: TrialFence) => LeaseWatch;
 }
 
 export type TrialOutcome = 'completed' | 'pruned' | 'failed' | 'cancelled';
@@ -37,11 +48,15 @@ export class HandedBackError extends Error {
 }
 
 /**
- * Trains one trial epoch by epoch: resumes from its checkpoint if a previous
- * attempt left one, and after every epoch records the epoch, checkpoints,
- * reports progress and asks the sweep's scheduler whether to go on.
- * Bad configurations and divergence end the trial as failed (the sweep goes
- * on); only infrastructure errors propagate, so that BullMQ retries the job.
+ * Trains one trial epoch by epoch: claims the trial's next attempt (its
+ * fencing token, carried by every write from then on), resumes from its
+ * checkpoint if a previous attempt left one, and after every epoch records
+ * its progress, checkpoints, records the epoch with the checkpoint and asks
+ * the sweep's scheduler whether to go on. Bad configurations and divergence
+ * end the trial as failed (the sweep goes on); only infrastructure errors
+ * propagate, so that BullMQ retries the job. A trial that changed hands
+ * ends here with a LeaseLostError (its lease watcher) or a FencedWriteError
+ * (a write refused): nothing more is written.
  */
 export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<TrialOutcome> {
   const { sweepId, trialNo } = job;
@@ -49,8 +64,37 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   const [sweep, trial] = await Promise.all([store.getSweep(sweepId), store.getTrial(sweepId, trialNo)]);
   if (!sweep || !trial) return 'cancelled'; // deleted meanwhile
   if (FINAL_STATES.has(trial.state)) return trial.state as TrialOutcome;
-  if (sweep.state === 'cancelled') return end(ctx, job, 'cancelled', 'sweep cancelled');
+  const fence = await store.claimTrialAttempt(sweepId, trialNo, ctx.workerId);
+  if (!fence) return 'cancelled'; // deleted meanwhile
+  const lease = ctx.watchLease?.(fence);
+  try {
+    return await runClaimedTrial(job, ctx, sweep, fence, lease?.signal);
+  } catch (e) {
+    // A write refused says most (the new owner); else, stopped by the lease watcher: say so,
+    // rather than as a hand-back.
+    if (!(e instanceof FencedWriteError) && lease?.signal.aborted) throw lease.signal.reason as Error;
+    throw e;
+  } finally {
+    lease?.stop();
+  }
+}
+
+async function runClaimedTrial(
+  job: TrialJobData,
+  ctx: TrialContext,
+  sweep: SweepRecord,
+  fence: TrialFence,
+  leaseLost: AbortSignal | undefined,
+): Promise<TrialOutcome> {
+  const { sweepId, trialNo } = job;
+  const { store } = ctx;
+  // Read once claimed: from here on no earlier attempt can move its history or checkpoint.
+  const trial = await store.getTrial(sweepId, trialNo);
+  if (!trial) return 'cancelled';
+  if (sweep.state === 'cancelled') return end(ctx, fence, 'cancelled', 'sweep cancelled');
   const { spec } = sweep;
+  const signals = [ctx.signal, leaseLost].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length ? AbortSignal.any(signals) : undefined;
 
   let config;
   try {
@@ -59,55 +103,72 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
       epochs: trialEpochs(spec, trial.params),
     } as TrialConfigInput);
   } catch (e) {
-    if (e instanceof ConfigError) return end(ctx, job, 'failed', e.message);
+    if (e instanceof ConfigError) return end(ctx, fence, 'failed', e.message);
     throw e;
   }
   const data = await ctx.datasets.get(spec.dataset);
-  // This run's checkpoints go under its own attempt; a resume reads the trial's current one.
-  const attempt = FIRST_ATTEMPT;
-  const from = { sweepId, trialNo, attempt: checkpointAttemptOf(trial) };
-  const trainer = await openTrainer(ctx.artifacts, from, data, config, trial.epochs, async (d) => {
+  // This run's checkpoints go under its own attempt; a resume reads the one the trial's record
+  // points at (none recorded: nothing to read, whatever files an earlier attempt left).
+  const { attempt } = fence;
+  const from =
+    trial.checkpoint || trial.epochs > 0 ? { sweepId, trialNo, attempt: checkpointAttemptOf(trial) } : null;
+  const recorded = trial.checkpoint?.epoch ?? trial.epochs;
+  const trainer = await openTrainer(ctx.artifacts, from, data, config, recorded, async (d) => {
     const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
     process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
-    await store.restartTrialFromScratch(sweepId, trialNo, note);
+    await store.restartTrialFromScratch(fence, note);
   });
   const workDir = ctx.artifacts.checkpointWorkDir(sweepId, trialNo, attempt);
   try {
-    // The checkpoint is the truth: epochs reported past it are forgotten, epochs it holds but the
-    // store lacks (a crash between the save and the report) are reported now.
-    await store.truncateHistory(sweepId, trialNo, trainer.epochsDone);
+    // The checkpoint is the truth: epochs reported past it are forgotten (a record stored before
+    // fencing may have some), and re-reporting the ones it holds changes nothing.
+    await store.truncateHistory(fence, trainer.epochsDone);
     const objective = (r: EpochReport) => r.validation[spec.objective.metric];
-    for (const r of trainer.history) await store.recordEpoch(sweepId, trialNo, r.epoch, r, objective(r));
-    await store.startTrial(sweepId, trialNo, { worker: ctx.workerId, backend: ctx.backend });
+    for (const r of trainer.history) await store.recordEpoch(fence, r.epoch, r, objective(r));
+    await store.startTrial(fence, ctx.backend);
+    let earlierAttemptsDeleted = false;
     while (!trainer.finished) {
-      const report = await trainer.runEpoch({ signal: ctx.signal });
+      const report = await trainer.runEpoch({ signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
-      if (ctx.signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
+      if (signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
+      const progress = progressOf(report, trainer, spec.objective.metric);
+      // A fenced write before any file: a process that lost the trial learns it here, not after
+      // writing a checkpoint.
+      await store.recordProgress(fence, progress);
+      // The lease may have been lost while that write waited (a partition): then it is not ours
+      // to checkpoint, whatever the write's answer was.
+      if (leaseLost?.aborted) throw leaseLost.reason as Error;
       await saveCheckpoint(workDir, trainer.checkpoint(), { itemIds: data.itemIds });
       await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
       await store.recordEpoch(
-        sweepId,
-        trialNo,
+        fence,
         report.epoch,
         { ...report, worker: ctx.workerId },
         objective(report),
+        true,
       );
-      await ctx.progress(progressOf(report, trainer, spec.objective.metric));
+      // The trial's checkpoint is this attempt's now: earlier attempts' files (a stale writer's
+      // leftovers included) are no longer anyone's.
+      if (!earlierAttemptsDeleted) {
+        await ctx.artifacts.deleteCheckpointAttempts(sweepId, trialNo, attempt);
+        earlierAttemptsDeleted = true;
+      }
+      await ctx.progress(progress);
       if ((await store.getSweep(sweepId))?.state === 'cancelled')
-        return end(ctx, job, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
+        return end(ctx, fence, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
       const decision = await decideAfterEpoch(store, spec, {
-        ...job,
+        fence,
         params: trial.params,
         values: trainer.history.map(objective),
         maxEpochs: trainer.config.epochs,
       });
       if (decision === 'stop') {
-        return end(ctx, job, 'pruned', `stopped by ${spec.scheduler.type} after epoch ${report.epoch}`);
+        return end(ctx, fence, 'pruned', `stopped by ${spec.scheduler.type} after epoch ${report.epoch}`);
       }
     }
-    return end(ctx, job, 'completed');
+    return end(ctx, fence, 'completed');
   } catch (e) {
-    if (e instanceof TrainingDivergedError) return end(ctx, job, 'failed', e.message);
+    if (e instanceof TrainingDivergedError) return end(ctx, fence, 'failed', e.message);
     if (e instanceof TrainingAbortedError) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone);
     throw e;
   } finally {
@@ -118,11 +179,11 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
 
 async function end(
   ctx: TrialContext,
-  job: TrialJobData,
+  fence: TrialFence,
   outcome: TrialOutcome,
   reason?: string,
 ): Promise<TrialOutcome> {
-  await ctx.store.finishTrial(job.sweepId, job.trialNo, outcome, reason);
+  await ctx.store.finishOwnedTrial(fence, outcome, reason);
   return outcome;
 }
 

@@ -6,6 +6,7 @@ import {
   type WorkerMetrics,
 } from '@vaecf/telemetry';
 import type { Job, Queue, Worker } from 'bullmq';
+import { refreshFencedWrites } from './fenced-writes-metric';
 import { refreshSweepGauges } from './sweep-gauges';
 
 const JOB_STATES = [
@@ -66,6 +67,7 @@ export async function serveWorkerMetrics(
 ): Promise<MetricsServer> {
   return startMetricsServer(metrics.registry, server, async () => {
     await refreshSweepGauges(store, metrics);
+    await refreshFencedWrites(store, metrics);
     for (const q of queues) {
       const counts = await q.getJobCounts(...JOB_STATES);
       for (const state of JOB_STATES) metrics.queueJobs.set({ queue: q.name, state }, counts[state] ?? 0);

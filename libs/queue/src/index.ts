@@ -1,6 +1,7 @@
 export * from './keys';
 export * from './records';
 export * from './sweep-store';
+export * from './fence';
 export * from './jobs';
 export * from './controller';
 export * from './submit';

@@ -8,11 +8,16 @@
  *                                              nextTrial, bestTrial, test (JSON), error, note
  *   vaecf:sweep:{id}:trials              ZSET  trial numbers (score = number)
  *   vaecf:sweep:{id}:trial:<n>           HASH  no, params (JSON), state, worker, backend, createdAt,
- *                                              startedAt, endedAt, epochs, best, reason, attempts,
- *                                              checkpointRestarts, checkpointNote
+ *                                              startedAt, endedAt, epochs, best, reason,
+ *                                              attempt (the fencing token: claims so far), owner (its
+ *                                              worker), claimedAt, checkpointAttempt + checkpointEpoch
+ *                                              (the trial's last committed checkpoint), progress (JSON),
+ *                                              checkpointRestarts, checkpointNote; records stored
+ *                                              before fencing have attempts (starts) instead of attempt
  *   vaecf:sweep:{id}:trial:<n>:history   LIST  one JSON epoch report per finished epoch, in order
  *   vaecf:sweep:{id}:leaderboard         ZSET  trial number, scored by its best objective value (cancelled trials leave it)
  *   vaecf:sweep:{id}:events              LIST  one JSON event per extend / resume / cancel, in order
+ *   vaecf:sweep:{id}:fenced              HASH  kind of write -> writes refused to stale attempts (fence.ts)
  *   vaecf:sweep:{id}:rung:<epoch>        HASH  trial number -> "<value> <decision>" (ASHA arrivals)
  *   vaecf:idempotency:<key>              STRING sweep id created under a client key (expires)
  *   vaecf:workers                        HASH  worker id -> JSON { id, metrics ("host:port" of its
@@ -28,6 +33,7 @@ export const keys = {
   history: (id: string, n: number) => `vaecf:sweep:{${id}}:trial:${n}:history`,
   leaderboard: (id: string) => `vaecf:sweep:{${id}}:leaderboard`,
   events: (id: string) => `vaecf:sweep:{${id}}:events`,
+  fenced: (id: string) => `vaecf:sweep:{${id}}:fenced`,
   rung: (id: string, epoch: number) => `vaecf:sweep:{${id}}:rung:${epoch}`,
   idempotency: (key: string) => `vaecf:idempotency:${key}`,
   workers: 'vaecf:workers',

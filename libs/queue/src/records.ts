@@ -57,8 +57,18 @@ export interface TrialRecord {
   readonly best?: number;
   /** Why it failed, was pruned or cancelled. */
   readonly reason?: string;
-  /** Times a worker started it (1 + resumes after a crash or a hand-back). */
+  /**
+   * The trial's fencing token: attempts claimed so far (1 + resumes after a
+   * crash, a hand-back or a takeover), 0 before any. Only the owner of the
+   * current attempt may write the trial (libs/queue fence.ts).
+   */
+  readonly attempt: number;
+  /** The worker that claimed the current attempt. */
+  readonly owner?: string;
+  /** Times a worker started it: the same count as `attempt` (the API's name for it). */
   readonly attempts: number;
+  /** The trial's last committed checkpoint: the attempt that wrote it and its epoch (none before the first). */
+  readonly checkpoint?: { readonly attempt: number; readonly epoch: number };
   /** Times it restarted from epoch 0 because its checkpoint failed verification. */
   readonly checkpointRestarts: number;
   /** The last such failure, and where the damaged checkpoint was moved. */

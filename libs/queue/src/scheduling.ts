@@ -1,10 +1,11 @@
 import { ashaRungs, createScheduler, type Decision, type SweepSpec, type TrialSnapshot } from '@vaecf/sweep';
+import type { TrialFence } from './fence';
 import type { SweepStore } from './sweep-store';
 
 /** One trial's place in its sweep after an epoch: `values` holds the objective of every epoch so far. */
 export interface TrialProgressPoint {
-  readonly sweepId: string;
-  readonly trialNo: number;
+  /** The trial, as its owner's current attempt (an ASHA arrival is one of its fenced writes). */
+  readonly fence: TrialFence;
   readonly params: Record<string, unknown>;
   readonly values: readonly number[];
   /** Epochs the trial may run in all (its rungs depend on it). */
@@ -28,14 +29,15 @@ export async function decideAfterEpoch(
   if (s.type === 'asha') {
     const rungs = ashaRungs({ ...s, maxEpochs: trial.maxEpochs });
     if (!rungs.includes(epoch)) return 'continue';
-    return store.ashaRung(trial.sweepId, epoch, trial.trialNo, trial.values[epoch - 1], s.reductionFactor);
+    return store.ashaRung(trial.fence, epoch, trial.values[epoch - 1], s.reductionFactor);
   }
   if (s.type === 'none') return 'continue';
-  const peers = (await store.trialSnapshots(trial.sweepId, spec.objective.metric)).filter(
-    (p) => p.number !== trial.trialNo,
+  const { sweepId, trialNo } = trial.fence;
+  const peers = (await store.trialSnapshots(sweepId, spec.objective.metric)).filter(
+    (p) => p.number !== trialNo,
   );
   const own: TrialSnapshot = {
-    number: trial.trialNo,
+    number: trialNo,
     params: trial.params,
     state: 'running',
     values: trial.values,

@@ -3,33 +3,129 @@
  */
 
 /**
- * recordEpoch
- * KEYS[1] trial hash, KEYS[2] history list, KEYS[3] leaderboard zset
- * ARGV[1] epoch number (1-based), ARGV[2] epoch JSON, ARGV[3] value (validation NDCG@100), ARGV[4] trial number
- * Appends the epoch only if it is the next one (a retried job replaying an
- * epoch it already reported changes nothing); keeps the trial's best and the
- * leaderboard up to date.
+ * The fence every write of a trial's owner starts with (the fenced scripts
+ * below are this text followed by their own).
+ * KEYS[1] trial hash, KEYS[2] the sweep's refusal counts (hash: kind -> count)
+ * ARGV[1] the writer's attempt, ARGV[2] the kind of write
+ * A trial that is gone (its sweep deleted) takes no write: {'gone'}. A writer
+ * whose attempt is no longer the trial's takes none either, and the refusal
+ * is counted here, in the same step, so that it is seen even if the writer
+ * dies right after: {'fenced', current attempt, current owner}.
+ */
+const FENCE_CHECK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+local current = redis.call('HGET', KEYS[1], 'attempt') or '0'
+if current ~= ARGV[1] then
+  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  return {'fenced', current, redis.call('HGET', KEYS[1], 'owner') or ''}
+end
+`;
+
+/**
+ * claimTrialAttempt
+ * KEYS[1] trial hash
+ * ARGV[1] owner (worker id), ARGV[2] now (ms)
+ * Takes the next attempt of a trial for a worker starting or resuming it: the
+ * fencing token its writes carry from now on, which makes every earlier
+ * attempt's writes stale. (A trial stored before attempts were kept starts
+ * from its old count of starts.)
+ * Returns the new attempt, or 0 if the trial does not exist.
+ */
+export const CLAIM_TRIAL_ATTEMPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if not redis.call('HGET', KEYS[1], 'attempt') then
+  redis.call('HSET', KEYS[1], 'attempt', redis.call('HGET', KEYS[1], 'attempts') or 0)
+end
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'claimedAt', ARGV[2])
+return attempt
+`;
+
+/**
+ * startTrial (fenced)
+ * ARGV[3] now (ms), ARGV[4] worker, ARGV[5] backend
+ * Returns 1.
+ */
+export const START_TRIAL = `${FENCE_CHECK}
+redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[3], 'worker', ARGV[4], 'backend', ARGV[5])
+return 1
+`;
+
+/**
+ * truncateHistory (fenced)
+ * KEYS[3] history list; ARGV[3] epochs kept
+ * Drops the epochs after the checkpoint a resumed trial starts from.
+ * Returns 1.
+ */
+export const TRUNCATE_HISTORY = `${FENCE_CHECK}
+local kept = tonumber(ARGV[3])
+-- LTRIM 0 -1 would keep everything: no epochs left means no list.
+if kept > 0 then redis.call('LTRIM', KEYS[3], 0, kept - 1) else redis.call('DEL', KEYS[3]) end
+redis.call('HSET', KEYS[1], 'epochs', kept)
+return 1
+`;
+
+/**
+ * restartTrialFromScratch (fenced)
+ * KEYS[3] history list, KEYS[4] leaderboard; ARGV[3] note, ARGV[4] trial number
+ * A trial whose checkpoint was unusable starts again from epoch 0: its
+ * history, best value, checkpoint pointer and leaderboard entry go.
+ * Returns 1.
+ */
+export const RESTART_TRIAL = `${FENCE_CHECK}
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[1], 'epochs', 0, 'checkpointNote', ARGV[3])
+redis.call('HDEL', KEYS[1], 'best', 'checkpointAttempt', 'checkpointEpoch')
+redis.call('HINCRBY', KEYS[1], 'checkpointRestarts', 1)
+redis.call('ZREM', KEYS[4], ARGV[4])
+return 1
+`;
+
+/**
+ * recordEpoch (fenced)
+ * KEYS[3] history list, KEYS[4] leaderboard zset
+ * ARGV[3] epoch number (1-based), ARGV[4] epoch JSON, ARGV[5] objective value, ARGV[6] trial number,
+ * ARGV[7] '1' when the epoch's checkpoint is committed under this attempt
+ * Appends the epoch only if it is the next one (an epoch re-reported from a
+ * checkpoint's history changes nothing); keeps the trial's best and the
+ * leaderboard up to date; and, with ARGV[7], moves the trial's checkpoint
+ * pointer to (this attempt, this epoch) in the same step, so the epoch and
+ * its checkpoint become the trial's together.
  * Returns 1 if appended, 0 if it was a replay.
  */
-export const RECORD_EPOCH = `
-local len = redis.call('LLEN', KEYS[2])
-local epoch = tonumber(ARGV[1])
+export const RECORD_EPOCH = `${FENCE_CHECK}
+local len = redis.call('LLEN', KEYS[3])
+local epoch = tonumber(ARGV[3])
 if epoch ~= len + 1 then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[2])
-local value = tonumber(ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[4])
+local value = tonumber(ARGV[5])
 redis.call('HSET', KEYS[1], 'epochs', epoch)
+if ARGV[7] == '1' then redis.call('HSET', KEYS[1], 'checkpointAttempt', ARGV[1], 'checkpointEpoch', epoch) end
 local best = redis.call('HGET', KEYS[1], 'best')
 if value == value and (not best or value > tonumber(best)) then
-  redis.call('HSET', KEYS[1], 'best', ARGV[3])
-  redis.call('ZADD', KEYS[3], value, ARGV[4])
+  redis.call('HSET', KEYS[1], 'best', ARGV[5])
+  redis.call('ZADD', KEYS[4], value, ARGV[6])
 end
 return 1
 `;
 
 /**
- * ashaRung
- * KEYS[1] the rung hash of the sweep at this epoch
- * ARGV[1] trial number, ARGV[2] value, ARGV[3] reduction factor
+ * recordProgress (fenced)
+ * ARGV[3] progress JSON
+ * The trial's latest progress; written before an epoch's checkpoint is
+ * committed, so that a writer that lost the trial learns it before it
+ * writes any file.
+ * Returns 1.
+ */
+export const RECORD_PROGRESS = `${FENCE_CHECK}
+redis.call('HSET', KEYS[1], 'progress', ARGV[3])
+return 1
+`;
+
+/**
+ * ashaRung (fenced)
+ * KEYS[3] the rung hash of the sweep at this epoch
+ * ARGV[3] trial number, ARGV[4] value, ARGV[5] reduction factor
  * Decides and records one arrival at an ASHA rung in one step, so that
  * trials reaching the rung at the same moment are put in one order and each
  * is compared with those before it. The cutoff is the (1 - 1/eta) quantile
@@ -38,26 +134,26 @@ return 1
  * job) gets its first answer back. Each field holds "<arrival> <value> <decision>".
  * Returns "continue" or "stop".
  */
-export const ASHA_RUNG = `
-local prior = redis.call('HGET', KEYS[1], ARGV[1])
+export const ASHA_RUNG = `${FENCE_CHECK}
+local prior = redis.call('HGET', KEYS[3], ARGV[3])
 if prior then return string.match(prior, ' (%a+)$') end
 local values = {}
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
+for _, v in ipairs(redis.call('HVALS', KEYS[3])) do
   local x = tonumber(string.match(v, '^%S+ (%S+) '))
   if x == x then table.insert(values, x) end
 end
-local arrival = redis.call('HLEN', KEYS[1])
-local value = tonumber(ARGV[2])
+local arrival = redis.call('HLEN', KEYS[3])
+local value = tonumber(ARGV[4])
 local decision = 'continue'
 if #values > 0 then
   table.sort(values)
-  local pos = (1 - 1 / tonumber(ARGV[3])) * (#values - 1)
+  local pos = (1 - 1 / tonumber(ARGV[5])) * (#values - 1)
   local lo = math.floor(pos)
   local hi = math.ceil(pos)
   local cutoff = values[lo + 1] + (values[hi + 1] - values[lo + 1]) * (pos - lo)
   if not (value >= cutoff) then decision = 'stop' end
 end
-redis.call('HSET', KEYS[1], ARGV[1], arrival .. ' ' .. ARGV[2] .. ' ' .. decision)
+redis.call('HSET', KEYS[3], ARGV[3], arrival .. ' ' .. ARGV[4] .. ' ' .. decision)
 return decision
 `;
 
@@ -104,8 +200,16 @@ redis.call('ZADD', KEYS[2], created, ARGV[3])
 return 1
 `;
 
+/** Ends a trial (see finishTrial); `trial`, `board`, `state`, `now`, `reason`, `no` are set before it. */
+const FINISH_BODY = `
+redis.call('HSET', trial, 'state', state, 'endedAt', now)
+if reason ~= '' then redis.call('HSET', trial, 'reason', reason) end
+if state == 'cancelled' then redis.call('ZREM', board, no) end
+return 1
+`;
+
 /**
- * finishTrial
+ * finishTrial (by anyone: a cancel, a job out of attempts)
  * KEYS[1] trial hash, KEYS[2] leaderboard zset
  * ARGV[1] state, ARGV[2] now (ms), ARGV[3] reason ('' for none), ARGV[4] trial number
  * Ends a trial unless it is gone (a deleted sweep stays deleted). A cancelled
@@ -115,11 +219,17 @@ return 1
  */
 export const FINISH_TRIAL = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'endedAt', ARGV[2])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
-if ARGV[1] == 'cancelled' then redis.call('ZREM', KEYS[2], ARGV[4]) end
-return 1
-`;
+local trial, board, state, now, reason, no = KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+${FINISH_BODY}`;
+
+/**
+ * finishTrial by its owner (fenced)
+ * KEYS[3] leaderboard zset; ARGV[3] state, ARGV[4] now, ARGV[5] reason, ARGV[6] trial number
+ * Returns 1.
+ */
+export const FINISH_OWNED_TRIAL = `${FENCE_CHECK}
+local trial, board, state, now, reason, no = KEYS[1], KEYS[3], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+${FINISH_BODY}`;
 
 /**
  * reopenSweep (extend or resume)

@@ -12,20 +12,29 @@ import { QUEUES } from './jobs';
 import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
 import type { StoredMetrics, SweepEvent, SweepRecord, SweepState, TrialRecord } from './records';
 import { SWEEP_STATES } from './records';
+import { evalFenced, FENCED_WRITE_KINDS, GONE, type FencedWriteKind, type TrialFence } from './fence';
 import {
   ASHA_RUNG,
+  CLAIM_TRIAL_ATTEMPT,
   CREATE_SWEEP,
+  FINISH_OWNED_TRIAL,
   FINISH_TRIAL,
   RECORD_EPOCH,
+  RECORD_PROGRESS,
   REOPEN_SWEEP,
   REQUEUE_TRIAL,
+  RESTART_TRIAL,
   SET_SWEEP_STATE,
+  START_TRIAL,
+  TRUNCATE_HISTORY,
 } from './scripts';
 
 /**
  * Sweep and trial records in Redis (layout in keys.ts). Every write that
  * must not be split or repeated (creating a sweep under a client key,
- * appending an epoch, an ASHA rung decision) is one Lua script.
+ * appending an epoch, an ASHA rung decision) is one Lua script. Every write
+ * of a trial's owner carries its fence (fence.ts) and throws
+ * FencedWriteError once the trial has changed hands.
  */
 export class SweepStore {
   constructor(
@@ -167,7 +176,7 @@ export class SweepStore {
         state: 'queued',
         createdAt: this.now(),
         epochs: 0,
-        attempts: 0,
+        attempt: 0,
       })
       .zadd(keys.trials(id), n, String(n))
       .exec();
@@ -187,33 +196,82 @@ export class SweepStore {
     return rows.map(([, h]) => parseTrial(h as Record<string, string>));
   }
 
-  async startTrial(id: string, n: number, who: { worker: string; backend: string }): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(keys.trial(id, n), {
-        state: 'running',
-        startedAt: this.now(),
-        worker: who.worker,
-        backend: who.backend,
-      })
-      .hincrby(keys.trial(id, n), 'attempts', 1)
-      .exec();
+  /**
+   * Takes the next attempt of trial n for `owner` (a worker starting or
+   * resuming it): the fence its writes carry, which makes every earlier
+   * attempt's writes refused. Null if the trial is gone.
+   */
+  async claimTrialAttempt(id: string, n: number, owner: string): Promise<TrialFence | null> {
+    const attempt = Number(
+      await this.redis.eval(CLAIM_TRIAL_ATTEMPT, 1, keys.trial(id, n), owner, this.now()),
+    );
+    return attempt > 0 ? { sweepId: id, trialNo: n, attempt, owner } : null;
   }
 
-  /** Appends epoch `epoch` (1-based) unless it is already there; returns whether it was appended. */
-  async recordEpoch(id: string, n: number, epoch: number, report: unknown, value: number): Promise<boolean> {
-    const r = await this.redis.eval(
+  /** The trial is running on the fence's worker. */
+  async startTrial(fence: TrialFence, backend: string): Promise<void> {
+    await evalFenced(this.redis, START_TRIAL, fence, 'start', [], [this.now(), fence.owner, backend]);
+  }
+
+  /**
+   * Appends epoch `epoch` (1-based) unless it is already there; returns
+   * whether it was appended. With `checkpointed`, the epoch's checkpoint is
+   * committed under the fence's attempt and becomes the trial's in the same
+   * step (`TrialRecord.checkpoint`).
+   */
+  async recordEpoch(
+    fence: TrialFence,
+    epoch: number,
+    report: unknown,
+    value: number,
+    checkpointed = false,
+  ): Promise<boolean> {
+    const { sweepId: id, trialNo: n } = fence;
+    const r = await evalFenced(
+      this.redis,
       RECORD_EPOCH,
-      3,
-      keys.trial(id, n),
-      keys.history(id, n),
-      keys.leaderboard(id),
-      epoch,
-      JSON.stringify(report),
-      String(value),
-      n,
+      fence,
+      'epoch',
+      [keys.history(id, n), keys.leaderboard(id)],
+      [epoch, JSON.stringify(report), String(value), n, checkpointed ? '1' : '0'],
     );
     return r === 1;
+  }
+
+  /** The trial's latest progress (written before each epoch's checkpoint: see scripts.ts). */
+  async recordProgress(fence: TrialFence, progress: object): Promise<void> {
+    await evalFenced(this.redis, RECORD_PROGRESS, fence, 'progress', [], [JSON.stringify(progress)]);
+  }
+
+  /**
+   * Who holds the trial now, in one round trip: its current attempt and
+   * owner and, given the BullMQ job lock (`<prefix>:<queue>:<jobId>:lock`)
+   * and the token it was taken with, whether that lock is still the same.
+   * The lease watcher of a trial process asks this.
+   */
+  async trialOwnership(
+    fence: TrialFence,
+    lock?: { key: string; token: string },
+  ): Promise<{ attempt: number; owner: string; lockHeld: boolean }> {
+    const pipe = this.redis.pipeline().hmget(keys.trial(fence.sweepId, fence.trialNo), 'attempt', 'owner');
+    if (lock) pipe.get(lock.key);
+    const rows = (await pipe.exec()) ?? [];
+    for (const [err] of rows) if (err) throw err;
+    const [attempt, owner] = rows[0][1] as (string | null)[];
+    return {
+      attempt: Number(attempt ?? 0),
+      owner: owner ?? '',
+      lockHeld: lock ? rows[1][1] === lock.token : true,
+    };
+  }
+
+  /** Writes refused to stale attempts in a sweep, by kind (every kind present, zeros included). */
+  async fencedWrites(id: string): Promise<Record<FencedWriteKind, number>> {
+    const h = await this.redis.hgetall(keys.fenced(id));
+    return Object.fromEntries(FENCED_WRITE_KINDS.map((k) => [k, Number(h[k] ?? 0)])) as Record<
+      FencedWriteKind,
+      number
+    >;
   }
 
   /**
@@ -244,27 +302,26 @@ export class SweepStore {
   }
 
   /** Drops epochs after `epochs` (a trial resumed from an older checkpoint re-reports them). */
-  async truncateHistory(id: string, n: number, epochs: number): Promise<void> {
-    // LTRIM 0 -1 would keep everything: no epochs left means no list.
-    const history = keys.history(id, n);
-    const trim =
-      epochs > 0 ? this.redis.multi().ltrim(history, 0, epochs - 1) : this.redis.multi().del(history);
-    await trim.hset(keys.trial(id, n), 'epochs', epochs).exec();
+  async truncateHistory(fence: TrialFence, epochs: number): Promise<void> {
+    const { sweepId: id, trialNo: n } = fence;
+    await evalFenced(this.redis, TRUNCATE_HISTORY, fence, 'truncate', [keys.history(id, n)], [epochs]);
   }
 
   /**
    * A trial whose checkpoint was unusable starts again from epoch 0: its
-   * history, best value and leaderboard entry go, and the record notes why.
+   * history, best value, checkpoint pointer and leaderboard entry go, and the
+   * record notes why.
    */
-  async restartTrialFromScratch(id: string, n: number, note: string): Promise<void> {
-    await this.redis
-      .multi()
-      .del(keys.history(id, n))
-      .hset(keys.trial(id, n), { epochs: 0, checkpointNote: note })
-      .hdel(keys.trial(id, n), 'best')
-      .hincrby(keys.trial(id, n), 'checkpointRestarts', 1)
-      .zrem(keys.leaderboard(id), String(n))
-      .exec();
+  async restartTrialFromScratch(fence: TrialFence, note: string): Promise<void> {
+    const { sweepId: id, trialNo: n } = fence;
+    await evalFenced(
+      this.redis,
+      RESTART_TRIAL,
+      fence,
+      'restart',
+      [keys.history(id, n), keys.leaderboard(id)],
+      [note, n],
+    );
   }
 
   /** Notes a problem with an ended trial's checkpoint (found at finalize). */
@@ -287,6 +344,23 @@ export class SweepStore {
       this.now(),
       reason ?? '',
       n,
+    );
+  }
+
+  /** Ends the trial as its owner (the fenced twin of finishTrial). */
+  async finishOwnedTrial(
+    fence: TrialFence,
+    state: Exclude<TrialState, 'queued' | 'running'>,
+    reason?: string,
+  ): Promise<void> {
+    const { sweepId: id, trialNo: n } = fence;
+    await evalFenced(
+      this.redis,
+      FINISH_OWNED_TRIAL,
+      fence,
+      'finish',
+      [keys.leaderboard(id)],
+      [state, this.now(), reason ?? '', n],
     );
   }
 
@@ -334,22 +408,25 @@ export class SweepStore {
     return (await this.redis.lrange(keys.events(id), 0, -1)).map((e) => JSON.parse(e) as SweepEvent);
   }
 
-  /** One atomic ASHA arrival at the rung `epoch` (see scripts.ts). */
+  /**
+   * One atomic ASHA arrival of the fence's trial at the rung `epoch` (see
+   * scripts.ts). A trial gone meanwhile is told to stop.
+   */
   async ashaRung(
-    id: string,
+    fence: TrialFence,
     epoch: number,
-    n: number,
     value: number,
     reductionFactor: number,
   ): Promise<Decision> {
-    return (await this.redis.eval(
+    const r = await evalFenced(
+      this.redis,
       ASHA_RUNG,
-      1,
-      keys.rung(id, epoch),
-      n,
-      String(value),
-      reductionFactor,
-    )) as Decision;
+      fence,
+      'rung',
+      [keys.rung(fence.sweepId, epoch)],
+      [fence.trialNo, String(value), reductionFactor],
+    );
+    return r === GONE ? 'stop' : (r as Decision);
   }
 
   /** The arrivals recorded at a rung, in arrival order. */
@@ -384,7 +461,14 @@ export class SweepStore {
   async deleteSweep(id: string): Promise<void> {
     const nos = await this.redis.zrange(keys.trials(id), 0, -1);
     const rungs = await this.scanKeys(`vaecf:sweep:{${id}}:rung:*`);
-    const doomed = [keys.sweep(id), keys.trials(id), keys.leaderboard(id), keys.events(id), ...rungs];
+    const doomed = [
+      keys.sweep(id),
+      keys.trials(id),
+      keys.leaderboard(id),
+      keys.events(id),
+      keys.fenced(id),
+      ...rungs,
+    ];
     for (const n of nos) doomed.push(keys.trial(id, Number(n)), keys.history(id, Number(n)));
     const tx = this.redis
       .multi()
@@ -419,7 +503,13 @@ function parseTrial(h: Record<string, string>): TrialRecord {
     epochs: Number(h.epochs ?? 0),
     best: h.best === undefined ? undefined : Number(h.best),
     reason: h.reason,
-    attempts: Number(h.attempts ?? 0),
+    attempt: Number(h.attempt ?? 0),
+    owner: h.owner,
+    attempts: Number(h.attempt ?? h.attempts ?? 0),
+    checkpoint:
+      h.checkpointAttempt === undefined
+        ? undefined
+        : { attempt: Number(h.checkpointAttempt), epoch: Number(h.checkpointEpoch) },
     checkpointRestarts: Number(h.checkpointRestarts ?? 0),
     checkpointNote: h.checkpointNote,
   };

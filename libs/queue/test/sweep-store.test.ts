@@ -61,8 +61,8 @@ describe('SweepStore on a real Redis', () => {
     expect(await store.createTrial(id, 0, { lr: 0.1 })).toBe(true);
     expect(await store.createTrial(id, 0, { lr: 0.2 })).toBe(false);
     await store.createTrial(id, 1, { lr: 0.3 });
-    await store.startTrial(id, 1, { worker: 'w1', backend: 'wasm' });
-    await store.startTrial(id, 1, { worker: 'w2', backend: 'wasm' });
+    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w1'))!, 'wasm');
+    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w2'))!, 'wasm');
     const trials = await store.listTrials(id);
     expect(trials.map((t) => [t.no, t.params.lr, t.state, t.attempts])).toEqual([
       [0, 0.1, 'queued', 0],
@@ -78,20 +78,22 @@ describe('SweepStore on a real Redis', () => {
     const id = await newSweep();
     await store.createTrial(id, 0, {});
     await store.createTrial(id, 1, {});
-    expect(await store.recordEpoch(id, 0, 1, { epoch: 1 }, 0.2)).toBe(true);
-    expect(await store.recordEpoch(id, 0, 1, { epoch: 1 }, 0.2)).toBe(false); // replay
-    expect(await store.recordEpoch(id, 0, 3, { epoch: 3 }, 0.9)).toBe(false); // gap
-    expect(await store.recordEpoch(id, 0, 2, { epoch: 2 }, 0.15)).toBe(true);
-    expect(await store.recordEpoch(id, 1, 1, { epoch: 1 }, 0.3)).toBe(true);
+    const t0 = (await store.claimTrialAttempt(id, 0, 'w'))!;
+    const t1 = (await store.claimTrialAttempt(id, 1, 'w'))!;
+    expect(await store.recordEpoch(t0, 1, { epoch: 1 }, 0.2)).toBe(true);
+    expect(await store.recordEpoch(t0, 1, { epoch: 1 }, 0.2)).toBe(false); // replay
+    expect(await store.recordEpoch(t0, 3, { epoch: 3 }, 0.9)).toBe(false); // gap
+    expect(await store.recordEpoch(t0, 2, { epoch: 2 }, 0.15)).toBe(true);
+    expect(await store.recordEpoch(t1, 1, { epoch: 1 }, 0.3)).toBe(true);
     expect(await store.history(id, 0)).toEqual([{ epoch: 1 }, { epoch: 2 }]);
     expect(await store.getTrial(id, 0)).toMatchObject({ epochs: 2, best: 0.2 });
     expect(await store.leaderboard(id)).toEqual([
       { trial: 1, best: 0.3 },
       { trial: 0, best: 0.2 },
     ]);
-    await store.truncateHistory(id, 0, 1);
+    await store.truncateHistory(t0, 1);
     expect(await store.history(id, 0)).toEqual([{ epoch: 1 }]);
-    expect(await store.recordEpoch(id, 0, 2, { epoch: 2, again: true }, 0.25)).toBe(true);
+    expect(await store.recordEpoch(t0, 2, { epoch: 2, again: true }, 0.25)).toBe(true);
   });
 
   it('ASHA rung decisions in Redis equal the pure rule, in arrival order, under concurrency', async () => {
@@ -99,8 +101,14 @@ describe('SweepStore on a real Redis', () => {
     const values = Array.from({ length: 40 }, (_, k) => ((k * 37) % 41) / 41);
     // 40 trials reach rung 3 at once, each over its own connection.
     const conns = values.map(() => connect());
+    const fences = await Promise.all(
+      values.map(async (_, n) => {
+        await store.createTrial(id, n, {});
+        return (await store.claimTrialAttempt(id, n, 'w'))!;
+      }),
+    );
     const decisions = await Promise.all(
-      values.map((v, n) => new SweepStore(conns[n]).ashaRung(id, 3, n, v, 3)),
+      values.map((v, n) => new SweepStore(conns[n]).ashaRung(fences[n], 3, v, 3)),
     );
     await Promise.all(conns.map((c) => c.quit()));
     const arrivals = await store.rungArrivals(id, 3);
@@ -117,14 +125,16 @@ describe('SweepStore on a real Redis', () => {
     });
     // Asking again gives the first answer, even with another value.
     const first = arrivals[5];
-    expect(await store.ashaRung(id, 3, first.trial, 1, 3)).toBe(first.decision);
+    expect(await store.ashaRung(fences[first.trial], 3, 1, 3)).toBe(first.decision);
   });
 
   it('deletes every key of a sweep', async () => {
     const id = await newSweep();
     await store.createTrial(id, 0, {});
-    await store.recordEpoch(id, 0, 1, {}, 0.1);
-    await store.ashaRung(id, 1, 0, 0.1, 3);
+    const t0 = (await store.claimTrialAttempt(id, 0, 'w'))!;
+    await store.recordEpoch(t0, 1, {}, 0.1);
+    await store.ashaRung(t0, 1, 0.1, 3);
+    await store.ashaRung({ ...t0, attempt: 0 }, 1, 0.1, 3).catch(() => undefined); // a refusal, counted
     await store.deleteSweep(id);
     expect(await redis.keys(`vaecf:sweep:{${id}}*`)).toEqual([]);
     expect(await store.getSweep(id)).toBeNull();
@@ -153,8 +163,9 @@ describe('sweep states', () => {
     const id = await newSweep();
     await store.createTrial(id, 0, { lr: 0.1 });
     await store.createTrial(id, 1, { lr: 0.2 });
-    await store.recordEpoch(id, 0, 1, { validation: { ndcg100: 0.1 } }, 0.1);
-    await store.recordEpoch(id, 0, 2, { validation: { ndcg100: 0.3 } }, 0.3);
+    const t0 = (await store.claimTrialAttempt(id, 0, 'w'))!;
+    await store.recordEpoch(t0, 1, { validation: { ndcg100: 0.1 } }, 0.1);
+    await store.recordEpoch(t0, 2, { validation: { ndcg100: 0.3 } }, 0.3);
     expect(await store.trialSnapshots(id)).toEqual([
       { number: 0, params: { lr: 0.1 }, state: 'queued', values: [0.1, 0.3], betas: [NaN, NaN] },
       { number: 1, params: { lr: 0.2 }, state: 'queued', values: [], betas: [] },

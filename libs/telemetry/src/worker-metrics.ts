@@ -79,6 +79,14 @@ export function createWorkerMetrics(opts: { worker: string; backend: string; reg
       labelNames: ['sweep'] as const,
       registers: [registry],
     }),
+    fencedWrites: new Counter({
+      name: 'vaecf_fenced_writes_total',
+      help:
+        'Writes of a trial refused because they came from a stale attempt (a worker that lost the trial), ' +
+        'by sweep and kind; counted in Redis by the refusing script, read at scrape time (take max by over workers)',
+      labelNames: ['sweep', 'kind'] as const,
+      registers: [registry],
+    }),
     queueJobs: new Gauge({
       name: 'vaecf_queue_jobs',
       help: 'Jobs in each queue by state, read from BullMQ at scrape time',

@@ -67,6 +67,15 @@ const trial = z.object({
   best: z.number().optional().describe("best validation value of the sweep's objective so far"),
   reason: z.string().optional(),
   attempts: z.number().int(),
+  attempt: z
+    .number()
+    .int()
+    .describe("the trial's fencing token: attempts claimed so far; only the current one's writes are taken"),
+  owner: z.string().optional().describe('the worker that claimed the current attempt'),
+  checkpoint: z
+    .object({ attempt: z.number().int(), epoch: z.number().int() })
+    .optional()
+    .describe("the trial's last committed checkpoint: the attempt that wrote it and its epoch"),
 });
 export class TrialRowDto extends createZodDto(
   trial.extend({

@@ -1,0 +1,137 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import {
+  generateSyntheticRatings,
+  initBackend,
+  prepareDataset,
+  readDatasetArtifact,
+  resolveTrialConfig,
+  saveCheckpoint,
+  Trainer,
+  writeDatasetArtifact,
+  type PreparedDataset,
+} from '@vaecf/cf';
+import { FencedWriteError, SweepStore, type TrialFence } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointAttemptOf } from '../src/checkpoint-attempt';
+import { openTrainer, type DiscardedCheckpoint } from '../src/checkpoint-recovery';
+
+/**
+ * Which checkpoint a resume reads once a trial has changed hands: real
+ * trainers, real checkpoint files in a filesystem store, a real Redis. The
+ * steps of the trial runner (save, commit, fenced recordEpoch) are taken by
+ * hand, so that the stale writer can be made to go on after the takeover.
+ */
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const config = resolveTrialConfig({
+  model: 'vae',
+  dims: [32, 8],
+  batchSize: 50,
+  totalAnnealSteps: 20,
+  epochs: 4,
+});
+
+let root: string;
+let redis: Redis;
+let store: SweepStore;
+let artifacts: FilesystemArtifactStore;
+let data: PreparedDataset;
+const sweeps: string[] = [];
+
+beforeAll(async () => {
+  await initBackend();
+  root = await mkdtemp(join(tmpdir(), 'vaecf-pointer-'));
+  artifacts = new FilesystemArtifactStore(root);
+  const csv = join(root, 'ratings.csv');
+  await generateSyntheticRatings(csv, { users: 300, items: 120, seed: 7 });
+  await writeDatasetArtifact(
+    artifacts.datasetDir('ds'),
+    await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 40 }),
+  );
+  data = await readDatasetArtifact(artifacts.datasetDir('ds'));
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  store = new SweepStore(redis);
+});
+afterAll(async () => {
+  for (const id of sweeps) await store.deleteSweep(id);
+  await redis.quit();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** One epoch as the trial runner takes it: train, save and commit under the attempt, then the fenced record. */
+async function epoch(trainer: Trainer, fence: TrialFence): Promise<void> {
+  const report = await trainer.runEpoch();
+  await saveCheckpoint(
+    artifacts.checkpointWorkDir(fence.sweepId, fence.trialNo, fence.attempt),
+    trainer.checkpoint(),
+    { itemIds: data.itemIds },
+  );
+  await artifacts.commitCheckpoint(fence.sweepId, fence.trialNo, fence.attempt);
+  await store.recordEpoch(fence, report.epoch, report, report.validation.ndcg100, true);
+}
+
+/** What a worker resuming the trial now opens (as trial-runner.ts does). */
+async function resume(sweepId: string, discarded: DiscardedCheckpoint[] = []): Promise<Trainer> {
+  const trial = (await store.getTrial(sweepId, 0))!;
+  const from = trial.checkpoint ? { sweepId, trialNo: 0, attempt: checkpointAttemptOf(trial) } : null;
+  return openTrainer(artifacts, from, data, config, trial.checkpoint?.epoch ?? trial.epochs, async (d) => {
+    discarded.push(d);
+  });
+}
+
+describe('the checkpoint a resume reads, after a takeover', () => {
+  it("is the newer owner's, though the stale writer committed more epochs under its own attempt", async () => {
+    const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
+    sweeps.push(id);
+    await store.createTrial(id, 0, {});
+    const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
+    const trainerA = Trainer.create(data, config);
+    await epoch(trainerA, a);
+
+    // B takes over and resumes from A's epoch 1, then trains epoch 2 under its own attempt.
+    const b = (await store.claimTrialAttempt(id, 0, 'B'))!;
+    const trainerB = await resume(id);
+    expect(trainerB.epochsDone).toBe(1);
+    await epoch(trainerB, b);
+
+    // A goes on regardless: its files land under attempt 1, its records are refused.
+    await expect(epoch(trainerA, a)).rejects.toBeInstanceOf(FencedWriteError);
+    await expect(epoch(trainerA, a)).rejects.toBeInstanceOf(FencedWriteError);
+    expect((await store.getTrial(id, 0))!.checkpoint).toEqual({ attempt: 2, epoch: 2 });
+
+    // A third worker resumes from B's checkpoint (B's epoch 2 exactly), not from A's epoch 3.
+    await store.claimTrialAttempt(id, 0, 'C');
+    const trainerC = await resume(id);
+    expect(trainerC.epochsDone).toBe(2);
+    expect(trainerC.history).toEqual(trainerB.history);
+    for (const t of [trainerA, trainerB, trainerC]) t.dispose();
+  });
+
+  it('is none when the attempt it points at holds another epoch than its record: the trial restarts', async () => {
+    const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
+    sweeps.push(id);
+    await store.createTrial(id, 0, {});
+    const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
+    const trainerA = Trainer.create(data, config);
+    await epoch(trainerA, a);
+    // A commits epoch 2 but its record never lands (it lost the trial, or died in between).
+    await store.claimTrialAttempt(id, 0, 'B');
+    await expect(epoch(trainerA, a)).rejects.toBeInstanceOf(FencedWriteError);
+    const discarded: DiscardedCheckpoint[] = [];
+    const trainerB = await resume(id, discarded);
+    expect(trainerB.epochsDone).toBe(0);
+    expect(discarded).toEqual([
+      {
+        problem:
+          `checkpoint ${id}/trials/0/1: holds 2 epochs but the trial's record points at epoch 1 of that ` +
+          'attempt (committed by a writer whose record never landed)',
+        movedTo: null,
+      },
+    ]);
+    for (const t of [trainerA, trainerB]) t.dispose();
+  });
+});
