@@ -1,12 +1,14 @@
 // @ts-check
-// Sweep throughput with 1 and 2 worker processes, ASHA against no early stopping, and queue overhead.
-// Needs a Redis (REDIS_URL, default redis://127.0.0.1:6379). Usage: npm run bench:sweep
+// Sweep throughput with 1 and 2 worker processes, ASHA against no early stopping, the filesystem
+// artifact store against S3 (an s3rver started here on loopback), checkpoint I/O per epoch, and
+// queue overhead. Needs a Redis (REDIS_URL, default redis://127.0.0.1:6379). Usage: npm run bench:sweep
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { FilesystemArtifactStore } = require('@vaecf/artifacts');
+const { artifactStoreFromEnv, FilesystemArtifactStore } = require('@vaecf/artifacts');
+const S3rver = require('s3rver');
 const cf = require('@vaecf/cf');
 const { SweepController, SweepStore, submitSweep } = require('@vaecf/queue');
 const { Queue } = require('bullmq');
@@ -49,13 +51,40 @@ function workerEnv(queueName, extra = {}) {
   };
 }
 
-async function runSweep(workers, scheduler) {
+/** An S3-protocol server on loopback (s3rver, objects on local disk), and the environment that points vaecf at it. */
+async function startS3() {
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: join(root, 's3'),
+    silent: true,
+    configureBuckets: [{ name: 'vaecf' }],
+  });
+  const { port } = await server.run();
+  const env = {
+    VAECF_ARTIFACTS: 's3://vaecf/bench',
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+  };
+  return { env, stop: () => server.close() };
+}
+
+/**
+ * One sweep on `workers` fresh worker processes. With `s3`, the artifacts are in the bucket and
+ * each worker has a cache of its own (as on separate hosts).
+ */
+async function runSweep(workers, scheduler, s3) {
   const queueName = `bench-${randomUUID()}`;
   const queue = new Queue(queueName, { connection: redis });
   const controller = new SweepController(redis, store, queue);
-  const env = workerEnv(queueName);
+  const env = workerEnv(queueName, s3 ?? {});
   const procs = Array.from({ length: workers }, (_, k) =>
-    spawn(process.execPath, [WORKER], { env: { ...env, WORKER_ID: `w${k}` }, stdio: 'ignore' }),
+    spawn(process.execPath, [WORKER], {
+      env: { ...env, WORKER_ID: `w${k}`, VAECF_CACHE_DIR: join(root, `cache-${queueName}-w${k}`) },
+      stdio: 'ignore',
+    }),
   );
   await new Promise((r) => setTimeout(r, 1500)); // let them load their backend
   const t0 = Date.now();
@@ -73,6 +102,9 @@ async function runSweep(workers, scheduler) {
   const trials = await store.listTrials(id);
   const [best] = await store.leaderboard(id, 1);
   const jobs = await Promise.all(trials.map((t) => queue.getJob(`${id}-${t.no}`)));
+  // Each epoch record carries the seconds its worker spent saving and committing the checkpoint.
+  const ckpt = (await Promise.all(trials.map((t) => store.history(id, t.no)))).flat();
+  const checkpointSeconds = ckpt.reduce((sum, r) => sum + (r.checkpointSeconds ?? 0), 0);
   for (const p of procs) p.kill('SIGTERM');
   await Promise.all(procs.map((p) => new Promise((r) => p.once('exit', r))));
   await queue.obliterate({ force: true });
@@ -80,12 +112,14 @@ async function runSweep(workers, scheduler) {
   await store.deleteSweep(id);
   return {
     workers,
+    artifacts: s3 ? 's3 (s3rver, loopback)' : 'filesystem',
     scheduler: scheduler.type,
     trials: trials.length,
     pruned: trials.filter((t) => t.state === 'pruned').length,
     epochs: trials.reduce((s, t) => s + t.epochs, 0),
     seconds,
     trialsPerHour: Math.round((trials.length / seconds) * 3600),
+    checkpointSecondsPerEpoch: Number((checkpointSeconds / ckpt.length).toFixed(4)),
     bestNdcg100: best?.best,
     jobs,
   };
@@ -138,11 +172,17 @@ async function main() {
     artifacts.datasetDir('bundled'),
     await cf.prepareDataset(BUNDLED, { format: 'movielens-csv', heldoutUsers: 200 }),
   );
+  const s3 = await startS3();
+  const bucket = artifactStoreFromEnv({ ...s3.env, VAECF_CACHE_DIR: join(root, 'cache-bench') });
+  await bucket.publishDataset('bundled', artifacts.datasetDir('bundled'));
   const strip = ({ jobs: _jobs, ...r }) => r;
   const one = strip(await runSweep(1, { type: 'none' }));
   console.log('1 worker, no early stopping:', one);
   const two = strip(await runSweep(2, { type: 'none' }));
   console.log('2 workers, no early stopping:', two);
+  const twoS3 = strip(await runSweep(2, { type: 'none' }, s3.env));
+  console.log('2 workers, no early stopping, artifacts in S3:', twoS3);
+  await s3.stop();
   const asha = strip(await runSweep(2, { type: 'asha', gracePeriod: 1, reductionFactor: ETA }));
   console.log(`2 workers, ASHA (grace 1, eta ${ETA}):`, asha);
   const overhead = await queueOverhead(15);
@@ -152,14 +192,25 @@ async function main() {
     date: new Date().toISOString(),
     node: process.version,
     search: '18 random (lr, keepProb), 9 epochs, Mult-VAE 200-50, batch 100, bundled synthetic data',
-    runs: [one, two, asha],
+    runs: [one, two, twoS3, asha],
     speedup2Workers: Number((one.seconds / two.seconds).toFixed(2)),
+    artifacts: {
+      note: '2 workers, no early stopping; S3 = s3rver in the bench process on loopback, each worker its own cache',
+      trialsPerHour: { filesystem: two.trialsPerHour, s3: twoS3.trialsPerHour },
+      checkpointSecondsPerEpoch: {
+        filesystem: two.checkpointSecondsPerEpoch,
+        s3: twoS3.checkpointSecondsPerEpoch,
+      },
+    },
     asha: {
       epochsShare: Number((asha.epochs / two.epochs).toFixed(3)),
       bestVsFull: Number((asha.bestNdcg100 / two.bestNdcg100).toFixed(4)),
     },
     queueOverhead: overhead,
   };
+  console.log(
+    `artifacts, 2 workers: ${two.trialsPerHour} trials/h and ${two.checkpointSecondsPerEpoch} s/epoch of checkpoint I/O on the filesystem, ${twoS3.trialsPerHour} trials/h and ${twoS3.checkpointSecondsPerEpoch} s/epoch on S3`,
+  );
   console.log(
     `speed-up with 2 workers: ${result.speedup2Workers}x; ASHA spent ${(100 * result.asha.epochsShare).toFixed(0)}% of the epochs, best ${result.asha.bestVsFull} of the full run's`,
   );

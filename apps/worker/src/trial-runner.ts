@@ -138,12 +138,15 @@ async function runClaimedTrial(
       // The lease may have been lost while that write waited (a partition): then it is not ours
       // to checkpoint, whatever the write's answer was.
       if (leaseLost?.aborted) throw leaseLost.reason as Error;
+      const saving = performance.now();
       await saveCheckpoint(workDir, trainer.checkpoint(), { itemIds: data.itemIds });
       await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
+      // Time spent saving and committing the checkpoint (the store's cost per epoch; bench:sweep reads it).
+      const checkpointSeconds = (performance.now() - saving) / 1000;
       await store.recordEpoch(
         fence,
         report.epoch,
-        { ...report, worker: ctx.workerId },
+        { ...report, worker: ctx.workerId, checkpointSeconds },
         objective(report),
         true,
       );

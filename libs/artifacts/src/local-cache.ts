@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalArtifact } from './artifact-store';
 
@@ -10,9 +21,10 @@ import type { LocalArtifact } from './artifact-store';
  *   <root>/entries/<key>/   a complete entry (filled in tmp/, renamed in)
  *   <root>/pins/<key>@<pid>.<n>   one per lease in use
  *   <root>/tmp/             fills in progress and entries being evicted
- * An entry is filled once: concurrent opens of one key in a process share one
- * fill; across processes the first rename wins and the others drop their
- * copy. Eviction is least recently used first (a use touches the entry's
+ *   <root>/locks/<key>      the pid of the process filling the entry
+ * An entry is filled once per host: concurrent opens of one key in a process
+ * share one fill, and other processes wait for the lock's holder (a lock of a
+ * dead process is taken over). Eviction is least recently used first (a use touches the entry's
  * mtime) until the entries fit in `maxBytes`, and skips every entry with a
  * pin of a live process. An entry larger than the whole cache stays while
  * leased, and goes at the next eviction after.
@@ -81,10 +93,35 @@ export class LocalCache {
   private async fillOnce(key: string, dir: string, fill: (dir: string) => Promise<void>): Promise<void> {
     let p = this.filling.get(key);
     if (!p) {
-      p = this.fillInto(dir, fill).finally(() => this.filling.delete(key));
+      p = this.fillLocked(key, dir, fill).finally(() => this.filling.delete(key));
       this.filling.set(key, p);
     }
     await p;
+  }
+
+  /** Fills the entry under a host-wide lock file, or waits for the process that holds it. */
+  private async fillLocked(key: string, dir: string, fill: (dir: string) => Promise<void>): Promise<void> {
+    const lock = join(this.root, 'locks', key);
+    await mkdir(join(this.root, 'locks'), { recursive: true });
+    for (;;) {
+      if (await exists(dir)) return;
+      const fh = await open(lock, 'wx').catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return null;
+        throw e;
+      });
+      if (fh) {
+        try {
+          await fh.writeFile(String(process.pid));
+          await fh.close();
+          if (!(await exists(dir))) await this.fillInto(dir, fill);
+        } finally {
+          await unlink(lock).catch(() => undefined);
+        }
+        return;
+      }
+      if (await staleLock(lock)) await unlink(lock).catch(() => undefined);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   private async fillInto(dir: string, fill: (dir: string) => Promise<void>): Promise<void> {
@@ -145,6 +182,24 @@ export class LocalCache {
     }
     return out;
   }
+}
+
+/** A lock whose process is gone (or that never got a pid written, long ago). */
+async function staleLock(lock: string): Promise<boolean> {
+  const [text, s] = await Promise.all([
+    readFile(lock, 'utf8').catch(() => null),
+    stat(lock).catch(() => null),
+  ]);
+  if (text === null || !s) return false; // gone meanwhile: try again
+  if (text === '') return Date.now() - s.mtimeMs > 10_000;
+  return !alive(Number(text));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function alive(pid: number): boolean {

@@ -79,7 +79,11 @@ export class ObjectIO {
     const body = await this.getStream(rel);
     if (!body) return null;
     const chunks: Buffer[] = [];
-    for await (const c of body) chunks.push(c as Buffer);
+    try {
+      for await (const c of body) chunks.push(c as Buffer);
+    } catch (e) {
+      throw new BrokenDownload(this.url(rel), e);
+    }
     return Buffer.concat(chunks);
   }
 
@@ -107,7 +111,12 @@ export class ObjectIO {
         done(null, chunk);
       },
     });
-    await pipeline(body, measure, createWriteStream(path));
+    try {
+      await pipeline(body, measure, createWriteStream(path));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
+      throw new BrokenDownload(this.url(rel), e);
+    }
     return { bytes, crc32: crc };
   }
 
@@ -163,6 +172,14 @@ export class ObjectIO {
 
   async deletePrefix(relPrefix: string): Promise<void> {
     await this.delete(await this.list(relPrefix));
+  }
+}
+
+/** A download that broke off after its response began (a dropped connection, a server that aborted). */
+export class BrokenDownload extends Error {
+  constructor(url: string, cause: unknown) {
+    super(`download of ${url} broke off: ${(cause as Error).message}`, { cause });
+    this.name = 'BrokenDownload';
   }
 }
 

@@ -14,7 +14,7 @@ import {
 } from './artifact-store';
 import { checkFile } from './checkpoint-files';
 import type { LocalCache } from './local-cache';
-import type { ObjectIO } from './object-io';
+import { BrokenDownload, type ObjectIO } from './object-io';
 
 /** What a pointer object names: one version's files, each with its size and CRC32. */
 interface Pointer {
@@ -89,7 +89,9 @@ export class S3ArtifactStore implements ArtifactStore {
   async deleteDataset(datasetId: string, onlyVersion?: string): Promise<void> {
     assertSafeId('dataset', datasetId);
     const pointer = `datasets/${datasetId}/current.json`;
-    if (onlyVersion !== undefined && (await this.readPointer(pointer))?.version !== onlyVersion) return;
+    const current = async () =>
+      (await this.reread(this.io.url(pointer), () => this.readPointer(pointer)))?.version;
+    if (onlyVersion !== undefined && (await current()) !== onlyVersion) return;
     await this.io.delete([pointer]); // first: readers see it gone at once
     await this.io.deletePrefix(`datasets/${datasetId}/`);
   }
@@ -135,31 +137,16 @@ export class S3ArtifactStore implements ArtifactStore {
   async openCheckpoint(sweepId: string, trialNo: number, attempt: number): Promise<LocalArtifact | null> {
     const prefix = this.attemptPrefix(sweepId, trialNo, attempt);
     const where = this.io.url(prefix);
-    for (let tries = 1; ; tries++) {
+    return this.reread(where, async () => {
       const manifest = await this.io.getBytes(`${prefix}/${MANIFEST_FILE}`);
       if (!manifest) return null;
-      let files: CheckpointFile[];
-      try {
-        files = checkpointFilesOf(manifest.toString('utf8'), where);
-      } catch (e) {
-        // Servers that write an object in place (s3rver) can serve one half written: read it again.
-        if (!(e instanceof CheckpointError) || tries >= OPEN_TRIES) throw e;
-        await pause(tries);
-        continue;
-      }
+      const files = halfWrittenIfBad(() => checkpointFilesOf(manifest.toString('utf8'), where));
       const key = `ckpt+${sweepId}+${trialNo}+${attempt}+${crc32(manifest).toString(16)}`;
-      try {
-        return await this.cache.open(key, async (dir) => {
-          await writeFile(join(dir, MANIFEST_FILE), manifest);
-          await this.downloadAll(prefix, files, dir, where);
-        });
-      } catch (e) {
-        // A file the manifest named is gone: a newer commit replaced it meanwhile; read the new one.
-        if (!(e instanceof Replaced)) throw e;
-        if (tries >= OPEN_TRIES) throw new CheckpointError(where, `missing ${e.file}`);
-        await pause(tries);
-      }
-    }
+      return this.cache.open(key, async (dir) => {
+        await writeFile(join(dir, MANIFEST_FILE), manifest);
+        await this.downloadAll(prefix, files, dir, where);
+      });
+    });
   }
 
   async discardCheckpoint(sweepId: string, trialNo: number, attempt: number): Promise<string | null> {
@@ -235,18 +222,31 @@ export class S3ArtifactStore implements ArtifactStore {
     pointerKey: string,
     place: (p: Pointer) => { key: string; dir: string },
   ): Promise<LocalArtifact | null> {
-    for (let tries = 1; ; tries++) {
+    return this.reread(this.io.url(pointerKey), async () => {
       const pointer = await this.readPointer(pointerKey);
       if (!pointer) return null;
       const { key, dir } = place(pointer);
+      return this.cache.open(key, (local) => this.downloadAll(dir, pointer.files, local, this.io.url(dir)));
+    });
+  }
+
+  /**
+   * Runs `read` again (OPEN_TRIES in all) when what it read changed under it: a file its manifest
+   * named was replaced by a newer write, a manifest or pointer was served half written (servers
+   * that write objects in place, like s3rver), or a download broke off.
+   */
+  private async reread<T>(where: string, read: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
       try {
-        return await this.cache.open(key, (local) =>
-          this.downloadAll(dir, pointer.files, local, this.io.url(dir)),
-        );
+        return await read();
       } catch (e) {
-        if (!(e instanceof Replaced)) throw e;
-        if (tries >= OPEN_TRIES) throw new CheckpointError(this.io.url(dir), `missing ${e.file}`);
-        await pause(tries);
+        if (!(e instanceof Replaced || e instanceof HalfWritten || e instanceof BrokenDownload)) throw e;
+        if (tries < OPEN_TRIES) {
+          await pause(tries);
+          continue;
+        }
+        if (e instanceof Replaced) throw new CheckpointError(where, `missing ${e.file}`);
+        throw e instanceof HalfWritten ? e.cause : e;
       }
     }
   }
@@ -268,17 +268,15 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   private async readPointer(key: string): Promise<Pointer | null> {
-    for (let tries = 1; ; tries++) {
-      const bytes = await this.io.getBytes(key);
-      if (!bytes) return null;
+    const bytes = await this.io.getBytes(key);
+    if (!bytes) return null;
+    return halfWrittenIfBad(() => {
       try {
         return JSON.parse(bytes.toString('utf8')) as Pointer;
       } catch (e) {
-        // Half written on a server that writes in place: read again, then give up saying why.
-        if (tries < OPEN_TRIES) await pause(tries);
-        else throw new CheckpointError(this.io.url(key), `not valid JSON (${(e as Error).message})`);
+        throw new CheckpointError(this.io.url(key), `not valid JSON (${(e as Error).message})`);
       }
-    }
+    });
   }
 
   private async putPointer(key: string, p: Pointer): Promise<void> {
@@ -318,6 +316,22 @@ export class S3ArtifactStore implements ArtifactStore {
 class Replaced extends Error {
   constructor(readonly file: string) {
     super(`${file} was replaced`);
+  }
+}
+
+/** A manifest or pointer that does not parse: maybe served half written; read again before believing it. */
+class HalfWritten extends Error {
+  constructor(override readonly cause: CheckpointError) {
+    super(cause.message);
+  }
+}
+
+function halfWrittenIfBad<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new HalfWritten(e);
+    throw e;
   }
 }
 

@@ -80,20 +80,23 @@ describe('s3 artifact store, beyond the contract', () => {
     local.release();
   });
 
-  it('fetches a dataset once per host, however many open it at once', async () => {
+  it('fetches a dataset once per host, however many processes open it at once', async () => {
     const writer = host('writer');
     await writer.publishDataset('shared', await localDir(300_000));
-    const reader = host('reader');
+    // Two clients on one cache directory: two processes of one host (the lock is by pid, and shared).
+    const readers = [host('reader'), host('reader')];
     const downloads: string[] = [];
-    const download = reader.io.download.bind(reader.io);
-    reader.io.download = (rel, path) => {
-      downloads.push(rel);
-      return download(rel, path);
-    };
-    const leases = await Promise.all([1, 2, 3, 4].map(() => reader.openDataset('shared')));
+    for (const r of readers) {
+      const download = r.io.download.bind(r.io);
+      r.io.download = (rel, path) => {
+        downloads.push(rel);
+        return download(rel, path);
+      };
+    }
+    const leases = await Promise.all([0, 1, 0, 1].map((k) => readers[k].openDataset('shared')));
     expect(new Set(leases.map((l) => l.dir)).size).toBe(1);
     for (const l of leases) l.release();
-    (await reader.openDataset('shared')).release();
+    (await readers[0].openDataset('shared')).release();
     expect(downloads.filter((k) => k.endsWith('arrays.bin'))).toHaveLength(1);
   });
 
