@@ -5,7 +5,7 @@
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { artifactStoreFromEnv, FilesystemArtifactStore } = require('@vaecf/artifacts');
 const S3rver = require('s3rver');
@@ -166,6 +166,8 @@ async function queueOverhead(n) {
 }
 
 async function main() {
+  // Other work on the machine slows every run alike; recorded so that the figures can be read.
+  const loadAtStart = loadavg()[0];
   await cf.initBackend();
   const artifacts = new FilesystemArtifactStore(root);
   await cf.writeDatasetArtifact(
@@ -191,6 +193,7 @@ async function main() {
     bench: 'sweep',
     date: new Date().toISOString(),
     node: process.version,
+    loadAverage1m: { start: Number(loadAtStart.toFixed(2)), end: Number(loadavg()[0].toFixed(2)) },
     search: '18 random (lr, keepProb), 9 epochs, Mult-VAE 200-50, batch 100, bundled synthetic data',
     runs: [one, two, twoS3, asha],
     speedup2Workers: Number((one.seconds / two.seconds).toFixed(2)),

@@ -62,6 +62,8 @@ export async function startLocalStack(opts: {
     const env = {
       ...process.env,
       REDIS_URL: redisUrl,
+      // The demo's own directory, whatever artifact store the caller's environment names.
+      VAECF_ARTIFACTS: join(opts.workDir, 'artifacts'),
       VAECF_ARTIFACTS_DIR: join(opts.workDir, 'artifacts'),
       VAECF_DATA_ROOT: opts.dataRoot,
       VAECF_TRIALS_QUEUE: `vaecf-trials-${suffix}`,
