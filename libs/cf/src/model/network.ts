@@ -216,7 +216,9 @@ export class MultAutoencoder {
     const B = x.rows;
     const l0 = this.arch.layers[0];
     const a0 = tf.tensor2d(this.first.forward(x), [B, l0.units]);
-    this.timer?.mark('sparseForward');
+    // Only a training step's phases are timed: scoring (the epoch's validation) would charge all
+    // the time since the last step's end to sparseForward.
+    if (training) this.timer?.mark('sparseForward');
     const weights = this.stepWeights(training);
     let h: tf.Tensor2D = l0.tanh ? tf.tanh(a0) : a0;
     const inputs: tf.Tensor2D[] = [];
