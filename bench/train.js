@@ -4,8 +4,9 @@
 // products), a per-phase breakdown of one step, the share of an epoch evaluation takes and peak RSS.
 // Usage: npm run bench:train [-- --items 20000 --users 5000 --models vae,dae --epochs 2]
 //        npm run bench:train -- --users 116677 --items 20108
-//        (paper-scale smoke: from 50,000 users on, by default 300 minibatches of one epoch, the full
-//        epoch projected, written to train-paper.json so that train.json stays the standard run)
+//        (paper-scale smoke: from 50,000 users on, by default 200 minibatches of one epoch (of 234 at
+//        ML-20M's size), the full epoch projected, written to train-paper.json so that train.json
+//        stays the standard run)
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
@@ -19,8 +20,8 @@ const { values: args } = parseArgs({
     'mean-items': { type: 'string', default: '70' },
     models: { type: 'string', default: 'vae,dae' },
     epochs: { type: 'string', default: '3' },
-    // Stop after this many minibatches (of the first epoch) and project the full epoch; 0 = whole
-    // epochs. Default: 300 from PAPER_SCALE users on, else 0.
+    // Run only the first epoch, stopped after this many minibatches, and project the full epoch;
+    // 0 = --epochs whole epochs. Default: 200 from PAPER_SCALE users on, else 0.
     batches: { type: 'string' },
     // Validation users; by default in ML-20M's proportion (10,000 per 116,677 training users).
     'validation-users': { type: 'string' },
@@ -34,7 +35,7 @@ const V = Number(args['validation-users'] ?? Math.max(100, Math.round((U * 10000
 /** From this many users on, whole epochs would take too long for a benchmark: a smoke run instead. */
 const PAPER_SCALE = 50000;
 const paperScale = U >= PAPER_SCALE;
-const maxBatches = Number(args.batches ?? (paperScale ? 300 : 0));
+const maxBatches = Number(args.batches ?? (paperScale ? 200 : 0));
 const outFile = String(args.out ?? (paperScale ? 'train-paper.json' : 'train.json'));
 for (const [name, value] of Object.entries({
   items: I,
@@ -173,7 +174,8 @@ async function trainModel(model, data) {
   const ceiling = new MatMulCeiling(config.batchSize, arch.layers[arch.layers.length - 1].inputs);
   const trainer = cf.Trainer.create(data, config);
   const flopsPerUser = executedFlops(arch, data.train) / data.train.nRows;
-  const batches = maxBatches || config.epochs * Math.ceil(data.train.nRows / config.batchSize);
+  const perEpoch = Math.ceil(data.train.nRows / config.batchSize);
+  const batches = maxBatches ? Math.min(maxBatches, perEpoch) : config.epochs * perEpoch;
   const sampleEvery = Math.max(1, Math.round(batches / CEILING_SAMPLES));
   // Per sampled minibatch: the trainer's GFLOP/s over the ceiling's timed right after it.
   const paired = [];
@@ -199,6 +201,8 @@ async function trainModel(model, data) {
             paired.push({ epoch: epochs.length, ratio });
           }
           before = { users: done, ms: timer.total() };
+          if (maxBatches > 0 && timer.steps % 50 === 0)
+            console.error(`  ${model}: ${timer.steps} of ${maxBatches} minibatches`);
           if (maxBatches > 0 && timer.steps >= maxBatches) abort.abort();
         },
       });
@@ -219,7 +223,8 @@ async function trainModel(model, data) {
       steps: timer.steps,
       stepPhasesMs: timer.perStep(),
     });
-    if (!r) break;
+    // A smoke run is one (partial) epoch, even when --batches covers all of it.
+    if (!r || maxBatches > 0) break;
   }
   trainer.timeSteps(undefined);
   // Evaluation of the validation users, on the same clock, against the epoch it follows.
