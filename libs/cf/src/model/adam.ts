@@ -23,6 +23,19 @@ export function adamStepSize(h: AdamHyper, t: number): number {
   return (h.lr * Math.sqrt(1 - h.beta2 ** t)) / (1 - h.beta1 ** t);
 }
 
+/** The constants of update number t (1-based) with L2 weight l2 (the gradient gets l2 * w added). */
+export interface AdamStep {
+  readonly lrT: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly l2: number;
+}
+
+export function adamStep(h: AdamHyper, t: number, l2: number): AdamStep {
+  return { lrT: adamStepSize(h, t), beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, l2 };
+}
+
 /**
  * One Adam update of a plain Float32Array parameter, in place, in one pass
  * with no temporaries (a tf graph of the same update makes ten [rows, units]
@@ -40,20 +53,54 @@ export function adamUpdateArray(
   v: Float32Array,
   l2: number,
 ): number {
-  const lrT = adamStepSize(h, t);
-  const { beta1: b1, beta2: b2, epsilon: eps } = h;
+  return adamUpdateRange(adamStep(h, t, l2), w, m, v, 0, w.length, grad, 0);
+}
+
+/**
+ * The same update of w[from, to) (and its moments), the data gradient of
+ * w[k] being grad[k - from + gradOffset], or 0 when `grad` is null (rows a
+ * sparse gradient did not touch: their moments still decay and L2 still
+ * applies, as in TF's dense Adam). Returns sum(w^2) over the range before it.
+ */
+export function adamUpdateRange(
+  s: AdamStep,
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  from: number,
+  to: number,
+  grad: Float32Array | null,
+  gradOffset: number,
+): number {
+  const { lrT, beta1: b1, beta2: b2, epsilon: eps, l2 } = s;
   const c1 = 1 - b1;
   const c2 = 1 - b2;
   let squares = 0;
-  for (let k = 0; k < w.length; k++) {
-    const wk = w[k];
-    squares += wk * wk;
-    const g = grad[k] + l2 * wk;
-    const mk = b1 * m[k] + c1 * g;
-    const vk = b2 * v[k] + c2 * g * g;
-    m[k] = mk;
-    v[k] = vk;
-    w[k] = wk - (lrT * mk) / (Math.sqrt(vk) + eps);
+  // Two copies of the loop rather than a test per element: this is the hottest JS loop of a step.
+  if (grad) {
+    const shift = gradOffset - from;
+    for (let k = from; k < to; k++) {
+      const wk = w[k];
+      squares += wk * wk;
+      const g = grad[k + shift] + l2 * wk;
+      const mk = b1 * m[k] + c1 * g;
+      const vk = b2 * v[k] + c2 * g * g;
+      m[k] = mk;
+      v[k] = vk;
+      w[k] = wk - (lrT * mk) / (Math.sqrt(vk) + eps);
+    }
+  } else {
+    for (let k = from; k < to; k++) {
+      const wk = w[k];
+      squares += wk * wk;
+      // 0 + l2 * wk, as the dense gradient's zero entries would give.
+      const g = l2 * wk;
+      const mk = b1 * m[k] + c1 * g;
+      const vk = b2 * v[k] + c2 * g * g;
+      m[k] = mk;
+      v[k] = vk;
+      w[k] = wk - (lrT * mk) / (Math.sqrt(vk) + eps);
+    }
   }
   return squares;
 }

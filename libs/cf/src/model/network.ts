@@ -10,7 +10,7 @@ import { multinomialLossGrad } from './multinomial-loss';
 import { buildSparseInput, type SparseInput } from './sparse-input';
 import { SparseInputLayer } from './sparse-layer';
 import type { StepTimer } from './step-phases';
-import { affine, readValues, transposedMatMul, wantsTransposedCopy } from './tf-ops';
+import { affine, readValues, transposedMatMul, wantsTransposedCopy, weightAndBiasGradient } from './tf-ops';
 
 /** Loss terms of one minibatch (means over its users), before the update. */
 export interface StepLoss {
@@ -43,10 +43,12 @@ interface ForwardCache {
   readonly logits: tf.Tensor2D;
 }
 
-/** The dense layers' gradients (index = dense layer index); the caller frees the weight tensors. */
+/**
+ * The dense layers' gradients (index = dense layer index), each [inputs + 1, units]:
+ * dW, then db as the last row (tf-ops.ts, weightAndBiasGradient). The caller frees them.
+ */
 interface DenseGradients {
-  readonly w: tf.Tensor2D[];
-  readonly b: Float32Array[];
+  readonly wb: tf.Tensor2D[];
 }
 
 /**
@@ -107,15 +109,16 @@ export class MultAutoencoder {
       // Updates only after every gradient is known: backward read the old weights.
       this.dense.forEach((layer, i) => {
         // readValues may be a view of the wasm heap: used at once, before any other tfjs call.
-        squares += layer.update(this.adam, t, readValues(grads.w[i]), grads.b[i], l2);
-        grads.w[i].dispose();
+        const wb = readValues(grads.wb[i]);
+        const n = layer.inputs * layer.units;
+        squares += layer.update(this.adam, t, wb.subarray(0, n), wb.subarray(n), l2);
+        grads.wb[i].dispose();
       });
     });
     this.timer?.mark('adam');
-    this.first.backward(x, firstGrad);
+    // The first layer's backward pass and its Adam update are one sweep over its W.
+    squares += this.first.update(x, firstGrad, this.adam, t, l2);
     this.timer?.mark('sparseBackward');
-    squares += this.first.update(x, this.adam, t, l2);
-    this.timer?.mark('adam');
     this.t = t;
     // The penalty of the weights this step used (the updates return sum(W^2) from before them).
     const reg = this.config.lam * squares;
@@ -141,8 +144,10 @@ export class MultAutoencoder {
     };
     const { x, terms, firstGrad } = this.withGradients(batch, beta, rng, (g) => {
       this.dense.forEach((layer, i) => {
-        grads[`layer${i + 1}/W`] = withL2(readValues(g.w[i]), layer.w);
-        grads[`layer${i + 1}/b`] = g.b[i];
+        const wb = readValues(g.wb[i]);
+        const n = layer.inputs * layer.units;
+        grads[`layer${i + 1}/W`] = withL2(wb.subarray(0, n), layer.w);
+        grads[`layer${i + 1}/b`] = wb.slice(n);
       });
     });
     const gw = new Float32Array(this.first.w.length);
@@ -169,12 +174,12 @@ export class MultAutoencoder {
     const terms = tf.tidy(() => {
       const cache = this.forward(x, eps, true);
       this.timer?.mark('denseForward');
-      const { nll, dLogits, dBias } = multinomialLossGrad(cache.logits, batch);
+      const { nll, dLogits } = multinomialLossGrad(cache.logits, batch);
       // The [B, I] logits are not needed any more: free them before the backward pass allocates.
       cache.logits.dispose();
       const kl = cache.mu && cache.logvar ? klDivergence(cache.mu, cache.logvar).dataSync()[0] : 0;
       this.timer?.mark('softmaxLoss');
-      const grads = this.backward(cache, dLogits, dBias, beta, B);
+      const grads = this.backward(cache, dLogits, beta, B);
       firstGrad = grads.first.dataSync() as Float32Array;
       this.timer?.mark('denseBackward');
       use(grads);
@@ -211,7 +216,9 @@ export class MultAutoencoder {
     const B = x.rows;
     const l0 = this.arch.layers[0];
     const a0 = tf.tensor2d(this.first.forward(x), [B, l0.units]);
-    this.timer?.mark('sparseForward');
+    // Only a training step's phases are timed: scoring (the epoch's validation) would charge all
+    // the time since the last step's end to sparseForward.
+    if (training) this.timer?.mark('sparseForward');
     const weights = this.stepWeights(training);
     let h: tf.Tensor2D = l0.tanh ? tf.tanh(a0) : a0;
     const inputs: tf.Tensor2D[] = [];
@@ -248,23 +255,20 @@ export class MultAutoencoder {
   private backward(
     c: ForwardCache,
     dLogits: tf.Tensor2D,
-    dBias: Float32Array,
     beta: number,
     B: number,
   ): DenseGradients & { first: tf.Tensor2D } {
-    const w: tf.Tensor2D[] = [];
-    const b: Float32Array[] = [];
+    const wb: tf.Tensor2D[] = [];
     let g: tf.Tensor2D = dLogits;
     for (let i = this.dense.length; i >= 1; i--) {
       const layer = this.dense[i - 1];
       if (layer.tanh) g = tanhGrad(g, c.outputs[i]);
-      b[i - 1] = i === this.dense.length && !layer.tanh ? dBias : (tf.sum(g, 0).dataSync() as Float32Array);
       const upstream = g;
       // The input gradient first, then free W: fewer [H, I] buffers live at once.
       const wT = c.weights.wT[i - 1];
       g = wT ? tf.matMul(upstream, wT) : transposedMatMul(upstream, c.weights.w[i - 1], 'b');
       tf.dispose([c.weights.w[i - 1], ...(wT ? [wT] : [])]);
-      w[i - 1] = transposedMatMul(c.inputs[i], upstream, 'a');
+      wb[i - 1] = weightAndBiasGradient(c.inputs[i], upstream);
       if (i === this.dense.length) upstream.dispose();
       if (this.arch.kind === 'vae' && i === this.arch.decoderStart) {
         // dz -> [dmu | dlogvar], plus beta * dKL, KL being a mean over the batch.
@@ -277,7 +281,7 @@ export class MultAutoencoder {
       }
     }
     if (this.arch.layers[0].tanh) g = tanhGrad(g, c.outputs[0]);
-    return { w, b, first: g };
+    return { wb, first: g };
   }
 
   /** Every weight, bias and Adam moment, by a stable name, plus the step counter. */

@@ -1,4 +1,8 @@
-/** The parts of one training step, in the order a step runs them. */
+/**
+ * The parts of one training step, in the order a step runs them. sparseBackward
+ * includes the first layer's Adam update (one sweep with its gradient); adam is
+ * the dense layers' updates.
+ */
 export const STEP_PHASES = [
   'data',
   'sparseForward',

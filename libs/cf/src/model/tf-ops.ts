@@ -84,3 +84,28 @@ export function transposedMatMul(a: tf.Tensor2D, b: tf.Tensor2D, which: 'a' | 'b
   t.dispose();
   return out;
 }
+
+/**
+ * [x | 1]^T g, [inputs + 1, units]: the weight gradient x^T g of an affine
+ * layer with its bias gradient colsum(g) as one more row. The bias gradient
+ * thus rides along in the matMul (0.5% more work at 200 inputs) instead of a
+ * column sum over g: for the output layer's [500, 20,000] g, tf.sum over
+ * axis 0 takes ~50 ms on wasm and a JS pass ~25 ms. On wasm x^T is made by
+ * tf.transpose (a [B, inputs] tensor: cheap), as in transposedMatMul.
+ */
+export function weightAndBiasGradient(x: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
+  const rows = x.shape[0];
+  if (!onWasm()) {
+    const xOnes = tf.concat([x, tf.ones([rows, 1])], 1);
+    const out: tf.Tensor2D = tf.matMul(xOnes, g, true, false);
+    xOnes.dispose();
+    return out;
+  }
+  const xT = tf.transpose(x);
+  const ones = tf.ones([1, rows]);
+  const xTOnes = tf.concat([xT, ones], 0);
+  tf.dispose([xT, ones]);
+  const out: tf.Tensor2D = tf.matMul(xTOnes, g);
+  xTOnes.dispose();
+  return out;
+}
