@@ -19,6 +19,19 @@ const schema = z.object({
   WORKER_METRICS_PORT_COUNT: z.coerce.number().int().min(1).max(1000).default(16),
   /** Address /metrics binds to; a non-loopback one needs METRICS_TOKEN (libs/telemetry metrics-access.ts). */
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * The host name or address others (Prometheus, through the API's /workers/sd) reach this
+   * worker's /metrics at. Unset: the bound address, or this machine's name for a wildcard bind
+   * (a container's name in compose). Set it on workers of other machines to the machine's address (IPv6 in brackets).
+   */
+  WORKER_ADVERTISE_HOST: z
+    .string()
+    .regex(
+      /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/,
+      'a host name, an IPv4 address or a bracketed IPv6 one; no scheme, no port',
+    )
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z
     .string()

@@ -83,7 +83,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     const entry = {
       id: this.config.WORKER_ID,
       metrics: this.metricsServer
-        ? `${advertisedHost(this.metricsServer.host)}:${this.metricsServer.port}`
+        ? `${this.config.WORKER_ADVERTISE_HOST ?? advertisedHost(this.metricsServer.host)}:${this.metricsServer.port}`
         : null,
       backend: this.deps.backend,
       queue: this.config.VAECF_TRIALS_QUEUE,

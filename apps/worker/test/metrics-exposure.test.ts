@@ -73,6 +73,27 @@ describe('worker /metrics', () => {
     expect((await registry.live()).filter((e) => e.id.endsWith(tag)).map((e) => e.id)).toEqual([`B-${tag}`]);
   });
 
+  it('announces the address WORKER_ADVERTISE_HOST names (a worker on another machine), with the port it bound', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const w = start(`adv-${tag}`, { WORKER_METRICS_PORT: '0', WORKER_ADVERTISE_HOST: '10.20.30.40' });
+    const port = await until('the metrics port', async () => w.metricsPort(), 60_000);
+    const registry = new WorkerRegistry(redis);
+    const entry = await until('the worker announced', async () =>
+      (await registry.live()).find((e) => e.id === `adv-${tag}`),
+    );
+    expect(entry.metrics).toBe(`10.20.30.40:${port}`);
+  });
+
+  it('refuses, in one line, a WORKER_ADVERTISE_HOST with a scheme or a port', async () => {
+    for (const bad of ['http://10.0.0.1', '10.0.0.1:9464', '::1']) {
+      const w = start('bad-advertise', { WORKER_METRICS_PORT: '0', WORKER_ADVERTISE_HOST: bad });
+      expect(await exited(w)).toBe(1);
+      const lines = w.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^worker: invalid worker environment: WORKER_ADVERTISE_HOST: a host name/);
+    }
+  });
+
   it('refuses, in one line, to serve /metrics on a non-loopback address without METRICS_TOKEN', async () => {
     const w = start('open', { WORKER_METRICS_HOST: '0.0.0.0', WORKER_METRICS_PORT: '0', METRICS_TOKEN: '' });
     expect(await exited(w)).toBe(1);
