@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { QUEUES } from '@vaecf/queue';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { until, WORKER_MAIN } from '../../apps/worker/test/processes';
@@ -199,6 +200,26 @@ async function trialMidway(id: string): Promise<{ no: number; host: WorkerHost; 
   );
 }
 
+/**
+ * Waits until the trial's host is training its next epoch: after an epoch it writes the epoch
+ * (fenced), deletes earlier attempts' files in the bucket, and reports the job's progress (which
+ * BullMQ keeps in Redis); only two reads are left then before it trains. A host cut off while
+ * training finishes the epoch and waits on that epoch's first write (fenced) until healed; cut off
+ * in that I/O instead, it would wait on a read and lose its lease without a write to refuse.
+ */
+async function training(id: string, no: number, epochs: number): Promise<void> {
+  await until(
+    `trial ${no} to report epoch ${epochs}`,
+    async () => {
+      const json = await redis.hget(`bull:${QUEUES.trials}:${id}-${no}`, 'progress');
+      const progress = json ? (JSON.parse(json) as { epoch?: number }) : null;
+      return (progress?.epoch ?? 0) >= epochs;
+    },
+    30_000,
+  );
+  await new Promise((r) => setTimeout(r, 50)); // those two reads (an epoch here takes ~1 s)
+}
+
 /** 0 trials lost, 0 epochs recorded twice or missing, every figure equal to the baseline's. */
 function expectSameOutcome(run: SweepRun): void {
   expect(run.trials.map((t) => t.state)).toEqual(baseline.trials.map(() => 'completed'));
@@ -351,9 +372,10 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
   }, 180_000);
 
   it('2. a worker host cut off mid-trial: the trial resumes elsewhere, its late writes are refused', async () => {
-    let victim: { no: number; host: WorkerHost } | undefined;
+    let victim: { no: number; host: WorkerHost; epochs: number } | undefined;
     const run = await runSweep(async (id) => {
       victim = await trialMidway(id);
+      await training(id, victim.no, victim.epochs);
       cluster.cut(victim.host);
       // Cut off for longer than the lock: another host takes the trial over meanwhile.
       await until(
