@@ -13,6 +13,7 @@ export interface S3Server {
   readonly secretAccessKey: string;
   /** The environment that points vaecf's artifact store at this server, under a key prefix. */
   env(prefix: string): Record<string, string>;
+  /** Idempotent (a test may stop the server to see the store fail, its stack stops it again). */
   stop(): Promise<void>;
 }
 
@@ -38,6 +39,7 @@ export async function startS3Server(
   const { port } = await server.run();
   const endpoint = `http://${address}:${port}`;
   const [accessKeyId, secretAccessKey] = ['S3RVER', 'S3RVER'];
+  let stopped = false;
   return {
     endpoint,
     bucket,
@@ -51,6 +53,8 @@ export async function startS3Server(
       AWS_REGION: 'us-east-1',
     }),
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await server.close();
       if (own) await rm(directory, { recursive: true, force: true });
     },

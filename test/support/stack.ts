@@ -20,6 +20,8 @@ export interface Stack {
   readonly worker: WorkerProcess;
   /** The S3 server holding the artifacts, with `artifacts: 's3'`. */
   readonly s3?: S3Server;
+  /** The environment that names the stack's artifact store (for more processes on it). */
+  readonly artifactsEnv: Record<string, string>;
   apiLog(): string;
   stop(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export async function startStack(
     queues,
     worker,
     s3,
+    artifactsEnv: artifacts,
     apiLog: () => log,
     async stop() {
       api.kill('SIGKILL');

@@ -17,7 +17,9 @@ export type PrepareOutcome = 'ready' | 'failed' | 'discarded';
  * still being current, and a preparation that finds it gone when it ends
  * removes the version it published: a DELETE mid-preparation leaves nothing.
  * The dataset is written to a local scratch directory and published to the
- * store from there (a rename on the filesystem store, an upload on S3).
+ * store from there (a rename on the filesystem store, an upload on S3). The
+ * stored source is kept after preparation: a retried or repeated preparation
+ * reads it again; it goes when the dataset is deleted or registered anew.
  */
 export async function prepareRegisteredDataset(
   { datasetId, generation }: PrepareJobData,
@@ -28,9 +30,15 @@ export async function prepareRegisteredDataset(
   if (!record || record.generation !== generation) return 'discarded';
   if (record.state === 'ready') return 'ready';
   if (!(await store.setState(datasetId, generation, 'preparing'))) return 'discarded';
+  // The raw source as stored at registration (fetched to this host's cache on S3); registrations made
+  // before sources were stored have none and are read from their path, as then.
+  const source = await deps.artifacts.openSource(datasetId, generation);
   let data;
   try {
-    data = await prepareDataset(record.source, record.options as unknown as PrepareOptionsInput);
+    data = await prepareDataset(
+      source?.path ?? record.source,
+      record.options as unknown as PrepareOptionsInput,
+    );
   } catch (e) {
     // Bad input: retrying cannot help, so the dataset fails with the reason.
     if (e instanceof InputError) {
@@ -39,6 +47,8 @@ export async function prepareRegisteredDataset(
         : 'discarded';
     }
     throw e;
+  } finally {
+    source?.release();
   }
   // Deleted while reading: do not write at all.
   if (!(await store.isCurrent(datasetId, generation))) return 'discarded';

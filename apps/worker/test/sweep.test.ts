@@ -276,6 +276,8 @@ describe('a sweep on BullMQ with a real Redis', () => {
       });
       const good = `good-${randomUUID().slice(0, 8)}`;
       const bad = `bad-${randomUUID().slice(0, 8)}`;
+      // Registered with no stored source (as before raw sources went to the artifact store): the
+      // worker prepares from the path.
       const deps = { datasets: datasetStore, queue: datasetsQueue };
       expect(await registerDataset(good, csv, { format: 'movielens-csv', heldoutUsers: 60 }, deps)).toEqual({
         generation: expect.any(Number),

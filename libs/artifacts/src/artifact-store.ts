@@ -1,3 +1,7 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { InputError } from '@vaecf/errors';
 
 /**
@@ -11,6 +15,7 @@ import { InputError } from '@vaecf/errors';
  * that changes each time a trial changes hands, so a stale writer's files are
  * never read as the trial's. Layout, relative to the store's root or prefix:
  *   datasets/<datasetId>/...
+ *   sources/<datasetId>/<generation>/...              (a registration's raw ratings file(s))
  *   sweeps/<sweepId>/trials/<trialNo>/<attempt>/...   (checkpoint.json = the commit point)
  *   sweeps/<sweepId>/model/...                         (a copy of one attempt's checkpoint)
  *
@@ -28,6 +33,27 @@ export interface ArtifactStore {
   datasetExists(datasetId: string): Promise<boolean>;
   /** Deletes the dataset; with `onlyVersion`, only while that version (publishDataset's) is the current one. */
   deleteDataset(datasetId: string, onlyVersion?: string): Promise<void>;
+
+  /**
+   * Copies the raw source of registration `generation` of a dataset into the
+   * store: `localPath` is a file, or a directory of which the files named in
+   * `only` (default: every regular file) are copied. Streamed (multipart on
+   * S3); the source appears whole or not at all (its manifest is written last).
+   */
+  publishSource(
+    datasetId: string,
+    generation: number,
+    localPath: string,
+    only?: readonly string[],
+  ): Promise<void>;
+  /**
+   * A local path to that registration's source (the file, or the directory
+   * holding its files), fetched and verified once per host on S3; null when
+   * the registration has no stored source (registered before sources were stored).
+   */
+  openSource(datasetId: string, generation: number): Promise<LocalSource | null>;
+  /** Deletes the stored sources of the dataset's registrations up to and including `throughGeneration`. */
+  deleteSources(datasetId: string, throughGeneration: number): Promise<void>;
 
   /** The local directory a trainer saves this attempt's checkpoint into (libs/cf saveCheckpoint). */
   checkpointWorkDir(sweepId: string, trialNo: number, attempt: number): string;
@@ -74,6 +100,54 @@ export interface LocalArtifact {
   readonly version: string;
   /** Done reading: the directory may be evicted from a local cache. Idempotent. */
   release(): void;
+}
+
+/** A lease on a local copy of a raw source: a file, or a directory of files (pro_sg). */
+export interface LocalSource {
+  readonly path: string;
+  /** Done reading: the copy may be evicted from a local cache. Idempotent. */
+  release(): void;
+}
+
+/** What `sources/<id>/<generation>/source.json` says: a file or a directory, and its files with sizes and CRC32s. */
+export interface SourceManifest {
+  readonly kind: 'file' | 'dir';
+  readonly files: { file: string; bytes: number; crc32: number | null }[];
+}
+
+export const SOURCE_MANIFEST = 'source.json';
+
+export function assertGeneration(generation: number): void {
+  if (!Number.isInteger(generation) || generation < 1)
+    throw new Error(`invalid dataset generation ${generation}`);
+}
+
+/** The files of a source to copy: the file itself, or the named (default: every regular) files of a directory. */
+export async function sourceFiles(
+  localPath: string,
+  only?: readonly string[],
+): Promise<{ kind: 'file' | 'dir'; files: { file: string; path: string }[] }> {
+  const s = await stat(localPath);
+  if (!s.isDirectory()) return { kind: 'file', files: [{ file: basename(localPath), path: localPath }] };
+  const names = only ?? (await readdir(localPath)).sort();
+  const files = [];
+  for (const file of names) {
+    const path = join(localPath, file);
+    // stat follows symlinks: a pro_sg directory's files may be links to files under the data root.
+    if (only || (await stat(path)).isFile()) files.push({ file, path });
+  }
+  return { kind: 'dir', files };
+}
+
+/** A file's size and CRC32, streamed (raw sources can be gigabytes). */
+export async function fileChecksum(path: string): Promise<{ bytes: number; crc32: number }> {
+  let bytes = 0;
+  let crc = 0;
+  for await (const chunk of createReadStream(path)) {
+    bytes += (chunk as Buffer).length;
+    crc = crc32(chunk as Buffer, crc);
+  }
+  return { bytes, crc32: crc };
 }
 
 export interface TrialCheckpoints {

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { datasetArtifactExists, MANIFEST_FILE } from '@vaecf/cf';
 import {
   ArtifactMissingError,
   assertAttempt,
+  assertGeneration,
+  SOURCE_MANIFEST,
+  sourceFiles,
+  type LocalSource,
+  type SourceManifest,
   assertSafeId,
   assertTrialNo,
   unleased,
@@ -22,6 +27,7 @@ import { verifyCheckpointDir } from './checkpoint-files';
  * its place in the store (commit is a no-op: libs/cf's saveCheckpoint makes
  * the manifest's rename the commit point).
  *   <root>/datasets/<datasetId>/
+ *   <root>/sources/<datasetId>/<generation>/{source.json, files/}
  *   <root>/sweeps/<sweepId>/trials/<trialNo>/<attempt>/
  *   <root>/sweeps/<sweepId>/model/
  */
@@ -69,6 +75,57 @@ export class FilesystemArtifactStore implements ArtifactStore {
     const dir = this.datasetDir(datasetId);
     if (onlyVersion !== undefined && (await identity(dir)) !== onlyVersion) return;
     await rm(dir, { recursive: true, force: true });
+  }
+
+  async publishSource(
+    datasetId: string,
+    generation: number,
+    localPath: string,
+    only?: readonly string[],
+  ): Promise<void> {
+    const target = this.sourceDir(datasetId, generation);
+    const { kind, files } = await sourceFiles(localPath, only);
+    await mkdir(dirname(target), { recursive: true });
+    // Copied beside, then renamed in: a reader sees the whole source or none.
+    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await mkdir(join(tmp, 'files'), { recursive: true });
+      const manifest: SourceManifest = { kind, files: [] };
+      for (const f of files) {
+        await copyFile(f.path, join(tmp, 'files', f.file));
+        manifest.files.push({ file: f.file, bytes: (await stat(f.path)).size, crc32: null });
+      }
+      await writeFile(join(tmp, SOURCE_MANIFEST), JSON.stringify(manifest));
+      await swapInto(tmp, target);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async openSource(datasetId: string, generation: number): Promise<LocalSource | null> {
+    const dir = this.sourceDir(datasetId, generation);
+    const text = await readFile(join(dir, SOURCE_MANIFEST), 'utf8').catch(() => null);
+    if (text === null) return null;
+    const m = JSON.parse(text) as SourceManifest;
+    // The store's own copy: nothing to fetch, nothing to release.
+    const path = m.kind === 'file' ? join(dir, 'files', m.files[0].file) : join(dir, 'files');
+    return { path, release: () => undefined };
+  }
+
+  async deleteSources(datasetId: string, throughGeneration: number): Promise<void> {
+    const dir = join(this.root, 'sources', datasetId);
+    this.sourceDir(datasetId, throughGeneration); // checks the arguments
+    const old = numericEntries(await readdir(dir).catch(() => [])).filter((g) => g <= throughGeneration);
+    await Promise.all(old.map((g) => rm(join(dir, String(g)), { recursive: true, force: true })));
+    await rmdir(dir).catch(() => undefined); // only when nothing newer is left
+  }
+
+  /** Where registration `generation`'s source lies (tests look inside). */
+  sourceDir(datasetId: string, generation: number): string {
+    assertSafeId('dataset', datasetId);
+    assertGeneration(generation);
+    return join(this.root, 'sources', datasetId, String(generation));
   }
 
   checkpointWorkDir(sweepId: string, trialNo: number, attempt: number): string {

@@ -6,6 +6,12 @@ import { CheckpointError, checkpointFilesOf, MANIFEST_FILE, type CheckpointFile 
 import {
   ArtifactMissingError,
   assertAttempt,
+  assertGeneration,
+  fileChecksum,
+  SOURCE_MANIFEST,
+  sourceFiles,
+  type LocalSource,
+  type SourceManifest,
   assertSafeId,
   assertTrialNo,
   type ArtifactStore,
@@ -32,6 +38,7 @@ const OPEN_TRIES = 5;
  * a key prefix:
  *   datasets/<id>/current.json          pointer to the current version (written last)
  *   datasets/<id>/v/<version>/<file>
+ *   sources/<id>/<generation>/files/<file>, source.json last
  *   sweeps/<sweep>/trials/<trial>/<attempt>/<file>, checkpoint.json last
  *   sweeps/<sweep>/model.json           pointer to the promoted model's version (written last)
  *   sweeps/<sweep>/model/<version>/<file>
@@ -94,6 +101,60 @@ export class S3ArtifactStore implements ArtifactStore {
     if (onlyVersion !== undefined && (await current()) !== onlyVersion) return;
     await this.io.delete([pointer]); // first: readers see it gone at once
     await this.io.deletePrefix(`datasets/${datasetId}/`);
+  }
+
+  async publishSource(
+    datasetId: string,
+    generation: number,
+    localPath: string,
+    only?: readonly string[],
+  ): Promise<void> {
+    const prefix = this.sourcePrefix(datasetId, generation);
+    const { kind, files } = await sourceFiles(localPath, only);
+    const manifest: SourceManifest = { kind, files: [] };
+    for (const f of files) {
+      // Checksummed from the local file (a second streamed read), so that a fetch can be verified.
+      manifest.files.push({ file: f.file, ...(await fileChecksum(f.path)) });
+      await this.io.putFile(`${prefix}/files/${f.file}`, f.path);
+    }
+    await this.io.putBytes(`${prefix}/${SOURCE_MANIFEST}`, JSON.stringify(manifest), 'application/json');
+  }
+
+  async openSource(datasetId: string, generation: number): Promise<LocalSource | null> {
+    const prefix = this.sourcePrefix(datasetId, generation);
+    const where = this.io.url(prefix);
+    return this.reread(where, async () => {
+      const bytes = await this.io.getBytes(`${prefix}/${SOURCE_MANIFEST}`);
+      if (!bytes) return null;
+      const m = halfWrittenIfBad(() => {
+        try {
+          return JSON.parse(bytes.toString('utf8')) as SourceManifest;
+        } catch (e) {
+          throw new CheckpointError(where, `${SOURCE_MANIFEST} is not valid JSON (${(e as Error).message})`);
+        }
+      });
+      // A generation's source never changes: one cache entry per registration.
+      const lease = await this.cache.open(`source+${datasetId}+${generation}`, (dir) =>
+        this.downloadAll(`${prefix}/files`, m.files, dir, where),
+      );
+      const path = m.kind === 'file' ? join(lease.dir, m.files[0].file) : lease.dir;
+      return { path, release: lease.release };
+    });
+  }
+
+  async deleteSources(datasetId: string, throughGeneration: number): Promise<void> {
+    this.sourcePrefix(datasetId, throughGeneration); // checks the arguments
+    const keys = await this.io.list(`sources/${datasetId}/`);
+    const old = keys.filter((k) => Number(k.split('/')[2]) <= throughGeneration);
+    // Manifests first: no reader takes what remains for a source.
+    await this.io.delete(old.filter((k) => k.endsWith(`/${SOURCE_MANIFEST}`)));
+    await this.io.delete(old.filter((k) => !k.endsWith(`/${SOURCE_MANIFEST}`)));
+  }
+
+  private sourcePrefix(datasetId: string, generation: number): string {
+    assertSafeId('dataset', datasetId);
+    assertGeneration(generation);
+    return `sources/${datasetId}/${generation}`;
   }
 
   checkpointWorkDir(sweepId: string, trialNo: number, attempt: number): string {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -107,6 +107,40 @@ export function artifactStoreContract(name: string, open: () => Promise<StoreHar
       local.release();
       return `sweeps/${sweep}/trials/${trial}/${attempt}/${file}`;
     };
+
+    it('stores a raw source file and a directory per registration, opens them on another host, deletes through a generation', async () => {
+      const id = ids();
+      expect(await h.otherHost.openSource(id, 1)).toBeNull();
+      const csv = join(scratch, `${ids()}.csv.gz`);
+      await writeFile(csv, randomBytes(3000));
+      await h.store.publishSource(id, 1, csv);
+      const dir = join(scratch, ids());
+      await mkdir(dir);
+      await writeFile(join(dir, 'unique_sid.txt'), 'a\nb\n');
+      await writeFile(join(dir, 'train.csv'), 'uid,sid\n0,0\n');
+      await writeFile(join(dir, 'notes.md'), 'not part of the source');
+      await h.store.publishSource(id, 2, dir, ['unique_sid.txt', 'train.csv']);
+
+      const file = (await h.otherHost.openSource(id, 1))!;
+      expect(file.path.endsWith('.csv.gz')).toBe(true);
+      expect(await readFile(file.path)).toEqual(await readFile(csv));
+      file.release();
+      const copied = (await h.otherHost.openSource(id, 2))!;
+      expect((await readdir(copied.path)).sort()).toEqual(['train.csv', 'unique_sid.txt']);
+      expect(await readFile(join(copied.path, 'unique_sid.txt'), 'utf8')).toBe('a\nb\n');
+      copied.release();
+
+      await h.store.deleteSources(id, 1); // the older registration only
+      expect(await h.otherHost.openSource(id, 1)).toBeNull();
+      expect(await h.store.openSource(id, 2)).not.toBeNull();
+      await h.store.deleteSources(id, 2);
+      expect(await h.otherHost.openSource(id, 2)).toBeNull();
+      await expect(h.store.publishSource(id, 3, join(scratch, 'missing.csv'))).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+      expect(await h.store.openSource(id, 3)).toBeNull();
+      await expect(h.store.openSource('../x', 1)).rejects.toThrow(/invalid dataset id/);
+    });
 
     it('publishes, opens on another host, replaces and deletes a dataset', async () => {
       const id = ids();

@@ -12,17 +12,25 @@ export type DatasetsQueue = Queue<PrepareJobData>;
  * was deleted (or failed and deleted) is prepared again when registered again.
  * Callers validate the options first (the API's schema); the worker checks
  * them again and fails the dataset with the reason.
+ * `beforeQueue` runs once the generation is known and before the job is
+ * queued (the API stores the raw source under it there); when it fails the
+ * registration is undone, so no record is left without its job or source.
  */
 export async function registerDataset(
   id: string,
   source: string,
   options: Record<string, unknown>,
-  deps: { datasets: DatasetStore; queue: DatasetsQueue },
+  deps: {
+    datasets: DatasetStore;
+    queue: DatasetsQueue;
+    beforeQueue?: (generation: number) => Promise<void>;
+  },
 ): Promise<Registration | null> {
   const registration = await deps.datasets.create(id, source, options);
   if (registration === null) return null;
   const { generation } = registration;
   try {
+    await deps.beforeQueue?.(generation);
     await deps.queue.add(
       'prepare',
       { datasetId: id, generation },
@@ -33,7 +41,7 @@ export async function registerDataset(
       },
     );
   } catch (e) {
-    // A record without a job would stay queued forever: undo the registration.
+    // A record without a job (or its source) would stay queued forever: undo the registration.
     await deps.datasets.deleteGeneration(id, generation).catch(() => undefined);
     throw e;
   }

@@ -8,7 +8,9 @@ import {
   Inject,
   Injectable,
   NotFoundException,
+  ServiceUnavailableException,
 } from '@nestjs/common';
+import { PRO_SG_FILES, PRO_SG_ITEMS_FILE } from '@vaecf/cf';
 import type { ArtifactStore } from '@vaecf/artifacts';
 import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue } from '@vaecf/queue';
 import { API_CONFIG, ARTIFACTS, DATASETS_QUEUE } from '../common/tokens';
@@ -53,12 +55,39 @@ export class DatasetsService {
     const registration = await registerDataset(id, source, options, {
       datasets: this.datasets,
       queue: this.queue,
+      beforeQueue: (generation) => this.storeSource(id, generation, source, options.format),
     });
     if (!registration) throw alreadyExists(id);
-    // A failed registration replaced: its uploaded file (if it was one) is no longer anyone's.
-    const { replacedSource } = registration;
-    if (replacedSource && replacedSource !== source) await this.uploads.remove(replacedSource);
+    // A failed registration replaced: its uploaded file (if it was one) and its stored source are no longer anyone's.
+    const { replacedSource, generation } = registration;
+    if (replacedSource !== undefined) {
+      if (replacedSource !== source) await this.uploads.remove(replacedSource);
+      await this.artifacts.deleteSources(id, generation - 1);
+    }
     return (await this.datasets.get(id))!;
+  }
+
+  /**
+   * Copies the raw source into the artifact store under the registration, so
+   * that a worker on any host can prepare it (the path is on this API's disk
+   * only). A source that cannot be read is the client's 400; a store that
+   * fails is a 503. Either way the registration is undone by registerDataset.
+   */
+  private async storeSource(id: string, generation: number, source: string, format: unknown) {
+    const only = format === 'pro_sg' ? [PRO_SG_ITEMS_FILE, ...Object.values(PRO_SG_FILES)] : undefined;
+    try {
+      await this.artifacts.publishSource(id, generation, source, only);
+    } catch (e) {
+      await this.artifacts.deleteSources(id, generation).catch(() => undefined);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EISDIR')
+        throw new BadRequestException(`path: the source could not be read (${(e as Error).message})`);
+      throw new ServiceUnavailableException(
+        `the artifact store (${this.artifacts.describe()}) could not store the source: ${(e as Error).message}`,
+      );
+    }
+    // Deleted while it was copied: the DELETE may have looked before the copy was there.
+    if (!(await this.datasets.isCurrent(id, generation))) await this.artifacts.deleteSources(id, generation);
   }
 
   /**
@@ -107,6 +136,7 @@ export class DatasetsService {
     // removes what it wrote; the directory removed here is whatever it had finished.
     await this.datasets.delete(id);
     await this.artifacts.deleteDataset(id);
+    await this.artifacts.deleteSources(id, record.generation);
     await this.uploads.remove(record.source);
   }
 
