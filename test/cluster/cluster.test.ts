@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createS3Client } from '@vaecf/artifacts';
 import { QUEUES } from '@vaecf/queue';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -415,7 +416,7 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
     console.log(`SIGKILLed: trial ${victim!.no} epochs ${hostsOf(run, victim!.no)}`);
     // The trial's checkpoint is in the bucket, committed by the attempt that took it over: with
     // no directory shared between the hosts, that is where the resuming host read it from.
-    const s3 = new S3Client({
+    const s3 = createS3Client({
       endpoint: `http://${cluster.address('store')}:${S3_PORT}`,
       region: 'us-east-1',
       forcePathStyle: true,

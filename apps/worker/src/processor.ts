@@ -1,5 +1,6 @@
 import { FencedWriteError, type TrialFence } from '@vaecf/queue';
 import { WaitingError, type SandboxedJob } from 'bullmq';
+import { requestRecycle } from './child-recycling';
 import { workerConfig } from './config';
 import { createWorkerDeps } from './deps';
 import { createJobHandler, type JobLike } from './handlers';
@@ -35,8 +36,6 @@ function lockOf(job: SandboxedJob, token: string | undefined): JobLock {
   return token ? { key: `${job.queueQualifiedName}:${job.id}:lock`, token } : undefined;
 }
 
-/** Set once this child has decided to exit; a job given to it meanwhile goes back to the queue untouched. */
-let recycling = false;
 let running = 0;
 
 /**
@@ -54,11 +53,6 @@ export default async function process(
   token?: string,
   signal?: AbortSignal,
 ): Promise<unknown> {
-  if (recycling) {
-    // Back to waiting without spending an attempt; a fresh child takes it.
-    await job.moveToWait(token);
-    throw new WaitingError();
-  }
   handler ??= getHandler();
   running++;
   try {
@@ -91,17 +85,17 @@ export default async function process(
 
 /**
  * A child reused across many trials can keep growing (the wasm heap never
- * shrinks, datasets stay cached). Past WORKER_CHILD_MAX_RSS_MB it exits once
- * its result is on its way; BullMQ's pool forks a fresh child for the next
- * job. A job handed to it in those few milliseconds is put back unstarted.
+ * shrinks, datasets stay cached). Past WORKER_CHILD_MAX_RSS_MB it asks the
+ * worker process to end it once this job's result is in (child-recycling.ts);
+ * BullMQ's pool forks a fresh child for the next job. It never exits by
+ * itself: the pool could have handed it the next job meanwhile.
  */
 function recycleIfLarge(): void {
   const rssMb = globalThis.process.memoryUsage().rss / 2 ** 20;
   const limit = workerConfig().WORKER_CHILD_MAX_RSS_MB;
   if (rssMb <= limit) return;
-  recycling = true;
   globalThis.process.stdout.write(
     `trial process ${globalThis.process.pid}: RSS ${rssMb.toFixed(0)} MB > ${limit} MB, recycling\n`,
   );
-  setTimeout(() => globalThis.process.exit(0), 50);
+  requestRecycle();
 }

@@ -9,9 +9,10 @@ import {
 } from '@nestjs/common';
 import { WORKER_HEARTBEAT_SECONDS, WorkerRegistry } from '@vaecf/queue';
 import { createWorkerMetrics, type MetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, type Job, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { WORKER_CONFIG, WORKER_DEPS } from './tokens';
+import { RecyclingWorker } from './child-recycling';
 import type { WorkerConfig } from './config';
 import type { ClosableWorkerDeps } from './deps';
 import { observeWorker, serveWorkerMetrics } from './worker-telemetry';
@@ -99,7 +100,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
 
   private startWorker(queue: string, concurrency: number): Worker {
     const c = this.config;
-    const worker = new Worker(queue, join(__dirname, 'processor.js'), {
+    const worker = new RecyclingWorker(queue, join(__dirname, 'processor.js'), {
       connection: new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }),
       concurrency,
       useWorkerThreads: false,

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { InputError } from '@vaecf/errors';
 import type { ArtifactStore } from './artifact-store';
 import { FilesystemArtifactStore } from './filesystem-store';
 import { LocalCache } from './local-cache';
+import { createS3Client } from './s3-client';
 import { DEFAULT_PART_BYTES, ObjectIO } from './object-io';
 import { S3ArtifactStore } from './s3-store';
 
@@ -43,8 +43,6 @@ export function artifactStoreFromEnv(env: ArtifactsEnv, opts: { partBytes?: numb
   if (prefix !== '' && prefix.split('/').some((s) => s === '' || s === '.' || s === '..'))
     throw bad('VAECF_ARTIFACTS', spec, 'has an empty, "." or ".." segment in its prefix');
 
-  // The SDK warns on every client about Node 20's end of support; vaecf runs on Node 20.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const endpointVar = env.AWS_ENDPOINT_URL_S3?.trim() ? 'AWS_ENDPOINT_URL_S3' : 'AWS_ENDPOINT_URL';
   const endpoint = env[endpointVar]?.trim() || undefined;
   if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint))
@@ -53,7 +51,7 @@ export function artifactStoreFromEnv(env: ArtifactsEnv, opts: { partBytes?: numb
   const secret = env.AWS_SECRET_ACCESS_KEY?.trim();
   if (Boolean(keyId) !== Boolean(secret))
     throw bad(keyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID', '', 'must be set with its pair');
-  const client = new S3Client({
+  const client = createS3Client({
     endpoint,
     // Keys given in `env` are used as given; otherwise the SDK's default chain (profiles, roles...).
     ...(keyId &&

@@ -5,4 +5,5 @@ export * from './keep-policy';
 export * from './from-env';
 export * from './local-cache';
 export * from './object-io';
+export * from './s3-client';
 export * from './s3-store';

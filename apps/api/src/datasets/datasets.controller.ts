@@ -19,7 +19,11 @@ export class DatasetsController {
   @Post()
   @ApiRoute(
     'Register a ratings file under the data root and queue its preparation',
-    { status: 201, description: 'the dataset, queued', type: DatasetDto },
+    {
+      status: 201,
+      description: 'the dataset as read back once queued (a worker may already be preparing it)',
+      type: DatasetDto,
+    },
     [400, 409, 413, 415],
   )
   register(@Body() dto: RegisterDatasetDto) {
@@ -30,7 +34,11 @@ export class DatasetsController {
   @Post('upload')
   @ApiRoute(
     'Upload a ratings file (the body) and register it',
-    { status: 201, description: 'the dataset, queued', type: DatasetDto },
+    {
+      status: 201,
+      description: 'the dataset as read back once queued (a worker may already be preparing it)',
+      type: DatasetDto,
+    },
     [400, 409, 413],
   )
   @ApiConsumes('application/octet-stream', 'application/gzip', 'text/csv')
