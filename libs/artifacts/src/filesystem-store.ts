@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { datasetArtifactExists, MANIFEST_FILE } from '@vaecf/cf';
+import { datasetArtifactExists, MANIFEST_FILE, swapInto } from '@vaecf/cf';
 import {
   ArtifactMissingError,
   assertAttempt,
@@ -227,23 +227,4 @@ function numericEntries(names: readonly string[]): number[] {
 async function identity(dir: string): Promise<string | null> {
   const s = await stat(dir).catch(() => null);
   return s ? `${s.dev}:${s.ino}:${s.mtimeMs}` : null;
-}
-
-/** Renames `tmp` to `dir`, moving an old `dir` aside first and restoring it if the swap fails. */
-async function swapInto(tmp: string, dir: string): Promise<void> {
-  const old = `${tmp}.old`;
-  const hadOld = await rename(dir, old).then(
-    () => true,
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return false;
-      throw e;
-    },
-  );
-  try {
-    await rename(tmp, dir);
-  } catch (e) {
-    if (hadOld) await rename(old, dir).catch(() => undefined);
-    throw e;
-  }
-  if (hadOld) await rm(old, { recursive: true, force: true });
 }

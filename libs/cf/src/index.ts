@@ -3,6 +3,7 @@ export * from './metrics';
 export * from './eval';
 export * from './runtime/rng';
 export * from './runtime/backend';
+export { swapInto } from './runtime/fs';
 export * from './model/config';
 export * from './model/architecture';
 export * from './model/memory';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -16,7 +16,7 @@ import {
 } from './artifact-manifest';
 import type { Csr } from './csr';
 import type { PreparedDataset } from './dataset';
-import { writeFileSynced } from '../runtime/fs';
+import { swapInto, writeFileSynced } from '../runtime/fs';
 import { DatasetArtifactError } from './errors';
 import { DATASET_FORMAT_VERSION } from './prepare';
 
@@ -100,25 +100,6 @@ export async function writeDatasetArtifact(dir: string, d: PreparedDataset): Pro
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-}
-
-/** Renames `tmp` to `dir`, moving an old `dir` aside first and restoring it if the swap fails. */
-async function swapInto(tmp: string, dir: string): Promise<void> {
-  const old = `${tmp}.old`;
-  const hadOld = await rename(dir, old).then(
-    () => true,
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return false;
-      throw e;
-    },
-  );
-  try {
-    await rename(tmp, dir);
-  } catch (e) {
-    if (hadOld) await rename(old, dir).catch(() => undefined);
-    throw e;
-  }
-  if (hadOld) await rm(old, { recursive: true, force: true });
 }
 
 async function refuseForeignDirectory(dir: string): Promise<void> {
