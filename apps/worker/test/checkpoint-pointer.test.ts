@@ -1,16 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import {
-  generateSyntheticRatings,
   initBackend,
-  prepareDataset,
   readDatasetArtifact,
   resolveTrialConfig,
   saveCheckpoint,
   Trainer,
-  writeDatasetArtifact,
   type PreparedDataset,
 } from '@vaecf/cf';
 import { FencedWriteError, SweepStore, type TrialFence } from '@vaecf/queue';
@@ -19,6 +14,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointAttemptOf } from '../src/checkpoint-attempt';
 import { openTrainer, type DiscardedCheckpoint } from '../src/checkpoint-recovery';
+import { syntheticArtifacts } from './synthetic-artifacts';
 
 /**
  * Which checkpoint a resume reads once a trial has changed hands: real
@@ -44,14 +40,12 @@ const sweeps: string[] = [];
 
 beforeAll(async () => {
   await initBackend();
-  root = await mkdtemp(join(tmpdir(), 'vaecf-pointer-'));
-  artifacts = new FilesystemArtifactStore(root);
-  const csv = join(root, 'ratings.csv');
-  await generateSyntheticRatings(csv, { users: 300, items: 120, seed: 7 });
-  await writeDatasetArtifact(
-    artifacts.datasetDir('ds'),
-    await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 40 }),
-  );
+  ({ root, artifacts } = await syntheticArtifacts('pointer', 'ds', {
+    users: 300,
+    items: 120,
+    seed: 7,
+    heldoutUsers: 40,
+  }));
   data = await readDatasetArtifact(artifacts.datasetDir('ds'));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   store = new SweepStore(redis);

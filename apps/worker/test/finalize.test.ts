@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
-import {
-  generateSyntheticRatings,
-  initBackend,
-  loadBestWeights,
-  prepareDataset,
-  writeDatasetArtifact,
-} from '@vaecf/cf';
+import { initBackend, loadBestWeights } from '@vaecf/cf';
 import { DatasetStore, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCache } from '../src/dataset-cache';
 import { createJobHandler } from '../src/handlers';
+import { syntheticArtifacts } from './synthetic-artifacts';
 
 /**
  * Finalizing when the best trials' checkpoints are damaged: real Redis, real
@@ -33,14 +27,12 @@ const sweeps: string[] = [];
 
 beforeAll(async () => {
   await initBackend();
-  root = await mkdtemp(join(tmpdir(), 'vaecf-finalize-'));
-  artifacts = new FilesystemArtifactStore(root);
-  const csv = join(root, 'ratings.csv');
-  await generateSyntheticRatings(csv, { users: 500, items: 200, seed: 3 });
-  await writeDatasetArtifact(
-    artifacts.datasetDir('ds1'),
-    await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 60 }),
-  );
+  ({ root, artifacts } = await syntheticArtifacts('finalize', 'ds1', {
+    users: 500,
+    items: 200,
+    seed: 3,
+    heldoutUsers: 60,
+  }));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   store = new SweepStore(redis);
 });

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
-import { generateSyntheticRatings, initBackend, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
+import { initBackend } from '@vaecf/cf';
 import {
   cancelSweep,
   DatasetStore,
@@ -22,6 +21,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCache } from '../src/dataset-cache';
 import { createJobHandler } from '../src/handlers';
+import { syntheticArtifacts } from './synthetic-artifacts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -35,14 +35,12 @@ const sweeps: string[] = [];
 
 beforeAll(async () => {
   await initBackend();
-  root = await mkdtemp(join(tmpdir(), 'vaecf-sweep-'));
-  artifacts = new FilesystemArtifactStore(root);
-  csv = join(root, 'ratings.csv');
-  await generateSyntheticRatings(csv, { users: 500, items: 200, seed: 3 });
-  await writeDatasetArtifact(
-    artifacts.datasetDir('ds1'),
-    await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 60 }),
-  );
+  ({ root, artifacts, csv } = await syntheticArtifacts('sweep', 'ds1', {
+    users: 500,
+    items: 200,
+    seed: 3,
+    heldoutUsers: 60,
+  }));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   store = new SweepStore(redis);
   datasetStore = new DatasetStore(redis);

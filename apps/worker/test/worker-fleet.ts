@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { generateSyntheticRatings, initBackend, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
+import { initBackend } from '@vaecf/cf';
 import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startWorker, WORKER_MAIN, type WorkerProcess } from './processes';
+import { syntheticArtifacts } from './synthetic-artifacts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -46,14 +45,12 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
   beforeAll(async () => {
     if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build first`);
     await initBackend();
-    root = await mkdtemp(join(tmpdir(), `vaecf-${name}-`));
-    artifacts = new FilesystemArtifactStore(root);
-    const csv = join(root, 'ratings.csv');
-    await generateSyntheticRatings(csv, { users: 1500, items: 800, seed: 5 });
-    await writeDatasetArtifact(
-      artifacts.datasetDir('ds'),
-      await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 100 }),
-    );
+    ({ root, artifacts } = await syntheticArtifacts(name, 'ds', {
+      users: 1500,
+      items: 800,
+      seed: 5,
+      heldoutUsers: 100,
+    }));
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     store = new SweepStore(redis);
   });
