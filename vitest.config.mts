@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@vaecf/errors': fileURLToPath(new URL('libs/errors/src/index.ts', import.meta.url)),
+      '@vaecf/engine': fileURLToPath(new URL('libs/engine/src/index.ts', import.meta.url)),
       '@vaecf/cf': fileURLToPath(new URL('libs/cf/src/index.ts', import.meta.url)),
       '@vaecf/sweep': fileURLToPath(new URL('libs/sweep/src/index.ts', import.meta.url)),
       '@vaecf/artifacts': fileURLToPath(new URL('libs/artifacts/src/index.ts', import.meta.url)),

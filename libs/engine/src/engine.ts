@@ -1,0 +1,62 @@
+import type { Graph } from './graph';
+
+/** Values handed to a program: float32 matrices/vectors or int32 index vectors, row-major. */
+export interface HostTensor {
+  readonly data: Float32Array | Int32Array;
+  readonly shape: readonly number[];
+}
+
+/** What an engine is, as a trial records it and a log line shows it. */
+export interface EngineInfo {
+  /** The engine's name as a user selects it (see ENGINE_NAMES). */
+  readonly name: EngineName;
+  /** Where its kernels run: cpu, webgpu, cuda (onnxruntime); wasm, tensorflow, cpu (tfjs). */
+  readonly provider: string;
+  /** The device: "cpu", or the GPU index and adapter name where the engine can tell. */
+  readonly device: string;
+  /** Threads per program run (1 for tfjs-wasm, whose kernels use one core). */
+  readonly threads: number;
+}
+
+/**
+ * A compiled graph. `run` binds the named dimensions from the feeds' shapes,
+ * computes, and returns every output as a host Float32Array. Outputs given
+ * in `into` are written there (the engine writes in place where it can, with
+ * no extra copy) and returned as they are; the others are fresh arrays.
+ * Runs of one program are sequential: await each before the next.
+ */
+export interface Program {
+  readonly graph: Graph;
+  run(
+    feeds: Readonly<Record<string, HostTensor>>,
+    into?: Readonly<Record<string, Float32Array>>,
+  ): Promise<Record<string, Float32Array>>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A compute engine: compiles graphs into programs. Everything engine
+ * specific (wasm heap views, XNNPACK packing, ONNX sessions, execution
+ * providers, device memory) stays behind this interface; models build
+ * graphs and hand Float32Arrays in and out.
+ */
+export interface Engine {
+  readonly info: EngineInfo;
+  compile(graph: Graph): Promise<Program>;
+  /** Frees the engine's programs and native resources; the engine is unusable afterwards. */
+  dispose(): Promise<void>;
+}
+
+export const ENGINE_NAMES = [
+  'onnxruntime',
+  'onnxruntime-webgpu',
+  'onnxruntime-cuda',
+  'tfjs-wasm',
+  'tfjs-node',
+  'tfjs-node-gpu',
+  'tfjs-cpu',
+] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** Engines that run on a GPU: `auto` never picks one by itself (a software adapter must never be chosen by accident). */
+export const GPU_ENGINES: readonly EngineName[] = ['onnxruntime-webgpu', 'onnxruntime-cuda', 'tfjs-node-gpu'];
