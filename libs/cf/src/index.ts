@@ -2,7 +2,6 @@ export * from './data';
 export * from './metrics';
 export * from './eval';
 export * from './runtime/rng';
-export * from './runtime/backend';
 export { swapInto } from './runtime/fs';
 export * from './model/config';
 export * from './model/architecture';

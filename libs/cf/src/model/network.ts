@@ -1,16 +1,15 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type { Engine, HostTensor, Program } from '@vaecf/engine';
 import type { Csr } from '../data/csr';
 import type { Rng } from '../runtime/rng';
 import { adamHyper, type AdamHyper } from './adam';
 import { architecture, type Architecture } from './architecture';
 import type { TrialConfig } from './config';
-import { glorotUniform, truncatedNormal } from './init';
 import { DenseParams } from './dense-layer';
-import { multinomialLossGrad } from './multinomial-loss';
+import { glorotUniform, truncatedNormal } from './init';
 import { buildSparseInput, type SparseInput } from './sparse-input';
 import { SparseInputLayer } from './sparse-layer';
+import { scoringGraph, trainingGraph } from './step-graph';
 import type { StepTimer } from './step-phases';
-import { affine, readValues, transposedMatMul, wantsTransposedCopy, weightAndBiasGradient } from './tf-ops';
 
 /** Loss terms of one minibatch (means over its users), before the update. */
 export interface StepLoss {
@@ -22,44 +21,30 @@ export interface StepLoss {
   readonly loss: number;
 }
 
-/** The dense layers' weights and biases as this step's tensors (index = dense layer index). */
-interface StepWeights {
-  readonly w: tf.Tensor2D[];
-  readonly b: tf.Tensor1D[];
-  /** W^T per layer, where the backend wants it made in JS (training only). */
-  readonly wT: (tf.Tensor2D | undefined)[];
+export interface ModelState {
+  readonly steps: number;
+  readonly tensors: Record<string, Float32Array>;
 }
 
-interface ForwardCache {
-  readonly weights: StepWeights;
-  /** Input of each dense layer (index = layer index; 0 unused). */
-  readonly inputs: tf.Tensor2D[];
-  /** Output (after activation) of every layer. */
-  readonly outputs: tf.Tensor2D[];
-  readonly mu?: tf.Tensor2D;
-  readonly logvar?: tf.Tensor2D;
-  readonly std?: tf.Tensor2D;
-  readonly eps?: tf.Tensor2D;
-  readonly logits: tf.Tensor2D;
+/** The data-loss gradients of one step, in arrays reused step after step. */
+interface StepGradients {
+  readonly nll: number;
+  readonly kl: number;
+  readonly x: SparseInput;
+  /** dW{i} and db{i} of the dense layers (index = layer index; 0 unused). */
+  readonly dW: Float32Array[];
+  readonly db: Float32Array[];
+  /** Gradient at the first layer's affine output, [B, H0]. */
+  readonly dA0: Float32Array;
 }
 
 /**
- * The dense layers' gradients (index = dense layer index), each [inputs + 1, units]:
- * dW, then db as the last row (tf-ops.ts, weightAndBiasGradient). The caller frees them.
- */
-interface DenseGradients {
-  readonly wb: tf.Tensor2D[];
-}
-
-/**
- * Mult-VAE / Mult-DAE with a lean hand-written backward pass. Why not
- * tf.grad: on the wasm backend the tape's gradient of a matMul uses the
- * transposeA/transposeB flags, which run 10x slower than an explicit
- * tf.transpose followed by a plain matMul; the multinomial loss's gradient
- * has a closed form (softmax * n - x) / B that is cheaper than differentiating
- * logSoftmax; and the sparse first layer lives in JS. Every parameter and
- * Adam moment lives in JS Float32Arrays, updated in place (dense-layer.ts).
- * The tests check these gradients against tf.grad of a straightforward dense graph.
+ * Mult-VAE / Mult-DAE. Parameters and Adam moments are engine-neutral
+ * Float32Arrays held here (what checkpoints hold); the sparse first layer
+ * and every Adam update run in JavaScript, and the dense network's forward
+ * pass, the multinomial loss and the hand-written backward pass run on the
+ * engine as one compiled program per model (step-graph.ts), fed the weights
+ * without copies where the engine allows. Build one with `create`.
  */
 export class MultAutoencoder {
   readonly arch: Architecture;
@@ -70,11 +55,18 @@ export class MultAutoencoder {
   private t = 0;
   /** When set, training steps charge their time to its phases (the benchmark's breakdown). */
   timer: StepTimer | undefined;
+  private trainProgram: Program | undefined;
+  private scoreProgram: Program | undefined;
+  /** Gradient arrays the training program writes into (index = dense layer index). */
+  private readonly dW: Float32Array[] = [];
+  private readonly db: Float32Array[] = [];
+  private dA0 = new Float32Array(0);
 
-  constructor(
+  private constructor(
     readonly config: TrialConfig,
     readonly nItems: number,
     initRng: Rng,
+    readonly engine: Engine,
   ) {
     this.arch = architecture(config.model, nItems, config.dims);
     this.adam = adamHyper(config.lr);
@@ -93,6 +85,16 @@ export class MultAutoencoder {
     });
   }
 
+  /** A model with freshly initialised weights (drawn from initRng) that computes on `engine`. */
+  static async create(
+    config: TrialConfig,
+    nItems: number,
+    initRng: Rng,
+    engine: Engine,
+  ): Promise<MultAutoencoder> {
+    return new MultAutoencoder(config, nItems, initRng, engine);
+  }
+
   get steps(): number {
     return this.t;
   }
@@ -101,28 +103,23 @@ export class MultAutoencoder {
    * One Adam step on the users `batch` (their raw binary rows) with KL weight
    * beta. Dropout masks and the VAE's noise are drawn from rng.
    */
-  trainStep(batch: Csr, beta: number, rng: Rng): StepLoss {
+  async trainStep(batch: Csr, beta: number, rng: Rng): Promise<StepLoss> {
     const t = this.t + 1;
     const l2 = 2 * this.config.lam;
+    const grads = await this.stepGradients(batch, beta, rng);
     let squares = 0;
-    const { x, terms, firstGrad } = this.withGradients(batch, beta, rng, (grads) => {
-      // Updates only after every gradient is known: backward read the old weights.
-      this.dense.forEach((layer, i) => {
-        // readValues may be a view of the wasm heap: used at once, before any other tfjs call.
-        const wb = readValues(grads.wb[i]);
-        const n = layer.inputs * layer.units;
-        squares += layer.update(this.adam, t, wb.subarray(0, n), wb.subarray(n), l2);
-        grads.wb[i].dispose();
-      });
+    // Updates only after every gradient is known: backward read the old weights.
+    this.dense.forEach((layer, k) => {
+      squares += layer.update(this.adam, t, grads.dW[k + 1], grads.db[k + 1], l2);
     });
     this.timer?.mark('adam');
     // The first layer's backward pass and its Adam update are one sweep over its W.
-    squares += this.first.update(x, firstGrad, this.adam, t, l2);
+    squares += this.first.update(grads.x, grads.dA0, this.adam, t, l2);
     this.timer?.mark('sparseBackward');
     this.t = t;
     // The penalty of the weights this step used (the updates return sum(W^2) from before them).
     const reg = this.config.lam * squares;
-    return { ...terms, loss: terms.nll + beta * terms.kl + reg };
+    return { nll: grads.nll, kl: grads.kl, loss: grads.nll + beta * grads.kl + reg };
   }
 
   /**
@@ -130,158 +127,112 @@ export class MultAutoencoder {
    * included), without updating anything: for gradient checks and debugging,
    * not for the training loop.
    */
-  gradients(batch: Csr, beta: number, rng: Rng): { loss: StepLoss; grads: Record<string, Float32Array> } {
-    const grads: Record<string, Float32Array> = {};
-    const l2 = 2 * this.config.lam;
-    let squares = 0;
-    const withL2 = (g: Float32Array, w: Float32Array) => {
-      const out = Float32Array.from(g);
-      for (let k = 0; k < out.length; k++) {
-        out[k] += l2 * w[k];
-        squares += w[k] * w[k];
-      }
-      return out;
-    };
-    const { x, terms, firstGrad } = this.withGradients(batch, beta, rng, (g) => {
-      this.dense.forEach((layer, i) => {
-        const wb = readValues(g.wb[i]);
-        const n = layer.inputs * layer.units;
-        grads[`layer${i + 1}/W`] = withL2(wb.subarray(0, n), layer.w);
-        grads[`layer${i + 1}/b`] = wb.slice(n);
-      });
-    });
-    const gw = new Float32Array(this.first.w.length);
-    const gb = new Float32Array(this.first.b.length);
-    this.first.accumulateGradients(x, firstGrad, gw, gb);
-    grads['layer0/W'] = withL2(gw, this.first.w);
-    grads['layer0/b'] = gb;
-    const loss = { ...terms, loss: terms.nll + beta * terms.kl + this.config.lam * squares };
-    return { loss, grads };
-  }
-
-  /** Forward and backward on a minibatch; `use` sees the dense layers' gradients before they are freed. */
-  private withGradients(
+  async gradients(
     batch: Csr,
     beta: number,
     rng: Rng,
-    use: (g: DenseGradients) => void,
-  ): { x: SparseInput; terms: { nll: number; kl: number }; firstGrad: Float32Array } {
-    const B = batch.nRows;
-    const x = buildSparseInput(batch, { keepProb: this.config.keepProb, rng });
-    const eps = this.arch.kind === 'vae' ? normals(rng, B * this.arch.latent) : undefined;
-    this.timer?.mark('data');
-    let firstGrad: Float32Array = new Float32Array(0);
-    const terms = tf.tidy(() => {
-      const cache = this.forward(x, eps, true);
-      this.timer?.mark('denseForward');
-      const { nll, dLogits } = multinomialLossGrad(cache.logits, batch);
-      // The [B, I] logits are not needed any more: free them before the backward pass allocates.
-      cache.logits.dispose();
-      const kl = cache.mu && cache.logvar ? klDivergence(cache.mu, cache.logvar).dataSync()[0] : 0;
-      this.timer?.mark('softmaxLoss');
-      const grads = this.backward(cache, dLogits, beta, B);
-      firstGrad = grads.first.dataSync() as Float32Array;
-      this.timer?.mark('denseBackward');
-      use(grads);
-      return { nll, kl };
+  ): Promise<{ loss: StepLoss; grads: Record<string, Float32Array> }> {
+    const out: Record<string, Float32Array> = {};
+    const l2 = 2 * this.config.lam;
+    let squares = 0;
+    const withL2 = (g: Float32Array, w: Float32Array) => {
+      const r = Float32Array.from(g);
+      for (let k = 0; k < r.length; k++) {
+        r[k] += l2 * w[k];
+        squares += w[k] * w[k];
+      }
+      return r;
+    };
+    const g = await this.stepGradients(batch, beta, rng);
+    this.dense.forEach((layer, k) => {
+      out[`layer${k + 1}/W`] = withL2(g.dW[k + 1], layer.w);
+      out[`layer${k + 1}/b`] = g.db[k + 1].slice();
     });
-    return { x, firstGrad, terms };
+    const gw = new Float32Array(this.first.w.length);
+    const gb = new Float32Array(this.first.b.length);
+    this.first.accumulateGradients(g.x, g.dA0, gw, gb);
+    out['layer0/W'] = withL2(gw, this.first.w);
+    out['layer0/b'] = gb;
+    const loss = { nll: g.nll, kl: g.kl, loss: g.nll + beta * g.kl + this.config.lam * squares };
+    return { loss, grads: out };
+  }
+
+  /** Forward and backward on a minibatch: the data loss and its gradients. */
+  private async stepGradients(batch: Csr, beta: number, rng: Rng): Promise<StepGradients> {
+    const B = batch.nRows;
+    const I = this.nItems;
+    const x = buildSparseInput(batch, { keepProb: this.config.keepProb, rng });
+    const vae = this.arch.kind === 'vae';
+    const eps = vae ? normals(rng, B * this.arch.latent) : undefined;
+    const { indptr, indices } = batch;
+    const nnz = indptr[B];
+    const xIndex = new Int32Array(nnz);
+    const xRow = new Int32Array(nnz);
+    const rowScale = new Float32Array(B);
+    for (let r = 0; r < B; r++) {
+      rowScale[r] = (indptr[r + 1] - indptr[r]) / B;
+      for (let k = indptr[r]; k < indptr[r + 1]; k++) {
+        xIndex[k] = r * I + indices[k];
+        xRow[k] = r;
+      }
+    }
+    const H0 = this.arch.layers[0].units;
+    this.timer?.mark('data');
+    const a0 = this.first.forward(x);
+    this.timer?.mark('sparseForward');
+    this.trainProgram ??= await this.engine.compile(trainingGraph(this.arch));
+    const feeds: Record<string, HostTensor> = {
+      a0: { data: a0, shape: [B, H0] },
+      ...this.weightFeeds(),
+      xIndex: { data: xIndex, shape: [nnz] },
+      xRow: { data: xRow, shape: [nnz] },
+      xNeg: { data: new Float32Array(nnz).fill(-1 / B), shape: [nnz] },
+      rowScale: { data: rowScale, shape: [B, 1] },
+    };
+    if (vae) {
+      feeds.eps = { data: eps!, shape: [B, this.arch.latent] };
+      feeds.klScale = { data: Float32Array.of(beta / B), shape: [1] };
+    }
+    if (this.dA0.length !== B * H0) this.dA0 = new Float32Array(B * H0);
+    const into: Record<string, Float32Array> = { dA0: this.dA0 };
+    this.dense.forEach((layer, k) => {
+      this.dW[k + 1] ??= new Float32Array(layer.w.length);
+      this.db[k + 1] ??= new Float32Array(layer.b.length);
+      into[`dW${k + 1}`] = this.dW[k + 1];
+      into[`db${k + 1}`] = this.db[k + 1];
+    });
+    const out = await this.trainProgram.run(feeds, into);
+    this.timer?.mark('engineStep');
+    return {
+      nll: out.nllSum[0] / B,
+      kl: vae ? out.klSum[0] / B : 0,
+      x,
+      dW: this.dW,
+      db: this.db,
+      dA0: this.dA0,
+    };
   }
 
   /** Scores (logits) of every item for each user of `foldIn`, row-major [rows x nItems]; no dropout, z = mean. */
-  score(foldIn: Csr): Float32Array {
+  async score(foldIn: Csr): Promise<Float32Array> {
     const x = buildSparseInput(foldIn);
-    let scores: Float32Array = new Float32Array(0);
-    // Not returned from tidy: tidy walks its result with for-in, which takes seconds on a 10M-value array.
-    tf.tidy(() => {
-      scores = this.forward(x, undefined, false).logits.dataSync() as Float32Array;
+    const a0 = this.first.forward(x);
+    this.scoreProgram ??= await this.engine.compile(scoringGraph(this.arch));
+    const { logits } = await this.scoreProgram.run({
+      a0: { data: a0, shape: [x.rows, this.arch.layers[0].units] },
+      ...this.weightFeeds(),
     });
-    return scores;
+    return logits;
   }
 
-  private stepWeights(training: boolean): StepWeights {
-    const transposed = training && wantsTransposedCopy();
-    const weights: StepWeights = { w: [], b: [], wT: [] };
-    for (const layer of this.dense) {
-      const t = layer.tensors(transposed);
-      weights.w.push(t.w);
-      weights.b.push(t.b);
-      weights.wT.push(t.wT);
-    }
-    return weights;
-  }
-
-  /** `training`: a backward pass follows (and needs W^T); scoring is forward only. */
-  private forward(x: SparseInput, eps: Float32Array | undefined, training: boolean): ForwardCache {
-    const B = x.rows;
-    const l0 = this.arch.layers[0];
-    const a0 = tf.tensor2d(this.first.forward(x), [B, l0.units]);
-    // Only a training step's phases are timed: scoring (the epoch's validation) would charge all
-    // the time since the last step's end to sparseForward.
-    if (training) this.timer?.mark('sparseForward');
-    const weights = this.stepWeights(training);
-    let h: tf.Tensor2D = l0.tanh ? tf.tanh(a0) : a0;
-    const inputs: tf.Tensor2D[] = [];
-    const outputs: tf.Tensor2D[] = [h];
-    const latent: Pick<ForwardCache, 'mu' | 'logvar' | 'std' | 'eps'> = {};
-    for (let i = 1; i <= this.dense.length; i++) {
-      const layer = this.dense[i - 1];
-      if (this.arch.kind === 'vae' && i === this.arch.decoderStart) {
-        const d = this.arch.latent;
-        const mu = tf.slice(h, [0, 0], [B, d]);
-        const logvar = tf.slice(h, [0, d], [B, d]);
-        Object.assign(latent, { mu, logvar });
-        h = mu;
-        if (eps) {
-          const std = tf.exp(tf.mul(logvar, 0.5)) as tf.Tensor2D;
-          const epsT = tf.tensor2d(eps, [B, d]);
-          h = tf.add(mu, tf.mul(epsT, std));
-          Object.assign(latent, { std, eps: epsT });
-        }
-      }
-      inputs[i] = h;
-      const pre = affine(h, weights.w[i - 1], weights.b[i - 1]);
-      h = layer.tanh ? tf.tanh(pre) : pre;
-      outputs[i] = h;
-    }
-    return { weights, inputs, outputs, ...latent, logits: h };
-  }
-
-  /**
-   * The dense layers' gradients from dLogits back to the first layer's output.
-   * The [B, I] and [H, I] tensors of the output layer are freed as soon as
-   * they are used, so the heap holds few of them at once.
-   */
-  private backward(
-    c: ForwardCache,
-    dLogits: tf.Tensor2D,
-    beta: number,
-    B: number,
-  ): DenseGradients & { first: tf.Tensor2D } {
-    const wb: tf.Tensor2D[] = [];
-    let g: tf.Tensor2D = dLogits;
-    for (let i = this.dense.length; i >= 1; i--) {
-      const layer = this.dense[i - 1];
-      if (layer.tanh) g = tanhGrad(g, c.outputs[i]);
-      const upstream = g;
-      // The input gradient first, then free W: fewer [H, I] buffers live at once.
-      const wT = c.weights.wT[i - 1];
-      g = wT ? tf.matMul(upstream, wT) : transposedMatMul(upstream, c.weights.w[i - 1], 'b');
-      tf.dispose([c.weights.w[i - 1], ...(wT ? [wT] : [])]);
-      wb[i - 1] = weightAndBiasGradient(c.inputs[i], upstream);
-      if (i === this.dense.length) upstream.dispose();
-      if (this.arch.kind === 'vae' && i === this.arch.decoderStart) {
-        // dz -> [dmu | dlogvar], plus beta * dKL, KL being a mean over the batch.
-        const dMu = tf.add(g, tf.mul(c.mu!, beta / B));
-        const dLogvar = tf.add(
-          tf.mul(tf.mul(g, c.eps!), tf.mul(c.std!, 0.5)),
-          tf.mul(tf.sub(tf.exp(c.logvar!), 1), (0.5 * beta) / B),
-        );
-        g = tf.concat([dMu, dLogvar], 1) as tf.Tensor2D;
-      }
-    }
-    if (this.arch.layers[0].tanh) g = tanhGrad(g, c.outputs[0]);
-    return { wb, first: g };
+  /** The dense layers' current weights as feeds (the arrays themselves: programs only read them). */
+  private weightFeeds(): Record<string, HostTensor> {
+    const feeds: Record<string, HostTensor> = {};
+    this.dense.forEach((layer, k) => {
+      feeds[`W${k + 1}`] = { data: layer.w, shape: [layer.inputs, layer.units] };
+      feeds[`b${k + 1}`] = { data: layer.b, shape: [layer.units] };
+    });
+    return feeds;
   }
 
   /** Every weight, bias and Adam moment, by a stable name, plus the step counter. */
@@ -334,24 +285,12 @@ export class MultAutoencoder {
     return { steps: this.t, tensors };
   }
 
-  /** Nothing to free: every parameter is a JS array; kept so owners need not know. */
-  dispose(): void {}
-}
-
-export interface ModelState {
-  readonly steps: number;
-  readonly tensors: Record<string, Float32Array>;
-}
-
-/** Mean over users of KL(N(mu, exp(logvar)) || N(0, I)). */
-function klDivergence(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Scalar {
-  const perDim = tf.mul(tf.sub(tf.add(tf.exp(logvar), tf.square(mu)), tf.add(logvar, 1)), 0.5);
-  return tf.div(tf.sum(perDim), mu.shape[0]) as tf.Scalar;
-}
-
-/** d/dx tanh(x) given y = tanh(x): g * (1 - y^2). */
-function tanhGrad(g: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(g, tf.sub(1, tf.square(y)));
+  /** Frees the engine programs (the engine itself is shared and stays). */
+  async dispose(): Promise<void> {
+    const programs = [this.trainProgram, this.scoreProgram];
+    this.trainProgram = this.scoreProgram = undefined;
+    await Promise.all(programs.map((p) => p?.dispose()));
+  }
 }
 
 function normals(rng: Rng, n: number): Float32Array {

@@ -1,3 +1,4 @@
+import type { Engine } from '@vaecf/engine';
 import { csrFromRows } from '../data/csr';
 import { topK } from '../metrics/top-k';
 import { loadBestWeights } from '../train/checkpoint-io';
@@ -32,14 +33,17 @@ export class Recommender {
     this.index = new Map(itemIds.map((id, i) => [id, i]));
   }
 
-  static async fromCheckpoint(dir: string): Promise<Recommender> {
+  static async fromCheckpoint(dir: string, engine: Engine): Promise<Recommender> {
     const best = await loadBestWeights(dir);
     if (!best.itemIds)
       throw new Error(`checkpoint ${dir} has no item ids; it cannot map recommendations to items`);
-    return new Recommender(scorerFromWeights(best.config, best.nItems, best.weights), best.itemIds);
+    return new Recommender(
+      await scorerFromWeights(best.config, best.nItems, best.weights, engine),
+      best.itemIds,
+    );
   }
 
-  recommend(history: readonly string[], k: number): RecommendResult {
+  async recommend(history: readonly string[], k: number): Promise<RecommendResult> {
     if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
     const known: number[] = [];
     const unknownItems: string[] = [];
@@ -49,12 +53,12 @@ export class Recommender {
       else known.push(i);
     }
     const seen = new Set(known);
-    const scores = this.model.score(csrFromRows(this.model.nItems, [known]));
+    const scores = await this.model.score(csrFromRows(this.model.nItems, [known]));
     const top = topK(scores, 0, this.model.nItems, k, (i) => seen.has(i));
     return { items: Array.from(top, (i) => ({ item: this.itemIds[i], score: scores[i] })), unknownItems };
   }
 
-  dispose(): void {
-    this.model.dispose();
+  dispose(): Promise<void> {
+    return this.model.dispose();
   }
 }

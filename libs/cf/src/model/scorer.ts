@@ -1,3 +1,4 @@
+import type { Engine } from '@vaecf/engine';
 import { Rng } from '../runtime/rng';
 import type { TrialConfig } from './config';
 import { MultAutoencoder, type ModelState } from './network';
@@ -7,10 +8,15 @@ import { MultAutoencoder, type ModelState } from './network';
  * (a trial's best, usually). Scoring uses no dropout and the mean of q(z),
  * so its random generator is never drawn from; the seed is immaterial.
  * The one way every caller (test evaluation, finalize, recommendations)
- * turns saved weights into a scorer. Dispose it when done.
+ * turns saved weights into a scorer, on `engine`. Dispose it when done.
  */
-export function scorerFromWeights(config: TrialConfig, nItems: number, weights: ModelState): MultAutoencoder {
-  const model = new MultAutoencoder(config, nItems, Rng.fromSeed(0));
+export async function scorerFromWeights(
+  config: TrialConfig,
+  nItems: number,
+  weights: ModelState,
+  engine: Engine,
+): Promise<MultAutoencoder> {
+  const model = await MultAutoencoder.create(config, nItems, Rng.fromSeed(0), engine);
   model.setState(weights, true);
   return model;
 }

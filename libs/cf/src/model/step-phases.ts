@@ -1,24 +1,17 @@
 /**
- * The parts of one training step, in the order a step runs them. sparseBackward
- * includes the first layer's Adam update (one sweep with its gradient); adam is
- * the dense layers' updates.
+ * The parts of one training step, in the order a step runs them. engineStep
+ * is the engine's program: the dense forward pass, the loss and the dense
+ * backward pass; adam is the dense layers' updates; sparseBackward includes
+ * the first layer's Adam update (one sweep with its gradient).
  */
-export const STEP_PHASES = [
-  'data',
-  'sparseForward',
-  'denseForward',
-  'softmaxLoss',
-  'denseBackward',
-  'sparseBackward',
-  'adam',
-] as const;
+export const STEP_PHASES = ['data', 'sparseForward', 'engineStep', 'adam', 'sparseBackward'] as const;
 export type StepPhase = (typeof STEP_PHASES)[number];
 
 /**
  * Wall time per phase of the training steps it watches, for the benchmark's
  * breakdown. Each `mark(phase)` charges the time since the previous mark to
- * that phase. Honest only because tfjs kernels on the wasm and native CPU
- * backends run synchronously: when a call returns, its work is done.
+ * that phase. Honest because each phase ends when its work is done: an
+ * engine's program run resolves once its outputs are on the host.
  */
 export class StepTimer {
   readonly ms: Record<StepPhase, number> = Object.fromEntries(STEP_PHASES.map((p) => [p, 0])) as Record<

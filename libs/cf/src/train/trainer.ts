@@ -1,3 +1,4 @@
+import type { Engine } from '@vaecf/engine';
 import { csrSelectRows } from '../data/csr';
 import type { PreparedDataset } from '../data/dataset';
 import { evaluate, type EvalResult } from '../eval/evaluate';
@@ -52,7 +53,6 @@ export interface BestSnapshot {
  * counter, the rng, the best snapshot and the history).
  */
 export class Trainer {
-  private readonly model: MultAutoencoder;
   private rng: Rng;
   private best: BestSnapshot | null = null;
   private readonly reports: EpochReport[] = [];
@@ -62,28 +62,47 @@ export class Trainer {
   private constructor(
     readonly dataset: PreparedDataset,
     readonly config: TrialConfig,
-    resume?: TrainerCheckpoint,
+    private readonly model: MultAutoencoder,
+    rng: Rng,
   ) {
-    const root = Rng.fromSeed(config.seed);
-    const initRng = root.fork();
-    this.model = new MultAutoencoder(config, dataset.nItems, initRng);
-    this.rng = root;
-    if (resume) this.restore(resume);
+    this.rng = rng;
   }
 
-  static create(dataset: PreparedDataset, config: TrialConfig): Trainer {
-    return new Trainer(dataset, config);
+  /** The engine computing this trainer's steps and evaluations. */
+  get engine(): Engine {
+    return this.model.engine;
+  }
+
+  private static async build(
+    dataset: PreparedDataset,
+    config: TrialConfig,
+    engine: Engine,
+    resume?: TrainerCheckpoint,
+  ): Promise<Trainer> {
+    const root = Rng.fromSeed(config.seed);
+    const initRng = root.fork();
+    const model = await MultAutoencoder.create(config, dataset.nItems, initRng, engine);
+    const trainer = new Trainer(dataset, config, model, root);
+    if (resume) trainer.restore(resume);
+    return trainer;
+  }
+
+  static create(dataset: PreparedDataset, config: TrialConfig, engine: Engine): Promise<Trainer> {
+    return Trainer.build(dataset, config, engine);
   }
 
   /**
    * Continues a run from its checkpoint. `epochs` may extend (or shorten) the
-   * run; every other hyperparameter is the checkpoint's own.
+   * run; every other hyperparameter is the checkpoint's own. The checkpoint
+   * is engine-neutral: any engine resumes it (bit-identical to an
+   * uninterrupted run on the engine and thread count that wrote it).
    */
   static resume(
     dataset: PreparedDataset,
     checkpoint: TrainerCheckpoint,
+    engine: Engine,
     overrides: { epochs?: number } = {},
-  ): Trainer {
+  ): Promise<Trainer> {
     if (checkpoint.nItems !== dataset.nItems) {
       throw new Error(
         `checkpoint was trained on ${checkpoint.nItems} items but the dataset has ${dataset.nItems}`,
@@ -95,7 +114,7 @@ export class Trainer {
         `cannot resume with epochs = ${epochs}: the checkpoint already holds ${checkpoint.epoch} epochs`,
       );
     }
-    return new Trainer(dataset, { ...checkpoint.config, epochs }, checkpoint);
+    return Trainer.build(dataset, { ...checkpoint.config, epochs }, engine, checkpoint);
   }
 
   get epochsDone(): number {
@@ -158,7 +177,7 @@ export class Trainer {
       timer?.start();
       beta = this.beta();
       const batch = csrSelectRows(train, order.subarray(start, Math.min(start + bs, train.nRows)));
-      const step = this.model.trainStep(batch, beta, this.rng);
+      const step = await this.model.trainStep(batch, beta, this.rng);
       if (timer) timer.steps++;
       if (!Number.isFinite(step.loss)) {
         this.broken = true;
@@ -208,11 +227,11 @@ export class Trainer {
    */
   async evaluateBestOnTest(): Promise<EvalResult> {
     if (!this.best) throw new Error('no epoch has been validated yet');
-    const scorer = scorerFromWeights(this.config, this.dataset.nItems, this.best.weights);
+    const scorer = await scorerFromWeights(this.config, this.dataset.nItems, this.best.weights, this.engine);
     try {
       return await evaluate(scorer, this.dataset.test, { batchSize: this.config.evalBatchSize });
     } finally {
-      scorer.dispose();
+      await scorer.dispose();
     }
   }
 
@@ -231,8 +250,8 @@ export class Trainer {
     };
   }
 
-  dispose(): void {
-    this.model.dispose();
+  async dispose(): Promise<void> {
+    await this.model.dispose();
   }
 
   private restore(c: TrainerCheckpoint): void {

@@ -1,0 +1,125 @@
+import { GraphBuilder, type Graph, type Tensor } from '@vaecf/engine';
+import type { Architecture } from './architecture';
+
+/**
+ * The dense part of Mult-VAE / Mult-DAE as engine graphs: everything after
+ * the sparse first layer's affine map (which stays in JavaScript, where a
+ * minibatch's few nonzeros make it a gather). Layer i >= 1 of the
+ * architecture reads W{i} [inputs, units] and b{i} [units].
+ *
+ * Training graph inputs:
+ *   a0 [B, H0]       the first layer's affine output (before its tanh)
+ *   W{i}, b{i}       the dense layers' weights
+ *   eps [B, d]       the VAE's noise (drawn in JS, so every engine sees the same draws)
+ *   klScale [1]      beta / B (VAE)
+ *   xIndex [nnz]     flat positions r * I + i of the minibatch's raw nonzeros
+ *   xRow [nnz]       their rows r
+ *   xNeg [nnz]       -1 / B each (the -x / B of the loss gradient)
+ *   rowScale [B, 1]  n_r / B, n_r the row's nonzeros
+ * Outputs: nllSum [1] = -sum over nonzeros of log softmax(logits)[r, i],
+ * klSum [1] (VAE), dW{i} and db{i} of the data loss (the L2 term is added
+ * by the optimizer), and dA0 [B, H0], the gradient at a0.
+ *
+ * The backward pass is written by hand (each step's derivative noted
+ * beside it) and checked against tf.grad of the reference graph in the tests.
+ */
+export function trainingGraph(arch: Architecture): Graph {
+  const g = new GraphBuilder(`${arch.kind}-train`);
+  const { layers } = arch;
+  const H0 = layers[0].units;
+  const a0 = g.input('a0', ['B', H0]);
+  const params = denseParams(g, arch);
+  const vae = arch.kind === 'vae';
+  const eps = vae ? g.input('eps', ['B', arch.latent]) : undefined;
+  const klScale = vae ? g.input('klScale', [1]) : undefined;
+  const xIndex = g.input('xIndex', ['nnz'], 'int32');
+  const xRow = g.input('xRow', ['nnz'], 'int32');
+  const xNeg = g.input('xNeg', ['nnz']);
+  const rowScale = g.input('rowScale', ['B', 1]);
+
+  // Forward, keeping what the backward pass reads.
+  const h0 = layers[0].tanh ? g.tanh(a0) : a0;
+  const inputs: Tensor[] = [];
+  const outputs: Tensor[] = [h0];
+  let h = h0;
+  let mu: Tensor | undefined;
+  let logvar: Tensor | undefined;
+  let std: Tensor | undefined;
+  for (let i = 1; i < layers.length; i++) {
+    if (vae && i === arch.decoderStart) {
+      const d = arch.latent;
+      mu = g.sliceCols(h, 0, d);
+      logvar = g.sliceCols(h, d, 2 * d);
+      std = g.exp(g.affineScalar(logvar, 0.5));
+      h = g.add(mu, g.mul(eps!, std)); // z = mu + eps * exp(logvar / 2)
+    }
+    inputs[i] = h;
+    const pre = g.dense(h, params[i].w, params[i].b);
+    h = layers[i].tanh ? g.tanh(pre) : pre;
+    outputs[i] = h;
+  }
+  const logits = h;
+
+  // Multinomial likelihood: log p_ri = l_ri - logsumexp_j l_rj, read at x's nonzeros only.
+  const lse = g.logSumExp(logits);
+  const picked = g.sub(g.gatherFlat(logits, xIndex), g.gatherFlat(lse, xRow));
+  g.output('nllSum', g.neg(g.sum(picked, 'all')));
+  // d nll / d logits = softmax(l) * n_r / B - x / B.
+  let grad = g.scatterAddFlat(g.mul(g.softmax(logits), rowScale), xIndex, xNeg);
+
+  if (vae) {
+    // KL(N(mu, sigma^2) || N(0, 1)) summed over dims and users: 0.5 (e^logvar + mu^2 - 1 - logvar).
+    const variance = g.square(std!);
+    const perDim = g.affineScalar(g.sub(g.add(variance, g.square(mu!)), logvar!), 0.5, -0.5);
+    g.output('klSum', g.sum(perDim, 'all'));
+  }
+
+  for (let i = layers.length - 1; i >= 1; i--) {
+    if (layers[i].tanh) grad = tanhGrad(g, grad, outputs[i]);
+    g.output(`dW${i}`, g.matmul(inputs[i], grad, { transA: true })); // dW = h^T g
+    g.output(`db${i}`, g.sum(grad, 0)); // db = column sums of g
+    grad = g.matmul(grad, params[i].w, { transB: true }); // dh = g W^T
+    if (vae && i === arch.decoderStart) {
+      // z = mu + eps * std, std = exp(logvar / 2), plus beta * KL / B:
+      //   dmu = dz + klScale * mu;  dlogvar = dz * eps * std / 2 + klScale * (e^logvar - 1) / 2
+      const dMu = g.add(grad, g.mul(mu!, klScale!));
+      const dLogvar = g.add(
+        g.affineScalar(g.mul(g.mul(grad, eps!), std!), 0.5),
+        g.mul(g.affineScalar(g.square(std!), 0.5, -0.5), klScale!),
+      );
+      grad = g.concatCols([dMu, dLogvar]);
+    }
+  }
+  g.output('dA0', layers[0].tanh ? tanhGrad(g, grad, h0) : grad);
+  return g.build();
+}
+
+/** Scoring: logits [B, I] from a0 with no dropout and z = mu (inputs a0, W{i}, b{i}). */
+export function scoringGraph(arch: Architecture): Graph {
+  const g = new GraphBuilder(`${arch.kind}-score`);
+  const { layers } = arch;
+  const a0 = g.input('a0', ['B', layers[0].units]);
+  const params = denseParams(g, arch);
+  let h = layers[0].tanh ? g.tanh(a0) : a0;
+  for (let i = 1; i < layers.length; i++) {
+    if (arch.kind === 'vae' && i === arch.decoderStart) h = g.sliceCols(h, 0, arch.latent);
+    const pre = g.dense(h, params[i].w, params[i].b);
+    h = layers[i].tanh ? g.tanh(pre) : pre;
+  }
+  g.output('logits', h);
+  return g.build();
+}
+
+function denseParams(g: GraphBuilder, arch: Architecture): { w: Tensor; b: Tensor }[] {
+  const params: { w: Tensor; b: Tensor }[] = [];
+  arch.layers.forEach((l, i) => {
+    if (i === 0) return;
+    params[i] = { w: g.input(`W${i}`, [l.inputs, l.units]), b: g.input(`b${i}`, [l.units]) };
+  });
+  return params;
+}
+
+/** d/dx tanh(x) given y = tanh(x): g * (1 - y^2). */
+function tanhGrad(g: GraphBuilder, grad: Tensor, y: Tensor): Tensor {
+  return g.mul(grad, g.affineScalar(g.square(y), -1, 1));
+}
