@@ -100,8 +100,11 @@ const TFJS_WEIGHTS_FILE = 'weights.bin';
 
 /** Built with tfjs-layers and saved through its own serialisation, so tf.loadLayersModel reads it. */
 export async function modelTfjsFiles(m: ExportableModel): Promise<Record<string, Uint8Array>> {
-  // Loaded on demand: only exports need tfjs-layers, not training.
+  // Loaded on demand: only exports need tfjs-layers, not training. tfjs builds the layers on its
+  // cpu backend unless the process already runs another (an export is small work).
   const tfl = await import('@tensorflow/tfjs-layers');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.ready();
   const model = tfl.sequential({ name: `vaecf_mult_${m.config.model}` });
   for (const [k, l] of m.layers.entries()) {
     model.add(

@@ -12,16 +12,18 @@ import { Recommender } from '../../src/model/recommender';
 import { saveCheckpoint } from '../../src/train/checkpoint-io';
 import { Trainer } from '../../src/train/trainer';
 import { tinyDataset } from '../support/datasets';
-import { useTestBackend } from '../support/tf';
+import type { Engine } from '@vaecf/engine';
+import { testEngine } from '../support/tf';
 
 const data = tinyDataset(5, 120, 40);
 let dir: string;
+let engine: Engine;
 
 /** A trained checkpoint per model kind. */
 const checkpoints: Record<'vae' | 'dae', string> = { vae: '', dae: '' };
 
 beforeAll(async () => {
-  await useTestBackend();
+  engine = await testEngine();
   dir = await mkdtemp(join(tmpdir(), 'vaecf-export-'));
   for (const model of ['vae', 'dae'] as const) {
     const config = resolveTrialConfig({
@@ -30,20 +32,20 @@ beforeAll(async () => {
       batchSize: 40,
       epochs: 2,
     });
-    const t = Trainer.create(data, config);
+    const t = await Trainer.create(data, config, engine);
     while (!t.finished) await t.runEpoch();
     checkpoints[model] = join(dir, model);
     await saveCheckpoint(checkpoints[model], t.checkpoint(), { itemIds: data.itemIds });
-    t.dispose();
+    await t.dispose();
   }
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** The recommender's score of every item but the history. */
 async function recommenderScores(ckpt: string, history: string[]): Promise<Map<string, number>> {
-  const rec = await Recommender.fromCheckpoint(ckpt);
-  const r = rec.recommend(history, data.nItems);
-  rec.dispose();
+  const rec = await Recommender.fromCheckpoint(ckpt, engine);
+  const r = await rec.recommend(history, data.nItems);
+  await rec.dispose();
   return new Map(r.items.map((x) => [x.item, x.score]));
 }
 

@@ -1,10 +1,23 @@
-import { initBackend } from '../../src/runtime/backend';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadEngine, type Engine, type EngineChoice } from '@vaecf/engine';
 import { csrFromRows, type Csr } from '../../src/data/csr';
 import { Rng } from '../../src/runtime/rng';
 
-/** Tests run on the backend the machine would pick (wasm here), unless VAECF_BACKEND says otherwise. */
-export async function useTestBackend(): Promise<string> {
-  return (await initBackend()).name;
+/**
+ * The engine the model tests compute on: the one a machine picks by itself
+ * (onnxruntime on the CPU here) unless VAECF_TEST_ENGINE names another. The
+ * engine contract suite (model/engine-contract.test.ts) covers every engine.
+ */
+export async function testEngine(): Promise<Engine> {
+  const engine = (process.env.VAECF_TEST_ENGINE ?? 'auto') as EngineChoice;
+  return (await loadEngine({ engine, threads: 1 })).engine;
+}
+
+/** tfjs for the oracles (tf.grad of the reference graph): the cpu backend, exact and always present. */
+export async function useOracleBackend(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
 }
 
 /** A random binary user x item matrix with 1..maxPerRow items per row. */

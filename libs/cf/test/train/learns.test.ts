@@ -8,11 +8,13 @@ import { evaluate } from '../../src/eval/evaluate';
 import { PopularityScorer } from '../../src/eval/popularity';
 import { resolveTrialConfig } from '../../src/model/config';
 import { Trainer } from '../../src/train/trainer';
-import { useTestBackend } from '../support/tf';
+import type { Engine } from '@vaecf/engine';
+import { testEngine } from '../support/tf';
 
 let dir: string;
+let engine: Engine;
 beforeAll(async () => {
-  await useTestBackend();
+  engine = await testEngine();
   dir = await mkdtemp(join(tmpdir(), 'vaecf-learns-'));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -23,7 +25,7 @@ it.each(['vae', 'dae'] as const)(
     const path = join(dir, `${model}.csv`);
     await generateSyntheticRatings(path, { users: 800, items: 300, seed: 11 });
     const data = await prepareDataset(path, { format: 'movielens-csv', heldoutUsers: 100 });
-    const trainer = Trainer.create(
+    const trainer = await Trainer.create(
       data,
       resolveTrialConfig({
         model,
@@ -32,11 +34,12 @@ it.each(['vae', 'dae'] as const)(
         batchSize: 50,
         totalAnnealSteps: 100,
       }),
+      engine,
     );
     while (!trainer.finished) await trainer.runEpoch();
     const cf = await trainer.evaluateBestOnTest();
     const pop = await evaluate(new PopularityScorer(data.train), data.test);
-    trainer.dispose();
+    await trainer.dispose();
     expect(cf.ndcg100).toBeGreaterThan(1.5 * pop.ndcg100);
     expect(cf.recall20).toBeGreaterThan(pop.recall20);
   },
