@@ -58,6 +58,8 @@ export type Node =
     }
   /** Row-wise softmax of [B, N]. */
   | { readonly op: 'softmax'; readonly out: number; readonly x: number }
+  /** max_j x_ij per row: [B, N] -> [B, 1]. */
+  | { readonly op: 'rowMax'; readonly out: number; readonly x: number }
   /** log sum_j exp(x_ij) per row: [B, N] -> [B, 1]. */
   | { readonly op: 'logSumExp'; readonly out: number; readonly x: number }
   /** Sum over rows ([B, N] -> [N]), over columns ([B, N] -> [B, 1]) or of everything (-> [1]). */
@@ -205,6 +207,11 @@ export class GraphBuilder {
   softmax(x: Tensor): Tensor {
     this.matrix(x, 'softmax', false);
     return this.push({ op: 'softmax', out: -1, x: x.id }, x.shape);
+  }
+
+  rowMax(x: Tensor): Tensor {
+    const [m] = this.matrix(x, 'rowMax', false);
+    return this.push({ op: 'rowMax', out: -1, x: x.id }, [m, 1]);
   }
 
   logSumExp(x: Tensor): Tensor {

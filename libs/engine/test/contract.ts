@@ -128,6 +128,7 @@ export function engineContract(name: string, load: () => Promise<Engine>): void 
       const x = g.input('x', ['B', 'N']);
       g.output('softmax', g.softmax(x));
       g.output('lse', g.logSumExp(x));
+      g.output('rowMax', g.rowMax(x));
       g.output('colSum', g.sum(x, 0));
       g.output('rowSum', g.sum(x, 1));
       g.output('all', g.sum(x, 'all'));
@@ -140,6 +141,7 @@ export function engineContract(name: string, load: () => Promise<Engine>): void 
         out.softmax,
         X.map((v, k) => Math.exp(v - lse[Math.floor(k / 3)])),
       );
+      close(out.rowMax, [101, 3]);
       close(out.colSum, [97, 101, 102]);
       close(out.rowSum, [300, 0]);
       close(out.all, [300]);
@@ -170,6 +172,17 @@ export function engineContract(name: string, load: () => Promise<Engine>): void 
       sq[0] += 20;
       sq[5] += 30;
       close(out.scattered, sq);
+    });
+
+    it('keeps graph names apart from its internal value names', async () => {
+      const g = new GraphBuilder('names');
+      const v0 = g.input('v0', [1]);
+      const c0 = g.input('c0', [1]);
+      g.output('v1', g.add(v0, c0));
+      g.output('v2', g.affineScalar(v0, 2, 1));
+      const out = await run(g.build(), { v0: f32([3], [1]), c0: f32([4], [1]) });
+      close(out.v1, [7]);
+      close(out.v2, [7]);
     });
 
     it('binds named dimensions per run, so one program serves every batch size', async () => {

@@ -60,12 +60,16 @@ export function trainingGraph(arch: Architecture): Graph {
   }
   const logits = h;
 
-  // Multinomial likelihood: log p_ri = l_ri - logsumexp_j l_rj, read at x's nonzeros only.
-  const lse = g.logSumExp(logits);
+  // Multinomial likelihood: log p_ri = l_ri - logsumexp_j l_rj, read at x's nonzeros only. The
+  // row's logsumexp comes from the softmax already computed: at the row's largest logit m_r,
+  // p = e^(m_r - lse_r) >= 1/I never underflows, so lse_r = m_r - log max_j p_rj, exact in float32
+  // where log p itself would underflow, without a second exp pass over [B, I].
+  const p = g.softmax(logits);
+  const lse = g.sub(g.rowMax(logits), g.log(g.rowMax(p)));
   const picked = g.sub(g.gatherFlat(logits, xIndex), g.gatherFlat(lse, xRow));
   g.output('nllSum', g.neg(g.sum(picked, 'all')));
   // d nll / d logits = softmax(l) * n_r / B - x / B.
-  let grad = g.scatterAddFlat(g.mul(g.softmax(logits), rowScale), xIndex, xNeg);
+  let grad = g.scatterAddFlat(g.mul(p, rowScale), xIndex, xNeg);
 
   if (vae) {
     // KL(N(mu, sigma^2) || N(0, 1)) summed over dims and users: 0.5 (e^logvar + mu^2 - 1 - logvar).

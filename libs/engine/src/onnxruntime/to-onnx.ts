@@ -8,8 +8,11 @@ import type { Dim, Graph, Node, Shape } from '../graph';
  */
 export function toOnnx(graph: Graph): Uint8Array {
   const b = new OnnxBuilder();
-  const name = (id: number) => `v${id}`;
-  for (const node of graph.nodes) emit(b, node, name);
+  const names = valueNames(graph);
+  const name = (id: number) => names.get(id)!;
+  for (const node of graph.nodes) if (node.op !== 'input') emit(b, node, name);
+  // An output whose value is also an input or another output's gets its own copy (ONNX names a value once).
+  for (const o of graph.outputs) if (name(o.id) !== o.name) b.node('Identity', [name(o.id)], [o.name]);
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'vaecf',
@@ -22,11 +25,21 @@ export function toOnnx(graph: Graph): Uint8Array {
       output: graph.outputs.map((o) => valueInfo(o.name, o.shape, FLOAT)),
     }),
   });
-  // Outputs are named values of their own: an Identity from the node's value (ONNX forbids a graph
-  // output that is also an input, and two outputs may name the same value).
-  for (const o of graph.outputs) b.node('Identity', [name(o.id)], [o.name]);
-  model.graph!.node = b.nodes;
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * The ONNX name of each value: an input's own name, the name of the first
+ * output that returns it (so the node writes straight into the output, no
+ * copy), else an internal name holding a ':' (never a graph name: GraphBuilder
+ * allows none).
+ */
+function valueNames(graph: Graph): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const i of graph.inputs) names.set(i.id, i.name);
+  for (const o of graph.outputs) if (!names.has(o.id)) names.set(o.id, o.name);
+  for (const n of graph.nodes) if (!names.has(n.out)) names.set(n.out, `v:${n.out}`);
+  return names;
 }
 
 const OPSET = 17;
@@ -37,7 +50,6 @@ function emit(b: OnnxBuilder, n: Node, name: (id: number) => string): void {
   const out = name(n.out);
   switch (n.op) {
     case 'input':
-      b.node('Identity', [n.name], [out]);
       return;
     case 'tanh':
     case 'exp':
@@ -82,6 +94,9 @@ function emit(b: OnnxBuilder, n: Node, name: (id: number) => string): void {
       return;
     case 'softmax':
       b.node('Softmax', [name(n.x)], [out], [b.intAttr('axis', 1)]);
+      return;
+    case 'rowMax':
+      b.node('ReduceMax', [name(n.x)], [out], [b.intsAttr('axes', [1]), b.intAttr('keepdims', 1)]);
       return;
     case 'logSumExp':
       b.node('ReduceLogSumExp', [name(n.x)], [out], [b.intsAttr('axes', [1]), b.intAttr('keepdims', 1)]);
@@ -183,7 +198,7 @@ class OnnxBuilder {
   private constant(key: string, make: () => onnx.ITensorProto): string {
     const known = this.constants.get(key);
     if (known) return known;
-    const name = `c${this.constants.size}`;
+    const name = `c:${this.constants.size}`;
     this.constants.set(key, name);
     this.initializers.push({ ...make(), name });
     return name;

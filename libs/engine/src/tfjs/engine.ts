@@ -172,6 +172,8 @@ class TfjsProgram implements Program {
         return tf.fused.matMul({ a: m(n.x), b: m(n.w), bias: get(n.bias) });
       case 'softmax':
         return tf.softmax(get(n.x));
+      case 'rowMax':
+        return tf.max(get(n.x), 1, true);
       case 'logSumExp':
         return tf.logSumExp(get(n.x), 1, true);
       case 'sum':
