@@ -33,8 +33,8 @@ export interface EpochReport {
 export interface RunEpochOptions {
   /** Checked between minibatches. */
   readonly signal?: AbortSignal;
-  /** Called after every minibatch with the training users done so far in this epoch. */
-  readonly onBatch?: (usersDone: number, usersTotal: number) => void;
+  /** Called after every minibatch with the training users done so far in this epoch; a promise it returns is awaited. */
+  readonly onBatch?: (usersDone: number, usersTotal: number) => void | Promise<void>;
 }
 
 export interface BestSnapshot {
@@ -187,7 +187,7 @@ export class Trainer {
       nll += step.nll;
       kl += step.kl;
       batches++;
-      onBatch?.(Math.min(start + bs, train.nRows), train.nRows);
+      await onBatch?.(Math.min(start + bs, train.nRows), train.nRows);
       // Yield to the event loop so a host process keeps its timers (job locks, metrics) alive.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
