@@ -168,12 +168,15 @@ export class MultAutoencoder {
     const nnz = indptr[B];
     const xIndex = new Int32Array(nnz);
     const xRow = new Int32Array(nnz);
+    const xNeg = new Float32Array(nnz);
     const rowScale = new Float32Array(B);
     for (let r = 0; r < B; r++) {
-      rowScale[r] = (indptr[r + 1] - indptr[r]) / B;
+      const n = indptr[r + 1] - indptr[r];
+      rowScale[r] = n / B;
       for (let k = indptr[r]; k < indptr[r + 1]; k++) {
         xIndex[k] = r * I + indices[k];
         xRow[k] = r;
+        xNeg[k] = -1 / n;
       }
     }
     const H0 = this.arch.layers[0].units;
@@ -186,7 +189,7 @@ export class MultAutoencoder {
       ...this.weightFeeds(),
       xIndex: { data: xIndex, shape: [nnz] },
       xRow: { data: xRow, shape: [nnz] },
-      xNeg: { data: new Float32Array(nnz).fill(-1 / B), shape: [nnz] },
+      xNeg: { data: xNeg, shape: [nnz] },
       rowScale: { data: rowScale, shape: [B, 1] },
     };
     if (vae) {

@@ -14,8 +14,8 @@ import type { Architecture } from './architecture';
  *   klScale [1]      beta / B (VAE)
  *   xIndex [nnz]     flat positions r * I + i of the minibatch's raw nonzeros
  *   xRow [nnz]       their rows r
- *   xNeg [nnz]       -1 / B each (the -x / B of the loss gradient)
- *   rowScale [B, 1]  n_r / B, n_r the row's nonzeros
+ *   xNeg [nnz]       -1 / n_r for a nonzero of row r, n_r the row's nonzeros
+ *   rowScale [B, 1]  n_r / B
  * Outputs: nllSum [1] = -sum over nonzeros of log softmax(logits)[r, i],
  * klSum [1] (VAE), dW{i} and db{i} of the data loss (the L2 term is added
  * by the optimizer), and dA0 [B, H0], the gradient at a0.
@@ -68,8 +68,10 @@ export function trainingGraph(arch: Architecture): Graph {
   const lse = g.sub(g.rowMax(logits), g.log(g.rowMax(p)));
   const picked = g.sub(g.gatherFlat(logits, xIndex), g.gatherFlat(lse, xRow));
   g.output('nllSum', g.neg(g.sum(picked, 'all')));
-  // d nll / d logits = softmax(l) * n_r / B - x / B.
-  let grad = g.scatterAddFlat(g.mul(p, rowScale), xIndex, xNeg);
+  // d nll / d logits = (n_r / B) (softmax(l) - x / n_r), kept as its unscaled part u = p - x / n_r
+  // (a scatter into p), the row scale s = n_r / B moved onto the output layer's small neighbours:
+  // dW = (s h)^T u, db = s^T u, dh = s (u W^T). No pass over [B, I] for the scale.
+  const u = g.scatterAddFlat(p, xIndex, xNeg);
 
   if (vae) {
     // KL(N(mu, sigma^2) || N(0, 1)) summed over dims and users: 0.5 (e^logvar + mu^2 - 1 - logvar).
@@ -78,11 +80,19 @@ export function trainingGraph(arch: Architecture): Graph {
     g.output('klSum', g.sum(perDim, 'all'));
   }
 
-  for (let i = layers.length - 1; i >= 1; i--) {
-    if (layers[i].tanh) grad = tanhGrad(g, grad, outputs[i]);
-    g.output(`dW${i}`, g.matmul(inputs[i], grad, { transA: true })); // dW = h^T g
-    g.output(`db${i}`, g.sum(grad, 0)); // db = column sums of g
-    grad = g.matmul(grad, params[i].w, { transB: true }); // dh = g W^T
+  const L = layers.length - 1; // the output layer: linear
+  let grad = u;
+  for (let i = L; i >= 1; i--) {
+    if (i === L) {
+      g.output(`dW${i}`, g.matmul(g.mul(inputs[i], rowScale), u, { transA: true }));
+      g.output(`db${i}`, g.matmul(rowScale, u, { transA: true })); // [1, I]: the same values as [I]
+      grad = g.mul(g.matmul(u, params[i].w, { transB: true }), rowScale);
+    } else {
+      if (layers[i].tanh) grad = tanhGrad(g, grad, outputs[i]);
+      g.output(`dW${i}`, g.matmul(inputs[i], grad, { transA: true })); // dW = h^T g
+      g.output(`db${i}`, g.sum(grad, 0)); // db = column sums of g
+      grad = g.matmul(grad, params[i].w, { transB: true }); // dh = g W^T
+    }
     if (vae && i === arch.decoderStart) {
       // z = mu + eps * std, std = exp(logvar / 2), plus beta * KL / B:
       //   dmu = dz + klScale * mu;  dlogvar = dz * eps * std / 2 + klScale * (e^logvar - 1) / 2
