@@ -3,3 +3,4 @@ export * from './engine';
 export * from './names';
 export * from './load';
 export { bindShapes, sizeOf } from './bind-shapes';
+export { gemmOn, type Gemm } from './gemm';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, type Engine, type Graph, type HostTensor } from '../src';
+import { gemmOn, GraphBuilder, type Engine, type Graph, type HostTensor } from '../src';
 
 /**
  * The contract every engine passes: each op of the graph language against a
@@ -183,6 +183,15 @@ export function engineContract(name: string, load: () => Promise<Engine>): void 
       const out = await run(g.build(), { v0: f32([3], [1]), c0: f32([4], [1]) });
       close(out.v1, [7]);
       close(out.v2, [7]);
+    });
+
+    it('multiplies any shapes through gemmOn, one program per engine', async () => {
+      const gemm = gemmOn(engine);
+      const A = rand(3 * 5, 7);
+      const B = rand(5 * 2, 8);
+      close(await gemm(A, B, 3, 5, 2), matmul(A, B, 3, 5, 2));
+      const C = rand(4 * 3, 9);
+      close(await gemm(C, A, 4, 3, 5), matmul(C, A, 4, 3, 5));
     });
 
     it('binds named dimensions per run, so one program serves every batch size', async () => {
