@@ -1,0 +1,179 @@
+import { createWriteStream } from 'node:fs';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DownloadError } from './errors';
+import { get, httpError, type HttpResponse } from './http-get';
+
+export interface TransferProgress {
+  /** The file being downloaded (its upstream name). */
+  readonly file: string;
+  /** Bytes on disk so far, a resumed part included. */
+  readonly received: number;
+  /** The whole file's size, when the server says. */
+  readonly total?: number;
+  /** Bytes this attempt started from (a resumed part), so that rates count only what came now. */
+  readonly resumedFrom: number;
+}
+
+export interface DownloadHooks {
+  readonly onProgress?: (p: TransferProgress) => void;
+  /** One line about what happened (resumed, restarted): shown by the CLI, logged by the worker. */
+  readonly onNote?: (line: string) => void;
+}
+
+/**
+ * What an interrupted download must match to be resumed, kept beside its
+ * `.part` as `.part.json`: the URL, and the validator the server gave the
+ * bytes already received (a strong ETag, else Last-Modified), which the
+ * next request sends as If-Range. A server whose file changed meanwhile
+ * then answers 200 with the whole new file, which replaces the part: two
+ * versions are never spliced.
+ */
+interface PartInfo {
+  readonly url: string;
+  readonly validator?: string;
+  readonly total?: number;
+}
+
+/**
+ * Downloads `url` into `part` (never the final name: the caller verifies and
+ * renames), resuming a part left by an interrupted run with HTTP Range +
+ * If-Range. Returns the size. A dropped connection or an HTTP error is a
+ * DownloadError and leaves the part for the next run.
+ */
+export async function downloadToPart(
+  url: string,
+  part: string,
+  file: string,
+  hooks: DownloadHooks = {},
+): Promise<number> {
+  const infoPath = `${part}.json`;
+  let have = await resumablePart(part, infoPath, url);
+  for (let attempt = 0; ; attempt++) {
+    const headers =
+      have.bytes > 0 && have.info?.validator
+        ? { range: `bytes=${have.bytes}-`, 'if-range': have.info.validator }
+        : {};
+    const res = await get(url, headers);
+    if (res.status === 416 && have.bytes > 0 && attempt === 0) {
+      // The part is not a prefix the server can continue (it shrank, or the part is whole of an old
+      // version): start again.
+      res.body.resume();
+      hooks.onNote?.(`${file}: the server cannot continue the interrupted download; starting again`);
+      have = await discard(part, infoPath);
+      continue;
+    }
+    let append = false;
+    let total: number | undefined;
+    if (res.status === 206) {
+      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
+      if (!range || Number(range[1]) !== have.bytes) {
+        res.body.destroy();
+        if (attempt > 0)
+          throw new DownloadError(`${res.url}: a partial answer that does not continue the file`);
+        have = await discard(part, infoPath);
+        continue;
+      }
+      append = true;
+      total = range[3] === '*' ? undefined : Number(range[3]);
+      hooks.onNote?.(`${file}: resuming at ${mb(have.bytes)} MB`);
+    } else if (res.status === 200) {
+      if (have.bytes > 0)
+        hooks.onNote?.(
+          have.info?.validator
+            ? `${file}: changed on the server since the interrupted download; starting again`
+            : `${file}: the interrupted download cannot be resumed safely (the server gave no ETag or Last-Modified); starting again`,
+        );
+      total = contentLength(res);
+    } else {
+      res.body.resume();
+      throw httpError(res);
+    }
+    const from = append ? have.bytes : 0;
+    const info: PartInfo = {
+      url,
+      validator: validatorOf(res) ?? (append ? have.info?.validator : undefined),
+      total,
+    };
+    // The validator is written before any byte: a part on disk always says which version it holds.
+    await writeFile(infoPath, JSON.stringify(info));
+    await receive(res, part, append, from, total, file, hooks);
+    return total ?? (await stat(part)).size;
+  }
+}
+
+async function receive(
+  res: HttpResponse,
+  part: string,
+  append: boolean,
+  from: number,
+  total: number | undefined,
+  file: string,
+  hooks: DownloadHooks,
+): Promise<void> {
+  let received = from;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      hooks.onProgress?.({ file, received, total, resumedFrom: from });
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(res.body, count, createWriteStream(part, { flags: append ? 'a' : 'w' }));
+  } catch (e) {
+    throw interrupted(file, received, total, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  }
+  if (total !== undefined && received !== total) throw interrupted(file, received, total, 'ended early');
+}
+
+function interrupted(file: string, received: number, total: number | undefined, why: string): DownloadError {
+  const of = total === undefined ? '' : ` of ${mb(total)}`;
+  return new DownloadError(
+    `${file}: the download was interrupted after ${mb(received)}${of} MB (${why}); run again to resume`,
+  );
+}
+
+/** The part of an earlier run, if it is of this URL and says which version it holds; otherwise none. */
+async function resumablePart(
+  part: string,
+  infoPath: string,
+  url: string,
+): Promise<{ bytes: number; info?: PartInfo }> {
+  const [size, info] = await Promise.all([
+    stat(part).then(
+      (s) => s.size,
+      () => 0,
+    ),
+    readFile(infoPath, 'utf8').then(
+      (t) => JSON.parse(t) as PartInfo,
+      () => undefined,
+    ),
+  ]);
+  if (size === 0 || !info || info.url !== url || !info.validator) return discard(part, infoPath);
+  return { bytes: size, info };
+}
+
+async function discard(part: string, infoPath: string): Promise<{ bytes: number }> {
+  await rm(part, { force: true });
+  await rm(infoPath, { force: true });
+  return { bytes: 0 };
+}
+
+/** If-Range needs a strong validator: a strong ETag, else Last-Modified (a weak ETag cannot be used). */
+function validatorOf(res: HttpResponse): string | undefined {
+  const etag = res.headers.etag;
+  if (etag && !etag.startsWith('W/')) return etag;
+  return res.headers['last-modified'] ?? undefined;
+}
+
+function contentLength(res: HttpResponse): number | undefined {
+  const n = Number(res.headers['content-length']);
+  return res.headers['content-length'] !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Megabytes with one decimal, for messages. */
+export function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
