@@ -1,7 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { DownloadError } from './errors';
 import { get, httpError, type HttpResponse } from './http-get';
 
@@ -96,14 +94,23 @@ export async function downloadToPart(
       validator: validatorOf(res) ?? (append ? have.info?.validator : undefined),
       total,
     };
-    // The validator is written before any byte: a part on disk always says which version it holds.
-    await writeFile(infoPath, JSON.stringify(info));
+    // The validator is written before any byte (a part on disk always says which version it holds), and
+    // synchronously: the body must be taken in this same tick (see receive).
+    writeFileSync(infoPath, JSON.stringify(info));
     await receive(res, part, append, from, total, file, hooks);
     return total ?? (await stat(part)).size;
   }
 }
 
-async function receive(
+/**
+ * Appends the body to the part. Must be called in the same tick as the
+ * response arrived (no await in between): a connection that drops discards
+ * whatever the response still buffers, so its bytes are handed to the file
+ * as they come. Every byte handed over is flushed before this settles, even
+ * when the connection dropped, so the next run resumes from exactly the
+ * part's size.
+ */
+function receive(
   res: HttpResponse,
   part: string,
   append: boolean,
@@ -113,19 +120,41 @@ async function receive(
   hooks: DownloadHooks,
 ): Promise<void> {
   let received = from;
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      received += chunk.length;
-      hooks.onProgress?.({ file, received, total, resumedFrom: from });
-      done(null, chunk);
-    },
+  let dropped: string | null = null;
+  const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
+  res.body.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    hooks.onProgress?.({ file, received, total, resumedFrom: from });
+    if (!out.write(chunk)) {
+      res.body.pause();
+      out.once('drain', () => res.body.resume());
+    }
   });
-  try {
-    await pipeline(res.body, count, createWriteStream(part, { flags: append ? 'a' : 'w' }));
-  } catch (e) {
-    throw interrupted(file, received, total, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
-  }
-  if (total !== undefined && received !== total) throw interrupted(file, received, total, 'ended early');
+  return new Promise<void>((resolve, reject) => {
+    let diskError: Error | null = null;
+    out.on('error', (e) => {
+      diskError = e;
+      res.body.destroy();
+    });
+    const finish = () => {
+      out.end(() => {
+        if (diskError) reject(diskError);
+        else if (dropped !== null) reject(interrupted(file, received, total, dropped));
+        else if (total !== undefined && received !== total)
+          reject(interrupted(file, received, total, 'ended early'));
+        else resolve();
+      });
+    };
+    res.body.once('error', (e: NodeJS.ErrnoException) => {
+      dropped = e.code ?? e.message;
+    });
+    // 'close' comes after 'end' or after an error: either way every chunk has been written.
+    res.body.once('close', () => {
+      if (!res.body.readableEnded && dropped === null) dropped = 'connection closed';
+      if (diskError) out.destroy();
+      finish();
+    });
+  });
 }
 
 function interrupted(file: string, received: number, total: number | undefined, why: string): DownloadError {
