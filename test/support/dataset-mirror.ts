@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { zipSync } from 'fflate';
 
@@ -26,55 +32,59 @@ export interface MirrorRequest {
 export class DatasetMirror {
   readonly files = new Map<string, MirrorFile>();
   readonly requests: MirrorRequest[] = [];
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private readonly server: Server = createServer((req, res) => this.answer(req, res));
+  private base = '';
+
+  /** The base URL to set as VAECF_DATASET_MIRROR. */
+  get url(): string {
+    return this.base;
+  }
 
   static async start(): Promise<DatasetMirror> {
-    let mirror!: DatasetMirror;
-    const server = createServer((req, res) => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
-      const file = mirror.files.get(path);
-      const log = (status: number) => mirror.requests.push({ path, headers: req.headers, status });
-      if (!file || req.method !== 'GET') {
-        log(404);
-        res.writeHead(404).end('not found');
-        return;
-      }
-      const etag = file.etag;
-      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-      const ifRange = req.headers['if-range'];
-      if (range && (ifRange === undefined || ifRange === etag)) {
-        const from = Number(range[1]);
-        if (from >= file.body.length) {
-          log(416);
-          res.writeHead(416, { 'content-range': `bytes */${file.body.length}` }).end();
-          return;
-        }
-        log(206);
-        res.writeHead(206, {
-          'content-range': `bytes ${from}-${file.body.length - 1}/${file.body.length}`,
-          'content-length': file.body.length - from,
-          ...(etag && { etag }),
-        });
-        res.end(file.body.subarray(from));
-        return;
-      }
-      log(200);
-      res.writeHead(200, { 'content-length': file.body.length, ...(etag && { etag }) });
-      if (file.dropAfter !== undefined) {
-        const n = file.dropAfter;
-        file.dropAfter = undefined;
-        res.write(file.body.subarray(0, n), () => res.destroy());
-        return;
-      }
-      res.end(file.body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    mirror = new DatasetMirror(server, `http://127.0.0.1:${port}`);
+    const mirror = new DatasetMirror();
+    await new Promise<void>((resolve) => mirror.server.listen(0, '127.0.0.1', resolve));
+    mirror.base = `http://127.0.0.1:${(mirror.server.address() as AddressInfo).port}`;
     return mirror;
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
+    const file = this.files.get(path);
+    const log = (status: number) => this.requests.push({ path, headers: req.headers, status });
+    if (!file || req.method !== 'GET') {
+      log(404);
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const etag = file.etag;
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const ifRange = req.headers['if-range'];
+    if (range && (ifRange === undefined || ifRange === etag)) {
+      const from = Number(range[1]);
+      if (from >= file.body.length) {
+        log(416);
+        res.writeHead(416, { 'content-range': `bytes */${file.body.length}` }).end();
+        return;
+      }
+      log(206);
+      res.writeHead(206, {
+        'content-range': `bytes ${from}-${file.body.length - 1}/${file.body.length}`,
+        'content-length': file.body.length - from,
+        ...(etag && { etag }),
+      });
+      res.end(file.body.subarray(from));
+      return;
+    }
+    log(200);
+    res.writeHead(200, { 'content-length': file.body.length, ...(etag && { etag }) });
+    if (file.dropAfter !== undefined) {
+      const n = file.dropAfter;
+      file.dropAfter = undefined;
+      // Flushed to the socket first, then the connection is cut: the client has exactly n bytes.
+      res.write(file.body.subarray(0, n), () => res.destroy());
+      return;
+    }
+    res.end(file.body);
   }
 
   /** Serves `zip` as `name` with its `name.md5` in GroupLens's (BSD) form, under a new ETag. */
