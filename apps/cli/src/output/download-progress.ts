@@ -24,12 +24,13 @@ export function downloadProgress(quiet: boolean): DownloadProgress {
 function describe(
   p: TransferProgress,
   rate: number | undefined,
-): { size: string; rate: string; eta: string } {
+): { size: string; rate: string; left: string } {
   const size = p.total === undefined ? `${mb(p.received)} MB` : `${mb(p.received)}/${mb(p.total)} MB`;
   return {
     size,
     rate: rate === undefined ? '-- MB/s' : `${mb(rate)} MB/s`,
-    eta: formatDuration(secondsLeft(p.received, p.total, rate)),
+    // Not `eta`: cli-progress computes a token of that name itself.
+    left: formatDuration(secondsLeft(p.received, p.total, rate)),
   };
 }
 
@@ -42,7 +43,7 @@ function barProgress(): DownloadProgress {
       if (!bar) {
         bar = new SingleBar(
           {
-            format: `${p.file} [{bar}] {percentage}% {size} {rate} {eta} left`,
+            format: `${p.file} [{bar}] {percentage}% {size} {rate} {left} left`,
             stream: process.stderr,
             clearOnComplete: true,
             hideCursor: true,
@@ -64,7 +65,7 @@ function lineProgress(): DownloadProgress {
   const print = (p: TransferProgress, rate: number | undefined) => {
     const d = describe(p, rate);
     const pct = p.total ? ` (${Math.floor((100 * p.received) / p.total)}%)` : '';
-    process.stderr.write(`${p.file}: ${d.size}${pct}, ${d.rate}, ${d.eta} left\n`);
+    process.stderr.write(`${p.file}: ${d.size}${pct}, ${d.rate}, ${d.left} left\n`);
   };
   return {
     update(p) {
