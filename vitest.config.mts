@@ -10,6 +10,7 @@ export default defineConfig({
       '@vaecf/engine': fileURLToPath(new URL('libs/engine/src/index.ts', import.meta.url)),
       '@vaecf/cf': fileURLToPath(new URL('libs/cf/src/index.ts', import.meta.url)),
       '@vaecf/sweep': fileURLToPath(new URL('libs/sweep/src/index.ts', import.meta.url)),
+      '@vaecf/datasets': fileURLToPath(new URL('libs/datasets/src/index.ts', import.meta.url)),
       '@vaecf/artifacts': fileURLToPath(new URL('libs/artifacts/src/index.ts', import.meta.url)),
       '@vaecf/queue': fileURLToPath(new URL('libs/queue/src/index.ts', import.meta.url)),
       '@vaecf/telemetry': fileURLToPath(new URL('libs/telemetry/src/index.ts', import.meta.url)),

@@ -1,3 +1,4 @@
+import { DownloadError, VerificationError } from '@vaecf/datasets';
 import { InputError } from '@vaecf/errors';
 
 /** An error the user can fix: printed as one line, exit code 2 (usage/input), never a stack trace. */
@@ -13,13 +14,25 @@ export class ApiUnreachableError extends Error {
   }
 }
 
-/** 2: bad input or refused by the API; 3: the API cannot be reached; 1: anything else. */
+/**
+ * 2: bad input or refused by the API; 3: a server cannot be reached or refuses
+ * (the API, or a dataset's download host: an interrupted download resumes when
+ * run again); 5: a downloaded file failed verification (removed: running again
+ * downloads it afresh); 1: anything else.
+ */
 export function exitCodeFor(e: unknown): number {
-  if (e instanceof ApiUnreachableError) return 3;
+  if (e instanceof ApiUnreachableError || e instanceof DownloadError) return 3;
+  if (e instanceof VerificationError) return 5;
   return e instanceof InputError ? 2 : 1;
 }
 
+/** One line for every error the user is meant to read; a stack only for bugs and unexpected faults. */
 export function describeError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  return e instanceof InputError || e instanceof ApiUnreachableError ? e.message : (e.stack ?? e.message);
+  const expected =
+    e instanceof InputError ||
+    e instanceof ApiUnreachableError ||
+    e instanceof DownloadError ||
+    e instanceof VerificationError;
+  return expected ? e.message : (e.stack ?? e.message);
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { datasetsCommand } from './commands/datasets';
 import { demoCommand } from './commands/demo';
 import { exportSplitCommand } from './commands/export-split';
+import { fetchCommand } from './commands/fetch';
 import { generateCommand } from './commands/generate';
 import { modelCommand } from './commands/model';
 import { prepareCommand } from './commands/prepare';
@@ -18,6 +19,7 @@ const program = new Command('vaecf')
   .description('Train and tune Mult-VAE / Mult-DAE recommenders (Liang et al., WWW 2018)')
   .version(version)
   .addCommand(prepareCommand())
+  .addCommand(fetchCommand())
   .addCommand(trainCommand())
   .addCommand(generateCommand())
   .addCommand(demoCommand())

@@ -1,4 +1,5 @@
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
+import { fetchSettingsFromEnv } from '@vaecf/datasets';
 import { InputError } from '@vaecf/errors';
 import { hostname } from 'node:os';
 import { QUEUES } from '@vaecf/queue';
@@ -72,8 +73,10 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig
     throw new WorkerEnvironmentError(`invalid worker environment: ${issue.path.join('.')}: ${issue.message}`);
   }
   try {
-    // The artifact store's settings (VAECF_ARTIFACTS, its S3 and cache variables) are checked by its factory.
+    // The artifact store's settings (VAECF_ARTIFACTS, its S3 and cache variables) are checked by its factory,
+    // the dataset download's (VAECF_DATASET_CACHE, VAECF_DATASET_MIRROR) by its own.
     artifactStoreFromEnv(env);
+    fetchSettingsFromEnv(env);
   } catch (e) {
     if (e instanceof InputError) throw new WorkerEnvironmentError(`invalid worker environment: ${e.message}`);
     throw e;

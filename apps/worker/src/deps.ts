@@ -1,5 +1,6 @@
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import { initBackend } from '@vaecf/cf';
+import { fetchSettingsFromEnv } from '@vaecf/datasets';
 import { DatasetStore, SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -24,6 +25,7 @@ export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWo
     controller: new SweepController(redis, store, queue),
     datasets: new DatasetCache(artifacts),
     workerId: config.WORKER_ID,
+    fetchSettings: fetchSettingsFromEnv(process.env),
     backend: backend.name,
     async close() {
       await queue.close();

@@ -1,4 +1,5 @@
 import type { ArtifactStore } from '@vaecf/artifacts';
+import type { FetchSettings } from '@vaecf/datasets';
 import {
   finalizeJobSchema,
   prepareJobSchema,
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   readonly datasets: DatasetCache;
   readonly workerId: string;
   readonly backend: string;
+  /** Where public datasets registered by name are downloaded (VAECF_DATASET_CACHE, VAECF_DATASET_MIRROR). */
+  readonly fetchSettings?: FetchSettings;
 }
 
 /** The slice of a BullMQ job a handler uses (a sandboxed job offers the same). */
@@ -65,7 +68,10 @@ export function createJobHandler(
       return 'finalized';
     },
     prepare: async (job) => {
-      return prepareRegisteredDataset(prepareJobSchema.parse(job.data), deps);
+      return prepareRegisteredDataset(prepareJobSchema.parse(job.data), {
+        ...deps,
+        log: (line) => process.stdout.write(`[datasets] ${line}\n`),
+      });
     },
   };
   return (job) => {

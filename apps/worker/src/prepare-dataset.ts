@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { InputError } from '@vaecf/errors';
 import type { ArtifactStore } from '@vaecf/artifacts';
 import { prepareDataset, writeDatasetArtifact, type PrepareOptionsInput } from '@vaecf/cf';
+import {
+  fetchPublicDataset,
+  fetchSettingsFromEnv,
+  publicSourceName,
+  type FetchSettings,
+} from '@vaecf/datasets';
 import type { DatasetStore, PrepareJobData } from '@vaecf/queue';
 
 /** `discarded`: the registration was deleted (or replaced) before its preparation ended; nothing is left of it. */
@@ -20,10 +26,20 @@ export type PrepareOutcome = 'ready' | 'failed' | 'discarded';
  * store from there (a rename on the filesystem store, an upload on S3). The
  * stored source is kept after preparation: a retried or repeated preparation
  * reads it again; it goes when the dataset is deleted or registered anew.
+ * A registration by name (`source` public:<name>) stores nothing: the worker
+ * downloads the dataset into this host's dataset cache (fetchPublicDataset,
+ * under its lock, verified) and prepares from there; a failed download is
+ * retried with the job, resuming where it stopped.
  */
 export async function prepareRegisteredDataset(
   { datasetId, generation }: PrepareJobData,
-  deps: { datasetStore: DatasetStore; artifacts: ArtifactStore },
+  deps: {
+    datasetStore: DatasetStore;
+    artifacts: ArtifactStore;
+    /** Where public datasets are downloaded to (default: from the environment). */
+    fetchSettings?: FetchSettings;
+    log?: (line: string) => void;
+  },
 ): Promise<PrepareOutcome> {
   const store = deps.datasetStore;
   const record = await store.get(datasetId);
@@ -32,13 +48,15 @@ export async function prepareRegisteredDataset(
   if (!(await store.setState(datasetId, generation, 'preparing'))) return 'discarded';
   // The raw source as stored at registration (fetched to this host's cache on S3); registrations made
   // before sources were stored have none and are read from their path, as then.
-  const source = await deps.artifacts.openSource(datasetId, generation);
+  const publicName = publicSourceName(record.source);
+  const source = publicName === null ? await deps.artifacts.openSource(datasetId, generation) : null;
   let data;
   try {
-    data = await prepareDataset(
-      source?.path ?? record.source,
-      record.options as unknown as PrepareOptionsInput,
-    );
+    const path =
+      publicName === null
+        ? (source?.path ?? record.source)
+        : await fetchPublic(publicName, deps.fetchSettings ?? fetchSettingsFromEnv(process.env), deps.log);
+    data = await prepareDataset(path, record.options as unknown as PrepareOptionsInput);
   } catch (e) {
     // Bad input: retrying cannot help, so the dataset fails with the reason.
     if (e instanceof InputError) {
@@ -65,4 +83,28 @@ export async function prepareRegisteredDataset(
   // Gone meanwhile: remove what was published, unless a newer registration has replaced it since.
   await deps.artifacts.deleteDataset(datasetId, version);
   return 'discarded';
+}
+
+/** Downloads (or finds in the cache) a public dataset; progress goes to the log at each tenth. */
+async function fetchPublic(
+  name: string,
+  settings: FetchSettings,
+  log?: (line: string) => void,
+): Promise<string> {
+  let tenth = -1;
+  const fetched = await fetchPublicDataset(name, settings, {
+    onNote: (line) => log?.(line),
+    onWait: (pid) => log?.(`waiting for process ${pid}, which is fetching ${name} into ${settings.cacheDir}`),
+    onProgress: (p) => {
+      if (!p.total) return;
+      const t = Math.floor((10 * p.received) / p.total);
+      if (t === tenth) return;
+      tenth = t;
+      log?.(`${p.file}: ${(p.received / 1e6).toFixed(1)}/${(p.total / 1e6).toFixed(1)} MB`);
+    },
+  });
+  log?.(
+    `${name}: ${fetched.cached ? 'found in' : 'fetched into'} ${settings.cacheDir} (${fetched.verification})`,
+  );
+  return fetched.ratingsFile;
 }

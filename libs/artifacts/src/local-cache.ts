@@ -1,17 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive, withHostLock } from '@vaecf/datasets';
 import type { LocalArtifact } from './artifact-store';
 
 /**
@@ -99,29 +89,13 @@ export class LocalCache {
     await p;
   }
 
-  /** Fills the entry under a host-wide lock file, or waits for the process that holds it. */
+  /** Fills the entry under a host-wide lock file (one per key), or waits for the process that holds it. */
   private async fillLocked(key: string, dir: string, fill: (dir: string) => Promise<void>): Promise<void> {
-    const lock = join(this.root, 'locks', key);
-    await mkdir(join(this.root, 'locks'), { recursive: true });
-    for (;;) {
-      if (await exists(dir)) return;
-      const fh = await open(lock, 'wx').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'EEXIST') return null;
-        throw e;
-      });
-      if (fh) {
-        try {
-          await fh.writeFile(String(process.pid));
-          await fh.close();
-          if (!(await exists(dir))) await this.fillInto(dir, fill);
-        } finally {
-          await unlink(lock).catch(() => undefined);
-        }
-        return;
-      }
-      if (await staleLock(lock)) await unlink(lock).catch(() => undefined);
-      else await new Promise((r) => setTimeout(r, 50));
-    }
+    if (await exists(dir)) return;
+    await withHostLock(join(this.root, 'locks', key), async () => {
+      // Filled by the holder this process waited for.
+      if (!(await exists(dir))) await this.fillInto(dir, fill);
+    });
   }
 
   private async fillInto(dir: string, fill: (dir: string) => Promise<void>): Promise<void> {
@@ -162,7 +136,7 @@ export class LocalCache {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const at = name.lastIndexOf('@');
       const pid = Number(name.slice(at + 1).split('.')[0]);
-      if (alive(pid)) keys.add(name.slice(0, at));
+      if (processAlive(pid)) keys.add(name.slice(0, at));
       else await unlink(join(dir, name)).catch(() => undefined);
     }
     return keys;
@@ -184,30 +158,9 @@ export class LocalCache {
   }
 }
 
-/** A lock whose process is gone (or that never got a pid written, long ago). */
-async function staleLock(lock: string): Promise<boolean> {
-  const [text, s] = await Promise.all([
-    readFile(lock, 'utf8').catch(() => null),
-    stat(lock).catch(() => null),
-  ]);
-  if (text === null || !s) return false; // gone meanwhile: try again
-  if (text === '') return Date.now() - s.mtimeMs > 10_000;
-  return !alive(Number(text));
-}
-
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,
   );
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,4 +1,6 @@
 import { csvMappingProblem, prepareOptionsSchema, PRESETS, unknownKeysError } from '@vaecf/cf';
+import { unknownKeyProblem } from '@vaecf/errors';
+import { NETFLIX_INSTRUCTIONS, PUBLIC_DATASETS, PUBLIC_DATASET_NAMES } from '@vaecf/datasets';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 
@@ -15,7 +17,7 @@ const idSchema = z
  * accepts is exactly what preparation understands). Everything is checked
  * here, before anything is stored or queued.
  */
-const registrationShape = {
+const fileRegistrationShape = {
   ...prepareOptionsSchema.partial().shape,
   format: prepareOptionsSchema.shape.format,
   id: idSchema,
@@ -24,20 +26,64 @@ const registrationShape = {
   preset: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS]).optional(),
 };
 
+/**
+ * A registration names either a file (`path`, with its `format`) or a public
+ * dataset (`source`: the worker downloads it; format and preset come from the
+ * catalog, any other preprocessing option may be given).
+ */
+const registrationShape = {
+  ...fileRegistrationShape,
+  path: fileRegistrationShape.path.optional(),
+  format: fileRegistrationShape.format.optional(),
+  source: z
+    .enum(PUBLIC_DATASET_NAMES as unknown as [string, ...string[]], {
+      error: (issue) => unknownKeyProblem(String(issue.input), PUBLIC_DATASET_NAMES, 'dataset'),
+    })
+    .optional()
+    .describe(
+      `a public dataset by name, downloaded and verified by the worker that prepares it: ${PUBLIC_DATASET_NAMES.join(', ')} (netflix is refused with instructions: Kaggle needs a login)`,
+    ),
+};
+
 /** A csv file without a column mapping (or a mapping for another format) is refused at registration. */
-function refineCsvMapping(o: { format: string; csv?: unknown }, ctx: z.RefinementCtx): void {
+function refineCsvMapping(o: { format?: string; csv?: unknown }, ctx: z.RefinementCtx): void {
   const problem = csvMappingProblem(o);
   if (problem) ctx.addIssue({ code: 'custom', path: ['csv'], message: problem });
 }
 
+/** Exactly one of path and source; a file needs its format, a public dataset has its own. */
+function refineSource(o: { path?: string; source?: string; format?: string }, ctx: z.RefinementCtx): void {
+  if (o.path === undefined && o.source === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['path'],
+      message: 'give a file (path, with its format) or a public dataset by name (source)',
+    });
+  else if (o.path !== undefined && o.source !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['source'], message: 'give either path or source, not both' });
+  else if (o.source === 'netflix')
+    ctx.addIssue({ code: 'custom', path: ['source'], message: NETFLIX_INSTRUCTIONS });
+  else if (o.source !== undefined) {
+    const d = PUBLIC_DATASETS.find((x) => x.name === o.source)!;
+    if (o.format !== undefined && o.format !== d.format)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['format'],
+        message: `source ${d.name} is ${d.format} (leave format out)`,
+      });
+  } else if (o.format === undefined)
+    ctx.addIssue({ code: 'custom', path: ['format'], message: `a file registered by path needs its format` });
+}
+
 export const registerDatasetSchema = z
   .strictObject(registrationShape, unknownKeysError(Object.keys(registrationShape)))
+  .superRefine(refineSource)
   .superRefine(refineCsvMapping);
 
 export class RegisterDatasetDto extends createZodDto(registerDatasetSchema) {}
 
 /** Query of POST /datasets/upload: the registration fields, without `path` (the body is the file). */
-const { path: _path, csv: _csv, threshold: _threshold, ...uploadBase } = registrationShape;
+const { path: _path, csv: _csv, threshold: _threshold, ...uploadBase } = fileRegistrationShape;
 const uploadShape = {
   ...uploadBase,
   heldoutUsers: z.coerce

@@ -11,6 +11,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { PRO_SG_FILES, PRO_SG_ITEMS_FILE } from '@vaecf/cf';
+import { publicDataset, publicSourceRef } from '@vaecf/datasets';
 import type { ArtifactStore } from '@vaecf/artifacts';
 import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue } from '@vaecf/queue';
 import { API_CONFIG, ARTIFACTS, DATASETS_QUEUE } from '../common/tokens';
@@ -37,7 +38,9 @@ export class DatasetsService {
   private readonly uploads: UploadArea;
 
   async register(dto: RegisterDatasetDto): Promise<DatasetRecord> {
-    const source = this.resolveUnderDataRoot(dto.path, dto.format);
+    if (dto.source !== undefined) return this.registerPublic(dto);
+    // The schema has made sure a registration without source has a path and a format.
+    const source = this.resolveUnderDataRoot(dto.path!, dto.format);
     // An uploaded file belongs to the dataset it was uploaded for (deleting that dataset removes it).
     if (this.uploads.holds(source))
       throw new BadRequestException(
@@ -47,15 +50,31 @@ export class DatasetsService {
     return this.registerSource(id, source, options);
   }
 
+  /**
+   * A public dataset by name: nothing is stored here, the worker that
+   * prepares it downloads it into its host's dataset cache. The options get
+   * the catalog's format and preset (the paper's settings where one exists),
+   * so the record says exactly how it is prepared.
+   */
+  private async registerPublic(dto: RegisterDatasetDto): Promise<DatasetRecord> {
+    const { id, source, path: _path, ...rest } = dto;
+    const d = publicDataset(source!, 'source');
+    const options = { ...rest, format: d.format, preset: rest.preset ?? d.preset };
+    return this.registerSource(id, publicSourceRef(d.name), withoutUndefined(options), false);
+  }
+
   private async registerSource(
     id: string,
     source: string,
     options: Record<string, unknown>,
+    storeRaw = true,
   ): Promise<DatasetRecord> {
     const registration = await registerDataset(id, source, options, {
       datasets: this.datasets,
       queue: this.queue,
-      beforeQueue: (generation) => this.storeSource(id, generation, source, options.format),
+      beforeQueue: storeRaw
+        ? (generation) => this.storeSource(id, generation, source, options.format)
+        : undefined,
     });
     if (!registration) throw alreadyExists(id);
     // A failed registration replaced: its uploaded file (if it was one) and its stored source are no longer anyone's.
@@ -173,6 +192,10 @@ async function drain(body: Readable): Promise<void> {
       write: (_chunk, _enc, done) => done(),
     }),
   ).catch(() => undefined);
+}
+
+function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 function realpathOrNull(p: string): string | null {

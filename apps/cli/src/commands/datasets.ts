@@ -1,7 +1,9 @@
 import { table } from '../output/table';
 import { Command, Option } from 'commander';
 import { prepareOptionsSchema, RATINGS_FORMATS, PRESETS } from '@vaecf/cf';
+import { PUBLIC_DATASET_NAMES, publicDataset } from '@vaecf/datasets';
 import { ApiClient, type ApiOptions } from '../api-client';
+import { UsageError } from '../usage';
 import { createReporter } from '../output/reporter';
 import { checkedBy, integer } from '../options';
 
@@ -19,10 +21,20 @@ export function datasetsCommand(): Command {
   const datasets = new Command('datasets').description('register, list and delete datasets through the API');
   datasets.addCommand(
     new Command('add')
-      .description("register a ratings file (a path under the API's data root) and queue its preparation")
+      .description(
+        "register a ratings file (a path under the API's data root) or a public dataset by name (--source), and queue its preparation",
+      )
       .argument('<id>', 'dataset id')
-      .argument('<path>', 'ratings file, relative to the data root')
-      .addOption(new Option('--format <format>').choices(RATINGS_FORMATS).makeOptionMandatory())
+      .argument('[path]', 'ratings file, relative to the data root (not with --source)')
+      .addOption(
+        new Option('--format <format>', "the file's format (required with a path)").choices(RATINGS_FORMATS),
+      )
+      .addOption(
+        new Option(
+          '--source <name>',
+          "a public dataset, downloaded by the worker that prepares it (format and the paper's preset implied)",
+        ).choices(PUBLIC_DATASET_NAMES),
+      )
       .addOption(new Option('--preset <name>').choices(Object.keys(PRESETS)))
       .option(
         '--heldout-users <n>',
@@ -35,12 +47,21 @@ export function datasetsCommand(): Command {
       .action(
         async (
           id: string,
-          path: string,
-          f: Flags & { format: string; preset?: string; heldoutUsers?: number },
+          path: string | undefined,
+          f: Flags & { format?: string; source?: string; preset?: string; heldoutUsers?: number },
         ) => {
+          if (f.source !== undefined) {
+            if (path !== undefined) throw new UsageError('give a <path> or --source, not both');
+            // Netflix: what to do instead, before any request.
+            publicDataset(f.source, '--source');
+          } else if (path === undefined)
+            throw new UsageError('give a <path> (with --format) or --source <name>');
+          else if (f.format === undefined)
+            throw new UsageError('a <path> needs --format (see `vaecf datasets add --help`)');
           const d = await new ApiClient(f).post<DatasetView>('/datasets', {
             id,
             path,
+            source: f.source,
             format: f.format,
             preset: f.preset,
             heldoutUsers: f.heldoutUsers,
