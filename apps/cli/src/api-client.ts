@@ -14,7 +14,7 @@ export class ApiClient {
   private readonly token?: string;
 
   constructor(opts: ApiOptions) {
-    this.base = (opts.api ?? process.env.VAECF_API_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+    this.base = apiBase(opts);
     this.token = opts.token ?? process.env.VAECF_API_TOKEN;
   }
 
@@ -76,6 +76,31 @@ export class ApiClient {
     }
     return json as T;
   }
+}
+
+/**
+ * The API's base URL, checked: a value that is not an http(s) URL is a typo
+ * (bad input, exit 2), not an API that cannot be reached (exit 3).
+ */
+function apiBase(opts: ApiOptions): string {
+  const [source, value] =
+    opts.api !== undefined
+      ? ['--api', opts.api]
+      : process.env.VAECF_API_URL !== undefined
+        ? ['VAECF_API_URL', process.env.VAECF_API_URL]
+        : ['', 'http://127.0.0.1:8080'];
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UserError(
+      `${source} ${JSON.stringify(value)}: not an http(s) URL (e.g. http://127.0.0.1:8080)`,
+      source,
+    );
+  return value.replace(/\/+$/, '');
 }
 
 function safeJson(text: string): unknown {

@@ -2,6 +2,7 @@ import { exportProSg, readDatasetArtifact } from '@vaecf/cf';
 import { Command } from 'commander';
 import { UserError } from '../errors';
 import { createReporter } from '../output/reporter';
+import { checkOutputDir } from '../paths';
 
 const SPLIT_EXPORT_FORMATS = ['pro_sg'] as const;
 
@@ -25,6 +26,7 @@ export function exportSplitCommand(): Command {
         throw new UserError(
           `invalid --format: must be one of ${SPLIT_EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(flags.format)})`,
         );
+      await checkOutputDir('--out', flags.out);
       const dataset = await readDatasetArtifact(dir);
       await exportProSg(dataset, flags.out);
       out.info(

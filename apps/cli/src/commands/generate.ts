@@ -2,7 +2,7 @@ import { generateSyntheticRatings, SYNTHETIC_DEFAULTS, syntheticOptionsSchema } 
 import { Command } from 'commander';
 import { createReporter } from '../output/reporter';
 import { checkedBy, integer, number } from '../options';
-import { assertWritable } from '../writable';
+import { checkOutputFile } from '../paths';
 
 const field = syntheticOptionsSchema.shape;
 
@@ -33,7 +33,7 @@ export function generateCommand(): Command {
     .option('--seed <n>', 'seed', checkedBy(field.seed, integer), SYNTHETIC_DEFAULTS.seed)
     .option('--json', 'print one JSON result object')
     .action(async (file: string, f: GenerateFlags) => {
-      await assertWritable('<file>', file);
+      await checkOutputFile('<file>', file);
       const out = createReporter(Boolean(f.json));
       const opts = {
         users: f.users,

@@ -6,7 +6,7 @@ import { metricLabel } from '../output/leaderboard';
 import { createReporter } from '../output/reporter';
 import { table } from '../output/table';
 import { positiveInteger, integer } from '../options';
-import { assertWritable } from '../writable';
+import { checkOutputFile } from '../paths';
 import type { ImportanceView, SweepPage, SweepView, TrialView } from '../views';
 import { countsLine } from '../views';
 
@@ -89,7 +89,7 @@ function exportCommand(): Command {
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file')
     .action(async (id: string, f: Flags & { format: 'csv' | 'json'; out?: string }) => {
-      if (f.out) await assertWritable('--out', f.out);
+      if (f.out) await checkOutputFile('--out', f.out);
       const client = new ApiClient(f);
       const text =
         f.format === 'csv'

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { MAX_SPEC_TEXT_BYTES } from '@vaecf/sweep';
 import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
-import { UserError } from '../errors';
+import { checkInputFile } from '../paths';
 import { showSweep } from '../output/sweep-show';
 import { WatchInterrupted, watchSweep } from '../output/sweep-watch';
 import { createReporter } from '../output/reporter';
@@ -25,9 +26,8 @@ export function sweepCommand(): Command {
       .option('--key <key>', 'Idempotency-Key: a retry with the same key returns the first sweep')
       .option('--watch', 'follow it until it ends, then print the leaderboard')
       .action(async (file: string, f: Flags & { key?: string; watch?: boolean }) => {
-        const text = await readFile(file, 'utf8').catch(() => {
-          throw new UserError(`cannot read ${file}`);
-        });
+        await checkInputFile('<spec>', file, MAX_SPEC_TEXT_BYTES);
+        const text = await readFile(file, 'utf8');
         const client = new ApiClient(f);
         const s = await client.post<SweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {});
         const out = createReporter(Boolean(f.json));

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
-  initBackend,
   loadCheckpoint,
   MANIFEST_FILE,
   readDatasetArtifact,
   resolveTrialConfig,
   saveCheckpoint,
   TrainingAbortedError,
+  trainingMemoryExcess,
   Trainer,
   type EpochReport,
   type PreparedDataset,
@@ -20,7 +21,8 @@ import { epochProgressBar } from '../output/progress';
 import { UserError } from '../errors';
 import { createReporter, type Reporter } from '../output/reporter';
 import { checkedBy, integer, intList, number } from '../options';
-import { assertWritable } from '../writable';
+import { checkOutputDir } from '../paths';
+import { loadBackend } from '../backend';
 
 const field = trialConfigSchema.shape;
 
@@ -86,13 +88,14 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const out = createReporter(Boolean(flags.json));
   // Check the cheap things first: a typo in a flag should not wait for the data to load.
   const resumeFrom = resumableCheckpoint(flags);
-  if (flags.checkpoint) await assertWritable('--checkpoint', flags.checkpoint);
+  if (flags.checkpoint) await checkOutputDir('--checkpoint', flags.checkpoint);
   const fresh = resumeFrom ? null : configFromFlags(flags);
-  const backend = await initBackend(flags.backend);
+  const backend = await loadBackend(flags.backend);
   out.info(
     `backend: ${backend.name}${backend.skipped.length ? ` (not available: ${backend.skipped.join('; ')})` : ''}`,
   );
   const data = await readDatasetArtifact(flags.data);
+  if (fresh) refuseWhatCannotFit(fresh, data);
   const trainer = resumeFrom
     ? await resumeTrainer(resumeFrom, data, flags, out)
     : Trainer.create(data, fresh!);
@@ -196,6 +199,27 @@ function configFromFlags(flags: TrainFlags): TrialConfig {
     epochs: flags.epochs,
     seed: flags.seed,
   });
+}
+
+/**
+ * The check the API makes at submit (the same estimate and words), against
+ * this machine's memory: a configuration that surely cannot fit is refused
+ * before any allocation, naming the flag to change, instead of a RangeError
+ * or an out-of-memory kill part way through.
+ */
+function refuseWhatCannotFit(config: TrialConfig, data: PreparedDataset): void {
+  const excess = trainingMemoryExcess(
+    config,
+    {
+      items: data.nItems,
+      trainUsers: data.train.nRows,
+      evalUsers: Math.max(data.validation.foldIn.nRows, data.test.foldIn.nRows),
+    },
+    { bytes: totalmem(), name: "this machine's memory" },
+  );
+  if (!excess) return;
+  const flag = excess.culprit === 'dims' ? '--dims' : '--batch-size';
+  throw new UserError(`${flag}: ${excess.problem}`, flag);
 }
 
 /** With few minibatches per epoch the paper's 200,000 anneal steps never let beta rise: say so. */
