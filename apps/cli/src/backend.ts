@@ -9,8 +9,7 @@ import { UserError } from './errors';
  * failing to load any at all stays an installation fault (exit 1).
  */
 export async function loadBackend(flag: string | undefined): Promise<BackendInfo> {
-  const [source, wanted] =
-    flag !== undefined ? ['--backend', flag] : [BACKEND_ENV, process.env[BACKEND_ENV]];
+  const [source, wanted] = flag !== undefined ? ['--backend', flag] : [BACKEND_ENV, process.env[BACKEND_ENV]];
   if (wanted === undefined || wanted === '') return initBackend(undefined);
   try {
     return await initBackend(wanted);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createReporter } from '../output/reporter';
 import { checkedBy, integer, number } from '../options';
 import { checkOutputFile } from '../paths';
+import { count } from '../output/plural';
 
 const field = syntheticOptionsSchema.shape;
 
@@ -43,7 +44,7 @@ export function generateCommand(): Command {
         seed: f.seed,
       };
       const { rows } = await generateSyntheticRatings(file, opts);
-      out.info(`wrote ${rows} ratings to ${file}`);
+      out.info(`wrote ${count(rows, 'rating')} to ${file}`);
       out.result({ command: 'generate', file, rows, options: opts });
     });
 }

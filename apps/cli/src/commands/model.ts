@@ -5,6 +5,7 @@ import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
 import { checkOutputDir, checkOutputFile } from '../paths';
 import { loadBackend } from '../backend';
+import { plural } from '../output/plural';
 
 interface ModelExportFlags {
   format: string;
@@ -68,7 +69,9 @@ function downloadCommand(): Command {
         await checkOutputFile('--out', file);
         const bytes = await new ApiClient(f).bytes(`/sweeps/${encodeURIComponent(id)}/model${query}`);
         await writeFile(file, bytes);
-        createReporter(Boolean(f.json)).info(`wrote ${file} (${bytes.length.toLocaleString('en')} bytes)`);
+        createReporter(Boolean(f.json)).info(
+          `wrote ${file} (${bytes.length.toLocaleString('en')} ${plural(bytes.length, 'byte')})`,
+        );
         createReporter(Boolean(f.json)).result({
           command: 'model download',
           sweep: id,

@@ -9,6 +9,7 @@ import { positiveInteger, integer } from '../options';
 import { checkOutputFile } from '../paths';
 import type { ImportanceView, SweepPage, SweepView, TrialView } from '../views';
 import { countsLine } from '../views';
+import { count } from '../output/plural';
 
 type Flags = ApiOptions & { json?: boolean };
 
@@ -64,7 +65,7 @@ function extendCommand(): Command {
       const s = await new ApiClient(f).post<SweepView>(path(id, '/extend'), { trials: f.trials });
       const out = createReporter(Boolean(f.json));
       out.info(
-        `sweep ${s.id}: ${s.state}, ${s.planned} trials planned (follow it with \`vaecf sweep watch ${s.id}\`)`,
+        `sweep ${s.id}: ${s.state}, ${count(s.planned, 'trial')} planned (follow it with \`vaecf sweep watch ${s.id}\`)`,
       );
       out.result({ command: 'sweep extend', sweep: s });
     });
@@ -118,7 +119,7 @@ function importanceCommand(): Command {
       for (const [name, share] of Object.entries(v.importance).sort((a, b) => b[1] - a[1]))
         t.push([name, share.toFixed(3), '#'.repeat(Math.round(share * 40))]);
       out.info(
-        `${t.toString()}\nfrom ${v.trials} completed trials, by ${metricLabel(v.metric)} (${v.method})`,
+        `${t.toString()}\nfrom ${count(v.trials, 'completed trial')}, by ${metricLabel(v.metric)} (${v.method})`,
       );
       out.result({ command: 'sweep importance', sweep: id, ...v });
     });

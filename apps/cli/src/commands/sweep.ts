@@ -8,6 +8,7 @@ import { WatchInterrupted, watchSweep } from '../output/sweep-watch';
 import { createReporter } from '../output/reporter';
 import { sweepManagementCommands } from './sweep-manage';
 import type { SweepView } from '../views';
+import { count } from '../output/plural';
 
 type Flags = ApiOptions & { json?: boolean };
 
@@ -31,7 +32,7 @@ export function sweepCommand(): Command {
         const client = new ApiClient(f);
         const s = await client.post<SweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {});
         const out = createReporter(Boolean(f.json));
-        out.info(`sweep ${s.id}: ${s.planned} trials on dataset ${s.spec.dataset} (${s.state})`);
+        out.info(`sweep ${s.id}: ${count(s.planned, 'trial')} on dataset ${s.spec.dataset} (${s.state})`);
         if (f.watch) await followAndShow(client, s.id, Boolean(f.json));
         else out.result({ command: 'sweep submit', sweep: s });
       }),

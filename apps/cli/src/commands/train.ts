@@ -23,6 +23,7 @@ import { createReporter, type Reporter } from '../output/reporter';
 import { checkedBy, integer, intList, number } from '../options';
 import { checkOutputDir } from '../paths';
 import { loadBackend } from '../backend';
+import { count } from '../output/plural';
 
 const field = trialConfigSchema.shape;
 
@@ -101,7 +102,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     : Trainer.create(data, fresh!);
   const config = trainer.config;
   out.info(
-    `model ${config.model} dims ${config.dims.join('-')}, ${data.train.nRows} training users, ${data.nItems} items`,
+    `model ${config.model} dims ${config.dims.join('-')}, ${count(data.train.nRows, 'training user')}, ${count(data.nItems, 'item')}`,
   );
   warnAboutAnnealing(config, data, out);
 
@@ -230,8 +231,8 @@ function warnAboutAnnealing(config: TrialConfig, data: PreparedDataset, out: Rep
   // beta = min(annealCap, step / totalAnnealSteps): its last value in this run.
   const reached = Math.min(config.annealCap, (totalSteps - 1) / config.totalAnnealSteps);
   out.warn(
-    `totalAnnealSteps (${config.totalAnnealSteps}) exceeds this run's ${totalSteps} updates ` +
-      `(${config.epochs} epochs x ${Math.ceil(data.train.nRows / config.batchSize)} minibatches): ` +
+    `totalAnnealSteps (${config.totalAnnealSteps}) exceeds this run's ${count(totalSteps, 'update')} ` +
+      `(${count(config.epochs, 'epoch')} x ${count(Math.ceil(data.train.nRows / config.batchSize), 'minibatch', 'minibatches')}): ` +
       `beta will end at ${reached.toPrecision(3)} (annealCap ${config.annealCap}). ` +
       `Consider --total-anneal-steps ${totalSteps}.`,
   );

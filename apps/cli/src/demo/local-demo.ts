@@ -13,6 +13,7 @@ import { epochRow, EPOCH_HEADER } from '../output/epoch-table';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
 import { loadBackend } from '../backend';
+import { count } from '../output/plural';
 
 export interface LocalDemoFlags {
   data: string;
@@ -42,7 +43,7 @@ export async function runLocalDemo(f: LocalDemoFlags): Promise<void> {
     totalAnnealSteps: stepsPerEpoch * f.epochs,
   });
   out.info(
-    `\n2. training Mult-VAE dims ${config.dims.join('-')}, ${config.epochs} epochs, batch ${config.batchSize}, beta up to ${config.annealCap}`,
+    `\n2. training Mult-VAE dims ${config.dims.join('-')}, ${count(config.epochs, 'epoch')}, batch ${config.batchSize}, beta up to ${config.annealCap}`,
   );
   out.info(EPOCH_HEADER);
   const trainer = Trainer.create(data, config);

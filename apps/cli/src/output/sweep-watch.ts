@@ -32,7 +32,7 @@ export async function watchSweep(
   const multi = tty
     ? new MultiBar(
         {
-          format: '{label} [{bar}] {value}/{total} epochs  NDCG@100 {ndcg}',
+          format: '{label} [{bar}] epoch {value}/{total}  NDCG@100 {ndcg}',
           stream: process.stderr,
           hideCursor: true,
           clearOnComplete: true,
