@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { metricLabel } from '../output/leaderboard';
 import { createReporter } from '../output/reporter';
+import { escapeControl } from '../output/terminal-text';
 import { table } from '../output/table';
 import { positiveInteger, integer } from '../options';
 import { checkOutputFile } from '../paths';
@@ -37,8 +38,8 @@ function listCommand(): Command {
       if (f.state) q.set('state', f.state);
       if (f.offset !== undefined) q.set('offset', String(f.offset));
       if (f.limit !== undefined) q.set('limit', String(f.limit));
-      const page = await new ApiClient(f).get<SweepPage>(`/sweeps${q.size ? `?${q}` : ''}`);
       const out = createReporter(Boolean(f.json));
+      const page = out.shown(await new ApiClient(f).get<SweepPage>(`/sweeps${q.size ? `?${q}` : ''}`));
       const t = table({ head: ['sweep', 'state', 'model', 'dataset', 'trials', 'best', 'created'] });
       for (const s of page.sweeps)
         t.push([
@@ -62,8 +63,8 @@ function extendCommand(): Command {
     .argument('<id>')
     .requiredOption('--trials <n>', 'configurations to add', positiveInteger)
     .action(async (id: string, f: Flags & { trials: number }) => {
-      const s = await new ApiClient(f).post<SweepView>(path(id, '/extend'), { trials: f.trials });
       const out = createReporter(Boolean(f.json));
+      const s = out.shown(await new ApiClient(f).post<SweepView>(path(id, '/extend'), { trials: f.trials }));
       out.info(
         `sweep ${s.id}: ${s.state}, ${count(s.planned, 'trial')} planned (follow it with \`vaecf sweep watch ${s.id}\`)`,
       );
@@ -76,8 +77,8 @@ function resumeCommand(): Command {
     .description('resume a cancelled sweep: its cancelled trials continue from their checkpoints')
     .argument('<id>')
     .action(async (id: string, f: Flags) => {
-      const s = await new ApiClient(f).post<SweepView>(path(id, '/resume'));
       const out = createReporter(Boolean(f.json));
+      const s = out.shown(await new ApiClient(f).post<SweepView>(path(id, '/resume')));
       out.info(`sweep ${s.id}: ${s.state}, ${countsLine(s.trials)}`);
       out.result({ command: 'sweep resume', sweep: s });
     });
@@ -104,7 +105,8 @@ function exportCommand(): Command {
           format: f.format,
           out: f.out,
         });
-      } else process.stdout.write(text);
+        // CSV keeps the data exact for a pipe or a file; on a terminal it is read, so escaped.
+      } else process.stdout.write(process.stdout.isTTY ? escapeControl(text, '\n') : text);
     });
 }
 
@@ -113,8 +115,8 @@ function importanceCommand(): Command {
     .description('which searched hyperparameters matter (PED-ANOVA over the completed trials)')
     .argument('<id>')
     .action(async (id: string, f: Flags) => {
-      const v = await new ApiClient(f).get<ImportanceView>(path(id, '/importance'));
       const out = createReporter(Boolean(f.json));
+      const v = out.shown(await new ApiClient(f).get<ImportanceView>(path(id, '/importance')));
       const t = table({ head: ['hyperparameter', 'importance', ''] });
       for (const [name, share] of Object.entries(v.importance).sort((a, b) => b[1] - a[1]))
         t.push([name, share.toFixed(3), '#'.repeat(Math.round(share * 40))]);

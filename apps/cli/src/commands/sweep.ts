@@ -30,8 +30,10 @@ export function sweepCommand(): Command {
         await checkInputFile('<spec>', file, MAX_SPEC_TEXT_BYTES);
         const text = await readFile(file, 'utf8');
         const client = new ApiClient(f);
-        const s = await client.post<SweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {});
         const out = createReporter(Boolean(f.json));
+        const s = out.shown(
+          await client.post<SweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {}),
+        );
         out.info(`sweep ${s.id}: ${count(s.planned, 'trial')} on dataset ${s.spec.dataset} (${s.state})`);
         if (f.watch) await followAndShow(client, s.id, Boolean(f.json));
         else out.result({ command: 'sweep submit', sweep: s });
@@ -54,8 +56,10 @@ export function sweepCommand(): Command {
       .description('cancel a sweep: waiting trials are dropped, running ones stop at their next epoch')
       .argument('<id>')
       .action(async (id: string, f: Flags) => {
-        const s = await new ApiClient(f).post<SweepView>(`/sweeps/${encodeURIComponent(id)}/cancel`);
         const out = createReporter(Boolean(f.json));
+        const s = out.shown(
+          await new ApiClient(f).post<SweepView>(`/sweeps/${encodeURIComponent(id)}/cancel`),
+        );
         out.info(`sweep ${s.id}: ${s.state}`);
         out.result({ command: 'sweep cancel', sweep: s });
       }),

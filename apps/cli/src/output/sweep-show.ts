@@ -7,11 +7,10 @@ import { count } from './plural';
 /** `vaecf sweep show`: state, leaderboard, why trials failed, the best configuration and its test metrics. */
 export async function showSweep(client: ApiClient, id: string, json: boolean): Promise<void> {
   const path = `/sweeps/${encodeURIComponent(id)}`;
-  const [s, trials] = await Promise.all([
-    client.get<SweepView>(path),
-    client.get<TrialView[]>(`${path}/trials?sort=best`),
-  ]);
   const out = createReporter(json);
+  const [s, trials] = out.shown(
+    await Promise.all([client.get<SweepView>(path), client.get<TrialView[]>(`${path}/trials?sort=best`)]),
+  );
   out.info(
     `sweep ${s.id} (${s.spec.name ?? s.spec.model} on ${s.spec.dataset}): ${s.state}\ntrials: ${countsLine(s.trials)}`,
   );

@@ -3,6 +3,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { ApiClient } from '../api-client';
 import { countsLine, type SweepView, type TrialView } from '../views';
 import { failureLines, metricLabel } from './leaderboard';
+import { escapeControlDeep } from './terminal-text';
 
 /** The watch was stopped (Ctrl-C) before the sweep ended; the sweep itself goes on. */
 export class WatchInterrupted extends Error {
@@ -45,10 +46,12 @@ export async function watchSweep(
   let lastLine = '';
   const reported = new Set<string>();
   for (;;) {
-    const [s, trials] = await Promise.all([
+    const answer = await Promise.all([
       client.get<SweepView>(path),
       client.get<TrialView[]>(`${path}/trials?sort=no`),
     ]);
+    // What is drawn here is escaped for the terminal; the caller gets the sweep as it is.
+    const [s, trials] = escapeControlDeep(answer);
     const line = `${s.state}: ${countsLine(s.trials)}; best ${s.best ? `${metricLabel(s.best.metric)} ${s.best.value.toFixed(4)} (trial ${s.best.trial})` : '-'}`;
     if (multi) {
       summary!.update(0, { label: line });
@@ -64,7 +67,7 @@ export async function watchSweep(
     }
     if (ENDED.has(s.state)) {
       multi?.stop();
-      return s;
+      return answer[0];
     }
     if (!(await pause(opts.intervalMs ?? 1000, opts.signal))) {
       multi?.stop();
