@@ -24,6 +24,7 @@ describe('escaping stored strings for the terminal', () => {
   it('JSON stays the same data once DEL and C1 are \\u escapes', () => {
     const value = { name: '\x1b[2J\x7f\u009b\u0085 ✓' };
     const text = terminalSafeJson(JSON.stringify(value));
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(JSON.parse(text)).toEqual(value);
   });
