@@ -135,7 +135,7 @@ describe('sweep lifecycle through the API', () => {
     const rows = parse(csv.body as string, { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => r.no)).toEqual(['0', '1']);
     expect(Object.keys(rows[0])).toEqual(
-      expect.arrayContaining(['state', 'epochs', 'best', 'latest_ndcg100', 'lr', 'dims', 'model']),
+      expect.arrayContaining(['state', 'epochs_run', 'best', 'latest_ndcg100', 'lr', 'dims', 'model']),
     );
     expect(JSON.parse(rows[0].dims)).toEqual([16, 8]);
 

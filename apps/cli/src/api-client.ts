@@ -1,6 +1,9 @@
-import { ApiUnreachableError, UserError } from './errors';
+import { ApiUnavailableError, ApiUnreachableError, UserError } from './errors';
 
-export { ApiUnreachableError };
+export { ApiUnavailableError, ApiUnreachableError };
+
+/** Answers that mean "not now" (Redis down, a proxy without its upstream), not "no". */
+const UNAVAILABLE = new Set([502, 503, 504]);
 
 /** Where the API is and how to authenticate: flags first, then VAECF_API_URL / VAECF_API_TOKEN. */
 export interface ApiOptions {
@@ -14,7 +17,7 @@ export class ApiClient {
   private readonly token?: string;
 
   constructor(opts: ApiOptions) {
-    this.base = (opts.api ?? process.env.VAECF_API_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+    this.base = apiBase(opts);
     this.token = opts.token ?? process.env.VAECF_API_TOKEN;
   }
 
@@ -72,10 +75,49 @@ export class ApiClient {
     const json = raw ? (safeJson(raw) as { message?: unknown } | null) : null;
     if (!res.ok) {
       const message = typeof json?.message === 'string' ? json.message : raw || res.statusText;
+      if (UNAVAILABLE.has(res.status))
+        throw new ApiUnavailableError(
+          `the vaecf API at ${this.base} is unavailable (${res.status}): ${message}`,
+          retryAfterMs(res.headers.get('retry-after')),
+        );
       throw new UserError(`the API refused ${method} ${path} (${res.status}): ${message}`);
     }
     return json as T;
   }
+}
+
+/** Retry-After (RFC 9110): delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * The API's base URL, checked: a value that is not an http(s) URL is a typo
+ * (bad input, exit 2), not an API that cannot be reached (exit 3).
+ */
+function apiBase(opts: ApiOptions): string {
+  const [source, value] =
+    opts.api !== undefined
+      ? ['--api', opts.api]
+      : process.env.VAECF_API_URL !== undefined
+        ? ['VAECF_API_URL', process.env.VAECF_API_URL]
+        : ['', 'http://127.0.0.1:8080'];
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UserError(
+      `${source} ${JSON.stringify(value)}: not an http(s) URL (e.g. http://127.0.0.1:8080)`,
+      source,
+    );
+  return value.replace(/\/+$/, '');
 }
 
 function safeJson(text: string): unknown {

@@ -12,6 +12,7 @@ import { reportCommand } from './commands/report';
 import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { describeError, exitCodeFor } from './errors';
+import { escapeControl } from './output/terminal-text';
 import { throwUsageErrors } from './usage';
 import { version } from './version';
 
@@ -44,7 +45,9 @@ throwUsageErrors(program)
   .catch((e: unknown) => {
     // Help or --version, already printed.
     if (e instanceof CommanderError && e.exitCode === 0) return;
-    const message = describeError(e);
+    // An API refusal can quote stored or typed strings: escaped like every other output (a
+    // stack trace keeps its own line breaks).
+    const message = escapeControl(describeError(e), exitCodeFor(e) === 1 ? '\n' : '');
     if (message) process.stderr.write(`vaecf: ${message}\n`);
     process.exit(exitCodeFor(e));
   });

@@ -132,11 +132,7 @@ describe('bad input: non-zero exit with the reason', () => {
       2,
       /missing\.csv: file not found or not readable/,
     ],
-    [
-      ['prepare', 'ratings.txt', '--out', 'x'],
-      2,
-      /cannot tell the format of ratings\.txt from its name: give --format/,
-    ],
+    [['prepare', 'ratings.txt', '--out', 'x'], 2, /ratings\.txt: file not found or not readable/],
     [
       ['prepare', BUNDLED, '--format', 'movielens-csv', '--heldout-users', '5000', '--out', 'x'],
       2,

@@ -12,6 +12,7 @@ export * from './train/trainer';
 export * from './train/checkpoint';
 export * from './train/checkpoint-io';
 export * from './train/errors';
+export * from './train/memory-limit';
 export * from './model/recommender';
 export * from './model/scorer';
 export * from './export';

@@ -2,6 +2,7 @@ import {
   ConfigError,
   estimateTrainingMemory,
   resolveTrialConfig,
+  trainingMemoryExcess,
   trialConfigSchema,
   type TrialConfig,
   type TrialConfigInput,
@@ -123,18 +124,14 @@ function checkMemory(spec: SweepSpec, base: TrialConfig, dataset: DatasetShape, 
       }
     }
   }
-  const m = estimateTrainingMemory(worst, dataset);
-  if (m.totalBytes <= limitBytes) return;
-  const culprit = m.weightsBytes >= m.stepBytes + m.evalBytes ? 'dims' : 'batchSize';
+  const excess = trainingMemoryExcess(worst, dataset, {
+    bytes: limitBytes,
+    name: "a worker's limit",
+    setting: 'TRIAL_MEMORY_LIMIT_MB',
+  });
+  if (!excess) return;
+  const { culprit } = excess;
   const at =
     culprit in spec.space ? `space.${culprit}` : culprit in spec.fixed ? `fixed.${culprit}` : culprit;
-  throw new SpecError(
-    at,
-    `a trial with dims ${JSON.stringify(worst.dims)} and batchSize ${worst.batchSize} on ${dataset.items} items ` +
-      `needs at least ${gb(m.totalBytes)} (${m.parameters.toLocaleString('en')} parameters with gradients and ` +
-      `Adam state ${gb(m.weightsBytes)}, a training step ${gb(m.stepBytes)}, evaluation ${gb(m.evalBytes)}), ` +
-      `more than a worker's limit of ${gb(limitBytes)} (TRIAL_MEMORY_LIMIT_MB)`,
-  );
+  throw new SpecError(at, excess.problem);
 }
-
-const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;

@@ -4,14 +4,16 @@ import { stringify } from 'csv-stringify/sync';
 /**
  * The leaderboard as CSV, one trial a row: its record (best = its best
  * objective value), its latest epoch's validation metrics and one column per hyperparameter (lists such as dims
- * as JSON), so that a spreadsheet or pandas reads it directly.
+ * as JSON), so that a spreadsheet or pandas reads it directly. The record's
+ * epoch count is `epochs_run`: the hyperparameter `epochs` (what the trial
+ * was given) has a column of its own, and a header must not name two columns alike.
  */
 export function trialsCsv(trials: readonly TrialView[]): string {
   const paramNames = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
   const columns = [
     'no',
     'state',
-    'epochs',
+    'epochs_run',
     'best',
     'latest_ndcg100',
     'latest_recall20',

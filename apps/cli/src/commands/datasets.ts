@@ -58,15 +58,17 @@ export function datasetsCommand(): Command {
             throw new UsageError('give a <path> (with --format) or --source <name>');
           else if (f.format === undefined)
             throw new UsageError('a <path> needs --format (see `vaecf datasets add --help`)');
-          const d = await new ApiClient(f).post<DatasetView>('/datasets', {
-            id,
-            path,
-            source: f.source,
-            format: f.format,
-            preset: f.preset,
-            heldoutUsers: f.heldoutUsers,
-          });
           const out = createReporter(Boolean(f.json));
+          const d = out.shown(
+            await new ApiClient(f).post<DatasetView>('/datasets', {
+              id,
+              path,
+              source: f.source,
+              format: f.format,
+              preset: f.preset,
+              heldoutUsers: f.heldoutUsers,
+            }),
+          );
           out.info(`dataset ${d.id}: ${d.state} (${d.source})`);
           out.result({ command: 'datasets add', dataset: d });
         },
@@ -79,8 +81,8 @@ export function datasetsCommand(): Command {
       .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
       .option('--json', 'print one JSON result object')
       .action(async (f: Flags) => {
-        const list = await new ApiClient(f).get<DatasetView[]>('/datasets');
         const out = createReporter(Boolean(f.json));
+        const list = out.shown(await new ApiClient(f).get<DatasetView[]>('/datasets'));
         // A preparation error can be long: wrapped in a 60-column cell.
         const t = table({
           head: ['id', 'state', 'train users', 'items', 'source / error'],
@@ -103,7 +105,7 @@ export function datasetsCommand(): Command {
       .action(async (id: string, f: Flags) => {
         await new ApiClient(f).delete(`/datasets/${encodeURIComponent(id)}`);
         const out = createReporter(Boolean(f.json));
-        out.info(`dataset ${id} deleted`);
+        out.info(`dataset ${out.shown(id)} deleted`);
         out.result({ command: 'datasets delete', id });
       }),
   );

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { prepareOptionsSchema, RATINGS_FORMATS, trialConfigSchema, type RatingsFormat } from '@vaecf/cf';
+import { MAX_SPEC_TEXT_BYTES } from '@vaecf/sweep';
 import { Command, Option } from 'commander';
 import { runLocalDemo } from '../demo/local-demo';
 import { QUICKSTART, runStackDemo } from '../demo/stack-demo';
 import { checkedBy, integer, positiveInteger } from '../options';
+import { checkInputFile, checkOutputDir } from '../paths';
 
 /** The bundled example: a synthetic MovieLens-style file (see examples/data/README.md). */
 export const BUNDLED_DATA = resolve(__dirname, '../../../../examples/data/synthetic-ml.csv.gz');
@@ -46,5 +48,9 @@ export function demoCommand(): Command {
       20,
     )
     .option('--json', 'print one JSON result object')
-    .action((f: DemoFlags) => (f.local ? runLocalDemo(f) : runStackDemo(f)));
+    .action(async (f: DemoFlags) => {
+      await checkOutputDir('--work', f.work);
+      if (!f.local) await checkInputFile('--spec', f.spec, MAX_SPEC_TEXT_BYTES);
+      await (f.local ? runLocalDemo(f) : runStackDemo(f));
+    });
 }

@@ -2,6 +2,8 @@ import { exportProSg, readDatasetArtifact } from '@vaecf/cf';
 import { Command } from 'commander';
 import { UserError } from '../errors';
 import { createReporter } from '../output/reporter';
+import { checkOutputDir } from '../paths';
+import { count } from '../output/plural';
 
 const SPLIT_EXPORT_FORMATS = ['pro_sg'] as const;
 
@@ -25,11 +27,12 @@ export function exportSplitCommand(): Command {
         throw new UserError(
           `invalid --format: must be one of ${SPLIT_EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(flags.format)})`,
         );
+      await checkOutputDir('--out', flags.out);
       const dataset = await readDatasetArtifact(dir);
       await exportProSg(dataset, flags.out);
       out.info(
-        `wrote ${dir} as pro_sg into ${flags.out}: ${dataset.train.nRows} training users, ` +
-          `${dataset.validation.foldIn.nRows} validation, ${dataset.test.foldIn.nRows} test, ${dataset.nItems} items`,
+        `wrote ${dir} as pro_sg into ${flags.out}: ${count(dataset.train.nRows, 'training user')}, ` +
+          `${dataset.validation.foldIn.nRows} validation, ${dataset.test.foldIn.nRows} test, ${count(dataset.nItems, 'item')}`,
       );
       out.result({ command: 'export-split', dataset: dir, format: flags.format, out: flags.out });
     });

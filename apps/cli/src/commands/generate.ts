@@ -2,7 +2,8 @@ import { generateSyntheticRatings, SYNTHETIC_DEFAULTS, syntheticOptionsSchema } 
 import { Command } from 'commander';
 import { createReporter } from '../output/reporter';
 import { checkedBy, integer, number } from '../options';
-import { assertWritable } from '../writable';
+import { checkOutputFile } from '../paths';
+import { count } from '../output/plural';
 
 const field = syntheticOptionsSchema.shape;
 
@@ -33,7 +34,7 @@ export function generateCommand(): Command {
     .option('--seed <n>', 'seed', checkedBy(field.seed, integer), SYNTHETIC_DEFAULTS.seed)
     .option('--json', 'print one JSON result object')
     .action(async (file: string, f: GenerateFlags) => {
-      await assertWritable('<file>', file);
+      await checkOutputFile('<file>', file);
       const out = createReporter(Boolean(f.json));
       const opts = {
         users: f.users,
@@ -43,7 +44,7 @@ export function generateCommand(): Command {
         seed: f.seed,
       };
       const { rows } = await generateSyntheticRatings(file, opts);
-      out.info(`wrote ${rows} ratings to ${file}`);
+      out.info(`wrote ${count(rows, 'rating')} to ${file}`);
       out.result({ command: 'generate', file, rows, options: opts });
     });
 }

@@ -1,9 +1,11 @@
-import { exportModel, initBackend, MODEL_EXPORT_FORMATS, modelExportFormat } from '@vaecf/cf';
+import { exportModel, MODEL_EXPORT_FORMATS, modelExportFormat } from '@vaecf/cf';
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
-import { assertWritable } from '../writable';
+import { checkOutputDir, checkOutputFile } from '../paths';
+import { loadBackend } from '../backend';
+import { plural } from '../output/plural';
 
 interface ModelExportFlags {
   format: string;
@@ -24,7 +26,8 @@ export function modelCommand(): Command {
     .action(async (dir: string, flags: ModelExportFlags) => {
       const out = createReporter(Boolean(flags.json));
       const format = modelExportFormat(flags.format, '--format');
-      await initBackend(flags.backend);
+      await checkOutputDir('--out', flags.out);
+      await loadBackend(flags.backend);
       const files = await exportModel(dir, format, flags.out);
       out.info(`exported ${dir} as ${format}:\n${files.map((f) => `  ${f}`).join('\n')}`);
       out.result({ command: 'model export', checkpoint: dir, format, files });
@@ -63,10 +66,12 @@ function downloadCommand(): Command {
       ) => {
         const { query, ext } = DOWNLOADS[f.format];
         const file = f.out ?? `${id}-${ext}`;
-        await assertWritable('--out', file);
+        await checkOutputFile('--out', file);
         const bytes = await new ApiClient(f).bytes(`/sweeps/${encodeURIComponent(id)}/model${query}`);
         await writeFile(file, bytes);
-        createReporter(Boolean(f.json)).info(`wrote ${file} (${bytes.length.toLocaleString('en')} bytes)`);
+        createReporter(Boolean(f.json)).info(
+          `wrote ${file} (${bytes.length.toLocaleString('en')} ${plural(bytes.length, 'byte')})`,
+        );
         createReporter(Boolean(f.json)).result({
           command: 'model download',
           sweep: id,

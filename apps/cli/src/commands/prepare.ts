@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import {
-  formatFromFileName,
+  detectRatingsFormat,
   PREPARE_FORMATS,
   PRESETS,
   prepareDataset,
@@ -18,7 +18,7 @@ import { progressBar } from '../output/progress';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
 import { checkedBy, integer, number } from '../options';
-import { assertWritable } from '../writable';
+import { checkOutputDir } from '../paths';
 import { splitMethod } from './split-option';
 
 const field = prepareOptionsSchema.shape;
@@ -100,12 +100,14 @@ export function prepareCommand(): Command {
 
 async function runPrepare(file: string, flags: PrepareFlags, cmd: Command): Promise<void> {
   const out = createReporter(Boolean(flags.json));
-  const format = flags.format ?? formatFromFileName(basename(file));
+  // From the name, else from the first line (through gzip): a renamed ratings.csv.gz is still MovieLens.
+  const format = flags.format ?? (await detectRatingsFormat(file));
   if (!format)
     throw new UserError(
-      `cannot tell the format of ${file} from its name: give --format (${RATINGS_FORMATS.join(', ')})`,
+      `cannot tell the format of ${file} from its name or first line: give --format (${RATINGS_FORMATS.join(', ')})`,
+      '--format',
     );
-  await assertWritable('--out', flags.out);
+  await checkOutputDir('--out', flags.out);
   const bar = out.json ? null : progressBar(`reading ${basename(file)}`, 'MB');
   const t0 = performance.now();
   // commander turns --no-threshold into threshold === false.

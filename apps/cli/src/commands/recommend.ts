@@ -18,11 +18,13 @@ export function recommendCommand(): Command {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const r = await new ApiClient(f).post<{
-        items: { item: string; score: number }[];
-        unknownItems: string[];
-      }>(`/sweeps/${encodeURIComponent(sweep)}/recommendations`, { items, k: f.k });
       const out = createReporter(Boolean(f.json));
+      const r = out.shown(
+        await new ApiClient(f).post<{
+          items: { item: string; score: number }[];
+          unknownItems: string[];
+        }>(`/sweeps/${encodeURIComponent(sweep)}/recommendations`, { items, k: f.k }),
+      );
       const t = table({ head: ['rank', 'item', 'score'] });
       r.items.forEach((x, i) => t.push([i + 1, x.item, x.score.toFixed(4)]));
       out.info(t.toString());

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
-import { assertWritable } from '../writable';
+import { checkOutputFile } from '../paths';
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -19,9 +19,9 @@ export function reportCommand(): Command {
     .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
     .option('--json', 'print one JSON result object')
     .action(async (sweep: string, f: ApiOptions & { out?: string; open?: boolean; json?: boolean }) => {
-      if (f.out) await assertWritable('--out', f.out);
+      const file = resolve(f.out ?? join(tmpdir(), `vaecf-${sweep.replace(/[^\w.-]/g, '_')}.html`));
+      await checkOutputFile('--out', file);
       const html = await new ApiClient(f).text(`/sweeps/${encodeURIComponent(sweep)}/report`);
-      const file = resolve(f.out ?? join(tmpdir(), `vaecf-${sweep}.html`));
       await writeFile(file, html);
       const out = createReporter(Boolean(f.json));
       out.info(`report of ${sweep} written to ${file}`);

@@ -4,11 +4,13 @@ import { Command, Option } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { metricLabel } from '../output/leaderboard';
 import { createReporter } from '../output/reporter';
+import { escapeControl } from '../output/terminal-text';
 import { table } from '../output/table';
 import { positiveInteger, integer } from '../options';
-import { assertWritable } from '../writable';
+import { checkOutputFile } from '../paths';
 import type { ImportanceView, SweepPage, SweepView, TrialView } from '../views';
 import { countsLine } from '../views';
+import { count } from '../output/plural';
 
 type Flags = ApiOptions & { json?: boolean };
 
@@ -36,8 +38,8 @@ function listCommand(): Command {
       if (f.state) q.set('state', f.state);
       if (f.offset !== undefined) q.set('offset', String(f.offset));
       if (f.limit !== undefined) q.set('limit', String(f.limit));
-      const page = await new ApiClient(f).get<SweepPage>(`/sweeps${q.size ? `?${q}` : ''}`);
       const out = createReporter(Boolean(f.json));
+      const page = out.shown(await new ApiClient(f).get<SweepPage>(`/sweeps${q.size ? `?${q}` : ''}`));
       const t = table({ head: ['sweep', 'state', 'model', 'dataset', 'trials', 'best', 'created'] });
       for (const s of page.sweeps)
         t.push([
@@ -61,10 +63,10 @@ function extendCommand(): Command {
     .argument('<id>')
     .requiredOption('--trials <n>', 'configurations to add', positiveInteger)
     .action(async (id: string, f: Flags & { trials: number }) => {
-      const s = await new ApiClient(f).post<SweepView>(path(id, '/extend'), { trials: f.trials });
       const out = createReporter(Boolean(f.json));
+      const s = out.shown(await new ApiClient(f).post<SweepView>(path(id, '/extend'), { trials: f.trials }));
       out.info(
-        `sweep ${s.id}: ${s.state}, ${s.planned} trials planned (follow it with \`vaecf sweep watch ${s.id}\`)`,
+        `sweep ${s.id}: ${s.state}, ${count(s.planned, 'trial')} planned (follow it with \`vaecf sweep watch ${s.id}\`)`,
       );
       out.result({ command: 'sweep extend', sweep: s });
     });
@@ -75,8 +77,8 @@ function resumeCommand(): Command {
     .description('resume a cancelled sweep: its cancelled trials continue from their checkpoints')
     .argument('<id>')
     .action(async (id: string, f: Flags) => {
-      const s = await new ApiClient(f).post<SweepView>(path(id, '/resume'));
       const out = createReporter(Boolean(f.json));
+      const s = out.shown(await new ApiClient(f).post<SweepView>(path(id, '/resume')));
       out.info(`sweep ${s.id}: ${s.state}, ${countsLine(s.trials)}`);
       out.result({ command: 'sweep resume', sweep: s });
     });
@@ -89,7 +91,7 @@ function exportCommand(): Command {
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file')
     .action(async (id: string, f: Flags & { format: 'csv' | 'json'; out?: string }) => {
-      if (f.out) await assertWritable('--out', f.out);
+      if (f.out) await checkOutputFile('--out', f.out);
       const client = new ApiClient(f);
       const text =
         f.format === 'csv'
@@ -103,7 +105,8 @@ function exportCommand(): Command {
           format: f.format,
           out: f.out,
         });
-      } else process.stdout.write(text);
+        // CSV keeps the data exact for a pipe or a file; on a terminal it is read, so escaped.
+      } else process.stdout.write(process.stdout.isTTY ? escapeControl(text, '\n') : text);
     });
 }
 
@@ -112,13 +115,13 @@ function importanceCommand(): Command {
     .description('which searched hyperparameters matter (PED-ANOVA over the completed trials)')
     .argument('<id>')
     .action(async (id: string, f: Flags) => {
-      const v = await new ApiClient(f).get<ImportanceView>(path(id, '/importance'));
       const out = createReporter(Boolean(f.json));
+      const v = out.shown(await new ApiClient(f).get<ImportanceView>(path(id, '/importance')));
       const t = table({ head: ['hyperparameter', 'importance', ''] });
       for (const [name, share] of Object.entries(v.importance).sort((a, b) => b[1] - a[1]))
         t.push([name, share.toFixed(3), '#'.repeat(Math.round(share * 40))]);
       out.info(
-        `${t.toString()}\nfrom ${v.trials} completed trials, by ${metricLabel(v.metric)} (${v.method})`,
+        `${t.toString()}\nfrom ${count(v.trials, 'completed trial')}, by ${metricLabel(v.metric)} (${v.method})`,
       );
       out.result({ command: 'sweep importance', sweep: id, ...v });
     });

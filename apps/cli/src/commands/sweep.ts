@@ -1,12 +1,16 @@
 import { readFile } from 'node:fs/promises';
+import { MAX_SPEC_TEXT_BYTES } from '@vaecf/sweep';
 import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
-import { UserError } from '../errors';
+import { checkInputFile } from '../paths';
+import { nonNegativeNumber } from '../options';
+import { DEFAULT_RETRY } from '../retry';
 import { showSweep } from '../output/sweep-show';
 import { WatchInterrupted, watchSweep } from '../output/sweep-watch';
 import { createReporter } from '../output/reporter';
 import { sweepManagementCommands } from './sweep-manage';
 import type { SweepView } from '../views';
+import { count } from '../output/plural';
 
 type Flags = ApiOptions & { json?: boolean };
 
@@ -16,6 +20,13 @@ const withApi = (c: Command) =>
     .option('--token <token>', 'API bearer token (env VAECF_API_TOKEN)')
     .option('--json', 'print one JSON result object');
 
+/** How long a watch rides out an unavailable API (Redis blip, API restart) before it gives up. */
+const RETRY_FOR = [
+  '--retry-for <seconds>',
+  `while watching, how long to wait for an unavailable API before giving up (default ${DEFAULT_RETRY.giveUpAfterMs / 1000})`,
+  nonNegativeNumber,
+] as const;
+
 export function sweepCommand(): Command {
   const sweep = new Command('sweep').description('submit, watch and inspect sweeps through the API');
   sweep.addCommand(
@@ -24,15 +35,17 @@ export function sweepCommand(): Command {
       .argument('<spec>', 'spec file')
       .option('--key <key>', 'Idempotency-Key: a retry with the same key returns the first sweep')
       .option('--watch', 'follow it until it ends, then print the leaderboard')
-      .action(async (file: string, f: Flags & { key?: string; watch?: boolean }) => {
-        const text = await readFile(file, 'utf8').catch(() => {
-          throw new UserError(`cannot read ${file}`);
-        });
+      .option(...RETRY_FOR)
+      .action(async (file: string, f: Flags & { key?: string; watch?: boolean; retryFor?: number }) => {
+        await checkInputFile('<spec>', file, MAX_SPEC_TEXT_BYTES);
+        const text = await readFile(file, 'utf8');
         const client = new ApiClient(f);
-        const s = await client.post<SweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {});
         const out = createReporter(Boolean(f.json));
-        out.info(`sweep ${s.id}: ${s.planned} trials on dataset ${s.spec.dataset} (${s.state})`);
-        if (f.watch) await followAndShow(client, s.id, Boolean(f.json));
+        const s = out.shown(
+          await client.post<SweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {}),
+        );
+        out.info(`sweep ${s.id}: ${count(s.planned, 'trial')} on dataset ${s.spec.dataset} (${s.state})`);
+        if (f.watch) await followAndShow(client, s.id, Boolean(f.json), f.retryFor);
         else out.result({ command: 'sweep submit', sweep: s });
       }),
   );
@@ -40,7 +53,10 @@ export function sweepCommand(): Command {
     withApi(new Command('watch'))
       .description('live progress of a sweep until it ends')
       .argument('<id>')
-      .action((id: string, f: Flags) => followAndShow(new ApiClient(f), id, Boolean(f.json))),
+      .option(...RETRY_FOR)
+      .action((id: string, f: Flags & { retryFor?: number }) =>
+        followAndShow(new ApiClient(f), id, Boolean(f.json), f.retryFor),
+      ),
   );
   sweep.addCommand(
     withApi(new Command('show'))
@@ -53,8 +69,10 @@ export function sweepCommand(): Command {
       .description('cancel a sweep: waiting trials are dropped, running ones stop at their next epoch')
       .argument('<id>')
       .action(async (id: string, f: Flags) => {
-        const s = await new ApiClient(f).post<SweepView>(`/sweeps/${encodeURIComponent(id)}/cancel`);
         const out = createReporter(Boolean(f.json));
+        const s = out.shown(
+          await new ApiClient(f).post<SweepView>(`/sweeps/${encodeURIComponent(id)}/cancel`),
+        );
         out.info(`sweep ${s.id}: ${s.state}`);
         out.result({ command: 'sweep cancel', sweep: s });
       }),
@@ -64,12 +82,18 @@ export function sweepCommand(): Command {
 }
 
 /** Watches until the sweep ends, then shows it. Ctrl-C stops watching only: the sweep goes on. */
-async function followAndShow(client: ApiClient, id: string, json: boolean): Promise<void> {
+async function followAndShow(
+  client: ApiClient,
+  id: string,
+  json: boolean,
+  retryForSeconds?: number,
+): Promise<void> {
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
   try {
-    await watchSweep(client, id, { quiet: json, signal: stop.signal });
+    const retry = retryForSeconds === undefined ? {} : { giveUpAfterMs: retryForSeconds * 1000 };
+    await watchSweep(client, id, { quiet: json, signal: stop.signal, retry });
   } catch (e) {
     if (!(e instanceof WatchInterrupted)) throw e;
     process.stderr.write(

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
-  initBackend,
   loadCheckpoint,
   MANIFEST_FILE,
   readDatasetArtifact,
   resolveTrialConfig,
   saveCheckpoint,
   TrainingAbortedError,
+  trainingMemoryExcess,
   Trainer,
   type EpochReport,
   type PreparedDataset,
@@ -20,7 +21,9 @@ import { epochProgressBar } from '../output/progress';
 import { UserError } from '../errors';
 import { createReporter, type Reporter } from '../output/reporter';
 import { checkedBy, integer, intList, number } from '../options';
-import { assertWritable } from '../writable';
+import { checkOutputDir } from '../paths';
+import { loadBackend } from '../backend';
+import { count } from '../output/plural';
 
 const field = trialConfigSchema.shape;
 
@@ -86,19 +89,20 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const out = createReporter(Boolean(flags.json));
   // Check the cheap things first: a typo in a flag should not wait for the data to load.
   const resumeFrom = resumableCheckpoint(flags);
-  if (flags.checkpoint) await assertWritable('--checkpoint', flags.checkpoint);
+  if (flags.checkpoint) await checkOutputDir('--checkpoint', flags.checkpoint);
   const fresh = resumeFrom ? null : configFromFlags(flags);
-  const backend = await initBackend(flags.backend);
+  const backend = await loadBackend(flags.backend);
   out.info(
     `backend: ${backend.name}${backend.skipped.length ? ` (not available: ${backend.skipped.join('; ')})` : ''}`,
   );
   const data = await readDatasetArtifact(flags.data);
+  if (fresh) refuseWhatCannotFit(fresh, data);
   const trainer = resumeFrom
     ? await resumeTrainer(resumeFrom, data, flags, out)
     : Trainer.create(data, fresh!);
   const config = trainer.config;
   out.info(
-    `model ${config.model} dims ${config.dims.join('-')}, ${data.train.nRows} training users, ${data.nItems} items`,
+    `model ${config.model} dims ${config.dims.join('-')}, ${count(data.train.nRows, 'training user')}, ${count(data.nItems, 'item')}`,
   );
   warnAboutAnnealing(config, data, out);
 
@@ -198,6 +202,27 @@ function configFromFlags(flags: TrainFlags): TrialConfig {
   });
 }
 
+/**
+ * The check the API makes at submit (the same estimate and words), against
+ * this machine's memory: a configuration that surely cannot fit is refused
+ * before any allocation, naming the flag to change, instead of a RangeError
+ * or an out-of-memory kill part way through.
+ */
+function refuseWhatCannotFit(config: TrialConfig, data: PreparedDataset): void {
+  const excess = trainingMemoryExcess(
+    config,
+    {
+      items: data.nItems,
+      trainUsers: data.train.nRows,
+      evalUsers: Math.max(data.validation.foldIn.nRows, data.test.foldIn.nRows),
+    },
+    { bytes: totalmem(), name: "this machine's memory" },
+  );
+  if (!excess) return;
+  const flag = excess.culprit === 'dims' ? '--dims' : '--batch-size';
+  throw new UserError(`${flag}: ${excess.problem}`, flag);
+}
+
 /** With few minibatches per epoch the paper's 200,000 anneal steps never let beta rise: say so. */
 function warnAboutAnnealing(config: TrialConfig, data: PreparedDataset, out: Reporter): void {
   if (config.model !== 'vae') return;
@@ -206,8 +231,8 @@ function warnAboutAnnealing(config: TrialConfig, data: PreparedDataset, out: Rep
   // beta = min(annealCap, step / totalAnnealSteps): its last value in this run.
   const reached = Math.min(config.annealCap, (totalSteps - 1) / config.totalAnnealSteps);
   out.warn(
-    `totalAnnealSteps (${config.totalAnnealSteps}) exceeds this run's ${totalSteps} updates ` +
-      `(${config.epochs} epochs x ${Math.ceil(data.train.nRows / config.batchSize)} minibatches): ` +
+    `totalAnnealSteps (${config.totalAnnealSteps}) exceeds this run's ${count(totalSteps, 'update')} ` +
+      `(${count(config.epochs, 'epoch')} x ${count(Math.ceil(data.train.nRows / config.batchSize), 'minibatch', 'minibatches')}): ` +
       `beta will end at ${reached.toPrecision(3)} (annealCap ${config.annealCap}). ` +
       `Consider --total-anneal-steps ${totalSteps}.`,
   );

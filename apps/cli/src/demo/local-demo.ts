@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import {
   evaluate,
-  initBackend,
   PopularityScorer,
   prepareDataset,
   resolveTrialConfig,
@@ -13,6 +12,8 @@ import { table } from '../output/table';
 import { epochRow, EPOCH_HEADER } from '../output/epoch-table';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
+import { loadBackend } from '../backend';
+import { count } from '../output/plural';
 
 export interface LocalDemoFlags {
   data: string;
@@ -26,7 +27,7 @@ export interface LocalDemoFlags {
 /** The demo without Redis: prepare, train one Mult-VAE in this process, compare with popularity. */
 export async function runLocalDemo(f: LocalDemoFlags): Promise<void> {
   const out = createReporter(Boolean(f.json));
-  const backend = await initBackend();
+  const backend = await loadBackend(undefined);
   out.info(`vaecf demo on the ${backend.name} backend\n`);
   out.info(`1. preparing ${f.data}`);
   const data = await prepareDataset(f.data, { format: f.format, heldoutUsers: f.heldoutUsers });
@@ -42,7 +43,7 @@ export async function runLocalDemo(f: LocalDemoFlags): Promise<void> {
     totalAnnealSteps: stepsPerEpoch * f.epochs,
   });
   out.info(
-    `\n2. training Mult-VAE dims ${config.dims.join('-')}, ${config.epochs} epochs, batch ${config.batchSize}, beta up to ${config.annealCap}`,
+    `\n2. training Mult-VAE dims ${config.dims.join('-')}, ${count(config.epochs, 'epoch')}, batch ${config.batchSize}, beta up to ${config.annealCap}`,
   );
   out.info(EPOCH_HEADER);
   const trainer = Trainer.create(data, config);

@@ -11,6 +11,7 @@ import { watchSweep } from '../output/sweep-watch';
 import type { SweepView, TrialView } from '../views';
 import { countsLine } from '../views';
 import { startLocalStack } from './local-stack';
+import { count } from '../output/plural';
 
 export const QUICKSTART = resolve(__dirname, '../../../../examples/quickstart.yaml');
 
@@ -74,7 +75,7 @@ export async function runStackDemo(f: StackDemoFlags): Promise<void> {
     out.info(`\n3. sweep ${done.id} ${done.state}: ${countsLine(done.trials)}`);
     for (const t of trials.slice(0, 5))
       out.info(
-        `   trial ${String(t.no).padStart(2)} ${t.state.padEnd(9)} ${t.epochs} epochs, best validation NDCG@100 ${t.best?.toFixed(4) ?? '-'}`,
+        `   trial ${String(t.no).padStart(2)} ${t.state.padEnd(9)} ${count(t.epochs, 'epoch')}, best validation NDCG@100 ${t.best?.toFixed(4) ?? '-'}`,
       );
     const best = trials.find((t) => t.no === done.best?.trial);
     if (best) out.info(`   best configuration (trial ${best.no}): ${paramsText(best.params)}`);

@@ -1,3 +1,5 @@
+import { escapeControlDeep, terminalSafeJson } from './terminal-text';
+
 /**
  * Where a command's output goes. The human view streams text to stderr/stdout
  * as work happens; with --json nothing is printed until the end, when one
@@ -12,6 +14,12 @@ export interface Reporter {
   warn(line: string): void;
   /** The final result: printed as JSON in JSON mode, ignored otherwise. */
   result(value: Record<string, unknown>): void;
+  /**
+   * An API answer as the human view may print it: every stored string with its
+   * control characters escaped (terminal-text.ts). In JSON mode the value
+   * itself: the JSON output keeps the data exact, and is terminal-safe anyway.
+   */
+  shown<T>(value: T): T;
 }
 
 export function createReporter(json: boolean): Reporter {
@@ -26,7 +34,9 @@ export function createReporter(json: boolean): Reporter {
       else process.stderr.write(`warning: ${line}\n`);
     },
     result: (value) => {
-      if (json) process.stdout.write(`${JSON.stringify({ ...value, warnings }, null, 2)}\n`);
+      if (json)
+        process.stdout.write(`${terminalSafeJson(JSON.stringify({ ...value, warnings }, null, 2))}\n`);
     },
+    shown: (value) => (json ? value : escapeControlDeep(value)),
   };
 }

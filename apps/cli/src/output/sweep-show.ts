@@ -2,15 +2,15 @@ import type { ApiClient } from '../api-client';
 import { countsLine, type SweepView, type TrialView } from '../views';
 import { failureLines, leaderboard, metricLabel, paramsText, varyingParams } from './leaderboard';
 import { createReporter } from './reporter';
+import { count } from './plural';
 
 /** `vaecf sweep show`: state, leaderboard, why trials failed, the best configuration and its test metrics. */
 export async function showSweep(client: ApiClient, id: string, json: boolean): Promise<void> {
   const path = `/sweeps/${encodeURIComponent(id)}`;
-  const [s, trials] = await Promise.all([
-    client.get<SweepView>(path),
-    client.get<TrialView[]>(`${path}/trials?sort=best`),
-  ]);
   const out = createReporter(json);
+  const [s, trials] = out.shown(
+    await Promise.all([client.get<SweepView>(path), client.get<TrialView[]>(`${path}/trials?sort=best`)]),
+  );
   out.info(
     `sweep ${s.id} (${s.spec.name ?? s.spec.model} on ${s.spec.dataset}): ${s.state}\ntrials: ${countsLine(s.trials)}`,
   );
@@ -25,7 +25,7 @@ export async function showSweep(client: ApiClient, id: string, json: boolean): P
     );
   if (s.test)
     out.info(
-      `test: NDCG@100 ${s.test.ndcg100.toFixed(4)}, Recall@20 ${s.test.recall20.toFixed(4)}, Recall@50 ${s.test.recall50.toFixed(4)} (${s.test.users} users)`,
+      `test: NDCG@100 ${s.test.ndcg100.toFixed(4)}, Recall@20 ${s.test.recall20.toFixed(4)}, Recall@50 ${s.test.recall50.toFixed(4)} (${count(s.test.users, 'user')})`,
     );
   out.result({ command: 'sweep show', sweep: s, trials });
   if (s.state === 'failed' || s.state === 'cancelled') process.exitCode = 4;

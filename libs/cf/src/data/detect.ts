@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import { formatFromFileName, type RatingsFormat } from './formats';
 import { openRatingsFile } from './input';
 
@@ -31,14 +30,24 @@ export function formatFromFirstLine(line: string | undefined): RatingsFormat | u
   return undefined;
 }
 
+/** The most of a file read to find its first line: a header is short; a file without newlines is not sniffed whole. */
+const SNIFF_BYTES = 64 * 1024;
+
+/** The first non-blank line among the file's first SNIFF_BYTES (decompressed when gzip), or undefined. */
 async function firstLine(path: string): Promise<string | undefined> {
   const { raw, text } = await openRatingsFile(path);
-  const lines = createInterface({ input: text, crlfDelay: Infinity });
+  let head = '';
+  text.setEncoding('utf8'); // decodes a character split across chunks whole
   try {
-    for await (const line of lines) if (line.trim() !== '') return line;
-    return undefined;
+    for await (const chunk of text as AsyncIterable<string>) {
+      head += chunk;
+      const line = head.split(/\r?\n/).find((l, k, all) => l.trim() !== '' && k < all.length - 1);
+      if (line !== undefined) return line;
+      if (head.length >= SNIFF_BYTES) return undefined;
+    }
+    return head.trim() === '' ? undefined : head;
   } finally {
-    lines.close();
     raw.destroy();
+    text.destroy();
   }
 }
