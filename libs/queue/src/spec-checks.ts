@@ -45,7 +45,7 @@ export function checkTrialSpace(
   dataset: DatasetShape | undefined,
   limitBytes: number,
 ): void {
-  const fields = TRIAL_FIELDS.filter((f) => !(f in SET_BY_THE_SPEC));
+  const fields = TRIAL_FIELDS.filter((f) => !Object.hasOwn(SET_BY_THE_SPEC, f));
   for (const section of ['fixed', 'space'] as const) {
     for (const name of Object.keys(spec[section])) {
       if (Object.hasOwn(SET_BY_THE_SPEC, name))
@@ -127,7 +127,11 @@ function checkMemory(spec: SweepSpec, base: TrialConfig, dataset: DatasetShape, 
   if (m.totalBytes <= limitBytes) return;
   const culprit = m.weightsBytes >= m.stepBytes + m.evalBytes ? 'dims' : 'batchSize';
   const at =
-    culprit in spec.space ? `space.${culprit}` : culprit in spec.fixed ? `fixed.${culprit}` : culprit;
+    Object.hasOwn(spec.space, culprit)
+      ? `space.${culprit}`
+      : Object.hasOwn(spec.fixed, culprit)
+        ? `fixed.${culprit}`
+        : culprit;
   throw new SpecError(
     at,
     `a trial with dims ${JSON.stringify(worst.dims)} and batchSize ${worst.batchSize} on ${dataset.items} items ` +
