@@ -126,12 +126,11 @@ function checkMemory(spec: SweepSpec, base: TrialConfig, dataset: DatasetShape, 
   const m = estimateTrainingMemory(worst, dataset);
   if (m.totalBytes <= limitBytes) return;
   const culprit = m.weightsBytes >= m.stepBytes + m.evalBytes ? 'dims' : 'batchSize';
-  const at =
-    Object.hasOwn(spec.space, culprit)
-      ? `space.${culprit}`
-      : Object.hasOwn(spec.fixed, culprit)
-        ? `fixed.${culprit}`
-        : culprit;
+  const at = Object.hasOwn(spec.space, culprit)
+    ? `space.${culprit}`
+    : Object.hasOwn(spec.fixed, culprit)
+      ? `fixed.${culprit}`
+      : culprit;
   throw new SpecError(
     at,
     `a trial with dims ${JSON.stringify(worst.dims)} and batchSize ${worst.batchSize} on ${dataset.items} items ` +

@@ -33,6 +33,7 @@ describe('who may read /metrics', () => {
   it('reads the credentials of a bearer header, whatever the case of its scheme', () => {
     expect(bearerToken('bearer abc')).toBe('abc');
     expect(bearerToken('Bearer abc ')).toBe('abc');
-    for (const h of [undefined, '', 'Bearer', 'Bearerabc', 'Basic abc', 'abc']) expect(bearerToken(h)).toBe('');
+    for (const h of [undefined, '', 'Bearer', 'Bearerabc', 'Basic abc', 'abc'])
+      expect(bearerToken(h)).toBe('');
   });
 });

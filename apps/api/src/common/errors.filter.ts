@@ -11,6 +11,7 @@ import { InputError, StateConflictError } from '@vaecf/errors';
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { BodyError } from './body-errors';
+import { bodyDeadlineExpired } from './http-server';
 import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable';
 import { REDIS } from './tokens';
 
@@ -32,9 +33,11 @@ export class ErrorsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) {
       // Failed mid-answer (a stream): cut the connection so the client sees it incomplete, never a hang.
-      process.stderr.write(
-        `api: after the answer started: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-      );
+      // After a 408 of the body deadline the failure (the body's reader cut off) is its consequence: not logged.
+      if (!bodyDeadlineExpired(res))
+        process.stderr.write(
+          `api: after the answer started: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+        );
       res.destroy();
       return;
     }
