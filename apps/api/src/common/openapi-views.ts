@@ -120,7 +120,13 @@ export class ImportanceDto extends createZodDto(
     method: z.literal('ped-anova'),
     metric: z.enum(OBJECTIVE_METRICS),
     trials: z.number().int().describe('completed trials it was computed from'),
-    importance: z.record(z.string(), z.number()).describe('searched hyperparameter -> share (sums to 1)'),
+    needed: z.number().int().describe('completed trials PED-ANOVA needs (3)'),
+    insufficient: z
+      .boolean()
+      .describe('fewer completed trials than needed: nothing can be told yet, and importance is empty'),
+    importance: z
+      .record(z.string(), z.number())
+      .describe('searched hyperparameter -> share (sums to 1); empty when insufficient'),
   }),
 ) {}
 
