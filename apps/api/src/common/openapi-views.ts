@@ -91,9 +91,18 @@ export class DatasetDto extends createZodDto(
     id: z.string(),
     state: z.enum(DATASET_STATES),
     source: z.string(),
+    sourceName: z
+      .string()
+      .optional()
+      .describe("the file as the user knows it: the path given, or an upload's `filename`"),
     options: z.record(z.string(), z.unknown()),
     stats: z.record(z.string(), z.unknown()).optional(),
-    error: z.string().optional(),
+    error: z
+      .string()
+      .optional()
+      .describe(
+        'why it failed (naming the file by sourceName; control characters escaped, at most 500 characters)',
+      ),
     createdAt: z.number(),
     updatedAt: z.number(),
   }),

@@ -43,18 +43,21 @@ export class DatasetsService {
       throw new BadRequestException(
         `path: "${dto.path}" is an uploaded file; upload it again to register it`,
       );
-    const { id, path: _path, ...options } = dto;
-    return this.registerSource(id, source, options);
+    const { id, path, ...options } = dto;
+    return this.registerSource(id, source, path, options);
   }
 
+  /** `sourceName`: the file as the user knows it (the path given, an upload's name); failure reasons name it. */
   private async registerSource(
     id: string,
     source: string,
+    sourceName: string,
     options: Record<string, unknown>,
   ): Promise<DatasetRecord> {
     const registration = await registerDataset(id, source, options, {
       datasets: this.datasets,
       queue: this.queue,
+      sourceName,
       beforeQueue: (generation) => this.storeSource(id, generation, source, options.format),
     });
     if (!registration) throw alreadyExists(id);
@@ -104,8 +107,8 @@ export class DatasetsService {
     }
     const file = await this.uploads.receive(query.id, body);
     try {
-      const { id, ...options } = query;
-      return await this.registerSource(id, file, options);
+      const { id, filename, ...options } = query;
+      return await this.registerSource(id, file, filename ?? 'the uploaded file', options);
     } catch (e) {
       await this.uploads.remove(file);
       throw e;
