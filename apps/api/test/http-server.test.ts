@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { connect } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ afterEach(() => {
   server = undefined;
 });
 
-async function listen(handler: Parameters<typeof createServer>[0], timeouts: HttpTimeouts): Promise<number> {
+async function listen(handler: RequestListener, timeouts: HttpTimeouts): Promise<number> {
   server = createServer(handler);
   configureHttpServer(server, timeouts);
   server.listen(0, '127.0.0.1');
@@ -70,7 +70,7 @@ describe('the HTTP server', () => {
       req.resume();
       req.on('end', () => res.json({ read: true }));
     });
-    const port = await listen(app, TIMEOUTS);
+    const port = await listen(app as RequestListener, TIMEOUTS);
     const post = (path: string) =>
       `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`;
     const json = await exchange(port, post('/sweeps'), '{"a":');
