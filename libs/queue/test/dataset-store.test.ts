@@ -36,6 +36,7 @@ describe('DatasetStore on a real Redis', () => {
     const record = await store.get(id);
     expect(record?.sourceName).toBe('my ratings.csv');
     expect(record?.error).toMatch(/^my ratings\.csv:1: rating "\\x1b\]0;owned\\x07/);
+    // eslint-disable-next-line no-control-regex -- no raw control character may be left
     expect(record?.error).not.toMatch(/[\u0000-\u001f]/);
     expect(record?.error?.length).toBeLessThan(600);
   });
