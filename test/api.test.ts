@@ -325,11 +325,15 @@ describe('the API', () => {
     });
     expect((await call('GET', '/sweeps?state[]=running')).body).toMatchObject({
       statusCode: 400,
-      message: 'state[]: unknown query parameter (known: state, offset, limit)',
+      message:
+        'state[]: unknown query parameter "state[]" (did you mean "state"?); valid: state, offset, limit',
     });
     // The scheme of a bearer header in any case (RFC 7235).
-    const lower = await fetch(`${base}/sweeps`, { headers: { authorization: `bearer ${TOKEN}` } });
-    expect(lower.status).toBe(200);
+    // (A route that reads one record: the sweep index is shared by every test on this Redis.)
+    const lower = await fetch(`${base}/sweeps/sw_nope`, { headers: { authorization: `bearer ${TOKEN}` } });
+    expect(lower.status).toBe(404);
+    const wrong = await fetch(`${base}/sweeps/sw_nope`, { headers: { authorization: 'bearer nope' } });
+    expect(wrong.status).toBe(401);
   });
 
   it('answers a 100 KB header with 431 and a body that never comes with 408, both without a reset', async () => {

@@ -35,10 +35,10 @@ describe('the validation pipe', () => {
 
   it('names an unknown query parameter (`state[]`) as a query parameter, not "(body)"', () => {
     expect(problem({ 'state[]': 'x' }, query(ListQueryDto))).toBe(
-      'state[]: unknown query parameter (known: state, offset, limit)',
+      'state[]: unknown query parameter "state[]" (did you mean "state"?); valid: state, offset, limit',
     );
     expect(problem({ id: 'a', format: 'movielens-csv', heldout: '3' }, query(UploadDatasetQueryDto))).toMatch(
-      /^heldout: unknown query parameter \(known: .*heldoutUsers/,
+      /^heldout: unknown query parameter "heldout"; valid: .*heldoutUsers/,
     );
     expect(problem({ limit: '0' }, query(ListQueryDto))).toMatch(/^limit: Too small/);
     expect(problem({ limit: '7' }, query(ListQueryDto))).toBe('accepted');

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { unknownKeyProblem } from '@vaecf/errors';
 import type { ZodType, core } from 'zod';
 
 /** A nestjs-zod DTO class: its zod schema rides on the class. */
@@ -41,9 +42,8 @@ function bodyProblem(issue: core.$ZodIssue): string {
 function queryProblem(issue: core.$ZodIssue, schema: ZodType): string {
   if (issue.path.length) return `${issue.path.join('.')}: ${issue.message}`;
   if (issue.code === 'unrecognized_keys') {
-    const shape = (schema as { shape?: Record<string, unknown> }).shape;
-    const known = shape ? ` (known: ${Object.keys(shape).join(', ')})` : '';
-    return `${issue.keys[0]}: unknown query parameter${known}`;
+    const known = Object.keys((schema as { shape?: Record<string, unknown> }).shape ?? {});
+    return `${issue.keys[0]}: ${unknownKeyProblem(issue.keys[0], known, 'query parameter')}`;
   }
   return `(query): ${issue.message}`;
 }
