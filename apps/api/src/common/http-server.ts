@@ -103,7 +103,10 @@ export function bodyDeadlines(timeouts: HttpTimeouts) {
     if (upload) req.setTimeout(timeouts.uploadIdleMs, expire);
     const done = () => {
       if (timer) clearTimeout(timer);
-      else req.setTimeout(0);
+      else {
+        req.setTimeout(0); // the server's default again: no inactivity limit while the answer is made
+        req.off('timeout', expire);
+      }
       req.off('end', done);
       req.socket.off('close', done);
     };
