@@ -156,7 +156,13 @@ describe('bodies built to hurt are 4xx naming where, never a 500', () => {
       'an unread content type',
       () => call('POST', '/sweeps', '<spec/>', { 'content-type': 'application/xml' }),
       415,
-      'content-type: send the spec as application/json or application/yaml',
+      'content-type: "application/xml" is not read here: send the body as application/json (a sweep spec also as application/yaml)',
+    ],
+    [
+      'a text/plain body (not read as YAML: 415, as for any other type)',
+      () => call('POST', '/sweeps', `dataset: ${dataset}\nmodel: vae\n`, { 'content-type': 'text/plain' }),
+      415,
+      'content-type: "text/plain" is not read here',
     ],
     [
       'an unknown charset',

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { connect } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
 import { BUNDLED, startStack, type Stack } from './support/stack';
@@ -27,7 +28,10 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 }
 
 beforeAll(async () => {
-  stack = await startStack({ token: TOKEN, apiEnv: { BODY_LIMIT: '20kb', UPLOAD_LIMIT_BYTES: '600000' } });
+  stack = await startStack({
+    token: TOKEN,
+    apiEnv: { BODY_LIMIT: '20kb', UPLOAD_LIMIT_BYTES: '2000000', REQUEST_TIMEOUT_MS: '3000' },
+  });
   base = stack.base;
   await symlink('/etc/hostname', join(stack.dataRoot, 'escape.csv'));
 });
@@ -126,6 +130,16 @@ describe('the API', () => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
     const id = first.body.id as string;
+    // The same key with another spec is a client's mistake, not a retry: 422 naming the header.
+    const reused = await call('POST', '/sweeps', `${spec(ds)}name: another\n`, { 'idempotency-key': key });
+    expect(reused).toMatchObject({
+      status: 422,
+      body: {
+        message: expect.stringMatching(
+          `^Idempotency-Key: "${key}" was used for a different spec \\(sweep ${id}\\)`,
+        ),
+      },
+    });
     expect(
       (await call('GET', '/sweeps?state=running')).body.sweeps.map((s: { id: string }) => s.id),
     ).toContain(id);
@@ -136,6 +150,15 @@ describe('the API', () => {
       return r.body.state === 'completed' ? r.body : null;
     });
     expect(done.trials).toMatchObject({ completed: 2, running: 0, queued: 0 });
+    // Two completed trials are too few for PED-ANOVA: it says so instead of equal shares.
+    expect((await call('GET', `/sweeps/${id}/importance`)).body).toEqual({
+      method: 'ped-anova',
+      metric: 'ndcg100',
+      trials: 2,
+      needed: 3,
+      insufficient: true,
+      importance: {},
+    });
     expect(done.test.ndcg100).toBeGreaterThan(0);
     expect(done.best.trial).toBe(done.bestTrial);
 
@@ -244,22 +267,170 @@ describe('the API', () => {
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({
       id,
-      state: 'queued',
+      state: expect.stringMatching(/^(queued|preparing)$/), // a worker may already have taken it
       options: { format: 'movielens-csv', heldoutUsers: 100 },
     });
     await until(
       'the upload to be prepared',
       async () => (await call('GET', `/datasets/${id}`)).body.state === 'ready',
     );
-    const tooBig = await upload(`id=${id}-big&format=movielens-csv`, Buffer.alloc(700_000));
+    const tooBig = await upload(`id=${id}-big&format=movielens-csv`, Buffer.alloc(2_100_000));
     expect(tooBig.status).toBe(413);
     expect(((await tooBig.json()) as { message: string }).message).toBe(
-      'upload larger than the limit of 600000 bytes',
+      'upload larger than the limit of 2000000 bytes',
     );
     expect((await call('GET', `/datasets/${id}-big`)).status).toBe(404);
     const badQuery = await upload(`id=${id}-q&format=xml`, file);
     expect(badQuery.status).toBe(400);
     expect(((await badQuery.json()) as { message: string }).message).toContain('format: Invalid option');
     expect((await call('DELETE', `/datasets/${id}`)).status).toBe(204);
+  });
+
+  it('refuses a second sweep, an unread content type, reserved keys and repeated query parameters by name', async () => {
+    for (const [section, key] of [
+      ['fixed', '__proto__'],
+      ['space', 'constructor'],
+    ]) {
+      const value = section === 'fixed' ? '{"lr": 0.1}' : '{"type": "choice", "values": [1]}';
+      const json = await fetch(`${base}/sweeps`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: `{"dataset": "d", "model": "vae", "${section}": {"${key}": ${value}}}`,
+      });
+      const yaml = await call('POST', '/sweeps', `dataset: d\nmodel: vae\n${section}:\n  ${key}: ${value}\n`);
+      const message = `invalid sweep spec: ${section}.${key}: "${key}" is a reserved name, not a hyperparameter`;
+      expect({ status: json.status, body: await json.json() }).toMatchObject({
+        status: 400,
+        body: { message },
+      });
+      expect(yaml).toMatchObject({ status: 400, body: { message } });
+    }
+    const plain = await call('POST', '/sweeps', undefined, { 'content-type': 'text/plain' });
+    expect(plain.status).toBe(415); // no body: the route says what it reads
+    const text = await fetch(`${base}/sweeps`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+      body: 'dataset: d\nmodel: vae\n',
+    });
+    expect({ status: text.status, body: await text.json() }).toMatchObject({
+      status: 415,
+      body: {
+        message:
+          'content-type: "text/plain" is not read here: send the body as application/json (a sweep spec also as application/yaml)',
+      },
+    });
+    expect((await call('GET', '/sweeps?limit=1&limit=2')).body).toMatchObject({
+      statusCode: 400,
+      message: 'limit: the query parameter is given more than once; give it once',
+    });
+    expect((await call('GET', '/sweeps?state[]=running')).body).toMatchObject({
+      statusCode: 400,
+      message:
+        'state[]: unknown query parameter "state[]" (did you mean "state"?); valid: state, offset, limit',
+    });
+    // The scheme of a bearer header in any case (RFC 7235).
+    // (A route that reads one record: the sweep index is shared by every test on this Redis.)
+    const lower = await fetch(`${base}/sweeps/sw_nope`, { headers: { authorization: `bearer ${TOKEN}` } });
+    expect(lower.status).toBe(404);
+    const wrong = await fetch(`${base}/sweeps/sw_nope`, { headers: { authorization: 'bearer nope' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('answers a 100 KB header with 431 and a body that never comes with 408, both without a reset', async () => {
+    const exchange = (head: string) =>
+      new Promise<{ text: string; error?: string }>((resolve) => {
+        const socket = connect(Number(new URL(base).port), '127.0.0.1');
+        let text = '';
+        socket.on('data', (b: Buffer) => (text += b.toString()));
+        socket.on('error', (e: NodeJS.ErrnoException) => resolve({ text, error: e.code }));
+        socket.on('close', () => resolve({ text }));
+        socket.write(head);
+      });
+    const big = await exchange(`GET /sweeps HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`);
+    expect(big.error).toBeUndefined();
+    expect(big.text).toMatch(
+      /^HTTP\/1\.1 431 [^]*"message":"\(headers\): larger than the limit of \d+ bytes in all"/,
+    );
+    const stalled = await exchange(
+      `POST /sweeps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+    );
+    expect(stalled.text).toMatch(
+      /^HTTP\/1\.1 408 [^]*"message":"\(body\): not received within 3000 ms \(REQUEST_TIMEOUT_MS\)"/,
+    );
+    expect(stack.apiLog()).not.toMatch(/^api: /m);
+  });
+
+  it('counts a gzip upload decompressed, and names the uploaded file (escaped) when it fails', async () => {
+    const upload = (query: string, body: Buffer) =>
+      fetch(`${base}/datasets/upload?${query}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/gzip' },
+        body,
+      });
+    const id = `gz-${randomUUID().slice(0, 8)}`;
+    const bomb = gzipSync(Buffer.alloc(5_000_000, '1,2,3\n'));
+    expect(bomb.length).toBeLessThan(2_000_000); // within the limit as sent
+    const refused = await upload(`id=${id}&format=movielens-csv`, bomb);
+    expect({ status: refused.status, body: await refused.json() }).toMatchObject({
+      status: 413,
+      body: { message: 'upload larger than the limit of 2000000 bytes once decompressed' },
+    });
+    expect((await call('GET', `/datasets/${id}`)).status).toBe(404);
+
+    const garbage = Buffer.from(
+      `userId,movieId,rating,timestamp\n1,2,\u001b]0;owned\u0007\u001b[2J${'\u0001'.repeat(2000)},3\n`,
+    );
+    const bad = await upload(`id=${id}&format=movielens-csv&filename=my-ratings.csv`, gzipSync(garbage));
+    expect(bad.status).toBe(201);
+    const failed = await until('the upload to fail', async () => {
+      const d = await call('GET', `/datasets/${id}`);
+      return d.body.state === 'failed' ? d.body : null;
+    });
+    expect(failed.sourceName).toBe('my-ratings.csv');
+    expect(failed.error).toMatch(/^my-ratings\.csv:2: /);
+    expect(failed.error).toContain('\\x1b]0;owned\\x07');
+    // eslint-disable-next-line no-control-regex -- no raw control character may be left
+    expect(failed.error).not.toMatch(/[\u0000-\u001f]|\.upload/);
+    expect(failed.error.length).toBeLessThan(600);
+    expect((await call('DELETE', `/datasets/${id}`)).status).toBe(204);
+  });
+
+  it('refuses to extend a cancelled sweep, saying to resume it first', async () => {
+    const ds = `ext-${randomUUID().slice(0, 8)}`;
+    expect(
+      (
+        await call('POST', '/datasets', {
+          id: ds,
+          path: 'ratings.csv.gz',
+          format: 'movielens-csv',
+          heldoutUsers: 150,
+        })
+      ).status,
+    ).toBe(201);
+    await until(
+      'the dataset to be ready',
+      async () => (await call('GET', `/datasets/${ds}`)).body.state === 'ready',
+    );
+    const submitted = await call('POST', '/sweeps', {
+      dataset: ds,
+      model: 'dae',
+      fixed: { dims: [16], batchSize: 500, epochs: 30 },
+      space: { lr: { type: 'loguniform', low: 1e-4, high: 1e-2 } },
+      search: { method: 'random', trials: 50, seed: 1 },
+      limits: { maxConcurrent: 1 },
+    });
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.id as string;
+    expect((await call('POST', `/sweeps/${id}/cancel`)).body.state).toBe('cancelled');
+    const extended = await call('POST', `/sweeps/${id}/extend`, { trials: 2 });
+    expect(extended).toMatchObject({
+      status: 409,
+      body: {
+        message: `sweep "${id}" is cancelled; resume it first (POST /sweeps/${id}/resume, \`vaecf sweep resume\`), then extend it`,
+      },
+    });
+    expect((await call('GET', `/sweeps/${id}`)).body.state).toBe('cancelled');
+    expect((await call('DELETE', `/sweeps/${id}`)).status).toBe(204);
+    expect((await call('DELETE', `/datasets/${ds}`)).status).toBe(204);
   });
 });

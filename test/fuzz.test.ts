@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { prepareOptionsSchema, resolveTrialConfig, trialConfigSchema } from '@vaecf/cf';
+import { sampleValue, type Distribution } from '@vaecf/sweep';
 import { until } from '../apps/worker/test/processes';
 import {
   anyJson,
@@ -9,6 +11,8 @@ import {
   mutated,
   nearValidRegistration,
   nearValidSpec,
+  reservedKeySpec,
+  sweepListQuery,
   yamlText,
 } from './support/fuzz-arbitraries';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server';
@@ -31,6 +35,8 @@ interface Sent {
   readonly body: string;
   readonly contentType: string;
   readonly idempotencyKey?: string;
+  /** GET /sweeps with this query string (no body) instead of a POST. */
+  readonly query?: string;
 }
 interface Answer {
   readonly sent: Sent;
@@ -67,16 +73,22 @@ afterAll(async () => {
 async function send(sent: Sent): Promise<Answer> {
   const t0 = Date.now();
   try {
-    const r = await fetch(`${stack.base}${sent.route}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        'content-type': sent.contentType,
-        ...(sent.idempotencyKey ? { 'idempotency-key': sent.idempotencyKey } : {}),
-      },
-      body: sent.body,
-      signal: AbortSignal.timeout(5_000),
-    });
+    const r =
+      sent.query !== undefined
+        ? await fetch(`${stack.base}${sent.route}?${sent.query}`, {
+            headers: { authorization: `Bearer ${TOKEN}` },
+            signal: AbortSignal.timeout(5_000),
+          })
+        : await fetch(`${stack.base}${sent.route}`, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${TOKEN}`,
+              'content-type': sent.contentType,
+              ...(sent.idempotencyKey ? { 'idempotency-key': sent.idempotencyKey } : {}),
+            },
+            body: sent.body,
+            signal: AbortSignal.timeout(5_000),
+          });
     const text = await r.text();
     let body: Answer['body'];
     try {
@@ -128,6 +140,25 @@ function requests(): Sent[] {
         .string({ maxLength: 200 })
         .map((body) => ({ route: '/sweeps' as const, contentType: 'application/yaml', body })),
     },
+    // A reserved key (__proto__, constructor, prototype) in fixed or space, as JSON and as YAML.
+    {
+      weight: 1,
+      arbitrary: reservedKeySpec(dataset).chain(({ json, yaml }) =>
+        fc.constantFrom(
+          { route: '/sweeps' as const, contentType: 'application/json', body: json },
+          { route: '/sweeps' as const, contentType: 'application/yaml', body: yaml },
+        ),
+      ),
+    },
+    // A spec as text/plain: 415, never read as YAML.
+    {
+      weight: 1,
+      arbitrary: yamlText(dataset).map((body) => ({
+        route: '/sweeps' as const,
+        contentType: 'text/plain',
+        body,
+      })),
+    },
   );
   const registrations = fc.oneof(
     { weight: 3, arbitrary: mutated(nearValidRegistration(`${dataset}-r`)).map(json('/datasets')) },
@@ -144,6 +175,11 @@ function requests(): Sent[] {
     ...fc.sample(registrations, { seed: SEED + 1, numRuns: 600 }),
     // A number or the edge values as a whole body.
     ...fc.sample(edgeNumber.map(json('/sweeps')), { seed: SEED + 2, numRuns: 20 }),
+    // GET /sweeps with query strings: repeated, array and unknown parameters, odd values.
+    ...fc.sample(
+      sweepListQuery.map((query) => ({ route: '/sweeps' as const, contentType: '', body: '', query })),
+      { seed: SEED + 3, numRuns: 150 },
+    ),
   ];
 }
 
@@ -185,11 +221,15 @@ const ANY_ROUTE_FIELDS = [
 ];
 
 /** Whether a 4xx message names where the problem is: "<field or position>: <problem>". */
-function namesAField(route: Sent['route'], message: unknown): boolean {
+function namesAField(sent: Sent, message: unknown): boolean {
+  const route = sent.route;
   if (typeof message !== 'string') return false;
   const m = /^(?:invalid sweep spec: )?(.+?): \S/.exec(message);
   if (!m) return false;
   const where = m[1];
+  // A query's problem names one of its parameters.
+  if (sent.query !== undefined)
+    return new URLSearchParams(sent.query).has(where) || ['state', 'offset', 'limit'].includes(where);
   if (/^line \d+, column \d+$/.test(where) || ANY_ROUTE_FIELDS.includes(where)) return true;
   const root = where.split('.')[0];
   return (route === '/sweeps' ? SPEC_FIELDS : REGISTRATION_FIELDS).includes(root);
@@ -200,9 +240,12 @@ function namesAField(route: Sent['route'], message: unknown): boolean {
  * distribution can give must make a valid trial configuration (an independent re-check of what
  * libs/queue's checkTrialSpace refuses at submit).
  */
-function acceptedButInvalid(spec: Record<string, unknown>): string | null {
+function acceptedButInvalid(spec: Record<string, unknown>, sent: Sent): string | null {
   const fields = Object.keys(trialConfigSchema.shape);
   const fixed = (spec.fixed ?? {}) as Record<string, unknown>;
+  // Every key sent in fixed and space is in the accepted spec: none dropped without a word.
+  const dropped = droppedKeys(sent, spec);
+  if (dropped) return `key "${dropped}" sent but silently dropped`;
   const space = (spec.space ?? {}) as Record<
     string,
     { type: string; values?: unknown[]; low?: number; high?: number }
@@ -210,8 +253,12 @@ function acceptedButInvalid(spec: Record<string, unknown>): string | null {
   for (const key of [...Object.keys(fixed), ...Object.keys(space)])
     if (!fields.includes(key) || key === 'model') return `unknown trial field "${key}"`;
   const points: Record<string, unknown>[] = [{}];
+  // The ends of a range as the samplers produce them (a uniform with q rounds to its multiples of q).
   for (const [key, d] of Object.entries(space))
-    for (const v of d.type === 'choice' ? (d.values ?? []) : [d.low, d.high]) points.push({ [key]: v });
+    for (const v of d.type === 'choice'
+      ? (d.values ?? [])
+      : [0, 1 - 1e-12].map((u) => sampleValue(d as Distribution, () => u)))
+      points.push({ [key]: v });
   for (const point of points) {
     try {
       resolveTrialConfig({ model: spec.model as 'vae', ...fixed, ...point });
@@ -222,7 +269,26 @@ function acceptedButInvalid(spec: Record<string, unknown>): string | null {
   return null;
 }
 
-it('POST /sweeps and POST /datasets: 2,200 generated bodies, no 5xx, none left unanswered, 4xx naming a field, nothing left behind', async () => {
+/** A key of the sent body's fixed or space (own keys, as parsed) missing from the accepted spec, or null. */
+function droppedKeys(sent: Sent, spec: Record<string, unknown>): string | null {
+  let doc: unknown;
+  try {
+    doc = sent.contentType === 'application/json' ? JSON.parse(sent.body) : parseYaml(sent.body);
+  } catch {
+    return null;
+  }
+  if (doc === null || typeof doc !== 'object') return null;
+  for (const section of ['fixed', 'space'] as const) {
+    const sentMap: unknown = Object.hasOwn(doc, section) ? (doc as Record<string, unknown>)[section] : null;
+    if (sentMap === null || typeof sentMap !== 'object') continue;
+    const kept = (spec[section] ?? {}) as object;
+    const missing = Object.keys(sentMap).find((k) => !Object.hasOwn(kept, k));
+    if (missing !== undefined) return `${section}.${missing}`;
+  }
+  return null;
+}
+
+it('POST /sweeps and POST /datasets: 2,200 generated bodies (and GET /sweeps queries), no 5xx, none left unanswered, 4xx naming a field, nothing left behind', async () => {
   const keysBefore = new Set(redis.cli('--scan', '--pattern', 'vaecf:*').split('\n').filter(Boolean));
   const generated = requests();
   const all = generated;
@@ -232,15 +298,19 @@ it('POST /sweeps and POST /datasets: 2,200 generated bodies, no 5xx, none left u
   const seconds = (Date.now() - t0) / 1000;
 
   const show = (a: Answer) =>
-    `${a.status} ${a.ms} ms ${a.sent.route} ${a.sent.contentType} ${a.sent.body.slice(0, 300)} -> ${String(a.body.message ?? a.body.id)}`;
+    `${a.status} ${a.ms} ms ${a.sent.route}${a.sent.query !== undefined ? `?${a.sent.query}` : ''} ${a.sent.contentType} ${a.sent.body.slice(0, 300)} -> ${String(a.body.message ?? a.body.id)}`;
   const failures: string[] = [];
   for (const a of answers) {
     const accepted = a.status === 200 || a.status === 201;
-    const invalid = accepted && a.sent.route === '/sweeps' ? acceptedButInvalid(a.body.spec ?? {}) : null;
+    const posted = a.sent.query === undefined;
+    const invalid =
+      accepted && posted && a.sent.route === '/sweeps' ? acceptedButInvalid(a.body.spec ?? {}, a.sent) : null;
     if (invalid) failures.push(`accepted but invalid (${invalid}): ${show(a)}`);
     if (a.status >= 500 || a.status === 0) failures.push(`5xx or no answer: ${show(a)}`);
-    else if (!accepted && !namesAField(a.sent.route, a.body.message))
+    else if (!accepted && !namesAField(a.sent, a.body.message))
       failures.push(`4xx naming no field: ${show(a)}`);
+    if (a.sent.contentType === 'text/plain' && a.status !== 415)
+      failures.push(`text/plain not 415: ${show(a)}`);
   }
   const refusedMs = answers.filter((a) => a.status >= 400).map((a) => a.ms);
   console.log(
@@ -258,7 +328,9 @@ it('POST /sweeps and POST /datasets: 2,200 generated bodies, no 5xx, none left u
 
   // Nothing left behind by a refused request: every new key, index entry and job is an accepted one's.
   const acceptedSweeps = new Set(
-    answers.filter((a) => a.sent.route === '/sweeps' && a.status < 300).map((a) => a.body.id!),
+    answers
+      .filter((a) => a.sent.route === '/sweeps' && a.sent.query === undefined && a.status < 300)
+      .map((a) => a.body.id!),
   );
   const acceptedDatasets = new Set(
     answers.filter((a) => a.sent.route === '/datasets' && a.status < 300).map((a) => a.body.id!),

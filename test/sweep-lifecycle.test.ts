@@ -86,6 +86,8 @@ describe('sweep lifecycle through the API', () => {
       method: 'ped-anova',
       metric: 'ndcg100',
       trials: 4,
+      needed: 3,
+      insufficient: false,
       importance: { lr: 1 },
     });
 

@@ -226,3 +226,45 @@ export function nearValidRegistration(idPrefix: string): fc.Arbitrary<Record<str
 }
 
 export { anyJson };
+
+/** The keys of Object.prototype's machinery: a spec must refuse them by name, never drop them. */
+const RESERVED = ['__proto__', 'constructor', 'prototype'] as const;
+
+/**
+ * A valid spec but for a reserved key in `fixed` or `space` (an own key, as
+ * JSON.parse and the YAML reader give it), as JSON and as YAML text: were
+ * the key dropped, the spec would be accepted.
+ */
+export function reservedKeySpec(dataset: string): fc.Arbitrary<{ json: string; yaml: string }> {
+  const valid = fc.record({
+    dataset: fc.constant(dataset),
+    model: fc.constantFrom('vae', 'dae'),
+    fixed: fc.record({ dims: fc.constant([16]), epochs: fc.integer({ min: 1, max: 3 }) }),
+  });
+  return fc
+    .tuple(valid, fc.constantFrom('fixed', 'space'), fc.constantFrom(...RESERVED))
+    .map(([spec, section, key]) => {
+      const value = section === 'fixed' ? { lr: 0.1 } : { type: 'choice', values: [1] };
+      const map: Record<string, unknown> = section === 'fixed' ? { ...spec.fixed } : {};
+      Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+      const doc = { ...spec, [section]: map };
+      return { json: JSON.stringify(doc), yaml: toYaml(doc) };
+    });
+}
+
+/** Query strings of GET /sweeps: valid ones, repeated and array parameters, unknown ones, odd values. */
+export const sweepListQuery: fc.Arbitrary<string> = fc
+  .array(
+    fc.tuple(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom('state', 'offset', 'limit') },
+        { weight: 1, arbitrary: fc.constantFrom('state[]', 'limit[0]', 'sort', '__proto__', 'x') },
+      ),
+      fc.oneof(
+        fc.constantFrom('running', 'completed', '0', '1', '50', '200', '201', '-1', 'NaN', '1e3', ''),
+        fc.string({ maxLength: 8 }),
+      ),
+    ),
+    { maxLength: 4 },
+  )
+  .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));

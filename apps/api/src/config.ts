@@ -3,6 +3,7 @@ import { InputError } from '@vaecf/errors';
 import { DEFAULT_TRIAL_MEMORY_LIMIT_MB, QUEUES } from '@vaecf/queue';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
+import type { HttpTimeouts } from './common/http-server';
 
 /** API settings from the environment: parsed once, validated, typed. */
 const schema = z.object({
@@ -29,6 +30,12 @@ const schema = z.object({
   TRIAL_MEMORY_LIMIT_MB: z.coerce.number().int().min(64).default(DEFAULT_TRIAL_MEMORY_LIMIT_MB),
   /** Largest accepted request body (JSON or YAML). */
   BODY_LIMIT: z.string().default('1mb'),
+  /** The request line and headers must arrive within it (ms). */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).default(20_000),
+  /** A JSON or YAML body must arrive within it, counted from the headers (ms; 408 beyond). */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  /** An upload may stream as long as it needs, but not stall longer than this (ms; 408 beyond). */
+  UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1).default(60_000),
   /** Largest ratings file accepted by POST /datasets/upload, in bytes (default 2 GiB). */
   UPLOAD_LIMIT_BYTES: z.coerce
     .number()
@@ -55,6 +62,15 @@ export class ApiEnvironmentError extends Error {
 }
 
 export type ApiConfig = z.infer<typeof schema>;
+
+/** The HTTP timeouts of the settings (common/http-server.ts applies them). */
+export function httpTimeouts(c: ApiConfig): HttpTimeouts {
+  return {
+    headersMs: c.HEADERS_TIMEOUT_MS,
+    requestMs: c.REQUEST_TIMEOUT_MS,
+    uploadIdleMs: c.UPLOAD_IDLE_TIMEOUT_MS,
+  };
+}
 
 let cached: ApiConfig | null = null;
 

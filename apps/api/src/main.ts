@@ -8,8 +8,15 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { initBackend } from '@vaecf/cf';
 import { AppModule } from './app.module';
-import { checkBodyShape, rewriteBodyParserErrors } from './common/body-errors';
-import { apiConfig, ApiEnvironmentError } from './config';
+import {
+  checkBodyShape,
+  JSON_TYPES,
+  refuseUnreadBody,
+  rewriteBodyParserErrors,
+  YAML_TYPES,
+} from './common/body-errors';
+import { bodyDeadlines, configureHttpServer } from './common/http-server';
+import { apiConfig, ApiEnvironmentError, httpTimeouts } from './config';
 
 async function main(): Promise<void> {
   const config = apiConfig();
@@ -17,14 +24,14 @@ async function main(): Promise<void> {
   const backend = await initBackend();
   Logger.log(`TensorFlow.js backend: ${backend.name}`, 'vaecf-api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  const timeouts = httpTimeouts(config);
+  app.use(bodyDeadlines(timeouts)); // before the parsers start waiting for a body
   // Bodies are size-limited; sweep specs come as JSON or as YAML text.
   // Not strict: a JSON scalar parses, and validation then names what was expected instead of a syntax error.
-  app.useBodyParser('json', { limit: config.BODY_LIMIT, strict: false });
-  app.useBodyParser('text', {
-    limit: config.BODY_LIMIT,
-    type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
-  });
-  app.use(checkBodyShape, rewriteBodyParserErrors); // before anything walks a parsed body recursively
+  // Other content types (text/plain included) are refused with 415 by refuseUnreadBody.
+  app.useBodyParser('json', { limit: config.BODY_LIMIT, strict: false, type: JSON_TYPES });
+  app.useBodyParser('text', { limit: config.BODY_LIMIT, type: YAML_TYPES });
+  app.use(checkBodyShape, refuseUnreadBody, rewriteBodyParserErrors); // before anything walks a parsed body recursively
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -38,12 +45,13 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.API_HOST);
   const server = app.getHttpServer() as Server;
-  // Idle keep-alive connections live longer than clients and proxies keep them (Node's 5 s is
-  // shorter than most): a client reusing a connection the server has just closed gets a reset.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  configureHttpServer(server, timeouts);
   const address = server.address() as { port: number };
-  Logger.log(`listening on :${address.port}`, 'vaecf-api');
+  Logger.log(
+    `listening on :${address.port} (timeouts: headers ${timeouts.headersMs} ms, body ${timeouts.requestMs} ms, ` +
+      `upload idle ${timeouts.uploadIdleMs} ms)`,
+    'vaecf-api',
+  );
 }
 
 main().catch((e: Error) => {

@@ -2,6 +2,7 @@ import type { DatasetStats } from '@vaecf/cf';
 import { SpecError } from '@vaecf/sweep';
 import type { DatasetShape } from './spec-checks';
 import type { Redis } from 'ioredis';
+import { failureReason } from './failure-reason';
 
 export const DATASET_STATES = ['queued', 'preparing', 'ready', 'failed'] as const;
 export type DatasetState = (typeof DATASET_STATES)[number];
@@ -17,6 +18,8 @@ export interface DatasetRecord {
   readonly generation: number;
   /** The ratings file, as registered (a path the workers can read). */
   readonly source: string;
+  /** The file as the user knows it (the path given, an upload's original name): reasons name it. */
+  readonly sourceName?: string;
   /** Preprocessing options as given (format, preset, thresholds...). */
   readonly options: Record<string, unknown>;
   readonly stats?: Record<string, unknown>;
@@ -33,8 +36,8 @@ export interface Registration {
 
 /**
  *   vaecf:datasets                   ZSET   dataset id, scored by creation time
- *   vaecf:dataset:<id>               HASH   id, generation, state, source, options (JSON), stats (JSON),
- *                                           error, createdAt, updatedAt
+ *   vaecf:dataset:<id>               HASH   id, generation, state, source, sourceName, options (JSON),
+ *                                           stats (JSON), error, createdAt, updatedAt
  *   vaecf:dataset-generations        STRING the last generation handed out (one counter for every id, so a
  *                                           generation is never reused, and nothing is left per deleted id)
  */
@@ -56,7 +59,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 local gen = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'generation', gen, 'state', 'queued', 'source', ARGV[2],
-  'options', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4])
+  'options', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'sourceName', ARGV[5])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 return {gen, previous}`;
 
@@ -87,7 +90,12 @@ export class DatasetStore {
    * Registers a dataset as queued, replacing a failed registration of the
    * id; null if the id exists in any other state.
    */
-  async create(id: string, source: string, options: Record<string, unknown>): Promise<Registration | null> {
+  async create(
+    id: string,
+    source: string,
+    options: Record<string, unknown>,
+    sourceName: string = source,
+  ): Promise<Registration | null> {
     const t = this.now();
     const [generation, replaced] = (await this.redis.eval(
       CREATE,
@@ -99,6 +107,7 @@ export class DatasetStore {
       source,
       JSON.stringify(options),
       t,
+      sourceName,
     )) as [number, string | null | undefined];
     return generation > 0 ? { generation, replacedSource: replaced ?? undefined } : null;
   }
@@ -111,6 +120,7 @@ export class DatasetStore {
       state: h.state as DatasetState,
       generation: Number(h.generation ?? 0),
       source: h.source,
+      sourceName: h.sourceName,
       options: JSON.parse(h.options ?? '{}') as Record<string, unknown>,
       stats: h.stats ? (JSON.parse(h.stats) as Record<string, unknown>) : undefined,
       error: h.error,
@@ -132,8 +142,17 @@ export class DatasetStore {
   ): Promise<boolean> {
     const fields: (string | number)[] = ['state', state, 'updatedAt', this.now()];
     if (extra.stats) fields.push('stats', JSON.stringify(extra.stats));
-    if (extra.error !== undefined) fields.push('error', extra.error);
+    if (extra.error !== undefined) fields.push('error', await this.reason(id, extra.error));
     return (await this.redis.eval(UPDATE, 1, key(id), generation, ...fields)) === 1;
+  }
+
+  /**
+   * A failure reason as stored: the source's copies named as the user knows
+   * the file, binary garbage escaped, the length bounded (failure-reason.ts).
+   */
+  private async reason(id: string, message: string): Promise<string> {
+    const [path, name] = await this.redis.hmget(key(id), 'source', 'sourceName');
+    return failureReason(message, path ? { path, name: name ?? path } : undefined);
   }
 
   /** True while registration `generation` of `id` is the current one. */

@@ -10,6 +10,7 @@ export * from './scheduling';
 export * from './cancel';
 export * from './reopen';
 export * from './dataset-store';
+export * from './failure-reason';
 export * from './register-dataset';
 export type * from './views';
 export * from './worker-registry';

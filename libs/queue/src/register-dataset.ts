@@ -24,9 +24,11 @@ export async function registerDataset(
     datasets: DatasetStore;
     queue: DatasetsQueue;
     beforeQueue?: (generation: number) => Promise<void>;
+    /** The file as the user knows it (failure reasons name it); `source` when not given. */
+    sourceName?: string;
   },
 ): Promise<Registration | null> {
-  const registration = await deps.datasets.create(id, source, options);
+  const registration = await deps.datasets.create(id, source, options, deps.sourceName);
   if (registration === null) return null;
   const { generation } = registration;
   try {

@@ -13,9 +13,11 @@ export interface ReopenDeps {
 
 /**
  * Adds `trials` configurations to a random or TPE sweep (each run `repeats`
- * times), running, completed, cancelled or failed: the sampler sees every
- * earlier trial, and the sweep is finalized again when they end. Returns
- * null for an unknown sweep.
+ * times), running, completed or failed: the sampler sees every earlier
+ * trial, and the sweep is finalized again when they end. A cancelled sweep
+ * is refused: extending it would quietly undo the cancel; it is resumed
+ * first (its cancelled trials continue), then extended. Returns null for an
+ * unknown sweep.
  */
 export async function extendSweep(
   sweepId: string,
@@ -34,6 +36,11 @@ export async function extendSweep(
     );
   if (sweep.state === 'finalizing')
     throw new StateConflictError(`sweep "${sweepId}" is finalizing; extend it once it has completed`);
+  if (sweep.state === 'cancelled')
+    throw new StateConflictError(
+      `sweep "${sweepId}" is cancelled; resume it first (POST /sweeps/${sweepId}/resume, ` +
+        '`vaecf sweep resume`), then extend it',
+    );
   const added = trials * spec.limits.repeats;
   if (sweep.planned + added > MAX_TRIALS)
     throw new InputError(`trials: the sweep would have more than ${MAX_TRIALS} trials`, 'trials');

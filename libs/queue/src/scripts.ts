@@ -162,20 +162,25 @@ return decision
  * KEYS[1] idempotency key (or the sweep hash again when there is none), KEYS[2] sweep hash, KEYS[3] sweeps zset,
  * KEYS[4] the index of running sweeps
  * ARGV[1] sweep id, ARGV[2] spec JSON, ARGV[3] now (ms), ARGV[4] planned trials, ARGV[5] idempotency TTL (s), ARGV[6] "1" if keyed,
- * ARGV[7] the trials queue the sweep runs on
- * Returns {id, created}: an existing sweep's id when the key was used before.
+ * ARGV[7] the trials queue the sweep runs on, ARGV[8] the spec's hash
+ * The idempotency key holds "<sweep id> <spec hash>" (a key written before hashes holds the id alone).
+ * Returns {id, created, hash}: an existing sweep's id and the hash stored with the key when it was used before.
  */
 export const CREATE_SWEEP = `
 if ARGV[6] == '1' then
   local existing = redis.call('GET', KEYS[1])
-  if existing then return {existing, 0} end
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[5]))
+  if existing then
+    local id, hash = string.match(existing, '^(%S+) (%S+)$')
+    if id then return {id, 0, hash} end
+    return {existing, 0, ''}
+  end
+  redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[8], 'EX', tonumber(ARGV[5]))
 end
 redis.call('HSET', KEYS[2], 'id', ARGV[1], 'spec', ARGV[2], 'state', 'running', 'createdAt', ARGV[3], 'updatedAt', ARGV[3],
   'planned', ARGV[4], 'nextTrial', 0, 'queue', ARGV[7])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[1])
 redis.call('ZADD', KEYS[4], tonumber(ARGV[3]), ARGV[1])
-return {ARGV[1], 1}
+return {ARGV[1], 1, ARGV[8]}
 `;
 
 /**

@@ -46,7 +46,7 @@ export function checkTrialSpace(
   dataset: DatasetShape | undefined,
   limitBytes: number,
 ): void {
-  const fields = TRIAL_FIELDS.filter((f) => !(f in SET_BY_THE_SPEC));
+  const fields = TRIAL_FIELDS.filter((f) => !Object.hasOwn(SET_BY_THE_SPEC, f));
   for (const section of ['fixed', 'space'] as const) {
     for (const name of Object.keys(spec[section])) {
       if (Object.hasOwn(SET_BY_THE_SPEC, name))
@@ -131,7 +131,10 @@ function checkMemory(spec: SweepSpec, base: TrialConfig, dataset: DatasetShape, 
   });
   if (!excess) return;
   const { culprit } = excess;
-  const at =
-    culprit in spec.space ? `space.${culprit}` : culprit in spec.fixed ? `fixed.${culprit}` : culprit;
+  const at = Object.hasOwn(spec.space, culprit)
+    ? `space.${culprit}`
+    : Object.hasOwn(spec.fixed, culprit)
+      ? `fixed.${culprit}`
+      : culprit;
   throw new SpecError(at, excess.problem);
 }

@@ -1,4 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { InputError } from '@vaecf/errors';
+import { stringify as canonicalJson } from 'safe-stable-stringify';
 import {
   parseSweepSpec,
   type Decision,
@@ -30,6 +32,33 @@ import {
 } from './scripts';
 
 /**
+ * The same Idempotency-Key with a different spec: a client bug (a key reused
+ * for a new sweep) that would otherwise quietly get the first sweep back.
+ * The API answers 422 naming the header, as payment APIs do.
+ */
+export class IdempotencyKeyReusedError extends InputError {
+  constructor(
+    readonly key: string,
+    readonly sweepId: string,
+  ) {
+    super(
+      `Idempotency-Key: "${key}" was used for a different spec (sweep ${sweepId}); ` +
+        'send the same spec to get that sweep, or use a new key for a new sweep',
+      'Idempotency-Key',
+    );
+  }
+}
+
+/**
+ * A hash of the spec as parsed (defaults filled in, keys sorted): two bodies
+ * that mean the same sweep (JSON or YAML, any key order, a default spelled
+ * out or left out) hash alike.
+ */
+export function specHash(spec: SweepSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)!).digest('hex');
+}
+
+/**
  * Sweep and trial records in Redis (layout in keys.ts). Every write that
  * must not be split or repeated (creating a sweep under a client key,
  * appending an epoch, an ASHA rung decision) is one Lua script. Every write
@@ -42,7 +71,11 @@ export class SweepStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Creates a sweep; with an idempotency key, a second call returns the first sweep. */
+  /**
+   * Creates a sweep; with an idempotency key, a second call with the same
+   * spec returns the first sweep, and one with another spec is refused
+   * (IdempotencyKeyReusedError): the key is stored with the spec's hash.
+   */
   async createSweep(
     spec: SweepSpec,
     planned: number,
@@ -50,7 +83,8 @@ export class SweepStore {
     queue: string = QUEUES.trials,
   ): Promise<{ id: string; created: boolean }> {
     const id = `sw_${randomBytes(6).toString('hex')}`;
-    const [sweepId, created] = (await this.redis.eval(
+    const hash = specHash(spec);
+    const [sweepId, created, storedHash] = (await this.redis.eval(
       CREATE_SWEEP,
       4,
       idempotencyKey ? keys.idempotency(idempotencyKey) : keys.sweep(id),
@@ -64,7 +98,11 @@ export class SweepStore {
       IDEMPOTENCY_TTL_SECONDS,
       idempotencyKey ? '1' : '0',
       queue,
-    )) as [string, number];
+      hash,
+    )) as [string, number, string];
+    // A key stored before hashes were (storedHash '') cannot be compared: the first sweep, as then.
+    if (idempotencyKey && created !== 1 && storedHash !== '' && storedHash !== hash)
+      throw new IdempotencyKeyReusedError(idempotencyKey, sweepId);
     return { id: sweepId, created: created === 1 };
   }
 

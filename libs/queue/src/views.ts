@@ -45,7 +45,12 @@ export type DatasetView = DatasetRecord;
 export interface ImportanceView {
   readonly method: 'ped-anova';
   readonly metric: ObjectiveMetric;
-  /** Completed trials it was computed from (fewer than 2: equal shares). */
+  /** Completed trials it was computed from. */
   readonly trials: number;
+  /** Completed trials PED-ANOVA needs (PED_ANOVA_MIN_TRIALS). */
+  readonly needed: number;
+  /** Fewer completed trials than needed: nothing can be told yet, and `importance` is empty. */
+  readonly insufficient: boolean;
+  /** Searched hyperparameter -> share of the objective's variation (sums to 1); empty when insufficient. */
   readonly importance: Record<string, number>;
 }

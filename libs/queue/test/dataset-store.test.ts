@@ -25,6 +25,22 @@ function newId(): string {
 }
 
 describe('DatasetStore on a real Redis', () => {
+  it("stores a failure reason naming the user's file, escaped and bounded", async () => {
+    const id = newId();
+    const stored = `/data/uploads/${id}-0123456789ab.upload`;
+    const { generation } = (await store.create(id, stored, {}, 'my ratings.csv'))!;
+    const garbage = '\u001b]0;owned\u0007'.repeat(200);
+    await store.setState(id, generation, 'failed', {
+      error: `/art/sources/${id}/1/files/${id}-0123456789ab.upload:1: rating "${garbage}" is not a number`,
+    });
+    const record = await store.get(id);
+    expect(record?.sourceName).toBe('my ratings.csv');
+    expect(record?.error).toMatch(/^my ratings\.csv:1: rating "\\x1b\]0;owned\\x07/);
+    // eslint-disable-next-line no-control-regex -- no raw control character may be left
+    expect(record?.error).not.toMatch(/[\u0000-\u001f]/);
+    expect(record?.error?.length).toBeLessThan(600);
+  });
+
   it('gives every registration a new generation, and a preparation job id of its own', async () => {
     const id = newId();
     const first = await store.create(id, '/data/a.csv', { format: 'movielens-csv' });

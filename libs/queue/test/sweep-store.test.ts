@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SweepController, type TrialsQueue } from '../src/controller';
 import { keys } from '../src/keys';
 import { SWEEP_STATES } from '../src/records';
-import { SweepStore } from '../src/sweep-store';
+import { IdempotencyKeyReusedError, specHash, SweepStore } from '../src/sweep-store';
 import { connect } from './redis';
 
 const spec = (fixed: Record<string, unknown> = {}) => parseSweepSpec({ dataset: 'ds', model: 'vae', fixed });
@@ -52,6 +52,25 @@ describe('SweepStore on a real Redis', () => {
     const b = await store.createSweep(spec(), 1);
     created.push(a.id, b.id);
     expect(a.id).not.toBe(b.id);
+  });
+
+  it('refuses the same idempotency key with another spec, and knows the same spec in any key order', async () => {
+    const key = randomUUID();
+    const first = await store.createSweep(spec({ lr: 0.01, epochs: 2 }), 1, key);
+    created.push(first.id);
+    // The same spec, its keys in another order: the first sweep.
+    const same = await store.createSweep(spec({ epochs: 2, lr: 0.01 }), 1, key);
+    expect(same).toEqual({ id: first.id, created: false });
+    const other = store.createSweep(spec({ lr: 0.02, epochs: 2 }), 1, key);
+    await expect(other).rejects.toThrow(IdempotencyKeyReusedError);
+    await expect(other).rejects.toThrow(
+      `Idempotency-Key: "${key}" was used for a different spec (sweep ${first.id})`,
+    );
+    // A key stored before hashes were (the sweep id alone) still returns its sweep.
+    const legacy = randomUUID();
+    await redis.set(keys.idempotency(legacy), first.id, 'EX', 60);
+    expect(await store.createSweep(spec({ lr: 0.5 }), 1, legacy)).toEqual({ id: first.id, created: false });
+    expect(specHash(spec({ a: 1, b: 2 }))).toBe(specHash(spec({ b: 2, a: 1 })));
   });
 
   it('keeps trials, hands out numbers once, and lists them', async () => {

@@ -131,7 +131,7 @@ export const sweepSpecSchema = z
         sound = false;
         ctx.addIssue({ code: 'custom', path: ['space', name], message: problem });
       }
-      if (name in spec.fixed)
+      if (Object.hasOwn(spec.fixed, name))
         ctx.addIssue({
           code: 'custom',
           path: ['space', name],
@@ -170,8 +170,32 @@ export class SpecError extends InputError {
   }
 }
 
+/**
+ * Names that belong to Object.prototype's machinery, never a hyperparameter.
+ * JSON.parse and the YAML reader give a `__proto__` key as an own property,
+ * but zod's record parser skips it without a word, and `in` finds
+ * `constructor` on every object: so they are refused by name, on the raw
+ * input, before the schema can drop them.
+ */
+export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/** The first reserved key of `fixed` or `space` (own keys only), as a SpecError, or null. */
+function reservedKeyError(input: unknown): SpecError | null {
+  if (input === null || typeof input !== 'object') return null;
+  for (const section of ['fixed', 'space'] as const) {
+    const map: unknown = Object.hasOwn(input, section) ? (input as Record<string, unknown>)[section] : null;
+    if (map === null || typeof map !== 'object' || Array.isArray(map)) continue;
+    const key = Object.keys(map).find((k) => RESERVED_KEYS.includes(k));
+    if (key !== undefined)
+      return new SpecError(`${section}.${key}`, `"${key}" is a reserved name, not a hyperparameter`);
+  }
+  return null;
+}
+
 /** Validates a parsed JSON/YAML object; throws SpecError naming the first bad field. */
 export function parseSweepSpec(input: unknown): SweepSpec {
+  const reserved = reservedKeyError(input);
+  if (reserved) throw reserved;
   const r = sweepSpecSchema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];

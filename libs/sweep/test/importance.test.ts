@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { pedAnovaImportance, scoredTrials, type ScoredTrial } from '../src/analysis/importance';
+import {
+  PED_ANOVA_MIN_TRIALS,
+  pedAnovaImportance,
+  scoredTrials,
+  type ScoredTrial,
+} from '../src/analysis/importance';
 import type { Params, SearchSpace } from '../src/distributions';
 import { RandomSampler } from '../src/samplers/random';
 
@@ -21,6 +26,18 @@ const xyz: SearchSpace = {
 };
 
 describe('PED-ANOVA importance', () => {
+  it('needs more completed trials than its minimum of top trials: below that, equal shares tell nothing', () => {
+    expect(PED_ANOVA_MIN_TRIALS).toBe(3);
+    const f = (p: Params) => 10 * (p.x1 as number);
+    // With 2 trials both are top trials: every divergence is 0, the shares equal (what the API no longer shows).
+    expect(pedAnovaImportance(trials(xyz, PED_ANOVA_MIN_TRIALS - 1, f), xyz)).toEqual({
+      x1: 1 / 3,
+      x2: 1 / 3,
+      x3: 1 / 3,
+    });
+    expect(pedAnovaImportance(trials(xyz, PED_ANOVA_MIN_TRIALS, f), xyz).x1).not.toBeCloseTo(1 / 3, 3);
+  });
+
   it('ranks f = 10 x1 + x2 + 0 x3 as x1 >> x2 > x3 ~ 0, summing to 1', () => {
     const f = (p: Params) => 10 * (p.x1 as number) + (p.x2 as number);
     const r = pedAnovaImportance(trials(xyz, 400, f), xyz);

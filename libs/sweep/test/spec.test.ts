@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_GRID_SIZE, parseSweepSpec, SpecError } from '../src/spec';
+import { parseSweepSpecText } from '../src/spec-text';
 import { createSampler, plannedTrials, trialParams } from '../src/plan';
 
 const base = { dataset: 'ds1', model: 'vae' };
@@ -43,6 +44,30 @@ describe('parseSweepSpec', () => {
   ])('refuses %j naming the field', (input, message) => {
     expect(() => parseSweepSpec(input)).toThrow(SpecError);
     expect(() => parseSweepSpec(input)).toThrow(message);
+  });
+
+  // JSON.parse and the YAML reader keep `__proto__` as an own key; the schema alone would drop it
+  // without a word, and `in` would find `constructor` on Object.prototype.
+  it.each([
+    ['fixed', '__proto__', '{"lr": 0.1}'],
+    ['fixed', 'constructor', '1'],
+    ['fixed', 'prototype', '1'],
+    ['space', '__proto__', '{"type": "choice", "values": [1]}'],
+    ['space', 'constructor', '{"type": "choice", "values": [1]}'],
+    ['space', 'prototype', '{"type": "choice", "values": [1]}'],
+  ])('refuses %s.%s by name, in JSON and in YAML', (section, key, value) => {
+    const message = `invalid sweep spec: ${section}.${key}: "${key}" is a reserved name, not a hyperparameter`;
+    const json = `{"dataset": "ds1", "model": "vae", "${section}": {"epochs": 2, "${key}": ${value}}}`;
+    expect(() => parseSweepSpec(JSON.parse(json))).toThrow(message);
+    expect(() => parseSweepSpecText(json)).toThrow(message);
+    expect(() => parseSweepSpecText(`dataset: ds1\nmodel: vae\n${section}:\n  ${key}: ${value}\n`)).toThrow(
+      message,
+    );
+  });
+
+  it('finds a space key in fixed only when fixed has it (never through the prototype)', () => {
+    const spec = parseSweepSpec({ ...base, space: { toString: { type: 'choice', values: [1] } } });
+    expect(Object.keys(spec.space)).toEqual(['toString']); // left to the trial-space check to name as unknown
   });
 
   it('refuses a grid larger than the limit', () => {

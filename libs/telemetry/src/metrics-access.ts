@@ -41,10 +41,23 @@ export function metricsExposureProblem(
   );
 }
 
+/**
+ * The credentials of an `Authorization: Bearer <token>` header, or '' when
+ * there are none. The scheme is case-insensitive (RFC 7235 section 2.1:
+ * `bearer`, `BEARER` are the same scheme), one or more spaces follow it.
+ */
+export function bearerToken(authorization: string | undefined): string {
+  return /^bearer +(.+?) *$/i.exec(authorization ?? '')?.[1] ?? '';
+}
+
+/** Whether `given` is `wanted`, in time that does not depend on where they differ. */
+export function sameToken(given: string, wanted: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(wanted);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** Whether a scrape with this Authorization header may read /metrics. */
 export function metricsRequestAllowed(authorization: string | undefined, token: string | undefined): boolean {
-  if (!token) return true;
-  const given = Buffer.from(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+  return !token || sameToken(bearerToken(authorization), token);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, metricsExposureProblem, metricsRequestAllowed } from '../src';
+import { bearerToken, isLoopbackHost, metricsExposureProblem, metricsRequestAllowed } from '../src';
 
 describe('who may read /metrics', () => {
   it('knows loopback addresses', () => {
@@ -22,8 +22,18 @@ describe('who may read /metrics', () => {
   it('checks the bearer token exactly', () => {
     expect(metricsRequestAllowed(undefined, undefined)).toBe(true);
     expect(metricsRequestAllowed('Bearer s3cret', 's3cret')).toBe(true);
+    // The scheme is case-insensitive (RFC 7235): what a client library sends in lower case is the same.
+    for (const h of ['bearer s3cret', 'BEARER s3cret', 'beArEr  s3cret'])
+      expect(metricsRequestAllowed(h, 's3cret'), h).toBe(true);
     for (const h of [undefined, '', 'Bearer', 'Bearer s3cre', 'Bearer s3cret2', 'Basic s3cret', 's3cret']) {
       expect(metricsRequestAllowed(h, 's3cret'), String(h)).toBe(false);
     }
+  });
+
+  it('reads the credentials of a bearer header, whatever the case of its scheme', () => {
+    expect(bearerToken('bearer abc')).toBe('abc');
+    expect(bearerToken('Bearer abc ')).toBe('abc');
+    for (const h of [undefined, '', 'Bearer', 'Bearerabc', 'Basic abc', 'abc'])
+      expect(bearerToken(h)).toBe('');
   });
 });

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -6,6 +5,7 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { bearerToken, sameToken } from '@vaecf/telemetry';
 import type { Request } from 'express';
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from './tokens';
@@ -26,10 +26,9 @@ export class TokenGuard implements CanActivate {
     if (!token) return true;
     const req = ctx.switchToHttp().getRequest<Request>();
     if (OPEN.some((r) => r.test(req.path))) return true;
-    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    // The same reading of the header as the metrics rule's (any case of the scheme).
+    const given = bearerToken(req.headers.authorization);
+    if (!sameToken(given, token)) {
       throw new UnauthorizedException(
         given ? 'invalid bearer token' : 'missing Authorization: Bearer <token> header',
       );

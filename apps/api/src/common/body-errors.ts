@@ -26,6 +26,38 @@ export function checkBodyShape(req: Request, _res: Response, next: NextFunction)
   next(new BodyError(400, problem.where === '(document)' ? '(body)' : problem.where, problem.problem));
 }
 
+/** The content types the body parsers read: JSON everywhere, and YAML text (sweep specs). */
+export const JSON_TYPES = ['application/json'];
+export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+
+/** Routes whose body is read by the route itself, as it streams (a ratings file). */
+export const RAW_BODY_ROUTES = new Set(['/datasets/upload']);
+
+/**
+ * Express middleware placed after the body parsers: a request that carries
+ * a body no parser read (text/plain, XML, a form) is a 415 naming the content
+ * type, on every route but the raw uploads. Left alone, the body would be
+ * ignored and the route would answer as if none had been sent.
+ */
+export function refuseUnreadBody(req: Request, _res: Response, next: NextFunction): void {
+  if (!declaresBody(req) || req.body !== undefined || RAW_BODY_ROUTES.has(req.path)) return next();
+  const type = req.headers['content-type'];
+  next(
+    new BodyError(
+      415,
+      'content-type',
+      `${type ? `"${type.slice(0, 100)}" is not read here` : 'none given'}: send the body as application/json ` +
+        '(a sweep spec also as application/yaml)',
+    ),
+  );
+}
+
+/** Whether a request says it carries a body (a length above 0, or chunks). */
+export function declaresBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /**
  * Express error middleware placed after the body parsers: their errors
  * (invalid JSON, too large, unknown charset or encoding) become BodyErrors

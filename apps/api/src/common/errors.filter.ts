@@ -5,12 +5,15 @@ import {
   ConflictException,
   HttpException,
   Inject,
+  UnprocessableEntityException,
   type ExceptionFilter,
 } from '@nestjs/common';
+import { IdempotencyKeyReusedError } from '@vaecf/queue';
 import { InputError, StateConflictError } from '@vaecf/errors';
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { BodyError } from './body-errors';
+import { bodyDeadlineExpired } from './http-server';
 import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable';
 import { REDIS } from './tokens';
 
@@ -19,7 +22,8 @@ const MAX_MESSAGE_CHARS = 500;
 
 /**
  * Every error becomes an answer: bad input (InputError, a BodyError for
- * what the body parsers refused) a 4xx whose message names the field, a
+ * what the body parsers refused) a 4xx whose message names the field (422
+ * for an Idempotency-Key reused with another spec), a
  * request the state of what it names refuses (StateConflictError) a 409,
  * Redis out of reach a 503 with Retry-After, anything else a 500 logged
  * with its stack.
@@ -32,13 +36,17 @@ export class ErrorsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) {
       // Failed mid-answer (a stream): cut the connection so the client sees it incomplete, never a hang.
-      process.stderr.write(
-        `api: after the answer started: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-      );
+      // After a 408 of the body deadline the failure (the body's reader cut off) is its consequence: not logged.
+      if (!bodyDeadlineExpired(res))
+        process.stderr.write(
+          `api: after the answer started: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+        );
       res.destroy();
       return;
     }
     if (e instanceof BodyError) return send(res, e.status, { statusCode: e.status, message: e.message });
+    if (e instanceof IdempotencyKeyReusedError)
+      return this.http(res, new UnprocessableEntityException(e.message));
     if (e instanceof InputError) return this.http(res, new BadRequestException(e.message));
     if (e instanceof StateConflictError) return this.http(res, new ConflictException(e.message));
     if (e instanceof HttpException) return this.http(res, e);

@@ -91,9 +91,18 @@ export class DatasetDto extends createZodDto(
     id: z.string(),
     state: z.enum(DATASET_STATES),
     source: z.string(),
+    sourceName: z
+      .string()
+      .optional()
+      .describe("the file as the user knows it: the path given, or an upload's `filename`"),
     options: z.record(z.string(), z.unknown()),
     stats: z.record(z.string(), z.unknown()).optional(),
-    error: z.string().optional(),
+    error: z
+      .string()
+      .optional()
+      .describe(
+        'why it failed (naming the file by sourceName; control characters escaped, at most 500 characters)',
+      ),
     createdAt: z.number(),
     updatedAt: z.number(),
   }),
@@ -120,7 +129,13 @@ export class ImportanceDto extends createZodDto(
     method: z.literal('ped-anova'),
     metric: z.enum(OBJECTIVE_METRICS),
     trials: z.number().int().describe('completed trials it was computed from'),
-    importance: z.record(z.string(), z.number()).describe('searched hyperparameter -> share (sums to 1)'),
+    needed: z.number().int().describe('completed trials PED-ANOVA needs (3)'),
+    insufficient: z
+      .boolean()
+      .describe('fewer completed trials than needed: nothing can be told yet, and importance is empty'),
+    importance: z
+      .record(z.string(), z.number())
+      .describe('searched hyperparameter -> share (sums to 1); empty when insufficient'),
   }),
 ) {}
 

@@ -15,9 +15,11 @@ const ERRORS = {
   400: 'bad input: the message names the field',
   401: 'API_TOKEN is set and the Authorization: Bearer header is missing or wrong',
   404: 'no such sweep, trial or dataset',
+  408: 'the body did not arrive within REQUEST_TIMEOUT_MS (an upload stalled for UPLOAD_IDLE_TIMEOUT_MS)',
   409: 'conflicts with the current state (the message says which)',
   413: 'the body is larger than BODY_LIMIT (or the upload than UPLOAD_LIMIT_BYTES)',
   415: 'a content type or encoding the route does not read',
+  422: 'an Idempotency-Key already used for a different spec',
   503: 'Redis is unavailable (or, for /health, a queue): retry after the Retry-After seconds',
 } as const;
 export type ErrorStatus = keyof typeof ERRORS;

@@ -30,7 +30,10 @@ export class DatasetsController {
     return this.datasets.register(dto);
   }
 
-  /** The request body is the ratings file itself (any content type but JSON/YAML; gzip welcome). */
+  /**
+   * The request body is the ratings file itself (any content type but JSON/YAML; gzip welcome, its
+   * size counted decompressed); `filename` is its own name, which failure reasons use.
+   */
   @Post('upload')
   @ApiRoute(
     'Upload a ratings file (the body) and register it',
@@ -39,7 +42,7 @@ export class DatasetsController {
       description: 'the dataset as read back once queued (a worker may already be preparing it)',
       type: DatasetDto,
     },
-    [400, 409, 413],
+    [400, 408, 409, 413],
   )
   @ApiConsumes('application/octet-stream', 'application/gzip', 'text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })

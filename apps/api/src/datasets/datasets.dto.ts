@@ -86,6 +86,14 @@ export class RegisterDatasetDto extends createZodDto(registerDatasetSchema) {}
 const { path: _path, csv: _csv, threshold: _threshold, ...uploadBase } = fileRegistrationShape;
 const uploadShape = {
   ...uploadBase,
+  /** The file's own name (the body has none): failure reasons name it instead of the stored copy. */
+  filename: z
+    .string()
+    .min(1)
+    .max(255)
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    .regex(/^[^/\\\u0000-\u001f\u007f-\u009f]+$/, 'a file name: no "/", "\\" or control characters')
+    .optional(),
   heldoutUsers: z.coerce
     .number()
     .int()

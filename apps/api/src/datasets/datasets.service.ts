@@ -46,8 +46,8 @@ export class DatasetsService {
       throw new BadRequestException(
         `path: "${dto.path}" is an uploaded file; upload it again to register it`,
       );
-    const { id, path: _path, ...options } = dto;
-    return this.registerSource(id, source, options);
+    const { id, path, ...options } = dto;
+    return this.registerSource(id, source, path, options);
   }
 
   /**
@@ -60,18 +60,27 @@ export class DatasetsService {
     const { id, source, path: _path, ...rest } = dto;
     const d = publicDataset(source!, 'source');
     const options = { ...rest, format: d.format, preset: rest.preset ?? d.preset };
-    return this.registerSource(id, publicSourceRef(d.name), withoutUndefined(options), false);
+    return this.registerSource(
+      id,
+      publicSourceRef(d.name),
+      `public dataset ${d.name}`,
+      withoutUndefined(options),
+      false,
+    );
   }
 
+  /** `sourceName`: the file as the user knows it (the path given, an upload's name); failure reasons name it. */
   private async registerSource(
     id: string,
     source: string,
+    sourceName: string,
     options: Record<string, unknown>,
     storeRaw = true,
   ): Promise<DatasetRecord> {
     const registration = await registerDataset(id, source, options, {
       datasets: this.datasets,
       queue: this.queue,
+      sourceName,
       beforeQueue: storeRaw
         ? (generation) => this.storeSource(id, generation, source, options.format)
         : undefined,
@@ -123,8 +132,8 @@ export class DatasetsService {
     }
     const file = await this.uploads.receive(query.id, body);
     try {
-      const { id, ...options } = query;
-      return await this.registerSource(id, file, options);
+      const { id, filename, ...options } = query;
+      return await this.registerSource(id, file, filename ?? 'the uploaded file', options);
     } catch (e) {
       await this.uploads.remove(file);
       throw e;

@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DecodedSize } from './decoded-size';
 import { BadRequestException, HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
 
 const TEMP_PREFIX = '.incoming-';
@@ -44,16 +45,30 @@ export class UploadArea {
     let refusal: HttpException | null =
       this.limitRefusal(declared) ?? this.quotaRefusal(stored, this.receiving + declared);
     let bytes = 0;
+    // The limit counts what the file holds (a gzip upload decompressed), the quota what it takes on disk.
+    const decoded = new DecodedSize();
     // Past a limit the rest of the body is read and dropped before answering: answering while the
     // client still sends would reset its connection before it reads the answer.
     const meter = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
-        refusal ??=
-          this.limitRefusal(bytes + chunk.length) ?? this.quotaRefusal(stored, this.receiving + chunk.length);
+        refusal ??= this.quotaRefusal(stored, this.receiving + chunk.length);
         if (refusal) return done();
         bytes += chunk.length;
         this.receiving += chunk.length;
-        done(null, chunk);
+        decoded.add(chunk).then(() => {
+          refusal ??= this.limitRefusal(decoded.bytes, decoded.gzip);
+          if (refusal) {
+            decoded.stop();
+            return done();
+          }
+          done(null, chunk);
+        }, done);
+      },
+      flush: (done) => {
+        decoded.end().then(() => {
+          refusal ??= this.limitRefusal(decoded.bytes, decoded.gzip);
+          done();
+        }, done);
       },
     });
     try {
@@ -67,6 +82,7 @@ export class UploadArea {
       await rm(temp, { force: true });
       throw e;
     } finally {
+      decoded.stop();
       this.receiving -= bytes;
     }
   }
@@ -87,9 +103,12 @@ export class UploadArea {
     if (this.holds(file)) await rm(file, { force: true });
   }
 
-  private limitRefusal(bytes: number): HttpException | null {
+  /** `decoded`: the count is of decompressed bytes (the message says so). */
+  private limitRefusal(bytes: number, decoded = false): HttpException | null {
     return bytes > this.limit
-      ? new PayloadTooLargeException(`upload larger than the limit of ${this.limit} bytes`)
+      ? new PayloadTooLargeException(
+          `upload larger than the limit of ${this.limit} bytes${decoded ? ' once decompressed' : ''}`,
+        )
       : null;
   }
 

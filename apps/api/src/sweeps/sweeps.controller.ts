@@ -64,7 +64,7 @@ export class SweepsController {
   @ApiRoute(
     'Submit a sweep (JSON or YAML spec)',
     { status: 201, description: 'the sweep, created and started', type: SweepViewDto },
-    [400, 413, 415],
+    [400, 408, 413, 415, 422],
   )
   @ApiResponse({
     status: 200,
@@ -76,7 +76,8 @@ export class SweepsController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'a retry with the same key returns the first sweep',
+    description:
+      'a retry with the same key and the same spec returns the first sweep; the same key with another spec is a 422',
   })
   async create(
     @Body() body: unknown,
@@ -194,7 +195,7 @@ export class SweepsController {
   @Post(':id/extend')
   @HttpCode(200)
   @ApiRoute(
-    'Add configurations to a random sweep (running or ended); it is finalized again when they end',
+    'Add configurations to a random or TPE sweep (running, completed or failed; a cancelled one is resumed first, 409 otherwise); it is finalized again when they end',
     { status: 200, type: SweepViewDto },
     [400, 404, 409, 413, 415],
   )

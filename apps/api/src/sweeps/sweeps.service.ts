@@ -21,6 +21,7 @@ import {
   parseSweepSpec,
   SpecError,
   parseSweepSpecText,
+  PED_ANOVA_MIN_TRIALS,
   pedAnovaImportance,
   scoredTrials,
   TRIAL_STATES,
@@ -169,7 +170,7 @@ export class SweepsService {
       trials: withHistory,
       dataset: { id: datasetId, stats: dataset?.stats },
       importance:
-        importance.trials >= 2 && Object.keys(importance.importance).length
+        !importance.insufficient && Object.keys(importance.importance).length
           ? importance.importance
           : undefined,
     });
@@ -178,16 +179,22 @@ export class SweepsService {
   /**
    * Which searched hyperparameters matter (PED-ANOVA, as Optuna's
    * PedAnovaImportanceEvaluator): shares summing to 1, from the completed
-   * trials' best values of the objective.
+   * trials' best values of the objective. With fewer completed trials than
+   * PED-ANOVA needs the answer says so (`insufficient`, `needed`) and gives
+   * no shares, rather than equal ones that would look like a finding.
    */
   async importance(id: string): Promise<ImportanceView> {
     const { spec } = await this.get(id);
     const scored = scoredTrials(await this.store.trialSnapshots(id, spec.objective.metric));
+    const insufficient = scored.length < PED_ANOVA_MIN_TRIALS;
     return {
       method: 'ped-anova',
       metric: spec.objective.metric,
       trials: scored.length,
-      importance: Object.keys(spec.space).length ? pedAnovaImportance(scored, spec.space) : {},
+      needed: PED_ANOVA_MIN_TRIALS,
+      insufficient,
+      importance:
+        !insufficient && Object.keys(spec.space).length ? pedAnovaImportance(scored, spec.space) : {},
     };
   }
 

@@ -117,6 +117,10 @@ function importanceCommand(): Command {
     .action(async (id: string, f: Flags) => {
       const out = createReporter(Boolean(f.json));
       const v = out.shown(await new ApiClient(f).get<ImportanceView>(path(id, '/importance')));
+      if (v.insufficient) {
+        out.info(`not enough completed trials to tell yet: ${v.trials} of the ${v.needed} needed`);
+        return out.result({ command: 'sweep importance', sweep: id, ...v });
+      }
       const t = table({ head: ['hyperparameter', 'importance', ''] });
       for (const [name, share] of Object.entries(v.importance).sort((a, b) => b[1] - a[1]))
         t.push([name, share.toFixed(3), '#'.repeat(Math.round(share * 40))]);

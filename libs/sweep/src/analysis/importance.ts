@@ -41,6 +41,13 @@ export function scoredTrials(trials: readonly TrialSnapshot[]): ScoredTrial[] {
 }
 
 export const PED_ANOVA_DEFAULTS = { baselineQuantile: 0.1, steps: 50, minTopTrials: 2 } as const;
+
+/**
+ * Completed trials PED-ANOVA needs to say anything: the top trials are at
+ * least `minTopTrials`, so with that many or fewer the top trials are all the
+ * trials, every divergence is 0 and the equal shares would be made up.
+ */
+export const PED_ANOVA_MIN_TRIALS = PED_ANOVA_DEFAULTS.minTopTrials + 1;
 const PRIOR_WEIGHT = 1.0;
 const EPS = 1e-12;
 

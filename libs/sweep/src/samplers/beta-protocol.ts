@@ -21,14 +21,14 @@ export function betaProtocolProblem(spec: BetaSpecShape): { path: string[]; mess
     return { path: ['model'], message: 'the beta protocol tunes the KL weight of Mult-VAE; a dae has none' };
   for (const section of ['fixed', 'space'] as const)
     for (const f of SET_BY_PROTOCOL)
-      if (f in spec[section])
+      if (Object.hasOwn(spec[section], f))
         return {
           path: [section, f],
           message:
             'is set by the beta protocol (stage 1 anneals to 1, stage 2 caps beta at the chosen value)',
         };
   for (const f of ['epochs', 'batchSize'])
-    if (f in spec.space)
+    if (Object.hasOwn(spec.space, f))
       return {
         path: ['space', f],
         message: 'the beta protocol anneals over a whole run: fix epochs and batchSize',
