@@ -11,6 +11,7 @@ import {
   type TrialProgress,
 } from '@vaecf/queue';
 import type { DatasetCache } from './dataset-cache';
+import type { WorkerEngines } from './engines';
 import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';
 import type { LeaseWatch } from './lease-watch';
 import { prepareRegisteredDataset } from './prepare-dataset';
@@ -23,7 +24,8 @@ export interface WorkerDeps {
   readonly artifacts: ArtifactStore;
   readonly datasets: DatasetCache;
   readonly workerId: string;
-  readonly backend: string;
+  /** The engines this worker can load and its own choice (engines.ts). */
+  readonly engines: WorkerEngines;
 }
 
 /** The slice of a BullMQ job a handler uses (a sandboxed job offers the same). */

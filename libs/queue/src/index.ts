@@ -13,3 +13,5 @@ export * from './dataset-store';
 export * from './register-dataset';
 export type * from './views';
 export * from './worker-registry';
+export * from './engine-availability';
+export * from './engine-env';
