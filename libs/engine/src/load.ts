@@ -1,6 +1,8 @@
 import { InputError } from '@vaecf/errors';
 import type { Engine, EngineName } from './engine';
 import type { EngineChoice } from './names';
+import { OrtEngine } from './onnxruntime/engine';
+import { TfjsEngine } from './tfjs/engine';
 
 export interface EngineRequest {
   /** An engine, or `auto`: onnxruntime on the CPU where it loads, else the best tfjs backend (never a GPU engine). */
@@ -68,7 +70,6 @@ async function loadNamed(name: EngineName, req: EngineRequest): Promise<Engine> 
       case 'onnxruntime':
       case 'onnxruntime-webgpu':
       case 'onnxruntime-cuda': {
-        const { OrtEngine } = await import('./onnxruntime/engine');
         const provider = name === 'onnxruntime' ? 'cpu' : name === 'onnxruntime-webgpu' ? 'webgpu' : 'cuda';
         return await OrtEngine.create({ provider, threads: req.threads, gpu: req.gpu });
       }
@@ -76,7 +77,6 @@ async function loadNamed(name: EngineName, req: EngineRequest): Promise<Engine> 
       case 'tfjs-node':
       case 'tfjs-node-gpu':
       case 'tfjs-cpu': {
-        const { TfjsEngine } = await import('./tfjs/engine');
         const backend = (
           {
             'tfjs-wasm': 'wasm',

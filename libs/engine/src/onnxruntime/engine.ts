@@ -1,7 +1,7 @@
 import type * as Ort from 'onnxruntime-node';
 import { bindShapes, sizeOf } from '../bind-shapes';
 import type { Engine, EngineInfo, EngineName, HostTensor, Program } from '../engine';
-import type { Graph } from '../graph';
+import { GraphBuilder, type Graph } from '../graph';
 import { toOnnx } from './to-onnx';
 
 export type OrtProvider = 'cpu' | 'webgpu' | 'cuda';
@@ -90,7 +90,6 @@ export class OrtEngine implements Engine {
   }
 
   private async selfTest(): Promise<void> {
-    const { GraphBuilder } = await import('../graph');
     const g = new GraphBuilder('selftest');
     const x = g.input('x', [1, 2]);
     g.output('y', g.matmul(x, x, { transB: true }));
