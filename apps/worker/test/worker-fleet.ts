@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { initBackend } from '@vaecf/cf';
 import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -44,7 +43,6 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
 
   beforeAll(async () => {
     if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build first`);
-    await initBackend();
     ({ root, artifacts } = await syntheticArtifacts(name, 'ds', {
       users: 1500,
       items: 800,

@@ -9,6 +9,9 @@ import { SWEEP_STATES } from '../src/records';
 import { SweepStore } from '../src/sweep-store';
 import { connect } from './redis';
 
+/** An engine as a trial records it. */
+const WASM = { name: 'tfjs-wasm', provider: 'wasm', device: 'cpu', threads: 1 };
+
 const spec = (fixed: Record<string, unknown> = {}) => parseSweepSpec({ dataset: 'ds', model: 'vae', fixed });
 
 let redis: Redis;
@@ -61,8 +64,8 @@ describe('SweepStore on a real Redis', () => {
     expect(await store.createTrial(id, 0, { lr: 0.1 })).toBe(true);
     expect(await store.createTrial(id, 0, { lr: 0.2 })).toBe(false);
     await store.createTrial(id, 1, { lr: 0.3 });
-    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w1'))!, 'wasm');
-    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w2'))!, 'wasm');
+    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w1'))!, WASM);
+    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w2'))!, WASM);
     const trials = await store.listTrials(id);
     expect(trials.map((t) => [t.no, t.params.lr, t.state, t.attempts])).toEqual([
       [0, 0.1, 'queued', 0],
