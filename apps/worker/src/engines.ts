@@ -71,7 +71,7 @@ export async function probeEngines(settings: WorkerEngineSettings): Promise<Work
     if (!chosen) throw new EngineSettingError(`no compute engine loads here: ${unavailable.join('; ')}`);
   } else {
     if (!loadable.includes(settings.engine))
-      throw new EngineSettingError(`VAECF_ENGINE=${settings.engine}: ${reasons.get(settings.engine)}`);
+      throw new EngineSettingError(`VAECF_ENGINE: ${reasons.get(settings.engine)}`);
     chosen = settings.engine;
   }
   return { settings, loadable, default: chosen, unavailable };

@@ -7,6 +7,7 @@ import { createJobHandler, type JobLike } from './handlers';
 import { LeaseLostError, watchLease } from './lease-watch';
 import { watchParent } from './parent-watch';
 import { EngineHandBackError, HandedBackError } from './trial-runner';
+import { HANDED_BACK_PROGRESS } from './hand-back';
 
 /** The BullMQ lock of a job: its key and the token this process was given it with. */
 type JobLock = { key: string; token: string } | undefined;
@@ -80,6 +81,8 @@ export default async function process(
     // attempts unspent; a worker that can load it takes it at the latest after the delay.
     if (e instanceof EngineHandBackError && !orphaned.aborted) {
       globalThis.process.stdout.write(`${e.message}\n`);
+      // BullMQ tells the worker process nothing of a delayed job: this progress event does (its busy gauge).
+      await job.updateProgress(HANDED_BACK_PROGRESS);
       await job.moveToDelayed(Date.now() + workerConfig().WORKER_ENGINE_HANDBACK_MS, token);
       throw new DelayedError();
     }

@@ -167,7 +167,7 @@ async function runClaimedTrial(
       const report = await trainer.runEpoch({ signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
       if (signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
-      const progress = progressOf(report, trainer, spec.objective.metric);
+      const progress = { ...progressOf(report, trainer, spec.objective.metric), engine: engine.info };
       // A fenced write before any file: a process that lost the trial learns it here, not after
       // writing a checkpoint.
       await store.recordProgress(fence, progress);
