@@ -204,4 +204,24 @@ describe('SweepController.reconcile', () => {
       await queue.close();
     }
   });
+  it("records a trial's engine, its engine changes and why it waits for an engine", async () => {
+    const id = await newSweep();
+    await store.createTrial(id, 0, {});
+    await store.noteEngineWait(id, 0, 'worker V cannot load engine onnxruntime-cuda');
+    expect((await store.getTrial(id, 0))!.engineWait).toBe('worker V cannot load engine onnxruntime-cuda');
+    await store.startTrial((await store.claimTrialAttempt(id, 0, 'w1'))!, WASM);
+    let t = (await store.getTrial(id, 0))!;
+    expect([t.engine, t.backend, t.engineChanges, t.engineWait]).toEqual([WASM, 'tfjs-wasm', undefined, undefined]);
+    const ort = { name: 'onnxruntime', provider: 'cpu', device: 'cpu', threads: 2 };
+    const change = { attempt: 2, at: 1, worker: 'w2', from: WASM, to: ort };
+    await store.startTrial((await store.claimTrialAttempt(id, 0, 'w2'))!, ort, [change]);
+    t = (await store.getTrial(id, 0))!;
+    expect([t.engine, t.backend, t.engineChanges]).toEqual([ort, 'onnxruntime', [change]]);
+    // Not on a trial that has ended, nor on one that is gone (no record recreated).
+    await store.finishTrial(id, 0, 'completed');
+    await store.noteEngineWait(id, 0, 'late');
+    expect((await store.getTrial(id, 0))!.engineWait).toBeUndefined();
+    await store.noteEngineWait(id, 9, 'gone');
+    expect(await store.getTrial(id, 9)).toBeNull();
+  });
 });
