@@ -3,7 +3,8 @@ import { stringify } from 'csv-stringify/sync';
 
 /**
  * The leaderboard as CSV, one trial a row: its record (best = its best
- * objective value), its latest epoch's validation metrics and one column per hyperparameter (lists such as dims
+ * objective value), its latest epoch's validation metrics, the engine its
+ * current attempt started with (and its engine changes as JSON) and one column per hyperparameter (lists such as dims
  * as JSON), so that a spreadsheet or pandas reads it directly.
  */
 export function trialsCsv(trials: readonly TrialView[]): string {
@@ -18,6 +19,11 @@ export function trialsCsv(trials: readonly TrialView[]): string {
     'latest_recall50',
     'attempts',
     'worker',
+    'engine',
+    'engine_provider',
+    'engine_device',
+    'engine_threads',
+    'engine_changes',
     'reason',
     ...paramNames,
   ];
@@ -31,6 +37,11 @@ export function trialsCsv(trials: readonly TrialView[]): string {
     t.latest?.recall50 ?? '',
     t.attempts,
     t.worker ?? '',
+    t.engine?.name ?? '',
+    t.engine?.provider ?? '',
+    t.engine?.device ?? '',
+    t.engine?.threads ?? '',
+    t.engineChanges?.length ? JSON.stringify(t.engineChanges) : '',
     t.reason ?? '',
     ...paramNames.map((p) => cell(t.params[p])),
   ]);

@@ -29,9 +29,15 @@ export function sweepCommand(): Command {
           throw new UserError(`cannot read ${file}`);
         });
         const client = new ApiClient(f);
-        const s = await client.post<SweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {});
+        const s = await client.post<SweepView & { warnings?: string[] }>(
+          '/sweeps',
+          text,
+          f.key ? { 'idempotency-key': f.key } : {},
+        );
         const out = createReporter(Boolean(f.json));
         out.info(`sweep ${s.id}: ${s.planned} trials on dataset ${s.spec.dataset} (${s.state})`);
+        // Valid but held up (no live worker can load its engine): said, not refused.
+        for (const w of s.warnings ?? []) out.warn(w);
         if (f.watch) await followAndShow(client, s.id, Boolean(f.json));
         else out.result({ command: 'sweep submit', sweep: s });
       }),
