@@ -179,8 +179,16 @@ describe('the API', () => {
 
   it("takes a sweep's fixed engine, warns when no live worker can load it, and refuses a bad one", async () => {
     const ds = `eng-${randomUUID().slice(0, 8)}`;
-    await call('POST', '/datasets', { id: ds, path: 'ratings.csv.gz', format: 'movielens-csv', heldoutUsers: 150 });
-    await until('the dataset to be ready', async () => (await call('GET', `/datasets/${ds}`)).body.state === 'ready');
+    await call('POST', '/datasets', {
+      id: ds,
+      path: 'ratings.csv.gz',
+      format: 'movielens-csv',
+      heldoutUsers: 150,
+    });
+    await until(
+      'the dataset to be ready',
+      async () => (await call('GET', `/datasets/${ds}`)).body.state === 'ready',
+    );
     const withEngine = (engine: unknown) =>
       call('POST', '/sweeps', {
         dataset: ds,
@@ -189,12 +197,18 @@ describe('the API', () => {
       });
     expect(await withEngine('torch')).toMatchObject({
       status: 400,
-      body: { message: expect.stringMatching(/^invalid sweep spec: fixed\.engine: must be one of auto, onnxruntime/) },
+      body: {
+        message: expect.stringMatching(
+          /^invalid sweep spec: fixed\.engine: must be one of auto, onnxruntime/,
+        ),
+      },
     });
     const cuda = await withEngine('onnxruntime-cuda');
     expect(cuda.status).toBe(201);
     expect(cuda.body.warnings).toEqual([
-      expect.stringMatching(/^fixed\.engine onnxruntime-cuda: no registered worker can load it \(the 1 live worker of queue/),
+      expect.stringMatching(
+        /^fixed\.engine onnxruntime-cuda: no registered worker can load it \(the 1 live worker of queue/,
+      ),
     ]);
     // The stack's worker takes its trial and hands it back unclaimed, saying why.
     const waiting = await until('the trial to say why it waits', async () => {

@@ -16,9 +16,11 @@ async function main(): Promise<void> {
   const config = apiConfig();
   // Recommendations score on this engine, loaded once per process (ModelsService asks loadEngine for
   // the same request and gets it from its cache): one that cannot load stops the API here.
-  const { engine, skipped } = await loadEngine(scoringEngine(config, availableParallelism())).catch((e: Error) => {
-    throw e instanceof EngineUnavailableError ? new ApiEnvironmentError(`VAECF_ENGINE: ${e.message}`) : e;
-  });
+  const { engine, skipped } = await loadEngine(scoringEngine(config, availableParallelism())).catch(
+    (e: Error) => {
+      throw e instanceof EngineUnavailableError ? new ApiEnvironmentError(`VAECF_ENGINE: ${e.message}`) : e;
+    },
+  );
   const { name, provider, device, threads } = engine.info;
   Logger.log(
     `scoring engine: ${name} (${provider}, ${device}, ${threads} thread${threads === 1 ? '' : 's'})` +

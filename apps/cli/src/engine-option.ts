@@ -28,9 +28,12 @@ export function engineOptions(): Option[] {
     ),
     new Option(
       '--backend <name>',
-      "the old name of --engine: wasm, cpu, tensorflow, tensorflow-gpu name the tfjs engines",
+      'the old name of --engine: wasm, cpu, tensorflow, tensorflow-gpu name the tfjs engines',
     ),
-    new Option('--threads <n>', "engine threads: a number, or auto = this machine's cores (env VAECF_THREADS; default 1)"),
+    new Option(
+      '--threads <n>',
+      "engine threads: a number, or auto = this machine's cores (env VAECF_THREADS; default 1)",
+    ),
     new Option('--gpu <index>', 'the GPU of a GPU engine (env VAECF_GPU; default 0)'),
   ];
 }
@@ -48,7 +51,10 @@ export async function loadEngineFromFlags(
   const engine = engineChoice(flags, env);
   const threadsText = flags.threads ?? env.VAECF_THREADS;
   const threads = threadsText
-    ? resolveThreads(parseThreads(threadsText, flags.threads ? '--threads' : 'VAECF_THREADS'), availableParallelism())
+    ? resolveThreads(
+        parseThreads(threadsText, flags.threads ? '--threads' : 'VAECF_THREADS'),
+        availableParallelism(),
+      )
     : 1;
   const gpuText = flags.gpu ?? env.VAECF_GPU;
   const gpu = gpuText ? gpuIndex(gpuText, flags.gpu ? '--gpu' : 'VAECF_GPU') : 0;
@@ -59,7 +65,9 @@ function engineChoice(flags: EngineFlags, env: NodeJS.ProcessEnv): EngineChoice 
   if (flags.engine !== undefined && flags.backend !== undefined) {
     const a = parseEngineChoice(flags.engine, '--engine');
     if (a !== parseEngineChoice(flags.backend, '--backend'))
-      throw new UserError(`--engine ${flags.engine} and --backend ${flags.backend} disagree: give one of them`);
+      throw new UserError(
+        `--engine ${flags.engine} and --backend ${flags.backend} disagree: give one of them`,
+      );
     return a;
   }
   if (flags.engine !== undefined) return parseEngineChoice(flags.engine, '--engine');

@@ -55,7 +55,9 @@ export async function openTrainer(
     }
     let trainer: Trainer;
     try {
-      trainer = await Trainer.resume(data, await loadCheckpoint(local.dir), engine, { epochs: config.epochs });
+      trainer = await Trainer.resume(data, await loadCheckpoint(local.dir), engine, {
+        epochs: config.epochs,
+      });
     } finally {
       local.release();
     }

@@ -49,9 +49,7 @@ export class EngineSettingError extends Error {
  * worker; `auto` takes the first of AUTO_ORDER that loaded.
  */
 export async function probeEngines(settings: WorkerEngineSettings): Promise<WorkerEngines> {
-  const candidates = ENGINE_NAMES.filter(
-    (name) => !GPU_ENGINES.includes(name) || name === settings.engine,
-  );
+  const candidates = ENGINE_NAMES.filter((name) => !GPU_ENGINES.includes(name) || name === settings.engine);
   const loadable: EngineName[] = [];
   const unavailable: string[] = [];
   const reasons = new Map<EngineName, string>();

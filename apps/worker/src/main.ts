@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   const config = workerConfig(); // a bad environment stops here, before anything starts
   // So does an engine that cannot load (a forced VAECF_ENGINE, or none at all): probed once, here.
   await workerEngines(config).catch((e: Error) => {
-    throw e instanceof EngineSettingError ? new WorkerEnvironmentError(`invalid worker environment: ${e.message}`) : e;
+    throw e instanceof EngineSettingError
+      ? new WorkerEnvironmentError(`invalid worker environment: ${e.message}`)
+      : e;
   });
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false });
   let closing = false;

@@ -142,11 +142,19 @@ async function runClaimedTrial(
   const from =
     trial.checkpoint || trial.epochs > 0 ? { sweepId, trialNo, attempt: checkpointAttemptOf(trial) } : null;
   const recorded = trial.checkpoint?.epoch ?? trial.epochs;
-  const trainer = await openTrainer(ctx.artifacts, from, data, config, recorded, async (d) => {
-    const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
-    process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
-    await store.restartTrialFromScratch(fence, note);
-  }, engine);
+  const trainer = await openTrainer(
+    ctx.artifacts,
+    from,
+    data,
+    config,
+    recorded,
+    async (d) => {
+      const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
+      process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
+      await store.restartTrialFromScratch(fence, note);
+    },
+    engine,
+  );
   const workDir = ctx.artifacts.checkpointWorkDir(sweepId, trialNo, attempt);
   try {
     // The checkpoint is the truth: epochs reported past it are forgotten (a record stored before
@@ -160,8 +168,12 @@ async function runClaimedTrial(
       worker: ctx.workerId,
     });
     await store.startTrial(fence, engine.info, changes);
-    const was = changes ? `; was ${describeEngine(changes[changes.length - 1].from)}: not bit-identical to a run on one engine` : '';
-    process.stdout.write(`trial ${sweepId}:${trialNo} (attempt ${fence.attempt}): engine ${describeEngine(engine.info)}${was}\n`);
+    const was = changes
+      ? `; was ${describeEngine(changes[changes.length - 1].from)}: not bit-identical to a run on one engine`
+      : '';
+    process.stdout.write(
+      `trial ${sweepId}:${trialNo} (attempt ${fence.attempt}): engine ${describeEngine(engine.info)}${was}\n`,
+    );
     let earlierAttemptsDeleted = false;
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal });

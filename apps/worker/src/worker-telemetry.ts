@@ -27,7 +27,10 @@ const JOB_STATES = [
 export function observeWorker(worker: Worker, metrics: WorkerMetrics): void {
   const started = new Map<string, number>();
   /** The engine series of each running trial job, removed with the job (bounded cardinality). */
-  const engineSeries = new Map<string, Record<'sweep' | 'trial' | 'engine' | 'provider' | 'threads', string>>();
+  const engineSeries = new Map<
+    string,
+    Record<'sweep' | 'trial' | 'engine' | 'provider' | 'threads', string>
+  >();
   worker.on('active', (job: Job) => {
     metrics.busy.inc();
     started.set(job.id!, Date.now());
@@ -42,7 +45,12 @@ export function observeWorker(worker: Worker, metrics: WorkerMetrics): void {
     metrics.trialNdcg.set(labels, p.ndcg100);
     metrics.trialEpoch.set(labels, p.epoch);
     if (p.engine) {
-      const series = { ...labels, engine: p.engine.name, provider: p.engine.provider, threads: String(p.engine.threads) };
+      const series = {
+        ...labels,
+        engine: p.engine.name,
+        provider: p.engine.provider,
+        threads: String(p.engine.threads),
+      };
       const before = engineSeries.get(job.id!);
       if (before) metrics.trialEngine.remove(before);
       engineSeries.set(job.id!, series);

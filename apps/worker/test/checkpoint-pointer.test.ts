@@ -74,9 +74,17 @@ async function epoch(trainer: Trainer, fence: TrialFence): Promise<void> {
 async function resume(sweepId: string, discarded: DiscardedCheckpoint[] = []): Promise<Trainer> {
   const trial = (await store.getTrial(sweepId, 0))!;
   const from = trial.checkpoint ? { sweepId, trialNo: 0, attempt: checkpointAttemptOf(trial) } : null;
-  return openTrainer(artifacts, from, data, config, trial.checkpoint?.epoch ?? trial.epochs, async (d) => {
-    discarded.push(d);
-  }, engine);
+  return openTrainer(
+    artifacts,
+    from,
+    data,
+    config,
+    trial.checkpoint?.epoch ?? trial.epochs,
+    async (d) => {
+      discarded.push(d);
+    },
+    engine,
+  );
 }
 
 describe('the checkpoint a resume reads, after a takeover', () => {

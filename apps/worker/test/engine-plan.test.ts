@@ -21,7 +21,11 @@ describe("planTrialEngine: a trial's engine on this worker", () => {
       kind: 'run',
       request: { engine: 'tfjs-wasm', threads: 4, gpu: 0 },
     });
-    const forced = { ...worker, settings: { ...worker.settings, threads: 'auto' as const }, default: 'tfjs-cpu' as const };
+    const forced = {
+      ...worker,
+      settings: { ...worker.settings, threads: 'auto' as const },
+      default: 'tfjs-cpu' as const,
+    };
     expect(planTrialEngine({}, undefined, forced, 'W')).toEqual({
       kind: 'run',
       request: { engine: 'tfjs-cpu', threads: 4, gpu: 0 },

@@ -35,8 +35,14 @@ describe('compute engines, with real worker processes and a real Redis', () => {
   it('refuses to start, in one line naming the variable, on a bad VAECF_ENGINE, VAECF_THREADS or VAECF_GPU', async () => {
     const f = fx.fleet();
     const cases: [Record<string, string>, RegExp][] = [
-      [{ VAECF_ENGINE: 'bogus' }, /^worker: invalid worker environment: VAECF_ENGINE: must be one of auto, onnxruntime/],
-      [{ VAECF_THREADS: '0' }, /^worker: invalid worker environment: VAECF_THREADS: must be a whole number from 1/],
+      [
+        { VAECF_ENGINE: 'bogus' },
+        /^worker: invalid worker environment: VAECF_ENGINE: must be one of auto, onnxruntime/,
+      ],
+      [
+        { VAECF_THREADS: '0' },
+        /^worker: invalid worker environment: VAECF_THREADS: must be a whole number from 1/,
+      ],
       [{ VAECF_GPU: '-1' }, /^worker: invalid worker environment: VAECF_GPU: /],
     ];
     for (const [env, message] of cases) {
@@ -78,7 +84,9 @@ describe('compute engines, with real worker processes and a real Redis', () => {
     expect(trial.engineChanges).toBeUndefined();
     expect(trial.params).not.toHaveProperty('engine'); // a run setting, not a hyperparameter
     expect(trial.params).not.toHaveProperty('threads');
-    expect(w.output()).toMatch(new RegExp(`trial ${id}:0 \\(attempt 1\\): engine tfjs-wasm \\(wasm, 1 thread\\)`));
+    expect(w.output()).toMatch(
+      new RegExp(`trial ${id}:0 \\(attempt 1\\): engine tfjs-wasm \\(wasm, 1 thread\\)`),
+    );
     await f.close();
   }, 180_000);
 
@@ -88,12 +96,16 @@ describe('compute engines, with real worker processes and a real Redis', () => {
     await registered('V');
     const { id, warnings } = await f.submitFixed({ engine: 'onnxruntime-cuda' }, {}, 1);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^fixed\.engine onnxruntime-cuda: no registered worker can load it \(the 1 live worker of queue \S+ can load .*onnxruntime/);
+    expect(warnings[0]).toMatch(
+      /^fixed\.engine onnxruntime-cuda: no registered worker can load it \(the 1 live worker of queue \S+ can load .*onnxruntime/,
+    );
     const trial = await until('the worker to hand the trial back', async () => {
       const t = await fx.store.getTrial(id, 0);
       return t?.engineWait ? t : null;
     });
-    expect(trial.engineWait).toMatch(/^worker V cannot load engine onnxruntime-cuda \(it can load .*\); waiting for a worker that can$/);
+    expect(trial.engineWait).toMatch(
+      /^worker V cannot load engine onnxruntime-cuda \(it can load .*\); waiting for a worker that can$/,
+    );
     // Unclaimed and unspent: no attempt on the trial, none on the job, which waits delayed for another worker.
     expect(trial.state).toBe('queued');
     expect(trial.attempts).toBe(0);
@@ -107,7 +119,10 @@ describe('compute engines, with real worker processes and a real Redis', () => {
     const f = fx.fleet();
     const a = f.start('A', { VAECF_ENGINE: 'wasm' }); // the old VAECF_BACKEND value names tfjs-wasm
     const { id } = await f.submitFixed({ dims: [50, 20] }, {}, 3);
-    await until('worker A to finish an epoch', async () => ((await fx.store.getTrial(id, 0))?.epochs ?? 0) >= 1);
+    await until(
+      'worker A to finish an epoch',
+      async () => ((await fx.store.getTrial(id, 0))?.epochs ?? 0) >= 1,
+    );
     expect(await a.terminate()).toBe(0);
     const b = f.start('B'); // auto: onnxruntime for a trial of its own
     expect((await ended(id)).state).toBe('completed');

@@ -41,7 +41,11 @@ const completed = (id: string) =>
 async function undisturbed(id: string, trialNo: number): Promise<unknown[]> {
   const trial = (await fx.store.getTrial(id, trialNo))!;
   const data = await readDatasetArtifact(fx.artifacts.datasetDir('ds'));
-  const trainer = await Trainer.create(data, resolveTrialConfig(trial.params as TrialConfigInput), await testEngine());
+  const trainer = await Trainer.create(
+    data,
+    resolveTrialConfig(trial.params as TrialConfigInput),
+    await testEngine(),
+  );
   try {
     const out = [];
     while (!trainer.finished) out.push(figures(await trainer.runEpoch()));

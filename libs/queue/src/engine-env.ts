@@ -37,6 +37,9 @@ export const threadsVariable = (name: string, fallback: number | 'auto') =>
 export const gpuVariable = () => z.coerce.number().int().min(0).max(255).default(0);
 
 /** VAECF_ENGINE, else the old VAECF_BACKEND, else auto. */
-export function engineFromVariables(engine: EngineChoice | undefined, backend: EngineChoice | undefined): EngineChoice {
+export function engineFromVariables(
+  engine: EngineChoice | undefined,
+  backend: EngineChoice | undefined,
+): EngineChoice {
   return engine ?? backend ?? 'auto';
 }

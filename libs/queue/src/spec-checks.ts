@@ -59,7 +59,11 @@ export function checkTrialSpace(
         throw new SpecError(`${section}.${name}`, unknownKeyProblem(name, fields, 'hyperparameter'));
     }
   }
-  const base = { ...fixedHyperparameters(spec), model: spec.model, selectBy: spec.objective.metric } as TrialConfigInput;
+  const base = {
+    ...fixedHyperparameters(spec),
+    model: spec.model,
+    selectBy: spec.objective.metric,
+  } as TrialConfigInput;
   const resolved = resolveOr(base, (e) => new SpecError(`fixed.${e.field}`, problemOf(e)));
   for (const [name, d] of Object.entries(spec.space)) {
     for (const value of probeValues(d)) {
@@ -90,14 +94,19 @@ function checkRunSettings(spec: SweepSpec): void {
   }
   const { engine, threads } = spec.fixed as Record<string, unknown>;
   if (engine !== undefined) {
-    if (typeof engine !== 'string') throw new SpecError('fixed.engine', `must be an engine name (got ${preview(engine)})`);
+    if (typeof engine !== 'string')
+      throw new SpecError('fixed.engine', `must be an engine name (got ${preview(engine)})`);
     if (engine.trim() === 'auto')
-      throw new SpecError('fixed.engine', 'leave it out to let each worker choose (its VAECF_ENGINE, else auto)');
+      throw new SpecError(
+        'fixed.engine',
+        'leave it out to let each worker choose (its VAECF_ENGINE, else auto)',
+      );
     runSettingOr(() => parseEngineChoice(engine, 'fixed.engine'), 'fixed.engine');
   }
   if (threads !== undefined) {
     const text = typeof threads === 'number' || typeof threads === 'string' ? String(threads) : '';
-    if (!text) throw new SpecError('fixed.threads', `must be a whole number or "auto" (got ${preview(threads)})`);
+    if (!text)
+      throw new SpecError('fixed.threads', `must be a whole number or "auto" (got ${preview(threads)})`);
     runSettingOr(() => parseThreads(text, 'fixed.threads'), 'fixed.threads');
   }
 }

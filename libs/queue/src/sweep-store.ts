@@ -224,13 +224,14 @@ export class SweepStore {
    * the fence makes it the only writer).
    */
   async startTrial(fence: TrialFence, engine: TrialEngine, changes?: readonly EngineChange[]): Promise<void> {
-    await evalFenced(this.redis, START_TRIAL, fence, 'start', [], [
-      this.now(),
-      fence.owner,
-      engine.name,
-      JSON.stringify(engine),
-      changes ? JSON.stringify(changes) : '',
-    ]);
+    await evalFenced(
+      this.redis,
+      START_TRIAL,
+      fence,
+      'start',
+      [],
+      [this.now(), fence.owner, engine.name, JSON.stringify(engine), changes ? JSON.stringify(changes) : ''],
+    );
   }
 
   /**

@@ -121,7 +121,9 @@ describe('run settings in fixed: the engine and its threads', () => {
       { threads: '2' },
     ])
       expect(() => check({ fixed })).not.toThrow();
-    const spec = normalizeRunSettings(parseSweepSpec({ dataset: 'ds', model: 'vae', fixed: { engine: 'wasm', threads: '2', lr: 1e-3 } }));
+    const spec = normalizeRunSettings(
+      parseSweepSpec({ dataset: 'ds', model: 'vae', fixed: { engine: 'wasm', threads: '2', lr: 1e-3 } }),
+    );
     expect(spec.fixed).toEqual({ engine: 'tfjs-wasm', threads: 2, lr: 1e-3 });
   });
 
@@ -153,11 +155,22 @@ describe('run settings in fixed: the engine and its threads', () => {
 
 describe('engineAvailabilityWarning: the submit answer when no live worker can load a fixed engine', () => {
   const worker = (id: string, engines: string[] | undefined, queue = 'q') =>
-    ({ id, metrics: null, backend: 'onnxruntime', engines, queue, pid: 1, startedAt: 0, expiresAt: 1 }) as WorkerEntry;
+    ({
+      id,
+      metrics: null,
+      backend: 'onnxruntime',
+      engines,
+      queue,
+      pid: 1,
+      startedAt: 0,
+      expiresAt: 1,
+    }) as WorkerEntry;
 
   it('is null without a fixed engine, or when a worker of the queue announces it', () => {
     expect(engineAvailabilityWarning(undefined, 'q', [])).toBeNull();
-    expect(engineAvailabilityWarning('tfjs-wasm', 'q', [worker('a', ['onnxruntime', 'tfjs-wasm'])])).toBeNull();
+    expect(
+      engineAvailabilityWarning('tfjs-wasm', 'q', [worker('a', ['onnxruntime', 'tfjs-wasm'])]),
+    ).toBeNull();
   });
 
   it('names the engine and what the live workers of the queue can load; workers of other queues do not count', () => {

@@ -211,7 +211,12 @@ describe('SweepController.reconcile', () => {
     expect((await store.getTrial(id, 0))!.engineWait).toBe('worker V cannot load engine onnxruntime-cuda');
     await store.startTrial((await store.claimTrialAttempt(id, 0, 'w1'))!, WASM);
     let t = (await store.getTrial(id, 0))!;
-    expect([t.engine, t.backend, t.engineChanges, t.engineWait]).toEqual([WASM, 'tfjs-wasm', undefined, undefined]);
+    expect([t.engine, t.backend, t.engineChanges, t.engineWait]).toEqual([
+      WASM,
+      'tfjs-wasm',
+      undefined,
+      undefined,
+    ]);
     const ort = { name: 'onnxruntime', provider: 'cpu', device: 'cpu', threads: 2 };
     const change = { attempt: 2, at: 1, worker: 'w2', from: WASM, to: ort };
     await store.startTrial((await store.claimTrialAttempt(id, 0, 'w2'))!, ort, [change]);

@@ -88,7 +88,12 @@ export function trialParams(
   const repeats = spec.limits.repeats;
   const point = sampler.propose(Math.floor(n / repeats), trials);
   if (!point) return null;
-  const params: Params = { model: spec.model, selectBy: spec.objective.metric, ...fixedHyperparameters(spec), ...point };
+  const params: Params = {
+    model: spec.model,
+    selectBy: spec.objective.metric,
+    ...fixedHyperparameters(spec),
+    ...point,
+  };
   if (repeats > 1) params.seed = ((params.seed as number | undefined) ?? defaultSeed) + (n % repeats);
   return params;
 }

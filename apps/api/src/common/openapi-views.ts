@@ -66,7 +66,9 @@ export class SweepPageDto extends createZodDto(
 
 const trialEngine = z.object({
   name: z.string().describe('the engine (onnxruntime, onnxruntime-webgpu, onnxruntime-cuda, tfjs-wasm, ...)'),
-  provider: z.string().describe('its execution provider or tfjs backend (cpu, webgpu, cuda; wasm, tensorflow, cpu)'),
+  provider: z
+    .string()
+    .describe('its execution provider or tfjs backend (cpu, webgpu, cuda; wasm, tensorflow, cpu)'),
   device: z.string().describe('"cpu", or "gpu:<index>"'),
   threads: z.number().int().describe('threads per program run'),
 });
@@ -80,7 +82,9 @@ const trial = z.object({
   endedAt: z.number().optional(),
   worker: z.string().optional(),
   backend: z.string().optional().describe("the engine's name (older trials: the TensorFlow.js backend)"),
-  engine: trialEngine.optional().describe('the engine, provider, device and threads its current attempt started with'),
+  engine: trialEngine
+    .optional()
+    .describe('the engine, provider, device and threads its current attempt started with'),
   engineChanges: z
     .array(
       z.object({
@@ -163,7 +167,10 @@ export class WorkerDto extends createZodDto(
     id: z.string(),
     metrics: z.string().nullable().describe('host:port of its /metrics, or null when it serves none'),
     backend: z.string().describe('the engine of trials whose sweep fixes none'),
-    engines: z.array(z.string()).optional().describe('the engines it can load: it runs only trials whose fixed engine is one'),
+    engines: z
+      .array(z.string())
+      .optional()
+      .describe('the engines it can load: it runs only trials whose fixed engine is one'),
     queue: z.string().optional(),
     pid: z.number().int(),
     startedAt: z.number(),

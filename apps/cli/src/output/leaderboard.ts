@@ -72,7 +72,8 @@ export function engineLines(trials: TrialView[]): string[] {
       lines.push(
         `trial ${t.no}: attempt ${c.attempt} continued on ${describeInfo(c.to as EngineInfo)} (was ${describeInfo(c.from as EngineInfo)}; worker ${c.worker})`,
       );
-    if (t.engineWait && (t.state === 'queued' || t.state === 'running')) lines.push(`trial ${t.no} waits: ${t.engineWait}`);
+    if (t.engineWait && (t.state === 'queued' || t.state === 'running'))
+      lines.push(`trial ${t.no} waits: ${t.engineWait}`);
   }
   return lines;
 }

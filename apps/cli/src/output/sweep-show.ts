@@ -1,6 +1,13 @@
 import type { ApiClient } from '../api-client';
 import { countsLine, type SweepView, type TrialView } from '../views';
-import { engineLines, failureLines, leaderboard, metricLabel, paramsText, varyingParams } from './leaderboard';
+import {
+  engineLines,
+  failureLines,
+  leaderboard,
+  metricLabel,
+  paramsText,
+  varyingParams,
+} from './leaderboard';
 import { createReporter } from './reporter';
 
 /** `vaecf sweep show`: state, leaderboard, why trials failed, the best configuration and its test metrics. */
