@@ -531,8 +531,8 @@ function parseTrial(h: Record<string, string>): TrialRecord {
     endedAt: h.endedAt ? Number(h.endedAt) : undefined,
     worker: h.worker,
     backend: h.backend,
-    engine: h.engine ? (JSON.parse(h.engine) as TrialEngine) : undefined,
-    engineChanges: h.engineChanges ? (JSON.parse(h.engineChanges) as EngineChange[]) : undefined,
+    engine: jsonField<TrialEngine>(h.engine, (v) => typeof v === 'object' && v !== null && 'name' in v),
+    engineChanges: jsonField<EngineChange[]>(h.engineChanges, Array.isArray),
     engineWait: h.engineWait,
     epochs: Number(h.epochs ?? 0),
     best: h.best === undefined ? undefined : Number(h.best),
@@ -547,4 +547,19 @@ function parseTrial(h: Record<string, string>): TrialRecord {
     checkpointRestarts: Number(h.checkpointRestarts ?? 0),
     checkpointNote: h.checkpointNote,
   };
+}
+
+/**
+ * A JSON field of a record, or undefined when absent or not of the shape
+ * `valid` accepts: one odd field (written by another version) never makes a
+ * whole listing, a scrape or a leaderboard fail.
+ */
+function jsonField<T>(text: string | undefined, valid: (v: unknown) => boolean): T | undefined {
+  if (!text) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return valid(v) ? (v as T) : undefined;
+  } catch {
+    return undefined;
+  }
 }
