@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1.7
 # vaecf images. Targets:
 #   api  the HTTP API
-#   cpu  the worker on the native TensorFlow backend (@tensorflow/tfjs-node)
-#   gpu  the worker on CUDA (@tensorflow/tfjs-node-gpu: libtensorflow 2.9 wants CUDA 11.2 + cuDNN 8.1)
+#   cpu  the worker on ONNX Runtime's CPU engine (onnxruntime-node, a regular dependency)
+#   gpu  the worker on a GPU: ONNX Runtime's CUDA provider (CUDA 12 + cuDNN 9), downloaded at image build
+#        where the network allows; otherwise its WebGPU provider (shipped in the npm package, on Vulkan)
 # Both run as a non-root user, without dev dependencies; npm's cache is a build cache mount and the
 # package manifests are copied before the sources, so code changes do not re-run the installs.
 
@@ -10,7 +11,8 @@ ARG NODE_VERSION=20.19
 
 FROM node:${NODE_VERSION}-bookworm-slim AS manifests
 WORKDIR /app
-COPY package.json package-lock.json ./
+# .npmrc: onnxruntime-node-install=skip, so npm ci never downloads the CUDA provider (the gpu target does).
+COPY package.json package-lock.json .npmrc ./
 COPY apps/cli/package.json apps/cli/
 COPY apps/worker/package.json apps/worker/
 COPY apps/api/package.json apps/api/
@@ -20,9 +22,11 @@ COPY libs/queue/package.json libs/queue/
 COPY libs/datasets/package.json libs/datasets/
 COPY libs/artifacts/package.json libs/artifacts/
 COPY libs/telemetry/package.json libs/telemetry/
+COPY libs/errors/package.json libs/errors/
+COPY libs/engine/package.json libs/engine/
 
 FROM manifests AS build
-# The optional native backends are installed per target below, not here.
+# The optional native tfjs backends (tfjs-node) are not installed: ONNX Runtime is the native engine.
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=optional
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY apps apps
@@ -41,6 +45,8 @@ COPY --from=build /app/libs/queue/dist libs/queue/dist
 COPY --from=build /app/libs/datasets/dist libs/datasets/dist
 COPY --from=build /app/libs/artifacts/dist libs/artifacts/dist
 COPY --from=build /app/libs/telemetry/dist libs/telemetry/dist
+COPY --from=build /app/libs/errors/dist libs/errors/dist
+COPY --from=build /app/libs/engine/dist libs/engine/dist
 COPY examples examples
 
 FROM runtime AS api
@@ -57,10 +63,10 @@ STOPSIGNAL SIGTERM
 CMD ["node", "apps/api/dist/main.js"]
 
 FROM runtime AS cpu
-# Downloads libtensorflow (CPU) during the build, where the network is available.
-RUN --mount=type=cache,target=/root/.npm npm install --no-save --omit=dev @tensorflow/tfjs-node@4.22.0
 # /metrics on the container's network: needs METRICS_TOKEN (the worker refuses to start without).
-ENV VAECF_BACKEND=tensorflow \
+# VAECF_THREADS: engine threads per trial; auto = the container's cores / WORKER_CONCURRENCY.
+ENV VAECF_ENGINE=onnxruntime \
+    VAECF_THREADS=auto \
     VAECF_ARTIFACTS_DIR=/artifacts \
     VAECF_CACHE_DIR=/cache \
     WORKER_METRICS_PORT=9464 \
@@ -72,20 +78,35 @@ STOPSIGNAL SIGTERM
 CMD ["node", "apps/worker/dist/main.js"]
 
 FROM runtime AS gpu-deps
-RUN --mount=type=cache,target=/root/.npm npm install --no-save --omit=dev @tensorflow/tfjs-node-gpu@4.22.0
+# ONNX Runtime's CUDA provider is too large for npm: its install script fetches it from NuGet. Run it
+# directly (npm 11 gates install scripts); where the network does not allow it, the image uses WebGPU.
+# The engine chosen here is written down for the worker's start (gpu-engine below).
+RUN cd node_modules/onnxruntime-node \
+    && if ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install.js \
+         && test -f bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so; \
+       then echo onnxruntime-cuda > /app/gpu-engine; \
+       else echo "CUDA provider not downloaded: the gpu image runs onnxruntime-webgpu"; \
+            echo onnxruntime-webgpu > /app/gpu-engine; fi
 
-FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04 AS gpu
+FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 AS gpu
+# Vulkan's loader for the WebGPU provider (Dawn on Vulkan); the NVIDIA runtime mounts the driver's ICD
+# when the graphics capability is asked for.
+RUN apt-get update && apt-get install -y --no-install-recommends libvulkan1 && rm -rf /var/lib/apt/lists/*
 COPY --from=runtime /usr/local/bin/node /usr/local/bin/node
 COPY --from=gpu-deps /app /app
 WORKDIR /app
+# VAECF_ENGINE unset: the engine gpu-deps could install (CUDA, else WebGPU); set it to choose. auto
+# never picks a GPU engine, so the image names one. VAECF_GPU: the device index.
 ENV NODE_ENV=production \
-    VAECF_BACKEND=tensorflow-gpu \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics \
+    VAECF_GPU=0 \
     VAECF_ARTIFACTS_DIR=/artifacts \
     VAECF_CACHE_DIR=/cache \
     WORKER_METRICS_PORT=9464 \
     WORKER_METRICS_HOST=0.0.0.0
-RUN useradd --create-home --uid 1000 vaecf && mkdir -p /artifacts /cache && chown vaecf:vaecf /artifacts /cache
+RUN useradd --create-home --uid 1001 vaecf && mkdir -p /artifacts /cache && chown vaecf:vaecf /artifacts /cache
 USER vaecf
 EXPOSE 9464
 STOPSIGNAL SIGTERM
-CMD ["node", "apps/worker/dist/main.js"]
+# exec: the worker is the container's process and gets docker stop's SIGTERM itself.
+CMD ["sh", "-c", "VAECF_ENGINE=${VAECF_ENGINE:-$(cat /app/gpu-engine)} exec node apps/worker/dist/main.js"]

@@ -119,6 +119,7 @@ function pairedTost(a, b) {
       }
     for (let k = 1; k < engines.length; k++) {
       const r = tost(scores[0], scores[k]);
+      const paired = pairedTost(scores[0], scores[k]);
       const row = {
         dataset: name,
         a: engines[0].info.name,
@@ -128,6 +129,7 @@ function pairedTost(a, b) {
         scoresA: scores[0],
         scoresB: scores[k],
         ...r,
+        paired,
         margin,
       };
       report.push(row);

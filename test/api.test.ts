@@ -170,6 +170,9 @@ describe('the API', () => {
     expect(trials[0].best).toBeGreaterThanOrEqual(trials[1].best);
     const one = await call('GET', `/sweeps/${id}/trials/0`);
     expect(one.body.history).toHaveLength(2);
+    // The engine it ran on (the worker's auto choice, one thread: VAECF_THREADS' default).
+    expect(one.body.engine).toMatchObject({ name: expect.any(String), device: 'cpu', threads: 1 });
+    expect(one.body.backend).toBe(one.body.engine.name);
     expect(one.body.history[1].validation.ndcg100).toBeGreaterThan(0);
 
     // The best model: downloadable, and serving recommendations in original item ids.
@@ -195,6 +198,53 @@ describe('the API', () => {
     expect((await call('GET', `/sweeps/${id}`)).status).toBe(404);
     expect((await call('DELETE', `/datasets/${ds}`)).status).toBe(204);
     expect((await call('GET', `/datasets/${ds}`)).status).toBe(404);
+  });
+
+  it("takes a sweep's fixed engine, warns when no live worker can load it, and refuses a bad one", async () => {
+    const ds = `eng-${randomUUID().slice(0, 8)}`;
+    await call('POST', '/datasets', {
+      id: ds,
+      path: 'ratings.csv.gz',
+      format: 'movielens-csv',
+      heldoutUsers: 150,
+    });
+    await until(
+      'the dataset to be ready',
+      async () => (await call('GET', `/datasets/${ds}`)).body.state === 'ready',
+    );
+    const withEngine = (engine: unknown) =>
+      call('POST', '/sweeps', {
+        dataset: ds,
+        model: 'vae',
+        fixed: { dims: [32, 8], batchSize: 200, epochs: 1, totalAnnealSteps: 20, engine },
+      });
+    expect(await withEngine('torch')).toMatchObject({
+      status: 400,
+      body: {
+        message: expect.stringMatching(
+          /^invalid sweep spec: fixed\.engine: must be one of auto, onnxruntime/,
+        ),
+      },
+    });
+    const cuda = await withEngine('onnxruntime-cuda');
+    expect(cuda.status).toBe(201);
+    expect(cuda.body.warnings).toEqual([
+      expect.stringMatching(
+        /^fixed\.engine onnxruntime-cuda: no registered worker can load it \(the 1 live worker of queue/,
+      ),
+    ]);
+    // The stack's worker takes its trial and hands it back unclaimed, saying why.
+    const waiting = await until('the trial to say why it waits', async () => {
+      const [t] = (await call('GET', `/sweeps/${cuda.body.id}/trials`)).body as { engineWait?: string }[];
+      return t?.engineWait ? t : null;
+    });
+    expect(waiting).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(waiting.engineWait).toMatch(/cannot load engine onnxruntime-cuda/);
+    const wasm = await withEngine('wasm');
+    expect(wasm.status).toBe(201);
+    expect(wasm.body.warnings).toBeUndefined();
+    expect(wasm.body.spec.fixed.engine).toBe('tfjs-wasm');
+    for (const id of [cuda.body.id, wasm.body.id]) await call('DELETE', `/sweeps/${id}`);
   });
 
   it('refuses bad specs, unknown ids, bad queries and oversized bodies with the reason', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApiMetrics, createWorkerMetrics } from '@vaecf/telemetry';
@@ -167,11 +167,38 @@ describe('Dockerfile', () => {
       const s = stage(target);
       expect(s, target).toBeDefined();
       expect(s).toMatch(/^USER (node|vaecf)$/m);
-      expect(s).toContain('CMD ["node", "apps/worker/dist/main.js"]');
+      expect(s).toMatch(
+        /^CMD \[.*node apps\/worker\/dist\/main\.js"\]$|^CMD \["node", "apps\/worker\/dist\/main\.js"\]$/m,
+      );
     }
-    expect(stage('cpu')).toContain('@tensorflow/tfjs-node@4.22.0');
-    expect(stage('gpu-deps')).toContain('@tensorflow/tfjs-node-gpu@4.22.0');
-    expect(stage('gpu').split('\n')[0]).toMatch(/^nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/);
+  });
+
+  it('runs workers on ONNX Runtime: CPU in cpu; in gpu the CUDA provider where the build could fetch it, else WebGPU', () => {
+    expect(stage('cpu')).toContain('VAECF_ENGINE=onnxruntime');
+    expect(dockerfile).not.toContain('@tensorflow/tfjs-node');
+    // The CUDA provider: onnxruntime-node's own install script, asked for cuda12, with a fallback when it fails.
+    const deps = stage('gpu-deps');
+    expect(deps).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install.js');
+    expect(deps).toContain('test -f bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
+    expect(deps).toMatch(
+      /then echo onnxruntime-cuda > \/app\/gpu-engine;[\s\S]*else[\s\S]*echo onnxruntime-webgpu > \/app\/gpu-engine/,
+    );
+    const gpu = stage('gpu');
+    // ORT 1.2x-1.3x's CUDA provider wants CUDA 12 and cuDNN 9; WebGPU runs on Vulkan (the driver's graphics capability).
+    expect(gpu.split('\n')[0]).toMatch(/^nvidia\/cuda:12\.\d+\.\d+-cudnn-runtime-ubuntu/);
+    expect(gpu).toContain('libvulkan1');
+    expect(gpu).toMatch(/NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics/);
+    // VAECF_ENGINE set by the user wins over what the build could install; exec keeps SIGTERM for the worker.
+    expect(gpu).toContain(
+      'VAECF_ENGINE=${VAECF_ENGINE:-$(cat /app/gpu-engine)} exec node apps/worker/dist/main.js',
+    );
+  });
+
+  it('never downloads the CUDA provider in npm ci: .npmrc skips it, and the images copy .npmrc first', () => {
+    expect(read('.npmrc')).toMatch(/^onnxruntime-node-install=skip$/m);
+    expect(stage('manifests')).toContain('COPY package.json package-lock.json .npmrc ./');
+    const engine = JSON.parse(read('libs/engine/package.json')) as { dependencies: Record<string, string> };
+    expect(engine.dependencies['onnxruntime-node']).toBeDefined(); // a regular dependency, not an optional one
   });
 
   it('binds the images to their network, so /metrics there needs METRICS_TOKEN', () => {
@@ -184,20 +211,16 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('--mount=type=cache,target=/root/.npm');
     // Manifests are copied (and installed) before any source, so a code change reuses the install layer.
     const manifests = stage('manifests');
-    expect(manifests).toContain('COPY package.json package-lock.json ./');
+    expect(manifests).toContain('COPY package.json package-lock.json .npmrc ./');
     expect(manifests).not.toMatch(/COPY (apps|libs) /);
-    for (const pkg of [
-      'apps/cli',
-      'apps/worker',
-      'libs/cf',
-      'libs/sweep',
-      'libs/queue',
-      'libs/artifacts',
-      'libs/telemetry',
-    ]) {
+    const libs = readdirSync(join(ROOT, 'libs')).map((l) => `libs/${l}`);
+    for (const pkg of ['apps/cli', 'apps/worker', 'apps/api', ...libs]) {
       expect(manifests).toContain(`COPY ${pkg}/package.json ${pkg}/`);
       expect(JSON.parse(read(`${pkg}/package.json`)).name).toMatch(/^@vaecf\//);
     }
+    // Every workspace library's build reaches the runtime image (a missing one fails at the first import).
+    for (const lib of libs)
+      expect(stage('runtime')).toContain(`COPY --from=build /app/${lib}/dist ${lib}/dist`);
   });
 });
 

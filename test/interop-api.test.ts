@@ -2,7 +2,7 @@ import { cp, copyFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { exportProSg, initBackend, PRO_SG_FILES, readDatasetArtifact } from '@vaecf/cf';
+import { exportProSg, PRO_SG_FILES, readDatasetArtifact } from '@vaecf/cf';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
@@ -38,7 +38,9 @@ async function ready(id: string) {
 const sortedRows = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter(Boolean).sort();
 
 beforeAll(async () => {
-  await initBackend();
+  // The exported LayersModel is read back with tfjs in this process, on its cpu backend.
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
   stack = await startStack({ token: TOKEN });
   await copyFile(join(NOTEBOOK, 'ratings.csv'), join(stack.dataRoot, 'notebook.csv'));
   await cp(join(NOTEBOOK, 'expected', 'pro_sg'), join(stack.dataRoot, 'pro_sg'), { recursive: true });

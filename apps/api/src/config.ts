@@ -1,12 +1,30 @@
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import { InputError } from '@vaecf/errors';
-import { DEFAULT_TRIAL_MEMORY_LIMIT_MB, QUEUES } from '@vaecf/queue';
+import type { EngineRequest } from '@vaecf/engine';
+import {
+  DEFAULT_TRIAL_MEMORY_LIMIT_MB,
+  engineFromVariables,
+  engineVariable,
+  gpuVariable,
+  QUEUES,
+  threadsVariable,
+} from '@vaecf/queue';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 import type { HttpTimeouts } from './common/http-server';
 
 /** API settings from the environment: parsed once, validated, typed. */
 const schema = z.object({
+  /** The engine recommendations score on (as a worker's; VAECF_BACKEND is its old name). */
+  VAECF_ENGINE: engineVariable('VAECF_ENGINE'),
+  VAECF_BACKEND: engineVariable('VAECF_BACKEND'),
+  /**
+   * Engine threads of the API's scoring: its own variable, not VAECF_THREADS (a trial's threads),
+   * so that one environment file can serve both; 1 by default (a request scores a few users, and
+   * the API shares its host with workers). auto = this host's cores.
+   */
+  VAECF_API_THREADS: threadsVariable('VAECF_API_THREADS', 1),
+  VAECF_GPU: gpuVariable(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Address the API binds to; a non-loopback one needs METRICS_TOKEN (libs/telemetry metrics-access.ts). */
   API_HOST: z.string().min(1).default('127.0.0.1'),
@@ -69,6 +87,15 @@ export function httpTimeouts(c: ApiConfig): HttpTimeouts {
     headersMs: c.HEADERS_TIMEOUT_MS,
     requestMs: c.REQUEST_TIMEOUT_MS,
     uploadIdleMs: c.UPLOAD_IDLE_TIMEOUT_MS,
+  };
+}
+
+/** The engine the API scores recommendations on. */
+export function scoringEngine(c: ApiConfig, cores: number): EngineRequest {
+  return {
+    engine: engineFromVariables(c.VAECF_ENGINE, c.VAECF_BACKEND),
+    threads: c.VAECF_API_THREADS === 'auto' ? cores : c.VAECF_API_THREADS,
+    gpu: c.VAECF_GPU,
   };
 }
 

@@ -6,7 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
-import { initBackend } from '@vaecf/cf';
+import { availableParallelism } from 'node:os';
+import { EngineUnavailableError, loadEngine } from '@vaecf/engine';
 import { AppModule } from './app.module';
 import {
   checkBodyShape,
@@ -16,13 +17,23 @@ import {
   YAML_TYPES,
 } from './common/body-errors';
 import { bodyDeadlines, configureHttpServer } from './common/http-server';
-import { apiConfig, ApiEnvironmentError, httpTimeouts } from './config';
+import { apiConfig, ApiEnvironmentError, httpTimeouts, scoringEngine } from './config';
 
 async function main(): Promise<void> {
   const config = apiConfig();
-  // Recommendations score with TensorFlow.js: the best backend present, once per process.
-  const backend = await initBackend();
-  Logger.log(`TensorFlow.js backend: ${backend.name}`, 'vaecf-api');
+  // Recommendations score on this engine, loaded once per process (ModelsService asks loadEngine for
+  // the same request and gets it from its cache): one that cannot load stops the API here.
+  const { engine, skipped } = await loadEngine(scoringEngine(config, availableParallelism())).catch(
+    (e: Error) => {
+      throw e instanceof EngineUnavailableError ? new ApiEnvironmentError(`VAECF_ENGINE: ${e.message}`) : e;
+    },
+  );
+  const { name, provider, device, threads } = engine.info;
+  Logger.log(
+    `scoring engine: ${name} (${provider}, ${device}, ${threads} thread${threads === 1 ? '' : 's'})` +
+      (skipped.length ? `; not available: ${skipped.join('; ')}` : ''),
+    'vaecf-api',
+  );
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
   const timeouts = httpTimeouts(config);
   app.use(bodyDeadlines(timeouts)); // before the parsers start waiting for a body

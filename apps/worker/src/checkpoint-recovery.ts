@@ -1,5 +1,6 @@
 import type { ArtifactStore } from '@vaecf/artifacts';
 import { CheckpointError, loadCheckpoint, Trainer, type PreparedDataset, type TrialConfig } from '@vaecf/cf';
+import type { Engine } from '@vaecf/engine';
 
 /** What happened to an unusable checkpoint: its error, and where it now lies. */
 export interface DiscardedCheckpoint {
@@ -29,7 +30,7 @@ export interface CheckpointRef {
  * crashed in between), so they are not the trial's, though they verify
  * (they stay where they are: the new attempt's first commit deletes them).
  * With `from` null (no checkpoint recorded) nothing is read. `onDiscard`
- * runs before training.
+ * runs before training. The trainer computes on `engine`.
  */
 export async function openTrainer(
   artifacts: ArtifactStore,
@@ -38,8 +39,9 @@ export async function openTrainer(
   config: TrialConfig,
   epochsRecorded: number,
   onDiscard: (d: DiscardedCheckpoint) => Promise<void>,
+  engine: Engine,
 ): Promise<Trainer> {
-  if (!from) return Trainer.create(data, config);
+  if (!from) return Trainer.create(data, config, engine);
   const { sweepId, trialNo, attempt } = from;
   try {
     const local = await artifacts.openCheckpoint(sweepId, trialNo, attempt);
@@ -49,27 +51,29 @@ export async function openTrainer(
         const problem = `checkpoint ${where}: missing, though ${epochsRecorded} epochs are recorded`;
         await onDiscard({ problem, movedTo: null });
       }
-      return Trainer.create(data, config);
+      return Trainer.create(data, config, engine);
     }
     let trainer: Trainer;
     try {
-      trainer = Trainer.resume(data, await loadCheckpoint(local.dir), { epochs: config.epochs });
+      trainer = await Trainer.resume(data, await loadCheckpoint(local.dir), engine, {
+        epochs: config.epochs,
+      });
     } finally {
       local.release();
     }
     const held = trainer.epochsDone;
     if (held === epochsRecorded) return trainer;
-    trainer.dispose();
+    await trainer.dispose();
     const where = `${sweepId}/trials/${trialNo}/${attempt}`;
     const problem =
       `checkpoint ${where}: holds ${held} epochs but the trial's record points at epoch ` +
       `${epochsRecorded} of that attempt (committed by a writer whose record never landed)`;
     await onDiscard({ problem, movedTo: null });
-    return Trainer.create(data, config);
+    return Trainer.create(data, config, engine);
   } catch (e) {
     if (!(e instanceof CheckpointError)) throw e;
     const movedTo = await artifacts.discardCheckpoint(sweepId, trialNo, attempt);
     await onDiscard({ problem: e.message, movedTo });
-    return Trainer.create(data, config);
+    return Trainer.create(data, config, engine);
   }
 }

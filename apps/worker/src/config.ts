@@ -2,12 +2,28 @@ import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import { fetchSettingsFromEnv } from '@vaecf/datasets';
 import { InputError } from '@vaecf/errors';
 import { hostname } from 'node:os';
-import { QUEUES } from '@vaecf/queue';
+import { engineFromVariables, engineVariable, gpuVariable, QUEUES, threadsVariable } from '@vaecf/queue';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 
 /** Worker settings from the environment: parsed once, validated, typed. */
 const schema = z.object({
+  /**
+   * The compute engine of trials whose sweep fixes none (a sweep's fixed.engine wins): an engine
+   * name, an old VAECF_BACKEND value, or auto (onnxruntime on the CPU where it loads, else tfjs).
+   */
+  VAECF_ENGINE: engineVariable('VAECF_ENGINE'),
+  /** The old name: its values (wasm, cpu, tensorflow, tensorflow-gpu) name tfjs engines; VAECF_ENGINE wins. */
+  VAECF_BACKEND: engineVariable('VAECF_BACKEND'),
+  /** Engine threads per trial (a sweep's fixed.threads wins): N, or auto = this host's cores / WORKER_CONCURRENCY. */
+  VAECF_THREADS: threadsVariable('VAECF_THREADS', 1),
+  /** The GPU a GPU engine runs on (its index). */
+  VAECF_GPU: gpuVariable(),
+  /**
+   * How long a trial whose fixed engine this worker cannot load waits before it is offered again
+   * (it is handed back unclaimed, without spending an attempt; ms).
+   */
+  WORKER_ENGINE_HANDBACK_MS: z.coerce.number().int().min(100).default(10_000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
   VAECF_TRIALS_QUEUE: z.string().min(1).default(QUEUES.trials),
@@ -50,18 +66,23 @@ const schema = z.object({
 });
 
 /** The metrics exposure rule (libs/telemetry metrics-access.ts), checked on the parsed settings. */
-const checked = schema.superRefine((c, ctx) => {
-  if (c.WORKER_METRICS_PORT < 0) return;
-  const problem = metricsExposureProblem(c.WORKER_METRICS_HOST, c.METRICS_TOKEN, 'WORKER_METRICS_HOST');
-  if (problem) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: problem });
-});
+const checked = schema
+  .superRefine((c, ctx) => {
+    if (c.WORKER_METRICS_PORT < 0) return;
+    const problem = metricsExposureProblem(c.WORKER_METRICS_HOST, c.METRICS_TOKEN, 'WORKER_METRICS_HOST');
+    if (problem) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: problem });
+  })
+  .transform(({ VAECF_BACKEND, ...c }) => ({
+    ...c,
+    VAECF_ENGINE: engineFromVariables(c.VAECF_ENGINE, VAECF_BACKEND),
+  }));
 
 /** A bad environment: the worker refuses to start and says why in one line. */
 export class WorkerEnvironmentError extends Error {
   override readonly name = 'WorkerEnvironmentError';
 }
 
-export type WorkerConfig = z.infer<typeof schema>;
+export type WorkerConfig = z.output<typeof checked>;
 
 let cached: WorkerConfig | null = null;
 

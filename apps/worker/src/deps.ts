@@ -1,18 +1,42 @@
+import { availableParallelism } from 'node:os';
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
-import { initBackend } from '@vaecf/cf';
 import { fetchSettingsFromEnv } from '@vaecf/datasets';
 import { DatasetStore, SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerConfig } from './config';
 import { DatasetCache } from './dataset-cache';
+import { probedEnginesFromEnv, probeEngines, type WorkerEngines, type WorkerEngineSettings } from './engines';
 import type { WorkerDeps } from './handlers';
 
 /** Everything a job handler needs, wired from the configuration (one set per process). */
 export type ClosableWorkerDeps = WorkerDeps & { close(): Promise<void> };
 
+export function engineSettingsOf(config: WorkerConfig): WorkerEngineSettings {
+  return {
+    engine: config.VAECF_ENGINE,
+    threads: config.VAECF_THREADS,
+    gpu: config.VAECF_GPU,
+    cores: availableParallelism(),
+    concurrency: config.WORKER_CONCURRENCY,
+  };
+}
+
+let probed: Promise<WorkerEngines> | null = null;
+
+/**
+ * The engines this worker can load, probed once per worker (engines.ts): the
+ * worker process probes at its start, and the trial processes it forks read
+ * its answer from their environment rather than probing again.
+ */
+export function workerEngines(config: WorkerConfig): Promise<WorkerEngines> {
+  const settings = engineSettingsOf(config);
+  probed ??= Promise.resolve(probedEnginesFromEnv(settings) ?? probeEngines(settings));
+  return probed;
+}
+
 export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWorkerDeps> {
-  const backend = await initBackend();
+  const engines = await workerEngines(config);
   // BullMQ needs maxRetriesPerRequest: null so that commands wait out a Redis restart instead of failing.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queue: TrialsQueue = new Queue(config.VAECF_TRIALS_QUEUE, { connection: redis });
@@ -26,7 +50,7 @@ export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWo
     datasets: new DatasetCache(artifacts),
     workerId: config.WORKER_ID,
     fetchSettings: fetchSettingsFromEnv(process.env),
-    backend: backend.name,
+    engines,
     async close() {
       await queue.close();
       await redis.quit();

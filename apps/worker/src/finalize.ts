@@ -1,9 +1,11 @@
 import { checkpointsToDelete, type ArtifactStore } from '@vaecf/artifacts';
 import { CheckpointError, evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
+import { loadEngine } from '@vaecf/engine';
 import type { SweepRecord, SweepStore } from '@vaecf/queue';
 import type { SweepSpec } from '@vaecf/sweep';
 import { checkpointAttemptOf } from './checkpoint-attempt';
 import type { DatasetCache } from './dataset-cache';
+import { evaluationEngine, type WorkerEngines } from './engines';
 
 /**
  * Ends a sweep whose trials have all ended: the best trial (by the
@@ -18,7 +20,7 @@ import type { DatasetCache } from './dataset-cache';
  */
 export async function finalizeSweep(
   sweepId: string,
-  deps: { store: SweepStore; artifacts: ArtifactStore; datasets: DatasetCache },
+  deps: { store: SweepStore; artifacts: ArtifactStore; datasets: DatasetCache; engines: WorkerEngines },
 ): Promise<void> {
   const { store, artifacts } = deps;
   const sweep = await store.getSweep(sweepId);
@@ -38,7 +40,8 @@ export async function finalizeSweep(
   const { trial: bestTrial, attempt, ckpt, promoted } = found.best;
   const { spec } = sweep;
   const data = await deps.datasets.get(spec.dataset);
-  const model = scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights);
+  const { engine } = await loadEngine(evaluationEngine(spec, deps.engines));
+  const model = await scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights, engine);
   try {
     const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize });
     if (!promoted) await artifacts.promoteModel(sweepId, bestTrial, attempt);
@@ -51,7 +54,7 @@ export async function finalizeSweep(
     };
     await store.setSweepState(sweepId, 'completed', { bestTrial, test: metrics, note }, ['finalizing']);
   } finally {
-    model.dispose();
+    await model.dispose();
   }
 }
 

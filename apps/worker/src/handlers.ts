@@ -12,6 +12,7 @@ import {
   type TrialProgress,
 } from '@vaecf/queue';
 import type { DatasetCache } from './dataset-cache';
+import type { WorkerEngines } from './engines';
 import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';
 import type { LeaseWatch } from './lease-watch';
 import { prepareRegisteredDataset } from './prepare-dataset';
@@ -24,9 +25,10 @@ export interface WorkerDeps {
   readonly artifacts: ArtifactStore;
   readonly datasets: DatasetCache;
   readonly workerId: string;
-  readonly backend: string;
   /** Where public datasets registered by name are downloaded (VAECF_DATASET_CACHE, VAECF_DATASET_MIRROR). */
   readonly fetchSettings?: FetchSettings;
+  /** The engines this worker can load and its own choice (engines.ts). */
+  readonly engines: WorkerEngines;
 }
 
 /** The slice of a BullMQ job a handler uses (a sandboxed job offers the same). */

@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { workerConfig, WorkerEnvironmentError } from './config';
+import { workerEngines } from './deps';
+import { EngineSettingError } from './engines';
 import { WorkerModule } from './worker.module';
 
 /**
@@ -11,7 +13,13 @@ import { WorkerModule } from './worker.module';
  * which hands running trials back to the queue, then the process exits 0.
  */
 async function main(): Promise<void> {
-  workerConfig(); // a bad environment stops here, before anything starts
+  const config = workerConfig(); // a bad environment stops here, before anything starts
+  // So does an engine that cannot load (a forced VAECF_ENGINE, or none at all): probed once, here.
+  await workerEngines(config).catch((e: Error) => {
+    throw e instanceof EngineSettingError
+      ? new WorkerEnvironmentError(`invalid worker environment: ${e.message}`)
+      : e;
+  });
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false });
   let closing = false;
   const stop = (signal: string) => {

@@ -1,12 +1,13 @@
 import { FencedWriteError, type TrialFence } from '@vaecf/queue';
-import { WaitingError, type SandboxedJob } from 'bullmq';
+import { DelayedError, WaitingError, type SandboxedJob } from 'bullmq';
 import { requestRecycle } from './child-recycling';
 import { workerConfig } from './config';
 import { createWorkerDeps } from './deps';
 import { createJobHandler, type JobLike } from './handlers';
 import { LeaseLostError, watchLease } from './lease-watch';
 import { watchParent } from './parent-watch';
-import { HandedBackError } from './trial-runner';
+import { EngineHandBackError, HandedBackError } from './trial-runner';
+import { HANDED_BACK_PROGRESS } from './hand-back';
 
 /** The BullMQ lock of a job: its key and the token this process was given it with. */
 type JobLock = { key: string; token: string } | undefined;
@@ -74,6 +75,16 @@ export default async function process(
     if (e instanceof HandedBackError && !orphaned.aborted) {
       await job.moveToWait(token);
       throw new WaitingError();
+    }
+    // A trial whose fixed engine this worker cannot load was never claimed: it goes back, delayed
+    // so that workers that cannot load it do not pass it around in a tight loop, with its
+    // attempts unspent; a worker that can load it takes it at the latest after the delay.
+    if (e instanceof EngineHandBackError && !orphaned.aborted) {
+      globalThis.process.stdout.write(`${e.message}\n`);
+      // BullMQ tells the worker process nothing of a delayed job: this progress event does (its busy gauge).
+      await job.updateProgress(HANDED_BACK_PROGRESS);
+      await job.moveToDelayed(Date.now() + workerConfig().WORKER_ENGINE_HANDBACK_MS, token);
+      throw new DelayedError();
     }
     throw e;
   } finally {

@@ -9,6 +9,7 @@ import {
   type EpochReport,
   type TrialConfigInput,
 } from '@vaecf/cf';
+import { EngineUnavailableError, loadEngine, type Engine, type EngineRequest } from '@vaecf/engine';
 import {
   decideAfterEpoch,
   FencedWriteError,
@@ -18,10 +19,11 @@ import {
   type TrialJobData,
   type TrialProgress,
 } from '@vaecf/queue';
-import { FINAL_STATES, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
+import { FINAL_STATES, runSettingsOf, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
 import { checkpointAttemptOf } from './checkpoint-attempt';
 import { openTrainer } from './checkpoint-recovery';
 import type { DatasetCache } from './dataset-cache';
+import { describeEngine, engineChangesAfter, planTrialEngine, type WorkerEngines } from './engines';
 import type { LeaseWatch } from './lease-watch';
 
 export interface TrialContext {
@@ -29,7 +31,7 @@ export interface TrialContext {
   readonly artifacts: ArtifactStore;
   readonly datasets: DatasetCache;
   readonly workerId: string;
-  readonly backend: string;
+  readonly engines: WorkerEngines;
   /** Aborts between minibatches (graceful shutdown): the job is handed back. */
   readonly signal?: AbortSignal;
   readonly progress: (p: TrialProgress) => Promise<void>;
@@ -44,6 +46,18 @@ export class HandedBackError extends Error {
   constructor(sweepId: string, trialNo: number, epochsKept: number) {
     super(`trial ${sweepId}:${trialNo} handed back at shutdown; ${epochsKept} epochs are checkpointed`);
     this.name = 'HandedBackError';
+  }
+}
+
+/**
+ * Thrown before a trial is claimed when its sweep fixes an engine this
+ * worker cannot load: the job goes back to the queue (delayed, no attempt
+ * spent, the trial unclaimed) for a worker that can.
+ */
+export class EngineHandBackError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'EngineHandBackError';
   }
 }
 
@@ -64,11 +78,16 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   const [sweep, trial] = await Promise.all([store.getSweep(sweepId), store.getTrial(sweepId, trialNo)]);
   if (!sweep || !trial) return 'cancelled'; // deleted meanwhile
   if (FINAL_STATES.has(trial.state)) return trial.state as TrialOutcome;
+  const plan = planTrialEngine(runSettingsOf(sweep.spec), trial.engine, ctx.engines, ctx.workerId);
+  if (plan.kind === 'hand-back') {
+    await store.noteEngineWait(sweepId, trialNo, plan.reason);
+    throw new EngineHandBackError(`trial ${sweepId}:${trialNo}: ${plan.reason}`);
+  }
   const fence = await store.claimTrialAttempt(sweepId, trialNo, ctx.workerId);
   if (!fence) return 'cancelled'; // deleted meanwhile
   const lease = ctx.watchLease?.(fence);
   try {
-    return await runClaimedTrial(job, ctx, sweep, fence, lease?.signal);
+    return await runClaimedTrial(job, ctx, sweep, fence, lease?.signal, plan.request);
   } catch (e) {
     // A write refused says most (the new owner); else, stopped by the lease watcher: say so,
     // rather than as a hand-back.
@@ -85,6 +104,7 @@ async function runClaimedTrial(
   sweep: SweepRecord,
   fence: TrialFence,
   leaseLost: AbortSignal | undefined,
+  engineRequest: EngineRequest,
 ): Promise<TrialOutcome> {
   const { sweepId, trialNo } = job;
   const { store } = ctx;
@@ -106,6 +126,15 @@ async function runClaimedTrial(
     if (e instanceof ConfigError) return end(ctx, fence, 'failed', e.message);
     throw e;
   }
+  // A named engine that passed the worker's probe but cannot load now (a GPU out of memory, a
+  // driver gone) fails the trial with the reason: never a silent fallback to another engine.
+  let engine: Engine;
+  try {
+    engine = (await loadEngine(engineRequest)).engine;
+  } catch (e) {
+    if (e instanceof EngineUnavailableError) return end(ctx, fence, 'failed', e.message);
+    throw e;
+  }
   const data = await ctx.datasets.get(spec.dataset);
   // This run's checkpoints go under its own attempt; a resume reads the one the trial's record
   // points at (none recorded: nothing to read, whatever files an earlier attempt left).
@@ -113,11 +142,19 @@ async function runClaimedTrial(
   const from =
     trial.checkpoint || trial.epochs > 0 ? { sweepId, trialNo, attempt: checkpointAttemptOf(trial) } : null;
   const recorded = trial.checkpoint?.epoch ?? trial.epochs;
-  const trainer = await openTrainer(ctx.artifacts, from, data, config, recorded, async (d) => {
-    const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
-    process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
-    await store.restartTrialFromScratch(fence, note);
-  });
+  const trainer = await openTrainer(
+    ctx.artifacts,
+    from,
+    data,
+    config,
+    recorded,
+    async (d) => {
+      const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
+      process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
+      await store.restartTrialFromScratch(fence, note);
+    },
+    engine,
+  );
   const workDir = ctx.artifacts.checkpointWorkDir(sweepId, trialNo, attempt);
   try {
     // The checkpoint is the truth: epochs reported past it are forgotten (a record stored before
@@ -125,13 +162,24 @@ async function runClaimedTrial(
     await store.truncateHistory(fence, trainer.epochsDone);
     const objective = (r: EpochReport) => r.validation[spec.objective.metric];
     for (const r of trainer.history) await store.recordEpoch(fence, r.epoch, r, objective(r));
-    await store.startTrial(fence, ctx.backend);
+    const changes = engineChangesAfter(trial, engine.info, {
+      attempt: fence.attempt,
+      at: Date.now(),
+      worker: ctx.workerId,
+    });
+    await store.startTrial(fence, engine.info, changes);
+    const was = changes
+      ? `; was ${describeEngine(changes[changes.length - 1].from)}: not bit-identical to a run on one engine`
+      : '';
+    process.stdout.write(
+      `trial ${sweepId}:${trialNo} (attempt ${fence.attempt}): engine ${describeEngine(engine.info)}${was}\n`,
+    );
     let earlierAttemptsDeleted = false;
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
       if (signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
-      const progress = progressOf(report, trainer, spec.objective.metric);
+      const progress = { ...progressOf(report, trainer, spec.objective.metric), engine: engine.info };
       // A fenced write before any file: a process that lost the trial learns it here, not after
       // writing a checkpoint.
       await store.recordProgress(fence, progress);
@@ -175,7 +223,7 @@ async function runClaimedTrial(
     if (e instanceof TrainingAbortedError) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone);
     throw e;
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
     await ctx.artifacts.closeCheckpointWorkDir(sweepId, trialNo, attempt);
   }
 }

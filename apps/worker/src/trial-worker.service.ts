@@ -15,6 +15,7 @@ import { WORKER_CONFIG, WORKER_DEPS } from './tokens';
 import { RecyclingWorker } from './child-recycling';
 import type { WorkerConfig } from './config';
 import type { ClosableWorkerDeps } from './deps';
+import { probedEnginesEnv } from './engines';
 import { observeWorker, serveWorkerMetrics } from './worker-telemetry';
 
 /**
@@ -42,11 +43,17 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const c = this.config;
+    const { engines } = this.deps;
     this.log.log(
-      `${c.WORKER_ID}: backend ${this.deps.backend}, queues ${c.VAECF_TRIALS_QUEUE} + ${c.VAECF_DATASETS_QUEUE}, ` +
+      `${c.WORKER_ID}: engine ${engines.default} (VAECF_ENGINE ${engines.settings.engine}, threads ${engines.settings.threads}), ` +
+        `can load ${engines.loadable.join(', ')}` +
+        `${engines.unavailable.length ? `; not available: ${engines.unavailable.join('; ')}` : ''}`,
+    );
+    this.log.log(
+      `${c.WORKER_ID}: queues ${c.VAECF_TRIALS_QUEUE} + ${c.VAECF_DATASETS_QUEUE}, ` +
         `concurrency ${c.WORKER_CONCURRENCY}, artifacts ${this.deps.artifacts.describe()}`,
     );
-    this.metrics = createWorkerMetrics({ worker: c.WORKER_ID, backend: this.deps.backend });
+    this.metrics = createWorkerMetrics({ worker: c.WORKER_ID, backend: engines.default });
     this.workers = [
       this.startWorker(c.VAECF_TRIALS_QUEUE, c.WORKER_CONCURRENCY),
       this.startWorker(c.VAECF_DATASETS_QUEUE, 1),
@@ -86,7 +93,8 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       metrics: this.metricsServer
         ? `${this.config.WORKER_ADVERTISE_HOST ?? advertisedHost(this.metricsServer.host)}:${this.metricsServer.port}`
         : null,
-      backend: this.deps.backend,
+      backend: this.deps.engines.default,
+      engines: this.deps.engines.loadable,
       queue: this.config.VAECF_TRIALS_QUEUE,
       pid: process.pid,
       startedAt: Date.now(),
@@ -107,6 +115,8 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       lockDuration: c.WORKER_LOCK_MS,
       stalledInterval: c.WORKER_STALLED_CHECK_MS,
       maxStalledCount: 5,
+      // The trial processes inherit the engine probe of this one (deps.ts workerEngines).
+      workerForkOptions: { env: { ...process.env, ...probedEnginesEnv(this.deps.engines) } },
     });
     worker.on('active', (job: Job) =>
       this.log.log(`started ${job.name} ${job.id} (attempt ${job.attemptsMade + 1})`),

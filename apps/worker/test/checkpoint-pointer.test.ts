@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
+import type { Engine } from '@vaecf/engine';
 import {
-  initBackend,
   readDatasetArtifact,
   resolveTrialConfig,
   saveCheckpoint,
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointAttemptOf } from '../src/checkpoint-attempt';
 import { openTrainer, type DiscardedCheckpoint } from '../src/checkpoint-recovery';
 import { syntheticArtifacts } from './synthetic-artifacts';
+import { testEngine } from './test-engines';
 
 /**
  * Which checkpoint a resume reads once a trial has changed hands: real
@@ -36,10 +37,11 @@ let redis: Redis;
 let store: SweepStore;
 let artifacts: FilesystemArtifactStore;
 let data: PreparedDataset;
+let engine: Engine;
 const sweeps: string[] = [];
 
 beforeAll(async () => {
-  await initBackend();
+  engine = await testEngine();
   ({ root, artifacts } = await syntheticArtifacts('pointer', 'ds', {
     users: 300,
     items: 120,
@@ -72,9 +74,17 @@ async function epoch(trainer: Trainer, fence: TrialFence): Promise<void> {
 async function resume(sweepId: string, discarded: DiscardedCheckpoint[] = []): Promise<Trainer> {
   const trial = (await store.getTrial(sweepId, 0))!;
   const from = trial.checkpoint ? { sweepId, trialNo: 0, attempt: checkpointAttemptOf(trial) } : null;
-  return openTrainer(artifacts, from, data, config, trial.checkpoint?.epoch ?? trial.epochs, async (d) => {
-    discarded.push(d);
-  });
+  return openTrainer(
+    artifacts,
+    from,
+    data,
+    config,
+    trial.checkpoint?.epoch ?? trial.epochs,
+    async (d) => {
+      discarded.push(d);
+    },
+    engine,
+  );
 }
 
 describe('the checkpoint a resume reads, after a takeover', () => {
@@ -83,7 +93,7 @@ describe('the checkpoint a resume reads, after a takeover', () => {
     sweeps.push(id);
     await store.createTrial(id, 0, {});
     const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
-    const trainerA = Trainer.create(data, config);
+    const trainerA = await Trainer.create(data, config, engine);
     await epoch(trainerA, a);
 
     // B takes over and resumes from A's epoch 1, then trains epoch 2 under its own attempt.
@@ -102,7 +112,7 @@ describe('the checkpoint a resume reads, after a takeover', () => {
     const trainerC = await resume(id);
     expect(trainerC.epochsDone).toBe(2);
     expect(trainerC.history).toEqual(trainerB.history);
-    for (const t of [trainerA, trainerB, trainerC]) t.dispose();
+    for (const t of [trainerA, trainerB, trainerC]) await t.dispose();
   });
 
   it('is none when the attempt it points at holds another epoch than its record: the trial restarts', async () => {
@@ -110,7 +120,7 @@ describe('the checkpoint a resume reads, after a takeover', () => {
     sweeps.push(id);
     await store.createTrial(id, 0, {});
     const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
-    const trainerA = Trainer.create(data, config);
+    const trainerA = await Trainer.create(data, config, engine);
     await epoch(trainerA, a);
     // A commits epoch 2 but its record never lands (it lost the trial, or died in between).
     await store.claimTrialAttempt(id, 0, 'B');
@@ -126,6 +136,6 @@ describe('the checkpoint a resume reads, after a takeover', () => {
         movedTo: null,
       },
     ]);
-    for (const t of [trainerA, trainerB]) t.dispose();
+    for (const t of [trainerA, trainerB]) await t.dispose();
   });
 });

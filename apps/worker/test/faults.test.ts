@@ -89,6 +89,10 @@ describe('faults, with real worker processes and a real Redis', () => {
       /vaecf_trial_validation_ndcg100\{sweep="sw_\w+",trial="\d"\} 0\.\d+/.test(await scrape()),
     );
     const during = await scrape();
+    // ... and so is its engine (the worker's auto choice, one thread).
+    expect(during).toMatch(
+      /vaecf_trial_engine_info\{sweep="sw_\w+",trial="\d",engine="(onnxruntime|tfjs-\S+)",provider="\w+",threads="1"\} 1/,
+    );
     // Every state has a series while the sweep runs (zeros included).
     for (const state of ['queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']) {
       expect(during).toMatch(new RegExp(`vaecf_sweep_trials\\{sweep="${id}",state="${state}"\\} \\d`));
@@ -99,13 +103,16 @@ describe('faults, with real worker processes and a real Redis', () => {
       const m = await scrape();
       return m.includes('vaecf_trials_finished_total{state="completed"} 2') ? m : null;
     });
-    expect(text).toMatch(/vaecf_worker_info\{worker="M",backend="(wasm|cpu|tensorflow|tensorflow-gpu)"\} 1/);
+    expect(text).toMatch(
+      /vaecf_worker_info\{worker="M",backend="(onnxruntime|tfjs-wasm|tfjs-node|tfjs-cpu)"\} 1/,
+    );
     expect(text).toContain('vaecf_epoch_duration_seconds_count 4');
     expect(text).toMatch(/vaecf_queue_jobs\{queue="test-[\w-]+",state="completed"\} \d+/);
     expect(text).toContain('vaecf_worker_busy_jobs 0');
     expect(text).toContain('process_cpu_user_seconds_total');
     // Trial-level series go when the trial ends.
     expect(text).not.toMatch(/vaecf_trial_validation_ndcg100\{/);
+    expect(text).not.toMatch(/vaecf_trial_engine_info\{/);
     expect(text).not.toContain(`sweep="${id}"`); // the ended sweep's series are gone
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'ok' });
     await t.close();

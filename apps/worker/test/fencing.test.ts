@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { startPartitionProxy } from './partition-proxy';
 import { until } from './processes';
 import { useWorkerFleet, type WorkerFleet } from './worker-fleet';
+import { testEngine } from './test-engines';
 
 /**
  * Two real workers and one trial: worker A is cut off from Redis (a
@@ -29,13 +30,17 @@ function figures(r: EpochReport) {
 /** The per-epoch figures of the trial trained in this process without any interruption. */
 async function undisturbed(params: Record<string, unknown>): Promise<unknown[]> {
   const data = await readDatasetArtifact(fx.artifacts.datasetDir('ds'));
-  const trainer = Trainer.create(data, resolveTrialConfig(params as TrialConfigInput));
+  const trainer = await Trainer.create(
+    data,
+    resolveTrialConfig(params as TrialConfigInput),
+    await testEngine(),
+  );
   try {
     const out = [];
     while (!trainer.finished) out.push(figures(await trainer.runEpoch()));
     return out;
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
   }
 }
 

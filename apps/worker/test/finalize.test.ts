@@ -3,13 +3,15 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
-import { initBackend, loadBestWeights } from '@vaecf/cf';
+import { loadBestWeights } from '@vaecf/cf';
 import { DatasetStore, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCache } from '../src/dataset-cache';
+import type { WorkerEngines } from '../src/engines';
 import { createJobHandler } from '../src/handlers';
+import { testWorkerEngines } from './test-engines';
 import { syntheticArtifacts } from './synthetic-artifacts';
 
 /**
@@ -23,10 +25,11 @@ let root: string;
 let redis: Redis;
 let store: SweepStore;
 let artifacts: FilesystemArtifactStore;
+let engines: WorkerEngines;
 const sweeps: string[] = [];
 
 beforeAll(async () => {
-  await initBackend();
+  engines = await testWorkerEngines();
   ({ root, artifacts } = await syntheticArtifacts('finalize', 'ds1', {
     users: 500,
     items: 200,
@@ -72,7 +75,7 @@ async function sweepWith(plan: Damage[]) {
     artifacts,
     datasets: new DatasetCache(artifacts),
     workerId: 'test',
-    backend: 'wasm',
+    engines,
   });
   const worker = new Worker(
     name,

@@ -13,6 +13,7 @@ import { jobIds } from '@vaecf/queue';
 import { describe, expect, it } from 'vitest';
 import { until } from './processes';
 import { useWorkerFleet } from './worker-fleet';
+import { testEngine } from './test-engines';
 
 /**
  * A worker's life cycle with real worker processes, a real Redis and real
@@ -40,13 +41,17 @@ const completed = (id: string) =>
 async function undisturbed(id: string, trialNo: number): Promise<unknown[]> {
   const trial = (await fx.store.getTrial(id, trialNo))!;
   const data = await readDatasetArtifact(fx.artifacts.datasetDir('ds'));
-  const trainer = Trainer.create(data, resolveTrialConfig(trial.params as TrialConfigInput));
+  const trainer = await Trainer.create(
+    data,
+    resolveTrialConfig(trial.params as TrialConfigInput),
+    await testEngine(),
+  );
   try {
     const out = [];
     while (!trainer.finished) out.push(figures(await trainer.runEpoch()));
     return out;
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
   }
 }
 

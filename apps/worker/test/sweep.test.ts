@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
-import { initBackend } from '@vaecf/cf';
 import {
   cancelSweep,
   DatasetStore,
@@ -20,7 +19,9 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCache } from '../src/dataset-cache';
+import type { WorkerEngines } from '../src/engines';
 import { createJobHandler } from '../src/handlers';
+import { testWorkerEngines } from './test-engines';
 import { syntheticArtifacts } from './synthetic-artifacts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,10 +32,11 @@ let store: SweepStore;
 let datasetStore: DatasetStore;
 let csv: string;
 let artifacts: FilesystemArtifactStore;
+let engines: WorkerEngines;
 const sweeps: string[] = [];
 
 beforeAll(async () => {
-  await initBackend();
+  engines = await testWorkerEngines();
   ({ root, artifacts, csv } = await syntheticArtifacts('sweep', 'ds1', {
     users: 500,
     items: 200,
@@ -59,7 +61,7 @@ function handlerFor(controller: SweepController) {
     artifacts,
     datasets: new DatasetCache(artifacts),
     workerId: 'test',
-    backend: 'wasm',
+    engines,
   });
 }
 

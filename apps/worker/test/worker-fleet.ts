@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { initBackend } from '@vaecf/cf';
-import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, SweepStore, submitSweep, WorkerRegistry, type TrialsQueue } from '@vaecf/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -26,6 +25,12 @@ export interface WorkerFleet {
   start(id: string, extra?: Record<string, string>): WorkerProcess;
   /** A Mult-VAE 200-50 sweep on `ds` (fixed batch and annealing), its id. */
   submit(space: Record<string, unknown>, epochs: number | null, maxConcurrent: number): Promise<string>;
+  /** The same sweep with `fixed` added (run settings: engine, threads), and the submit's warnings. */
+  submitFixed(
+    fixed: Record<string, unknown>,
+    space: Record<string, unknown>,
+    epochs: number | null,
+  ): Promise<{ id: string; warnings: string[] }>;
   close(): Promise<void>;
 }
 
@@ -44,7 +49,6 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
 
   beforeAll(async () => {
     if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build first`);
-    await initBackend();
     ({ root, artifacts } = await syntheticArtifacts(name, 'ds', {
       users: 1500,
       items: 800,
@@ -75,6 +79,36 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
       WORKER_LOCK_MS: '3000',
       WORKER_STALLED_CHECK_MS: '1000',
     };
+    const submitWith = async (
+      fixed: Record<string, unknown>,
+      space: Record<string, unknown>,
+      epochs: number | null,
+      maxConcurrent: number,
+    ) => {
+      const { id, warnings } = await submitSweep(
+        {
+          dataset: 'ds',
+          model: 'vae',
+          fixed: {
+            dims: [200, 50],
+            batchSize: 100,
+            totalAnnealSteps: 50,
+            ...(epochs ? { epochs } : {}),
+            ...fixed,
+          },
+          space,
+          limits: { maxConcurrent },
+        },
+        {
+          store,
+          controller,
+          checkDataset: async () => undefined,
+          liveWorkers: () => new WorkerRegistry(redis).live(),
+        },
+      );
+      sweeps.push(id);
+      return { id, warnings };
+    };
     return {
       queue,
       start(id, extra = {}) {
@@ -83,19 +117,9 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
         return w;
       },
       async submit(space, epochs, maxConcurrent) {
-        const { id } = await submitSweep(
-          {
-            dataset: 'ds',
-            model: 'vae',
-            fixed: { dims: [200, 50], batchSize: 100, totalAnnealSteps: 50, ...(epochs ? { epochs } : {}) },
-            space,
-            limits: { maxConcurrent },
-          },
-          { store, controller, checkDataset: async () => undefined },
-        );
-        sweeps.push(id);
-        return id;
+        return (await submitWith({}, space, epochs, maxConcurrent)).id;
       },
+      submitFixed: (fixed, space, epochs) => submitWith(fixed, space, epochs, 1),
       async close() {
         await queue.obliterate({ force: true });
         await queue.close();

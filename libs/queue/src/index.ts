@@ -14,3 +14,5 @@ export * from './failure-reason';
 export * from './register-dataset';
 export type * from './views';
 export * from './worker-registry';
+export * from './engine-availability';
+export * from './engine-env';

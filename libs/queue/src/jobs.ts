@@ -1,3 +1,4 @@
+import type { TrialEngine } from './records';
 import { z } from 'zod';
 
 /** Queue names (BullMQ prefixes them with "bull:"). Dataset preparation has its own queue so that a long one never waits behind trials. */
@@ -51,4 +52,6 @@ export interface TrialProgress {
   readonly trainSeconds: number;
   /** The best value of the sweep's objective so far. */
   readonly best: number;
+  /** The engine it runs on (the worker's trial-engine metric reads it). */
+  readonly engine?: TrialEngine;
 }

@@ -42,6 +42,28 @@ export interface SweepEvent {
   readonly requeued?: number;
 }
 
+/** The compute engine a trial ran on (libs/engine EngineInfo), as recorded when an attempt starts. */
+export interface TrialEngine {
+  /** The engine's name (onnxruntime, tfjs-wasm, ...). */
+  readonly name: string;
+  /** Its execution provider or tfjs backend (cpu, webgpu, cuda; wasm, tensorflow, cpu). */
+  readonly provider: string;
+  /** "cpu", or "gpu:<index>" and the adapter where the engine can tell. */
+  readonly device: string;
+  /** Threads per program run. */
+  readonly threads: number;
+}
+
+/** A resumed trial that continued on another engine or thread count than its previous attempt (not bit-identical). */
+export interface EngineChange {
+  /** The attempt that changed it. */
+  readonly attempt: number;
+  readonly at: number;
+  readonly worker: string;
+  readonly from: TrialEngine;
+  readonly to: TrialEngine;
+}
+
 export interface TrialRecord {
   readonly no: number;
   readonly params: Record<string, unknown>;
@@ -50,7 +72,14 @@ export interface TrialRecord {
   readonly startedAt?: number;
   readonly endedAt?: number;
   readonly worker?: string;
+  /** The engine's name (older records: the TensorFlow.js backend); `engine` says more. */
   readonly backend?: string;
+  /** The engine, provider, device and threads its current attempt started with. */
+  readonly engine?: TrialEngine;
+  /** Resumes that continued on another engine or thread count, in order (none: one engine throughout). */
+  readonly engineChanges?: readonly EngineChange[];
+  /** Why it waits in the queue: the last worker that took it could not load its fixed engine. */
+  readonly engineWait?: string;
   /** Epochs reported. */
   readonly epochs: number;
   /** Best validation NDCG@100 so far. */

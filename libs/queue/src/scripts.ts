@@ -47,7 +47,9 @@ return attempt
  * Returns 1.
  */
 export const START_TRIAL = `${FENCE_CHECK}
-redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[3], 'worker', ARGV[4], 'backend', ARGV[5])
+redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[3], 'worker', ARGV[4], 'backend', ARGV[5], 'engine', ARGV[6])
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'engineChanges', ARGV[7]) end
+redis.call('HDEL', KEYS[1], 'engineWait')
 return 1
 `;
 
@@ -268,5 +270,18 @@ redis.call('HSET', KEYS[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'endedAt', 'reason')
 local best = redis.call('HGET', KEYS[1], 'best')
 if best then redis.call('ZADD', KEYS[2], tonumber(best), ARGV[1]) end
+return 1
+`;
+
+/**
+ * noteEngineWait (not fenced: the trial was handed back unclaimed)
+ * KEYS[1] trial hash; ARGV[1] note
+ * Sets the note only on a trial that exists and has not ended (a trial handed
+ * back at a shutdown stays 'running' until its next start). Returns 1 if set.
+ */
+export const NOTE_ENGINE_WAIT = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'engineWait', ARGV[1])
 return 1
 `;

@@ -7,9 +7,12 @@ import {
   type TrialConfig,
   type TrialConfigInput,
 } from '@vaecf/cf';
+import { EngineChoiceError, parseEngineChoice, parseThreads } from '@vaecf/engine';
 import { preview, unknownKeyProblem } from '@vaecf/errors';
 import {
+  fixedHyperparameters,
   gridCount,
+  RUN_SETTINGS,
   gridValueAt,
   sampleValue,
   SpecError,
@@ -47,15 +50,21 @@ export function checkTrialSpace(
   limitBytes: number,
 ): void {
   const fields = TRIAL_FIELDS.filter((f) => !Object.hasOwn(SET_BY_THE_SPEC, f));
+  checkRunSettings(spec);
   for (const section of ['fixed', 'space'] as const) {
     for (const name of Object.keys(spec[section])) {
+      if (section === 'fixed' && (RUN_SETTINGS as readonly string[]).includes(name)) continue;
       if (Object.hasOwn(SET_BY_THE_SPEC, name))
         throw new SpecError(`${section}.${name}`, SET_BY_THE_SPEC[name]);
       if (!fields.includes(name))
         throw new SpecError(`${section}.${name}`, unknownKeyProblem(name, fields, 'hyperparameter'));
     }
   }
-  const base = { ...spec.fixed, model: spec.model, selectBy: spec.objective.metric } as TrialConfigInput;
+  const base = {
+    ...fixedHyperparameters(spec),
+    model: spec.model,
+    selectBy: spec.objective.metric,
+  } as TrialConfigInput;
   const resolved = resolveOr(base, (e) => new SpecError(`fixed.${e.field}`, problemOf(e)));
   for (const [name, d] of Object.entries(spec.space)) {
     for (const value of probeValues(d)) {
@@ -66,6 +75,65 @@ export function checkTrialSpace(
     }
   }
   if (dataset) checkMemory(spec, resolved, dataset, limitBytes);
+}
+
+/**
+ * `fixed.engine` and `fixed.threads` (libs/sweep RUN_SETTINGS) say how every
+ * trial runs: an engine name (or an old --backend alias) and a thread count
+ * or `auto`. They are not searchable (engines compute the same model within
+ * float tolerance: a search over them measures rounding, bench:engines
+ * compares them), and `auto` as an engine is refused: leave it out to let
+ * each worker choose.
+ */
+function checkRunSettings(spec: SweepSpec): void {
+  for (const name of RUN_SETTINGS) {
+    if (name in spec.space)
+      throw new SpecError(
+        `space.${name}`,
+        `${name} is a run setting, not a hyperparameter: give it in fixed (one value for every trial)`,
+      );
+  }
+  const { engine, threads } = spec.fixed as Record<string, unknown>;
+  if (engine !== undefined) {
+    if (typeof engine !== 'string')
+      throw new SpecError('fixed.engine', `must be an engine name (got ${preview(engine)})`);
+    if (engine.trim() === 'auto')
+      throw new SpecError(
+        'fixed.engine',
+        'leave it out to let each worker choose (its VAECF_ENGINE, else auto)',
+      );
+    runSettingOr(() => parseEngineChoice(engine, 'fixed.engine'), 'fixed.engine');
+  }
+  if (threads !== undefined) {
+    const text = typeof threads === 'number' || typeof threads === 'string' ? String(threads) : '';
+    if (!text)
+      throw new SpecError('fixed.threads', `must be a whole number or "auto" (got ${preview(threads)})`);
+    runSettingOr(() => parseThreads(text, 'fixed.threads'), 'fixed.threads');
+  }
+}
+
+function runSettingOr(parse: () => unknown, field: string): void {
+  try {
+    parse();
+  } catch (e) {
+    if (e instanceof EngineChoiceError) throw new SpecError(field, e.message.replace(`${field} `, ''));
+    throw e;
+  }
+}
+
+/**
+ * The spec's run settings as a worker reads them: `fixed.engine` in its
+ * canonical name (an old --backend alias becomes its tfjs engine) and
+ * `fixed.threads` as a number or `auto`. Done once at submit, so that a
+ * stored spec names engines the way trial records and workers do.
+ */
+export function normalizeRunSettings(spec: SweepSpec): SweepSpec {
+  const { engine, threads } = spec.fixed as Record<string, unknown>;
+  if (engine === undefined && threads === undefined) return spec;
+  const fixed = { ...spec.fixed };
+  if (typeof engine === 'string') fixed.engine = parseEngineChoice(engine, 'fixed.engine');
+  if (threads !== undefined) fixed.threads = parseThreads(String(threads), 'fixed.threads');
+  return { ...spec, fixed };
 }
 
 /**
@@ -80,7 +148,7 @@ export function completeSpec(spec: SweepSpec, dataset: DatasetShape | undefined)
       'search.annealSteps',
       "the dataset's size is unknown: give the annealing steps of stage 1",
     );
-  const config = resolveTrialConfig({ ...spec.fixed, model: spec.model } as TrialConfigInput);
+  const config = resolveTrialConfig({ ...fixedHyperparameters(spec), model: spec.model } as TrialConfigInput);
   // Beta = updates so far / annealSteps: the run's last update (number updates - 1) uses beta = 1.
   const annealSteps = Math.max(1, config.epochs * Math.ceil(dataset.trainUsers / config.batchSize) - 1);
   return { ...spec, search: { ...spec.search, annealSteps } };

@@ -1,7 +1,9 @@
-import { parseSweepSpec, plannedTrials, type SweepSpec } from '@vaecf/sweep';
+import { parseSweepSpec, plannedTrials, runSettingsOf, type SweepSpec } from '@vaecf/sweep';
 import type { SweepController } from './controller';
-import { checkTrialSpace, completeSpec, type DatasetShape } from './spec-checks';
+import { engineAvailabilityWarning } from './engine-availability';
+import { checkTrialSpace, completeSpec, normalizeRunSettings, type DatasetShape } from './spec-checks';
 import type { SweepStore } from './sweep-store';
+import type { WorkerEntry } from './worker-registry';
 
 export interface SubmitDeps {
   readonly store: SweepStore;
@@ -10,6 +12,8 @@ export interface SubmitDeps {
   readonly checkDataset: (id: string) => Promise<DatasetShape | undefined>;
   /** The most memory one trial may need (TRIAL_MEMORY_LIMIT_MB); DEFAULT_TRIAL_MEMORY_LIMIT_MB when not given. */
   readonly trialMemoryLimitBytes?: number;
+  /** The live workers (WorkerRegistry.live): for the warning when none can load a fixed engine. */
+  readonly liveWorkers?: () => Promise<readonly WorkerEntry[]>;
 }
 
 /** A worker's memory for one trial unless configured: the wasm backend's heap cannot pass 4 GB. */
@@ -25,11 +29,11 @@ export async function submitSweep(
   input: unknown,
   deps: SubmitDeps,
   idempotencyKey?: string,
-): Promise<{ id: string; created: boolean; spec: SweepSpec }> {
+): Promise<{ id: string; created: boolean; spec: SweepSpec; warnings: string[] }> {
   const parsed = parseSweepSpec(input);
   const dataset = await deps.checkDataset(parsed.dataset);
   checkTrialSpace(parsed, dataset, deps.trialMemoryLimitBytes ?? DEFAULT_TRIAL_MEMORY_LIMIT_MB * 2 ** 20);
-  const spec = completeSpec(parsed, dataset);
+  const spec = normalizeRunSettings(completeSpec(parsed, dataset));
   const { id, created } = await deps.store.createSweep(
     spec,
     plannedTrials(spec),
@@ -37,5 +41,11 @@ export async function submitSweep(
     deps.controller.queueName,
   );
   if (created) await deps.controller.advance(id);
-  return { id, created, spec };
+  const warnings: string[] = [];
+  if (deps.liveWorkers) {
+    const engine = runSettingsOf(spec).engine;
+    const warning = engineAvailabilityWarning(engine, deps.controller.queueName, await deps.liveWorkers());
+    if (warning) warnings.push(warning);
+  }
+  return { id, created, spec, warnings };
 }

@@ -12,7 +12,15 @@ import {
 import type { Redis } from 'ioredis';
 import { QUEUES } from './jobs';
 import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
-import type { StoredMetrics, SweepEvent, SweepRecord, SweepState, TrialRecord } from './records';
+import type {
+  EngineChange,
+  StoredMetrics,
+  SweepEvent,
+  SweepRecord,
+  SweepState,
+  TrialEngine,
+  TrialRecord,
+} from './records';
 import { SWEEP_STATES } from './records';
 import { evalFenced, FENCED_WRITE_KINDS, GONE, type FencedWriteKind, type TrialFence } from './fence';
 import {
@@ -28,6 +36,7 @@ import {
   RESTART_TRIAL,
   SET_SWEEP_STATE,
   START_TRIAL,
+  NOTE_ENGINE_WAIT,
   TRUNCATE_HISTORY,
 } from './scripts';
 
@@ -246,9 +255,31 @@ export class SweepStore {
     return attempt > 0 ? { sweepId: id, trialNo: n, attempt, owner } : null;
   }
 
-  /** The trial is running on the fence's worker. */
-  async startTrial(fence: TrialFence, backend: string): Promise<void> {
-    await evalFenced(this.redis, START_TRIAL, fence, 'start', [], [this.now(), fence.owner, backend]);
+  /**
+   * The trial is running on the fence's worker, on `engine`. `changes`, when
+   * given, replaces the trial's list of engine changes (the caller appends
+   * this attempt's change to the list it read after claiming the attempt:
+   * the fence makes it the only writer).
+   */
+  async startTrial(fence: TrialFence, engine: TrialEngine, changes?: readonly EngineChange[]): Promise<void> {
+    await evalFenced(
+      this.redis,
+      START_TRIAL,
+      fence,
+      'start',
+      [],
+      [this.now(), fence.owner, engine.name, JSON.stringify(engine), changes ? JSON.stringify(changes) : ''],
+    );
+  }
+
+  /**
+   * Why a trial waits: a worker that took it could not load its fixed engine
+   * and handed it back unclaimed (no attempt, no fence: the note is all it
+   * writes). The next start clears it.
+   */
+  async noteEngineWait(id: string, n: number, note: string): Promise<void> {
+    // Only on a trial that still exists and has not started meanwhile: HSET would recreate a deleted one.
+    await this.redis.eval(NOTE_ENGINE_WAIT, 1, keys.trial(id, n), note);
   }
 
   /**
@@ -538,6 +569,9 @@ function parseTrial(h: Record<string, string>): TrialRecord {
     endedAt: h.endedAt ? Number(h.endedAt) : undefined,
     worker: h.worker,
     backend: h.backend,
+    engine: jsonField<TrialEngine>(h.engine, (v) => typeof v === 'object' && v !== null && 'name' in v),
+    engineChanges: jsonField<EngineChange[]>(h.engineChanges, Array.isArray),
+    engineWait: h.engineWait,
     epochs: Number(h.epochs ?? 0),
     best: h.best === undefined ? undefined : Number(h.best),
     reason: h.reason,
@@ -551,4 +585,19 @@ function parseTrial(h: Record<string, string>): TrialRecord {
     checkpointRestarts: Number(h.checkpointRestarts ?? 0),
     checkpointNote: h.checkpointNote,
   };
+}
+
+/**
+ * A JSON field of a record, or undefined when absent or not of the shape
+ * `valid` accepts: one odd field (written by another version) never makes a
+ * whole listing, a scrape or a leaderboard fail.
+ */
+function jsonField<T>(text: string | undefined, valid: (v: unknown) => boolean): T | undefined {
+  if (!text) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return valid(v) ? (v as T) : undefined;
+  } catch {
+    return undefined;
+  }
 }

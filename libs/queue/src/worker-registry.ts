@@ -6,7 +6,13 @@ export interface WorkerEntry {
   readonly id: string;
   /** host:port of its /metrics and /health, or null when it serves none. */
   readonly metrics: string | null;
+  /** The engine its trials use unless a sweep fixes one (its VAECF_ENGINE, or what `auto` chose). */
   readonly backend: string;
+  /**
+   * The engines it can load (probed at its start): it runs only trials whose
+   * fixed engine is among them. Older entries have none.
+   */
+  readonly engines?: readonly string[];
   /** The trials queue it takes jobs from: its deployment (older entries have none). */
   readonly queue?: string;
   readonly pid: number;

@@ -6,6 +6,9 @@ import { keys } from '../src/keys';
 import { SweepStore } from '../src/sweep-store';
 import { connect } from './redis';
 
+/** An engine as a trial records it. */
+const WASM = { name: 'tfjs-wasm', provider: 'wasm', device: 'cpu', threads: 1 };
+
 let redis: Redis;
 let store: SweepStore;
 const created: string[] = [];
@@ -36,7 +39,7 @@ async function oneTrial() {
 /** Every kind of write a trial's owner makes, each as the given fence. */
 function everyWrite(fence: TrialFence): Record<(typeof FENCED_WRITE_KINDS)[number], () => Promise<unknown>> {
   return {
-    start: () => store.startTrial(fence, 'wasm'),
+    start: () => store.startTrial(fence, WASM),
     truncate: () => store.truncateHistory(fence, 0),
     restart: () => store.restartTrialFromScratch(fence, 'checkpoint unusable'),
     epoch: () => store.recordEpoch(fence, 2, { epoch: 2, by: fence.owner }, 0.9, true),
@@ -65,7 +68,7 @@ describe('fenced trial writes, on a real Redis', () => {
   it('refuses and counts every kind of write of the older attempt, and takes the newer one', async () => {
     const { id, snapshot } = await oneTrial();
     const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
-    await store.startTrial(a, 'wasm');
+    await store.startTrial(a, WASM);
     expect(await store.recordEpoch(a, 1, { epoch: 1, by: 'A' }, 0.5, true)).toBe(true);
     expect((await store.getTrial(id, 0))!.checkpoint).toEqual({ attempt: 1, epoch: 1 });
 
@@ -86,7 +89,7 @@ describe('fenced trial writes, on a real Redis', () => {
     expect(await store.fencedWrites(id)).toEqual(Object.fromEntries(FENCED_WRITE_KINDS.map((k) => [k, 1])));
 
     // B's writes go through, and the checkpoint pointer moves to B's attempt.
-    await store.startTrial(b, 'wasm');
+    await store.startTrial(b, WASM);
     await store.recordProgress(b, { epoch: 2 });
     expect(await store.recordEpoch(b, 2, { epoch: 2, by: 'B' }, 0.9, true)).toBe(true);
     expect(await store.ashaRung(b, 1, 0.9, 3)).toBe('continue');

@@ -1,7 +1,9 @@
 import { InputError } from '@vaecf/errors';
 import { parseSweepSpec, parseSweepSpecText, SpecError } from '@vaecf/sweep';
 import { describe, expect, it } from 'vitest';
-import { checkTrialSpace, type DatasetShape } from '../src/spec-checks';
+import { engineAvailabilityWarning } from '../src/engine-availability';
+import { checkTrialSpace, normalizeRunSettings, type DatasetShape } from '../src/spec-checks';
+import type { WorkerEntry } from '../src/worker-registry';
 
 const GB = 2 ** 30;
 const ml20m: DatasetShape = { items: 20_108, trainUsers: 116_677, evalUsers: 10_000 };
@@ -107,5 +109,80 @@ describe('checkTrialSpace: every trial a sweep can produce is checked at submit'
     expect(() => check({ fixed: { batchSize: 100_000 } }, { items: 20_000 }, 2 * GB)).toThrow(
       /fixed\.batchSize: .*needs at least/,
     );
+  });
+});
+
+describe('run settings in fixed: the engine and its threads', () => {
+  it('accepts an engine name, an old --backend name and threads (a number or auto), and are no trial params', () => {
+    for (const fixed of [
+      { engine: 'onnxruntime', threads: 4 },
+      { engine: 'tfjs-wasm' },
+      { engine: 'wasm', threads: 'auto' },
+      { threads: '2' },
+    ])
+      expect(() => check({ fixed })).not.toThrow();
+    const spec = normalizeRunSettings(
+      parseSweepSpec({ dataset: 'ds', model: 'vae', fixed: { engine: 'wasm', threads: '2', lr: 1e-3 } }),
+    );
+    expect(spec.fixed).toEqual({ engine: 'tfjs-wasm', threads: 2, lr: 1e-3 });
+  });
+
+  it.each([
+    [{ fixed: { engine: 'torch' } }, 'fixed.engine', 'must be one of auto, onnxruntime'],
+    [{ fixed: { engine: 'auto' } }, 'fixed.engine', 'leave it out to let each worker choose'],
+    [{ fixed: { engine: 3 } }, 'fixed.engine', 'must be an engine name (got 3)'],
+    [{ fixed: { threads: 0 } }, 'fixed.threads', 'must be a whole number from 1 to 256, or auto; got "0"'],
+    [{ fixed: { threads: 1.5 } }, 'fixed.threads', 'must be a whole number'],
+    [{ fixed: { threads: [2] } }, 'fixed.threads', 'must be a whole number or "auto" (got [2])'],
+    [
+      { space: { engine: { type: 'choice', values: ['onnxruntime', 'tfjs-wasm'] } } },
+      'space.engine',
+      'a run setting, not a hyperparameter: give it in fixed',
+    ],
+    [{ space: { threads: { type: 'choice', values: [1, 2] } } }, 'space.threads', 'give it in fixed'],
+  ])('refuses %j naming %s', (input, field, problem) => {
+    let caught: unknown;
+    try {
+      check(input);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    expect((caught as SpecError).field).toBe(field);
+    expect((caught as SpecError).message).toContain(problem);
+  });
+});
+
+describe('engineAvailabilityWarning: the submit answer when no live worker can load a fixed engine', () => {
+  const worker = (id: string, engines: string[] | undefined, queue = 'q') =>
+    ({
+      id,
+      metrics: null,
+      backend: 'onnxruntime',
+      engines,
+      queue,
+      pid: 1,
+      startedAt: 0,
+      expiresAt: 1,
+    }) as WorkerEntry;
+
+  it('is null without a fixed engine, or when a worker of the queue announces it', () => {
+    expect(engineAvailabilityWarning(undefined, 'q', [])).toBeNull();
+    expect(
+      engineAvailabilityWarning('tfjs-wasm', 'q', [worker('a', ['onnxruntime', 'tfjs-wasm'])]),
+    ).toBeNull();
+  });
+
+  it('names the engine and what the live workers of the queue can load; workers of other queues do not count', () => {
+    const w = engineAvailabilityWarning('onnxruntime-cuda', 'q', [
+      worker('a', ['onnxruntime', 'tfjs-wasm']),
+      worker('b', undefined),
+      worker('c', ['onnxruntime-cuda'], 'other'),
+    ]);
+    expect(w).toBe(
+      'fixed.engine onnxruntime-cuda: no registered worker can load it (the 2 live workers of queue q can load ' +
+        'onnxruntime, tfjs-wasm); its trials wait until a worker that can joins',
+    );
+    expect(engineAvailabilityWarning('onnxruntime', 'q', [])).toMatch(/\(no worker of queue q is live\)/);
   });
 });

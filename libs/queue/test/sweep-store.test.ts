@@ -9,6 +9,9 @@ import { SWEEP_STATES } from '../src/records';
 import { IdempotencyKeyReusedError, specHash, SweepStore } from '../src/sweep-store';
 import { connect } from './redis';
 
+/** An engine as a trial records it. */
+const WASM = { name: 'tfjs-wasm', provider: 'wasm', device: 'cpu', threads: 1 };
+
 const spec = (fixed: Record<string, unknown> = {}) => parseSweepSpec({ dataset: 'ds', model: 'vae', fixed });
 
 let redis: Redis;
@@ -80,8 +83,8 @@ describe('SweepStore on a real Redis', () => {
     expect(await store.createTrial(id, 0, { lr: 0.1 })).toBe(true);
     expect(await store.createTrial(id, 0, { lr: 0.2 })).toBe(false);
     await store.createTrial(id, 1, { lr: 0.3 });
-    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w1'))!, 'wasm');
-    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w2'))!, 'wasm');
+    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w1'))!, WASM);
+    await store.startTrial((await store.claimTrialAttempt(id, 1, 'w2'))!, WASM);
     const trials = await store.listTrials(id);
     expect(trials.map((t) => [t.no, t.params.lr, t.state, t.attempts])).toEqual([
       [0, 0.1, 'queued', 0],
@@ -219,5 +222,30 @@ describe('SweepController.reconcile', () => {
       await queue.obliterate({ force: true });
       await queue.close();
     }
+  });
+  it("records a trial's engine, its engine changes and why it waits for an engine", async () => {
+    const id = await newSweep();
+    await store.createTrial(id, 0, {});
+    await store.noteEngineWait(id, 0, 'worker V cannot load engine onnxruntime-cuda');
+    expect((await store.getTrial(id, 0))!.engineWait).toBe('worker V cannot load engine onnxruntime-cuda');
+    await store.startTrial((await store.claimTrialAttempt(id, 0, 'w1'))!, WASM);
+    let t = (await store.getTrial(id, 0))!;
+    expect([t.engine, t.backend, t.engineChanges, t.engineWait]).toEqual([
+      WASM,
+      'tfjs-wasm',
+      undefined,
+      undefined,
+    ]);
+    const ort = { name: 'onnxruntime', provider: 'cpu', device: 'cpu', threads: 2 };
+    const change = { attempt: 2, at: 1, worker: 'w2', from: WASM, to: ort };
+    await store.startTrial((await store.claimTrialAttempt(id, 0, 'w2'))!, ort, [change]);
+    t = (await store.getTrial(id, 0))!;
+    expect([t.engine, t.backend, t.engineChanges]).toEqual([ort, 'onnxruntime', [change]]);
+    // Not on a trial that has ended, nor on one that is gone (no record recreated).
+    await store.finishTrial(id, 0, 'completed');
+    await store.noteEngineWait(id, 0, 'late');
+    expect((await store.getTrial(id, 0))!.engineWait).toBeUndefined();
+    await store.noteEngineWait(id, 9, 'gone');
+    expect(await store.getTrial(id, 9)).toBeNull();
   });
 });

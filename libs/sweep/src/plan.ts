@@ -7,7 +7,7 @@ import { TpeSampler } from './samplers/tpe';
 import { AshaScheduler } from './schedulers/asha';
 import { MedianScheduler } from './schedulers/median';
 import { NoScheduler, type Scheduler } from './schedulers/scheduler';
-import type { SweepSpec } from './spec';
+import { fixedHyperparameters, type SweepSpec } from './spec';
 import type { TrialSnapshot } from './trial';
 
 /** Number of trials the sweep will run: configurations x repeats, capped by maxTrials. */
@@ -88,7 +88,12 @@ export function trialParams(
   const repeats = spec.limits.repeats;
   const point = sampler.propose(Math.floor(n / repeats), trials);
   if (!point) return null;
-  const params: Params = { model: spec.model, selectBy: spec.objective.metric, ...spec.fixed, ...point };
+  const params: Params = {
+    model: spec.model,
+    selectBy: spec.objective.metric,
+    ...fixedHyperparameters(spec),
+    ...point,
+  };
   if (repeats > 1) params.seed = ((params.seed as number | undefined) ?? defaultSeed) + (n % repeats);
   return params;
 }

@@ -52,7 +52,10 @@ export const sweepSpecSchema = z
      * trial's best epoch, the sweep's best trial and its promotion.
      */
     objective: objective.default({ metric: 'ndcg100', direction: 'maximize' }),
-    /** Hyperparameters shared by every trial (TrialConfig fields). */
+    /**
+     * Hyperparameters shared by every trial (TrialConfig fields), and the run
+     * settings (RUN_SETTINGS: the compute engine and its threads).
+     */
     fixed: z.record(z.string(), z.unknown()).default({}),
     /** TrialConfig field -> distribution. */
     space: z.record(z.string(), distributionSchema).default({}),
@@ -160,6 +163,33 @@ export const sweepSpecSchema = z
       }
     }
   });
+
+/**
+ * Keys of `fixed` that say how the trials run, not what they train: the
+ * compute engine (`engine`) and its threads per trial (`threads`). They are
+ * no trial hyperparameters (a trial's params never hold them) and cannot be
+ * searched: engines compute the same model within float tolerance, so a
+ * search over them would only measure rounding. libs/queue checks their
+ * values at submit; the worker reads them when it runs a trial.
+ */
+export const RUN_SETTINGS = ['engine', 'threads'] as const;
+export type RunSetting = (typeof RUN_SETTINGS)[number];
+
+/** The run settings a spec fixes (absent: the worker's own). */
+export function runSettingsOf(spec: Pick<SweepSpec, 'fixed'>): {
+  readonly engine?: string;
+  readonly threads?: number | 'auto';
+} {
+  const { engine, threads } = spec.fixed as { engine?: string; threads?: number | 'auto' };
+  return { ...(engine !== undefined && { engine }), ...(threads !== undefined && { threads }) };
+}
+
+/** `fixed` without the run settings: the hyperparameters every trial shares. */
+export function fixedHyperparameters(spec: Pick<SweepSpec, 'fixed'>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(spec.fixed).filter(([k]) => !(RUN_SETTINGS as readonly string[]).includes(k)),
+  );
+}
 
 export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
 export type SweepSpec = z.output<typeof sweepSpecSchema>;

@@ -54,6 +54,14 @@ export function createWorkerMetrics(opts: { worker: string; backend: string; reg
       labelNames: ['sweep', 'trial'] as const,
       registers: [registry],
     }),
+    trialEngine: new Gauge({
+      name: 'vaecf_trial_engine_info',
+      help:
+        'Always 1: the compute engine, provider and threads of each trial running on this worker ' +
+        '(series exist only while the trial runs here)',
+      labelNames: ['sweep', 'trial', 'engine', 'provider', 'threads'] as const,
+      registers: [registry],
+    }),
     trialEpoch: new Gauge({
       name: 'vaecf_trial_epoch',
       help: 'Epochs finished by each trial running on this worker',

@@ -45,6 +45,16 @@ const sweepView = z.object({
     .describe('what was done to the sweep after its submit, in order'),
 });
 export class SweepViewDto extends createZodDto(sweepView) {}
+export class SubmittedSweepDto extends createZodDto(
+  sweepView.extend({
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'what keeps the sweep from running now though it is valid: no live worker can load its fixed.engine (its trials wait until one joins)',
+      ),
+  }),
+) {}
 export class SweepPageDto extends createZodDto(
   z.object({
     sweeps: z.array(sweepView),
@@ -54,6 +64,15 @@ export class SweepPageDto extends createZodDto(
   }),
 ) {}
 
+const trialEngine = z.object({
+  name: z.string().describe('the engine (onnxruntime, onnxruntime-webgpu, onnxruntime-cuda, tfjs-wasm, ...)'),
+  provider: z
+    .string()
+    .describe('its execution provider or tfjs backend (cpu, webgpu, cuda; wasm, tensorflow, cpu)'),
+  device: z.string().describe('"cpu", or "gpu:<index>"'),
+  threads: z.number().int().describe('threads per program run'),
+});
+
 const trial = z.object({
   no: z.number().int(),
   params: z.record(z.string(), z.unknown()),
@@ -62,7 +81,26 @@ const trial = z.object({
   startedAt: z.number().optional(),
   endedAt: z.number().optional(),
   worker: z.string().optional(),
-  backend: z.string().optional(),
+  backend: z.string().optional().describe("the engine's name (older trials: the TensorFlow.js backend)"),
+  engine: trialEngine
+    .optional()
+    .describe('the engine, provider, device and threads its current attempt started with'),
+  engineChanges: z
+    .array(
+      z.object({
+        attempt: z.number().int(),
+        at: z.number(),
+        worker: z.string(),
+        from: trialEngine,
+        to: trialEngine,
+      }),
+    )
+    .optional()
+    .describe('resumes that continued on another engine or thread count (not bit-identical), in order'),
+  engineWait: z
+    .string()
+    .optional()
+    .describe('why it waits: the last worker that took it could not load its fixed engine'),
   epochs: z.number().int(),
   best: z.number().optional().describe("best validation value of the sweep's objective so far"),
   reason: z.string().optional(),
@@ -143,7 +181,11 @@ export class WorkerDto extends createZodDto(
   z.object({
     id: z.string(),
     metrics: z.string().nullable().describe('host:port of its /metrics, or null when it serves none'),
-    backend: z.string(),
+    backend: z.string().describe('the engine of trials whose sweep fixes none'),
+    engines: z
+      .array(z.string())
+      .optional()
+      .describe('the engines it can load: it runs only trials whose fixed engine is one'),
     queue: z.string().optional(),
     pid: z.number().int(),
     startedAt: z.number(),

@@ -47,7 +47,7 @@ export class DatasetsService {
         `path: "${dto.path}" is an uploaded file; upload it again to register it`,
       );
     const { id, path, ...options } = dto;
-    return this.registerSource(id, source, path, options);
+    return this.registerSource(id, source, path!, options);
   }
 
   /**

@@ -2,9 +2,12 @@ import { readdir } from 'node:fs/promises';
 import { finished, type Readable } from 'node:stream';
 import { ConflictException, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ArtifactStore, LocalArtifact } from '@vaecf/artifacts';
+import { availableParallelism } from 'node:os';
 import { Recommender, type RecommendResult } from '@vaecf/cf';
+import { loadEngine } from '@vaecf/engine';
 import { create as createTar } from 'tar';
-import { ARTIFACTS } from '../common/tokens';
+import { API_CONFIG, ARTIFACTS } from '../common/tokens';
+import { scoringEngine, type ApiConfig } from '../config';
 import { SweepsService } from './sweeps.service';
 
 /**
@@ -20,6 +23,7 @@ export class ModelsService implements OnApplicationShutdown {
   constructor(
     private readonly sweeps: SweepsService,
     @Inject(ARTIFACTS) private readonly artifacts: ArtifactStore,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async archive(sweepId: string): Promise<Readable> {
@@ -40,7 +44,8 @@ export class ModelsService implements OnApplicationShutdown {
     if (!model) {
       model = this.openModel(sweepId).then(async (local) => {
         try {
-          return await Recommender.fromCheckpoint(local.dir);
+          const { engine } = await loadEngine(scoringEngine(this.config, availableParallelism()));
+          return await Recommender.fromCheckpoint(local.dir, engine);
         } finally {
           local.release();
         }
@@ -54,7 +59,7 @@ export class ModelsService implements OnApplicationShutdown {
   /** A deleted sweep's model leaves the cache too. */
   forget(sweepId: string): void {
     void this.loaded.get(sweepId)?.then(
-      (m) => m.dispose(),
+      (m) => void m.dispose(),
       () => undefined,
     );
     this.loaded.delete(sweepId);

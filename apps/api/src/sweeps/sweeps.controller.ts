@@ -34,6 +34,7 @@ import {
   ImportanceDto,
   RecommendationsDto,
   SweepPageDto,
+  SubmittedSweepDto,
   SweepViewDto,
   TrialDto,
   TrialRowDto,
@@ -63,7 +64,7 @@ export class SweepsController {
   @Post()
   @ApiRoute(
     'Submit a sweep (JSON or YAML spec)',
-    { status: 201, description: 'the sweep, created and started', type: SweepViewDto },
+    { status: 201, description: 'the sweep, created and started', type: SubmittedSweepDto },
     [400, 408, 413, 415, 422],
   )
   @ApiResponse({

@@ -16,6 +16,7 @@ import {
   type TrialDetailView,
   type TrialsQueue,
   type TrialView,
+  WorkerRegistry,
 } from '@vaecf/queue';
 import {
   parseSweepSpec,
@@ -26,8 +27,9 @@ import {
   scoredTrials,
   TRIAL_STATES,
 } from '@vaecf/sweep';
-import { API_CONFIG, ARTIFACTS, TRIALS_QUEUE } from '../common/tokens';
+import { API_CONFIG, ARTIFACTS, REDIS, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
+import type { Redis } from 'ioredis';
 import { type EpochPoint, renderReport } from './report';
 import { trialsCsv } from './trials-csv';
 
@@ -45,12 +47,20 @@ export class SweepsService {
     @Inject(ARTIFACTS) private readonly artifacts: ArtifactStore,
     @Inject(TRIALS_QUEUE) private readonly queue: TrialsQueue,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  /** JSON (already parsed) or YAML text; an Idempotency-Key makes a retry return the first sweep. */
-  async submit(body: unknown, idempotencyKey?: string): Promise<{ sweep: SweepView; created: boolean }> {
+  /**
+   * JSON (already parsed) or YAML text; an Idempotency-Key makes a retry return the first sweep.
+   * `warnings`: what will keep the sweep from running now though it is valid (no live worker can
+   * load its fixed engine).
+   */
+  async submit(
+    body: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ sweep: SweepView & { warnings?: string[] }; created: boolean }> {
     const spec = typeof body === 'string' ? parseSweepSpecText(body) : parseSweepSpec(body);
-    const { id, created } = await submitSweep(
+    const { id, created, warnings } = await submitSweep(
       spec,
       {
         store: this.store,
@@ -67,10 +77,12 @@ export class SweepsService {
           return shape;
         },
         trialMemoryLimitBytes: this.config.TRIAL_MEMORY_LIMIT_MB * 2 ** 20,
+        liveWorkers: () => new WorkerRegistry(this.redis).live(),
       },
       idempotencyKey,
     );
-    return { sweep: await this.get(id), created };
+    const sweep = await this.get(id);
+    return { sweep: warnings.length ? { ...sweep, warnings } : sweep, created };
   }
 
   /** A page of sweeps, newest first, from the state indexes (no scan of every sweep). */

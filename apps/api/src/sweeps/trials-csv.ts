@@ -3,7 +3,8 @@ import { stringify } from 'csv-stringify/sync';
 
 /**
  * The leaderboard as CSV, one trial a row: its record (best = its best
- * objective value), its latest epoch's validation metrics and one column per hyperparameter (lists such as dims
+ * objective value), its latest epoch's validation metrics, the engine its
+ * current attempt started with (and its engine changes as JSON) and one column per hyperparameter (lists such as dims
  * as JSON), so that a spreadsheet or pandas reads it directly. The record's
  * epoch count is `epochs_run`: the hyperparameter `epochs` (what the trial
  * was given) has a column of its own, and a header must not name two columns alike.
@@ -20,6 +21,11 @@ export function trialsCsv(trials: readonly TrialView[]): string {
     'latest_recall50',
     'attempts',
     'worker',
+    'engine',
+    'engine_provider',
+    'engine_device',
+    'engine_threads',
+    'engine_changes',
     'reason',
     ...paramNames,
   ];
@@ -33,6 +39,11 @@ export function trialsCsv(trials: readonly TrialView[]): string {
     t.latest?.recall50 ?? '',
     t.attempts,
     t.worker ?? '',
+    t.engine?.name ?? '',
+    t.engine?.provider ?? '',
+    t.engine?.device ?? '',
+    t.engine?.threads ?? '',
+    t.engineChanges?.length ? JSON.stringify(t.engineChanges) : '',
     t.reason ?? '',
     ...paramNames.map((p) => cell(t.params[p])),
   ]);

@@ -16,7 +16,7 @@ import { statsTable } from '../output/stats-table';
 import { table } from '../output/table';
 import { checkedBy, integer } from '../options';
 import { UsageError } from '../usage';
-import { assertWritable } from '../writable';
+import { checkOutputDir } from '../paths';
 
 interface FetchFlags {
   out?: string;
@@ -64,7 +64,7 @@ async function runFetch(name: string | undefined, flags: FetchFlags): Promise<vo
     ...fetchSettingsFromEnv(process.env),
     ...(flags.cacheDir !== undefined && { cacheDir: resolve(flags.cacheDir) }),
   };
-  await assertWritable('--out', flags.out);
+  await checkOutputDir('--out', flags.out);
   const bar = downloadProgress(out.json);
   const t0 = performance.now();
   const fetched = await fetchPublicDataset(d.name, settings, {

@@ -4,7 +4,6 @@ import { Command, Option } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
 import { checkOutputDir, checkOutputFile } from '../paths';
-import { loadBackend } from '../backend';
 import { plural } from '../output/plural';
 
 interface ModelExportFlags {
@@ -21,13 +20,13 @@ export function modelCommand(): Command {
     .argument('<checkpoint-dir>', "a checkpoint directory (`vaecf train --checkpoint`, or a sweep's model)")
     .requiredOption('--format <format>', MODEL_EXPORT_FORMATS.join(' | '))
     .requiredOption('--out <dir>', 'where to write the files')
-    .option('--backend <name>', 'TensorFlow.js backend (default: the best available)')
+    // Accepted and ignored: an export computes nothing (it was the TensorFlow.js backend once).
+    .addOption(new Option('--backend <name>').hideHelp())
     .option('--json', 'print one JSON result object')
     .action(async (dir: string, flags: ModelExportFlags) => {
       const out = createReporter(Boolean(flags.json));
       const format = modelExportFormat(flags.format, '--format');
       await checkOutputDir('--out', flags.out);
-      await loadBackend(flags.backend);
       const files = await exportModel(dir, format, flags.out);
       out.info(`exported ${dir} as ${format}:\n${files.map((f) => `  ${f}`).join('\n')}`);
       out.result({ command: 'model export', checkpoint: dir, format, files });

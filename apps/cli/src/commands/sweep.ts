@@ -42,9 +42,15 @@ export function sweepCommand(): Command {
         const client = new ApiClient(f);
         const out = createReporter(Boolean(f.json));
         const s = out.shown(
-          await client.post<SweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {}),
+          await client.post<SweepView & { warnings?: string[] }>(
+            '/sweeps',
+            text,
+            f.key ? { 'idempotency-key': f.key } : {},
+          ),
         );
         out.info(`sweep ${s.id}: ${count(s.planned, 'trial')} on dataset ${s.spec.dataset} (${s.state})`);
+        // Valid but held up (no live worker can load its engine): said, not refused.
+        for (const w of s.warnings ?? []) out.warn(w);
         if (f.watch) await followAndShow(client, s.id, Boolean(f.json), f.retryFor);
         else out.result({ command: 'sweep submit', sweep: s });
       }),

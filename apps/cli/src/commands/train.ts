@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { Engine } from '@vaecf/engine';
 import {
   loadCheckpoint,
   MANIFEST_FILE,
@@ -22,12 +23,12 @@ import { UserError } from '../errors';
 import { createReporter, type Reporter } from '../output/reporter';
 import { checkedBy, integer, intList, number } from '../options';
 import { checkOutputDir } from '../paths';
-import { loadBackend } from '../backend';
+import { describeLoaded, engineOptions, loadEngineFromFlags, type EngineFlags } from '../engine-option';
 import { count } from '../output/plural';
 
 const field = trialConfigSchema.shape;
 
-interface TrainFlags {
+interface TrainFlags extends EngineFlags {
   data: string;
   model: 'vae' | 'dae';
   dims?: number[];
@@ -41,12 +42,11 @@ interface TrainFlags {
   seed?: number;
   checkpoint?: string;
   resume?: boolean;
-  backend?: string;
   json?: boolean;
 }
 
 export function trainCommand(): Command {
-  return new Command('train')
+  const cmd = new Command('train')
     .description('train one Mult-VAE / Mult-DAE configuration on a prepared dataset and report test metrics')
     .requiredOption('--data <dir>', 'prepared dataset directory (from `vaecf prepare`)')
     .addOption(new Option('--model <kind>', 'model').choices(['vae', 'dae']).default('vae'))
@@ -76,11 +76,9 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'epochs (default 200)', checkedBy(field.epochs, integer))
     .option('--seed <n>', 'random seed (default 98765)', checkedBy(field.seed, integer))
     .option('--checkpoint <dir>', 'save a checkpoint here after every epoch')
-    .option('--resume', 'continue from the checkpoint in --checkpoint if there is one')
-    .option(
-      '--backend <name>',
-      'TensorFlow.js backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (env VAECF_BACKEND)',
-    )
+    .option('--resume', 'continue from the checkpoint in --checkpoint if there is one');
+  for (const o of engineOptions()) cmd.addOption(o);
+  return cmd
     .option('--json', 'print one JSON result object instead of the live view')
     .action((flags: TrainFlags) => runTrain(flags));
 }
@@ -91,15 +89,14 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const resumeFrom = resumableCheckpoint(flags);
   if (flags.checkpoint) await checkOutputDir('--checkpoint', flags.checkpoint);
   const fresh = resumeFrom ? null : configFromFlags(flags);
-  const backend = await loadBackend(flags.backend);
-  out.info(
-    `backend: ${backend.name}${backend.skipped.length ? ` (not available: ${backend.skipped.join('; ')})` : ''}`,
-  );
+  const loaded = await loadEngineFromFlags(flags);
+  const { engine } = loaded;
+  out.info(describeLoaded(loaded));
   const data = await readDatasetArtifact(flags.data);
   if (fresh) refuseWhatCannotFit(fresh, data);
   const trainer = resumeFrom
-    ? await resumeTrainer(resumeFrom, data, flags, out)
-    : Trainer.create(data, fresh!);
+    ? await resumeTrainer(resumeFrom, data, flags, out, engine)
+    : await Trainer.create(data, fresh!, engine);
   const config = trainer.config;
   out.info(
     `model ${config.model} dims ${config.dims.join('-')}, ${count(data.train.nRows, 'training user')}, ${count(data.nItems, 'item')}`,
@@ -142,14 +139,14 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   if (best && test) out.info(testTable(best.epoch, best.validation, test));
   out.result({
     command: 'train',
-    backend: backend.name,
+    engine: engine.info,
     config,
     dataset: { dir: flags.data, trainUsers: data.train.nRows, items: data.nItems },
     epochs: trainer.history,
     best: best && { epoch: best.epoch, validation: best.validation },
     test,
   });
-  trainer.dispose();
+  await trainer.dispose();
 }
 
 function resumableCheckpoint(flags: TrainFlags): string | null {
@@ -175,6 +172,7 @@ async function resumeTrainer(
   data: PreparedDataset,
   flags: TrainFlags,
   out: Reporter,
+  engine: Engine,
 ): Promise<Trainer> {
   const ckpt = await loadCheckpoint(dir);
   out.info(`resuming from ${dir} after epoch ${ckpt.epoch}`);
@@ -184,7 +182,7 @@ async function resumeTrainer(
       `resuming keeps the checkpoint's hyperparameters; ignored: ${ignored.join(', ')} (only --epochs can change)`,
     );
   }
-  return Trainer.resume(data, ckpt, { epochs: flags.epochs });
+  return Trainer.resume(data, ckpt, engine, { epochs: flags.epochs });
 }
 
 function configFromFlags(flags: TrainFlags): TrialConfig {

@@ -8,11 +8,11 @@ import {
   writeDatasetArtifact,
   type RatingsFormat,
 } from '@vaecf/cf';
+import { describeInfo, loadEngineFromFlags } from '../engine-option';
 import { table } from '../output/table';
 import { epochRow, EPOCH_HEADER } from '../output/epoch-table';
 import { createReporter } from '../output/reporter';
 import { statsTable } from '../output/stats-table';
-import { loadBackend } from '../backend';
 import { count } from '../output/plural';
 
 export interface LocalDemoFlags {
@@ -27,8 +27,9 @@ export interface LocalDemoFlags {
 /** The demo without Redis: prepare, train one Mult-VAE in this process, compare with popularity. */
 export async function runLocalDemo(f: LocalDemoFlags): Promise<void> {
   const out = createReporter(Boolean(f.json));
-  const backend = await loadBackend(undefined);
-  out.info(`vaecf demo on the ${backend.name} backend\n`);
+  // The engine VAECF_ENGINE / VAECF_THREADS name, else auto (the demo has no engine flags).
+  const { engine } = await loadEngineFromFlags({});
+  out.info(`vaecf demo on ${describeInfo(engine.info)}\n`);
   out.info(`1. preparing ${f.data}`);
   const data = await prepareDataset(f.data, { format: f.format, heldoutUsers: f.heldoutUsers });
   await writeDatasetArtifact(join(f.work, 'dataset'), data);
@@ -46,7 +47,7 @@ export async function runLocalDemo(f: LocalDemoFlags): Promise<void> {
     `\n2. training Mult-VAE dims ${config.dims.join('-')}, ${count(config.epochs, 'epoch')}, batch ${config.batchSize}, beta up to ${config.annealCap}`,
   );
   out.info(EPOCH_HEADER);
-  const trainer = Trainer.create(data, config);
+  const trainer = await Trainer.create(data, config, engine);
   while (!trainer.finished) out.info(epochRow(await trainer.runEpoch()));
 
   out.info('\n3. test users: best epoch of Mult-VAE vs the popularity baseline');
@@ -63,12 +64,12 @@ export async function runLocalDemo(f: LocalDemoFlags): Promise<void> {
   out.info(t.toString());
   out.result({
     command: 'demo',
-    backend: backend.name,
+    engine: engine.info,
     data: f.data,
     stats: data.meta.stats,
     config,
     epochs: trainer.history,
     test: { vae, popularity: pop },
   });
-  trainer.dispose();
+  await trainer.dispose();
 }

@@ -1,5 +1,7 @@
 import type { ObjectiveMetric } from '@vaecf/sweep';
 import type { TrialView } from '../views';
+import type { EngineInfo } from '@vaecf/engine';
+import { describeInfo } from '../engine-option';
 import { NO_ROW_RULES, table } from './table';
 
 /**
@@ -11,6 +13,9 @@ import { NO_ROW_RULES, table } from './table';
  */
 export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'ndcg100'): string {
   const { shared, varying } = splitParams(trials);
+  // One engine for every trial that started: said once above; otherwise a column (* = it changed).
+  const engines = new Set(trials.filter((x) => x.engine).map((x) => engineCell(x)));
+  const engineColumn = engines.size > 1;
   const t = table({
     // Two-line headers and no rules between rows keep it narrow and short.
     head: [
@@ -20,10 +25,17 @@ export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'n
       `best\n${metricLabel(objective)}`,
       'last\nR@20',
       'last\nR@50',
+      ...(engineColumn ? ['engine'] : []),
       ...varying,
     ],
     chars: NO_ROW_RULES,
-    colAligns: ['right', 'left', ...Array<'right'>(4 + varying.length).fill('right')],
+    colAligns: [
+      'right',
+      'left',
+      ...Array<'right'>(4).fill('right'),
+      ...(engineColumn ? (['left'] as const) : []),
+      ...Array<'right'>(varying.length).fill('right'),
+    ],
   });
   for (const x of trials) {
     t.push([
@@ -33,11 +45,37 @@ export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'n
       metric(x.best),
       metric(x.latest?.recall20),
       metric(x.latest?.recall50),
+      ...(engineColumn ? [x.engine ? engineCell(x) : ''] : []),
       ...varying.map((k) => (k in x.params ? compact(x.params[k]) : '')),
     ]);
   }
   const common = paramsText(shared);
-  return `${common ? `every trial: ${common}\n` : ''}${t.toString()}`;
+  const engine = engines.size === 1 ? `engine: ${[...engines][0]}\n` : '';
+  return `${common ? `every trial: ${common}\n` : ''}${engine}${t.toString()}`;
+}
+
+/** "onnxruntime x4" (threads when not 1), "*" when a takeover changed it (engineLines says how). */
+function engineCell(x: TrialView): string {
+  const e = x.engine!;
+  return `${e.name}${e.threads === 1 ? '' : ` x${e.threads}`}${e.device === 'cpu' ? '' : ` ${e.device}`}${x.engineChanges?.length ? '*' : ''}`;
+}
+
+/**
+ * A line for each trial that changed engine on a takeover (not bit-identical
+ * to a run on one engine) and each that waits for a worker that can load its
+ * engine.
+ */
+export function engineLines(trials: TrialView[]): string[] {
+  const lines: string[] = [];
+  for (const t of [...trials].sort((a, b) => a.no - b.no)) {
+    for (const c of t.engineChanges ?? [])
+      lines.push(
+        `trial ${t.no}: attempt ${c.attempt} continued on ${describeInfo(c.to as EngineInfo)} (was ${describeInfo(c.from as EngineInfo)}; worker ${c.worker})`,
+      );
+    if (t.engineWait && (t.state === 'queued' || t.state === 'running'))
+      lines.push(`trial ${t.no} waits: ${t.engineWait}`);
+  }
+  return lines;
 }
 
 /** "trial 3 failed: invalid trial config: keepProb: ..." for each failed trial. */

@@ -1,6 +1,13 @@
 import type { ApiClient } from '../api-client';
 import { countsLine, type SweepView, type TrialView } from '../views';
-import { failureLines, leaderboard, metricLabel, paramsText, varyingParams } from './leaderboard';
+import {
+  engineLines,
+  failureLines,
+  leaderboard,
+  metricLabel,
+  paramsText,
+  varyingParams,
+} from './leaderboard';
 import { createReporter } from './reporter';
 import { count } from './plural';
 
@@ -16,6 +23,7 @@ export async function showSweep(client: ApiClient, id: string, json: boolean): P
   );
   if (trials.length) out.info(leaderboard(trials, s.spec.objective.metric));
   for (const line of failureLines(trials)) out.info(line);
+  for (const line of engineLines(trials)) out.info(line);
   const best = s.best && trials.find((t) => t.no === s.best!.trial);
   // Only what sets the best trial apart: the shared parameters are printed above the table.
   const own = best ? paramsText(varyingParams(trials, best.params)) : '';

@@ -1,4 +1,4 @@
-import type { SweepEvent, SweepView } from '@vaecf/queue';
+import type { SweepEvent, SweepView, TrialEngine, TrialRecord } from '@vaecf/queue';
 import { escapeHtml as esc, formatMetric, formatTime, formatValue, METRIC_LABELS } from './format';
 import type { ReportModel } from './model';
 
@@ -52,15 +52,34 @@ export function leaderboard(m: ReportModel): string {
   const ranked = [...m.trials].sort((a, b) => (b.best ?? -Infinity) - (a.best ?? -Infinity) || a.no - b.no);
   return table(
     'leaderboard',
-    ['Trial', 'State', 'Epochs', `Best ${esc(m.metricLabel)}`, 'Parameters'],
+    ['Trial', 'State', 'Epochs', `Best ${esc(m.metricLabel)}`, 'Engine', 'Parameters'],
     ranked.map((t) => [
       `<span style="color:${t.colour}">■</span> ${t.no}${t.isBest ? ' <b>(best)</b>' : ''}`,
       esc(t.record.state),
       String(t.record.epochs),
       formatMetric(t.best),
+      engineCell(t.record),
       `<code>${esc(t.params)}</code>`,
     ]),
   );
+}
+
+/**
+ * "onnxruntime (cpu, 1 thread)"; a takeover that changed it is listed under
+ * it ("from tfjs-wasm (wasm, 1 thread) at attempt 2": not bit-identical), and
+ * a trial waiting for an engine says why.
+ */
+function engineCell(r: TrialRecord): string {
+  if (!r.engine) return r.engineWait ? `<i>${esc(r.engineWait)}</i>` : '—';
+  const changes = (r.engineChanges ?? []).map(
+    (c) => `<br><small>attempt ${c.attempt}: from ${esc(engineText(c.from))}</small>`,
+  );
+  return `${esc(engineText(r.engine))}${changes.join('')}`;
+}
+
+function engineText(e: TrialEngine): string {
+  const where = e.device === 'cpu' ? e.provider : `${e.provider} on ${e.device}`;
+  return `${e.name} (${where}, ${e.threads} thread${e.threads === 1 ? '' : 's'})`;
 }
 
 export function failedTrials(m: ReportModel): string {
