@@ -25,6 +25,7 @@ export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWo
     datasets: new DatasetCache(artifacts),
     workerId: config.WORKER_ID,
     backend: backend.name,
+    baselineMemoryLimitBytes: config.BASELINE_MEMORY_LIMIT_MB * 2 ** 20,
     async close() {
       await queue.close();
       await redis.quit();

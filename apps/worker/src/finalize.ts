@@ -1,9 +1,18 @@
 import { checkpointsToDelete, type ArtifactStore } from '@vaecf/artifacts';
-import { CheckpointError, evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
+import {
+  CheckpointError,
+  encodePerUser,
+  evaluate,
+  loadBestWeights,
+  perUserOf,
+  scorerFromWeights,
+  splitIdentity,
+} from '@vaecf/cf';
 import type { SweepRecord, SweepStore } from '@vaecf/queue';
 import type { SweepSpec } from '@vaecf/sweep';
 import { checkpointAttemptOf } from './checkpoint-attempt';
 import type { DatasetCache } from './dataset-cache';
+import { fitSweepBaselines, perUserResultName } from './sweep-baselines';
 
 /**
  * Ends a sweep whose trials have all ended: the best trial (by the
@@ -18,7 +27,12 @@ import type { DatasetCache } from './dataset-cache';
  */
 export async function finalizeSweep(
   sweepId: string,
-  deps: { store: SweepStore; artifacts: ArtifactStore; datasets: DatasetCache },
+  deps: {
+    store: SweepStore;
+    artifacts: ArtifactStore;
+    datasets: DatasetCache;
+    baselineMemoryLimitBytes?: number;
+  },
 ): Promise<void> {
   const { store, artifacts } = deps;
   const sweep = await store.getSweep(sweepId);
@@ -40,7 +54,12 @@ export async function finalizeSweep(
   const data = await deps.datasets.get(spec.dataset);
   const model = scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights);
   try {
-    const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize });
+    const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize, perUser: true });
+    // The per-user test metrics, kept for paired comparisons with the baselines and other sweeps on this split.
+    const split = splitIdentity(data.test);
+    const best = perUserOf(test, split);
+    await artifacts.putSweepResult(sweepId, perUserResultName('best'), encodePerUser(best));
+    const { baselines, comparisons } = await fitSweepBaselines(sweepId, spec, data, best, deps);
     if (!promoted) await artifacts.promoteModel(sweepId, bestTrial, attempt);
     await pruneAfterEnd(sweepId, spec, deps);
     const metrics = {
@@ -49,7 +68,12 @@ export async function finalizeSweep(
       recall50: test.recall50,
       users: test.users,
     };
-    await store.setSweepState(sweepId, 'completed', { bestTrial, test: metrics, note }, ['finalizing']);
+    await store.setSweepState(
+      sweepId,
+      'completed',
+      { bestTrial, test: metrics, note, baselines, split, comparisons },
+      ['finalizing'],
+    );
   } finally {
     model.dispose();
   }

@@ -24,6 +24,8 @@ export interface WorkerDeps {
   readonly datasets: DatasetCache;
   readonly workerId: string;
   readonly backend: string;
+  /** EASE beyond this is skipped at finalize (BASELINE_MEMORY_LIMIT_MB; default: half the machine's memory). */
+  readonly baselineMemoryLimitBytes?: number;
 }
 
 /** The slice of a BullMQ job a handler uses (a sandboxed job offers the same). */

@@ -2,6 +2,7 @@ export * from './data';
 export * from './metrics';
 export * from './eval';
 export * from './baselines';
+export * from './stats';
 export * from './runtime/rng';
 export * from './runtime/backend';
 export { swapInto } from './runtime/fs';

@@ -10,7 +10,15 @@ import {
 import type { Redis } from 'ioredis';
 import { QUEUES } from './jobs';
 import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
-import type { StoredMetrics, SweepEvent, SweepRecord, SweepState, TrialRecord } from './records';
+import type {
+  BaselineRecord,
+  StoredComparison,
+  StoredMetrics,
+  SweepEvent,
+  SweepRecord,
+  SweepState,
+  TrialRecord,
+} from './records';
 import { SWEEP_STATES } from './records';
 import { evalFenced, FENCED_WRITE_KINDS, GONE, type FencedWriteKind, type TrialFence } from './fence';
 import {
@@ -85,6 +93,9 @@ export class SweepStore {
       test: h.test ? (JSON.parse(h.test) as StoredMetrics) : undefined,
       error: h.error,
       note: h.note,
+      baselines: h.baselines ? (JSON.parse(h.baselines) as BaselineRecord[]) : undefined,
+      split: h.split,
+      comparisons: h.comparisons ? (JSON.parse(h.comparisons) as StoredComparison[]) : undefined,
     };
   }
 
@@ -101,7 +112,15 @@ export class SweepStore {
   async setSweepState(
     id: string,
     state: SweepState,
-    extra: { test?: StoredMetrics; bestTrial?: number; error?: string; note?: string } = {},
+    extra: {
+      test?: StoredMetrics;
+      bestTrial?: number;
+      error?: string;
+      note?: string;
+      baselines?: readonly BaselineRecord[];
+      split?: string;
+      comparisons?: readonly StoredComparison[];
+    } = {},
     from: readonly SweepState[] = [],
   ): Promise<boolean> {
     const fields: (string | number)[] = ['updatedAt', this.now()];
@@ -109,6 +128,9 @@ export class SweepStore {
     if (extra.bestTrial !== undefined) fields.push('bestTrial', extra.bestTrial);
     if (extra.error !== undefined) fields.push('error', extra.error);
     if (extra.note !== undefined) fields.push('note', extra.note);
+    if (extra.baselines) fields.push('baselines', JSON.stringify(extra.baselines));
+    if (extra.split !== undefined) fields.push('split', extra.split);
+    if (extra.comparisons) fields.push('comparisons', JSON.stringify(extra.comparisons));
     const indexes = [state, ...SWEEP_STATES.filter((s) => s !== state)].map(keys.sweepsInState);
     const changed = await this.redis.eval(
       SET_SWEEP_STATE,
