@@ -1,6 +1,13 @@
 import type { ObjectiveMetric } from '@vaecf/sweep';
 import type { DatasetRecord } from './dataset-store';
-import type { SweepEvent, SweepRecord, TrialRecord } from './records';
+import type {
+  BaselineRecord,
+  StoredComparison,
+  StoredMetrics,
+  SweepEvent,
+  SweepRecord,
+  TrialRecord,
+} from './records';
 
 /**
  * The API's answers, defined once: the API builds them, the CLI (and any
@@ -48,4 +55,18 @@ export interface ImportanceView {
   /** Completed trials it was computed from (fewer than 2: equal shares). */
   readonly trials: number;
   readonly importance: Record<string, number>;
+}
+
+/**
+ * GET /sweeps/:id/comparison: the best trial (A) of a completed sweep against
+ * each of its baselines and, with `?other=`, against another sweep's best
+ * trial on the same split (B); paired over the same test users.
+ */
+export interface ComparisonView {
+  readonly sweep: string;
+  /** The test split's identity (libs/cf splitIdentity): only sweeps with the same one pair. */
+  readonly split: string;
+  readonly best: { readonly trial: number; readonly test: StoredMetrics };
+  readonly baselines: readonly BaselineRecord[];
+  readonly comparisons: readonly StoredComparison[];
 }

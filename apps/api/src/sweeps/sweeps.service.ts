@@ -4,6 +4,7 @@ import {
   cancelSweep,
   extendSweep,
   resumeSweep,
+  type ComparisonView,
   type ImportanceView,
   type SweepPage,
   DatasetStore,
@@ -28,6 +29,7 @@ import {
 import { API_CONFIG, ARTIFACTS, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import { type EpochPoint, renderReport } from './report';
+import { comparisonCsv, sweepComparison } from './comparison';
 import { trialsCsv } from './trials-csv';
 
 const notFound = (id: string) => new NotFoundException(`sweep "${id}" not found`);
@@ -97,6 +99,15 @@ export class SweepsService {
 
   async trialsCsv(id: string): Promise<string> {
     return trialsCsv(await this.trials(id, 'no'));
+  }
+
+  /** The best trial against the baselines (and another sweep on the same split): see comparison.ts. */
+  async comparison(id: string, other?: string): Promise<ComparisonView> {
+    return sweepComparison(id, other, { store: this.store, artifacts: this.artifacts });
+  }
+
+  async comparisonCsv(id: string, other?: string): Promise<string> {
+    return comparisonCsv(await this.comparison(id, other));
   }
 
   private reopenDeps() {

@@ -60,6 +60,25 @@ describe('jsMatMul', () => {
     expect(Array.from(c)).toEqual([4, 5, 10, 11]);
   });
 
+  it('agrees with the plain triple loop for row counts that are and are not multiples of four', () => {
+    const rng = Rng.fromSeed(2);
+    for (const [m, k, n] of [
+      [8, 5, 7],
+      [7, 3, 9],
+      [1, 4, 2],
+    ]) {
+      const a = Float32Array.from({ length: m * k }, () => rng.float() - 0.5);
+      const b = Float32Array.from({ length: k * n }, () => rng.float() - 0.5);
+      const c = jsMatMul(a, b, m, k, n);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+          expect(c[i * n + j]).toBeCloseTo(s, 5);
+        }
+    }
+  });
+
   it('refuses operands of the wrong size', () => {
     expect(() => jsMatMul(new Float32Array(5), new Float32Array(6), 2, 3, 2)).toThrow(/a holds 5 values/);
   });
