@@ -186,6 +186,17 @@ describe('baselines in every sweep, end to end', () => {
     const refused = await runCli(['compare', a.id, other.id], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/different split/);
+    // The export carries the same numbers (CSV and JSON), with the seed.
+    const exported = await runCli(['sweep', 'export', a.id, '--comparison', '--other', b.id], env);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe((await call<string>(`/sweeps/${a.id}/comparison.csv?other=${b.id}`)).body);
+    const exportedJson = await runCli(['sweep', 'export', a.id, '--comparison', '--format', 'json'], env);
+    expect(JSON.parse(exportedJson.stdout)).toEqual(
+      (await call<ComparisonView>(`/sweeps/${a.id}/comparison`)).body,
+    );
+    const stray = await runCli(['sweep', 'export', a.id, '--other', b.id], env);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/--other needs --comparison/);
     const show = await runCli(['sweep', 'show', a.id], env);
     expect(show.stdout).toMatch(/reference[\s\S]*popularity[\s\S]*ease \(lambda \d+\)/);
   });
