@@ -1,4 +1,10 @@
-import { type BaselineModel, fitBaseline, parseBaselineMemoryLimitMb, readDatasetArtifact } from '@vaecf/cf';
+import {
+  type BaselineModel,
+  fitBaseline,
+  initBackend,
+  parseBaselineMemoryLimitMb,
+  readDatasetArtifact,
+} from '@vaecf/cf';
 import { UserError } from '../errors';
 import { table } from '../output/table';
 import type { Reporter } from '../output/reporter';
@@ -37,6 +43,8 @@ export async function runBaselineTrain(flags: BaselineFlags, out: Reporter): Pro
   if (flags.model !== 'ease' && flags.easeLambda !== undefined)
     throw new UserError(`--ease-lambda applies to --model ease, not ${flags.model}`);
   const limitMb = parseBaselineMemoryLimitMb(process.env.BASELINE_MEMORY_LIMIT_MB);
+  // EASE's products run on the TensorFlow.js backend when one loads (tf-matmul.ts).
+  await initBackend();
   const data = await readDatasetArtifact(flags.data);
   out.info(`model ${flags.model}, ${data.train.nRows} training users, ${data.nItems} items`);
   const r = await fitBaseline(flags.model, data, {

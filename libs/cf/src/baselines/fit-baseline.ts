@@ -5,6 +5,7 @@ import { evaluate, type EvalResult } from '../eval/evaluate';
 import { PopularityScorer } from '../eval/popularity';
 import { EASE_LAMBDA_GRID, easeMemoryBytes, fitEase } from './ease';
 import type { InverseOptions } from './spd-inverse';
+import { baselineMatMul } from './tf-matmul';
 
 /** The reference models every sweep can be compared with. */
 export const BASELINE_MODELS = ['popularity', 'ease'] as const;
@@ -103,7 +104,10 @@ export async function fitBaseline(
   const grid: LambdaTrial[] = [];
   let best: { lambda: number; validation: HeadlineMetrics; test: EvalResult } | null = null;
   for (const lambda of lambdas) {
-    let scorer: Awaited<ReturnType<typeof fitEase>> | null = await fitEase(data.train, lambda, opts);
+    let scorer: Awaited<ReturnType<typeof fitEase>> | null = await fitEase(data.train, lambda, {
+      ...opts,
+      matMul: opts.matMul ?? baselineMatMul(),
+    });
     const validation = headline(await evaluate(scorer, data.validation, evalOpts));
     grid.push({ lambda, validation });
     opts.log?.(`EASE lambda ${lambda}: validation ${metric} ${validation[metric].toFixed(4)}`);

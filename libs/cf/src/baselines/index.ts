@@ -3,3 +3,4 @@ export * from './spd-inverse';
 export * from './gram';
 export * from './ease';
 export * from './fit-baseline';
+export * from './tf-matmul';

@@ -3,9 +3,11 @@
  * k x n, the result m x n. EASE's inverse (spd-inverse.ts) does its O(n^3)
  * work through one of these, so that a native engine's GEMM can carry it.
  *
- * Injection point: `jsMatMul` below is the reference and the default. The
- * native engine (libs/engine, ONNX Runtime) passes its own GEMM here through
- * `EaseOptions.matMul` / `BaselineOptions.matMul`; nothing else changes.
+ * Injection point: `baselineMatMul()` (tf-matmul.ts) picks the default, the
+ * active TensorFlow.js backend's product or else `jsMatMul` below (the
+ * reference, used by the tests). The native engine (libs/engine, ONNX
+ * Runtime) puts its GEMM there, or a caller passes one through
+ * `InverseOptions.matMul` / `BaselineOptions.matMul`; nothing else changes.
  */
 export type MatMul = (
   a: Float32Array,

@@ -7,6 +7,8 @@ import { fitBaseline } from '../../src/baselines/fit-baseline';
 import { gramPlusDiagonal } from '../../src/baselines/gram';
 import { jsMatMul } from '../../src/baselines/matmul';
 import { invertSpdInPlace } from '../../src/baselines/spd-inverse';
+import { tfMatMul } from '../../src/baselines/tf-matmul';
+import { useTestBackend } from '../support/tf';
 
 /** The direct solve the blocked inverse is checked against: Gauss-Jordan with partial pivoting in float64. */
 function gaussJordanInverse(a: ArrayLike<number>, n: number): Float64Array {
@@ -120,6 +122,14 @@ describe('invertSpdInPlace (blocked Gauss-Jordan)', () => {
     // The block products go through the injected matMul: per pivot block, the row panel, the column panel and each stripe.
     const blocks = Math.ceil(c.n / Math.min(c.blockSize, c.n));
     expect(calls.length).toBe(blocks * (2 + Math.ceil(c.n / c.stripeRows)));
+  });
+
+  it('gives the same inverse through the TensorFlow.js backend product', async () => {
+    await useTestBackend();
+    const g = gramPlusDiagonal(randomBinary(7, 120, 40, 0.2), 5);
+    const expected = gaussJordanInverse(g, 40);
+    await invertSpdInPlace(g, 40, { blockSize: 16, stripeRows: 24, matMul: tfMatMul });
+    expect(maxAbsDiff(g, expected)).toBeLessThan(1e-5);
   });
 
   it('says so when the matrix is not positive definite', async () => {
