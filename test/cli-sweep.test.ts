@@ -103,9 +103,11 @@ describe('vaecf datasets / sweep / recommend', () => {
     const page = await openInChromium(pathToFileURL(html).href);
     try {
       const count = (js: string) => page.evaluate<number>(js);
-      expect(await count('vaecfReport.charts.curves.getOption().series.length')).toBe(2);
+      // Two trials, and the two default baselines as reference lines.
+      expect(await count('vaecfReport.charts.curves.getOption().series.length')).toBe(4);
       expect(await count('vaecfReport.charts.loss.getOption().series[0].data.length')).toBe(2);
-      expect(await count('document.querySelectorAll("#leaderboard tbody tr").length')).toBe(2);
+      // Two trials, and the two default baselines as reference rows.
+      expect(await count('document.querySelectorAll("#leaderboard tbody tr").length')).toBe(4);
       expect(await page.evaluate('document.querySelector("#test tbody").textContent')).toMatch(/0\.\d{4}/);
       expect(await count('document.querySelectorAll("#best-config tbody tr").length')).toBeGreaterThan(0);
       expect(await count('document.querySelectorAll("#dataset tbody tr").length')).toBeGreaterThan(0);

@@ -39,7 +39,9 @@ const trial = (
  * best, one pruned, one with a single epoch, one failed, one queued), events,
  * dataset statistics, and user text that must be escaped everywhere.
  */
-export function reportFixture(opts: { importance?: Record<string, number> } = {}): ReportInput {
+export function reportFixture(
+  opts: { importance?: Record<string, number>; baselines?: boolean } = {},
+): ReportInput {
   const spec = parseSweepSpec({
     name: HOSTILE,
     dataset: 'ml-20m',
@@ -95,6 +97,7 @@ export function reportFixture(opts: { importance?: Record<string, number> } = {}
       { at: 1_700_000_200_000, action: 'cancelled' },
       { at: 1_700_000_300_000, action: 'resumed', requeued: 1 },
     ],
+    ...(opts.baselines ? BASELINES : {}),
   };
   const q = (min: number) => ({
     min,
@@ -133,3 +136,49 @@ export function reportFixture(opts: { importance?: Record<string, number> } = {}
     },
   };
 }
+
+const compared = (meanA: number, meanB: number) => ({
+  users: 9998,
+  meanA,
+  meanB,
+  difference: meanA - meanB,
+  ci: [meanA - meanB - 0.004, meanA - meanB + 0.004] as [number, number],
+  pValue: 0.00002,
+  zeros: 1200,
+});
+
+/** Baselines fitted at finalize (EASE above the best trial, as on small data sets) and the comparison. */
+const BASELINES: Pick<SweepView, 'baselines' | 'split' | 'comparisons'> = {
+  split: 'ab'.repeat(32),
+  baselines: [
+    {
+      model: 'popularity',
+      status: 'completed',
+      validation: { ndcg100: 0.15, recall20: 0.12, recall50: 0.2 },
+      test: { ndcg100: 0.16, recall20: 0.13, recall50: 0.21, users: 10_000 },
+      seconds: 1,
+    },
+    {
+      model: 'ease',
+      status: 'completed',
+      lambda: 500,
+      grid: [
+        { lambda: 100, validation: { ndcg100: 0.41, recall20: 0.38, recall50: 0.5 } },
+        { lambda: 500, validation: { ndcg100: 0.43, recall20: 0.4, recall50: 0.52 } },
+      ],
+      validation: { ndcg100: 0.43, recall20: 0.4, recall50: 0.52 },
+      test: { ndcg100: 0.4201, recall20: 0.3901, recall50: 0.5201, users: 10_000 },
+      seconds: 60,
+    },
+  ],
+  comparisons: (['popularity', 'ease'] as const).map((model, k) => ({
+    against: { kind: 'baseline' as const, model },
+    bootstrap: { resamples: 10_000, seed: 20180423, level: 0.95 },
+    test: 'wilcoxon signed-rank, two-sided, Pratt zeros',
+    metrics: {
+      ndcg100: compared(0.4123, k ? 0.4201 : 0.16),
+      recall20: compared(0.3811, k ? 0.3901 : 0.13),
+      recall50: compared(0.5122, k ? 0.5201 : 0.21),
+    },
+  })),
+};

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { compareCommand } from './commands/compare';
 import { datasetsCommand } from './commands/datasets';
 import { demoCommand } from './commands/demo';
 import { exportSplitCommand } from './commands/export-split';
@@ -28,6 +29,7 @@ const program = new Command('vaecf')
   .addCommand(datasetsCommand())
   .addCommand(recommendCommand())
   .addCommand(reportCommand())
+  .addCommand(compareCommand())
   .addCommand(exportSplitCommand())
   .addCommand(modelCommand());
 

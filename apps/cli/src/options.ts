@@ -20,6 +20,12 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
+export function positiveNumber(value: string): number {
+  const n = number(value);
+  if (!(n > 0)) throw new InvalidArgumentError(`"${value}" is not greater than 0.`);
+  return n;
+}
+
 export function integer(value: string): number {
   const n = number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`"${value}" is not an integer.`);

@@ -1,7 +1,7 @@
 import { TRIAL_STATES } from '@vaecf/sweep';
 /** Shapes of the API's answers that the CLI prints: defined once, in libs/queue, beside the records. */
 
-export type { ImportanceView, SweepPage, SweepView, TrialView } from '@vaecf/queue';
+export type { ComparisonView, ImportanceView, SweepPage, SweepView, TrialView } from '@vaecf/queue';
 
 /** "1 running, 4 completed, 7 pruned": the states that have trials, in their order. */
 export function countsLine(counts: Record<string, number>): string {

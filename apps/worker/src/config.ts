@@ -1,5 +1,6 @@
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import { fetchSettingsFromEnv } from '@vaecf/datasets';
+import { defaultBaselineMemoryLimitMb } from '@vaecf/cf';
 import { InputError } from '@vaecf/errors';
 import { hostname } from 'node:os';
 import { engineFromVariables, engineVariable, gpuVariable, QUEUES, threadsVariable } from '@vaecf/queue';
@@ -61,6 +62,12 @@ const schema = z.object({
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   /** How often this worker moves on sweeps waiting for an event that never came (ms; 0: never). */
   WORKER_RECONCILE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Memory a baseline may use at finalize: EASE beyond it is skipped with the reason (MB; default half the machine's). */
+  BASELINE_MEMORY_LIMIT_MB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(() => defaultBaselineMemoryLimitMb()),
   /** How often stalled jobs (their worker died) are looked for (ms). */
   WORKER_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30_000),
 });

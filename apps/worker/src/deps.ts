@@ -51,6 +51,7 @@ export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWo
     workerId: config.WORKER_ID,
     fetchSettings: fetchSettingsFromEnv(process.env),
     engines,
+    baselineMemoryLimitBytes: config.BASELINE_MEMORY_LIMIT_MB * 2 ** 20,
     async close() {
       await queue.close();
       await redis.quit();

@@ -1,11 +1,20 @@
 import { checkpointsToDelete, type ArtifactStore } from '@vaecf/artifacts';
-import { CheckpointError, evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
+import {
+  CheckpointError,
+  encodePerUser,
+  evaluate,
+  loadBestWeights,
+  perUserOf,
+  scorerFromWeights,
+  splitIdentity,
+} from '@vaecf/cf';
 import { loadEngine } from '@vaecf/engine';
 import type { SweepRecord, SweepStore } from '@vaecf/queue';
 import type { SweepSpec } from '@vaecf/sweep';
 import { checkpointAttemptOf } from './checkpoint-attempt';
 import type { DatasetCache } from './dataset-cache';
 import { evaluationEngine, type WorkerEngines } from './engines';
+import { fitSweepBaselines, perUserResultName } from './sweep-baselines';
 
 /**
  * Ends a sweep whose trials have all ended: the best trial (by the
@@ -20,7 +29,13 @@ import { evaluationEngine, type WorkerEngines } from './engines';
  */
 export async function finalizeSweep(
   sweepId: string,
-  deps: { store: SweepStore; artifacts: ArtifactStore; datasets: DatasetCache; engines: WorkerEngines },
+  deps: {
+    store: SweepStore;
+    artifacts: ArtifactStore;
+    datasets: DatasetCache;
+    engines: WorkerEngines;
+    baselineMemoryLimitBytes?: number;
+  },
 ): Promise<void> {
   const { store, artifacts } = deps;
   const sweep = await store.getSweep(sweepId);
@@ -43,7 +58,12 @@ export async function finalizeSweep(
   const { engine } = await loadEngine(evaluationEngine(spec, deps.engines));
   const model = await scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights, engine);
   try {
-    const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize });
+    const test = await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize, perUser: true });
+    // The per-user test metrics, kept for paired comparisons with the baselines and other sweeps on this split.
+    const split = splitIdentity(data.test);
+    const best = perUserOf(test, split);
+    await artifacts.putSweepResult(sweepId, perUserResultName('best'), encodePerUser(best));
+    const { baselines, comparisons } = await fitSweepBaselines(sweepId, spec, data, best, deps, engine);
     if (!promoted) await artifacts.promoteModel(sweepId, bestTrial, attempt);
     await pruneAfterEnd(sweepId, spec, deps);
     const metrics = {
@@ -52,7 +72,12 @@ export async function finalizeSweep(
       recall50: test.recall50,
       users: test.users,
     };
-    await store.setSweepState(sweepId, 'completed', { bestTrial, test: metrics, note }, ['finalizing']);
+    await store.setSweepState(
+      sweepId,
+      'completed',
+      { bestTrial, test: metrics, note, baselines, split, comparisons },
+      ['finalizing'],
+    );
   } finally {
     await model.dispose();
   }

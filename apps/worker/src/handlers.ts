@@ -29,6 +29,8 @@ export interface WorkerDeps {
   readonly fetchSettings?: FetchSettings;
   /** The engines this worker can load and its own choice (engines.ts). */
   readonly engines: WorkerEngines;
+  /** EASE beyond this is skipped at finalize (BASELINE_MEMORY_LIMIT_MB; default: half the machine's memory). */
+  readonly baselineMemoryLimitBytes?: number;
 }
 
 /** The slice of a BullMQ job a handler uses (a sandboxed job offers the same). */

@@ -18,6 +18,7 @@ import { InputError } from '@vaecf/errors';
  *   sources/<datasetId>/<generation>/...              (a registration's raw ratings file(s))
  *   sweeps/<sweepId>/trials/<trialNo>/<attempt>/...   (checkpoint.json = the commit point)
  *   sweeps/<sweepId>/model/...                         (a copy of one attempt's checkpoint)
+ *   sweeps/<sweepId>/results/<name>                    (per-user test metrics of the best trial and baselines)
  *
  * Every `open*` hands out a lease on a local directory: read from it, then
  * `release()` it (a bounded local cache never evicts what is leased).
@@ -89,7 +90,15 @@ export interface ArtifactStore {
   /** A local directory holding the sweep's promoted model (cached per version), or null when none. */
   openModel(sweepId: string): Promise<LocalArtifact | null>;
 
-  /** Deletes a sweep's checkpoints and model. */
+  /**
+   * Stores a small result of a sweep (per-user test metrics for significance tests) under
+   * `sweeps/<sweepId>/results/<name>`, replacing any previous one at once.
+   */
+  putSweepResult(sweepId: string, name: string, bytes: Uint8Array): Promise<void>;
+  /** That result's bytes, or null when there is none. */
+  getSweepResult(sweepId: string, name: string): Promise<Uint8Array | null>;
+
+  /** Deletes a sweep's checkpoints, model and results. */
   deleteSweep(sweepId: string): Promise<void>;
 }
 
@@ -174,6 +183,12 @@ export function assertSafeId(kind: string, id: string): void {
       kind,
     );
   }
+}
+
+/** A result's name is one path segment. */
+export function assertResultName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name) || name.includes('..'))
+    throw new Error(`invalid sweep result name ${JSON.stringify(name)}`);
 }
 
 export function assertTrialNo(trialNo: number): void {

@@ -7,6 +7,7 @@ import {
   ArtifactMissingError,
   assertAttempt,
   assertGeneration,
+  assertResultName,
   SOURCE_MANIFEST,
   sourceFiles,
   type LocalSource,
@@ -30,6 +31,7 @@ import { verifyCheckpointDir } from './checkpoint-files';
  *   <root>/sources/<datasetId>/<generation>/{source.json, files/}
  *   <root>/sweeps/<sweepId>/trials/<trialNo>/<attempt>/
  *   <root>/sweeps/<sweepId>/model/
+ *   <root>/sweeps/<sweepId>/results/<name>
  */
 export class FilesystemArtifactStore implements ArtifactStore {
   readonly root: string;
@@ -194,6 +196,26 @@ export class FilesystemArtifactStore implements ArtifactStore {
     const dir = this.modelDir(sweepId);
     if (!existsSync(join(dir, MANIFEST_FILE))) return null;
     return unleased(dir, (await identity(dir)) ?? 'missing');
+  }
+
+  async putSweepResult(sweepId: string, name: string, bytes: Uint8Array): Promise<void> {
+    assertResultName(name);
+    const dir = join(this.sweepDir(sweepId), 'results');
+    await mkdir(dir, { recursive: true });
+    // Written aside and renamed: a reader sees the old bytes or the new, never half.
+    const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+    await writeFile(tmp, bytes);
+    await rename(tmp, join(dir, name));
+  }
+
+  async getSweepResult(sweepId: string, name: string): Promise<Uint8Array | null> {
+    assertResultName(name);
+    try {
+      return await readFile(join(this.sweepDir(sweepId), 'results', name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
   }
 
   async deleteSweep(sweepId: string): Promise<void> {

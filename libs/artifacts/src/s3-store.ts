@@ -7,6 +7,7 @@ import {
   ArtifactMissingError,
   assertAttempt,
   assertGeneration,
+  assertResultName,
   fileChecksum,
   SOURCE_MANIFEST,
   sourceFiles,
@@ -269,6 +270,17 @@ export class S3ArtifactStore implements ArtifactStore {
       key: `model+${sweepId}+${p.version}`,
       dir: `${sweep}/model/${p.version}`,
     }));
+  }
+
+  async putSweepResult(sweepId: string, name: string, bytes: Uint8Array): Promise<void> {
+    assertResultName(name);
+    // One PUT: an object store makes it appear whole.
+    await this.io.putBytes(`${this.sweepPrefix(sweepId)}/results/${name}`, bytes);
+  }
+
+  async getSweepResult(sweepId: string, name: string): Promise<Uint8Array | null> {
+    assertResultName(name);
+    return this.io.getBytes(`${this.sweepPrefix(sweepId)}/results/${name}`);
   }
 
   async deleteSweep(sweepId: string): Promise<void> {

@@ -307,6 +307,23 @@ export function artifactStoreContract(name: string, open: () => Promise<StoreHar
       await h.store.deleteSweep(sweep);
     });
 
+    it('keeps sweep results that another host reads, replaces them whole, and deletes them with the sweep', async () => {
+      const sweep = ids();
+      expect(await h.otherHost.getSweepResult(sweep, 'best.bin')).toBeNull();
+      await h.store.putSweepResult(sweep, 'best.bin', Uint8Array.of(1, 2, 3));
+      await h.store.putSweepResult(sweep, 'ease.bin', Uint8Array.of(9));
+      expect(Array.from((await h.otherHost.getSweepResult(sweep, 'best.bin'))!)).toEqual([1, 2, 3]);
+      await h.store.putSweepResult(sweep, 'best.bin', Uint8Array.of(4, 5));
+      expect(Array.from((await h.otherHost.getSweepResult(sweep, 'best.bin'))!)).toEqual([4, 5]);
+      expect(Array.from((await h.otherHost.getSweepResult(sweep, 'ease.bin'))!)).toEqual([9]);
+      await h.store.deleteSweep(sweep);
+      expect(await h.otherHost.getSweepResult(sweep, 'best.bin')).toBeNull();
+      for (const bad of ['../x', 'a/b', '', '.hidden'])
+        await expect(h.store.putSweepResult(sweep, bad, Uint8Array.of(1))).rejects.toThrow(
+          /invalid sweep result name/,
+        );
+    });
+
     it('refuses ids that could leave their folder', async () => {
       for (const id of ['..', '../x', 'a/b', '', '.hidden', 'x'.repeat(200)]) {
         await expect(h.store.openDataset(id)).rejects.toThrow(/invalid dataset id/);

@@ -1,6 +1,8 @@
 export * from './data';
 export * from './metrics';
 export * from './eval';
+export * from './baselines';
+export * from './stats';
 export * from './runtime/rng';
 export { swapInto } from './runtime/fs';
 export * from './model/config';

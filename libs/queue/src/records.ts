@@ -11,6 +11,49 @@ export interface StoredMetrics {
   readonly users: number;
 }
 
+/** Validation metrics of a baseline (and of each EASE lambda tried). */
+export interface HeadlineMetrics {
+  readonly ndcg100: number;
+  readonly recall20: number;
+  readonly recall50: number;
+}
+
+/** A reference model fitted on the sweep's split at finalize (libs/cf fitBaseline). */
+export interface BaselineRecord {
+  readonly model: 'popularity' | 'ease';
+  /** completed; skipped (beyond BASELINE_MEMORY_LIMIT_MB); failed (an error; the sweep still completes). */
+  readonly status: 'completed' | 'skipped' | 'failed';
+  readonly reason?: string;
+  /** EASE: the lambda chosen on the validation users, and every lambda tried. */
+  readonly lambda?: number;
+  readonly grid?: readonly { readonly lambda: number; readonly validation: HeadlineMetrics }[];
+  readonly validation?: HeadlineMetrics;
+  readonly test?: StoredMetrics;
+  readonly seconds?: number;
+}
+
+/** One metric of a paired comparison: A's mean minus B's over the same test users. */
+export interface StoredMetricComparison {
+  readonly users: number;
+  readonly meanA: number;
+  readonly meanB: number;
+  readonly difference: number;
+  readonly ci: readonly [number, number];
+  readonly pValue: number;
+  readonly zeros: number;
+}
+
+/** The best trial (A) against one reference (B), as libs/cf comparePerUser computes it. */
+export interface StoredComparison {
+  /** What B is: a baseline of this sweep, or another sweep's best trial. */
+  readonly against:
+    | { readonly kind: 'baseline'; readonly model: string }
+    | { readonly kind: 'sweep'; readonly sweep: string };
+  readonly bootstrap: { readonly resamples: number; readonly seed: number; readonly level: number };
+  readonly test: string;
+  readonly metrics: Readonly<Record<'ndcg100' | 'recall20' | 'recall50', StoredMetricComparison>>;
+}
+
 export interface SweepRecord {
   readonly id: string;
   /** The validated spec as submitted, defaults filled in. */
@@ -30,6 +73,12 @@ export interface SweepRecord {
   readonly error?: string;
   /** What finalizing had to work around (trials whose checkpoints were unusable). */
   readonly note?: string;
+  /** The reference models of the spec's `baselines`, fitted at finalize on the same split. */
+  readonly baselines?: readonly BaselineRecord[];
+  /** The identity of the test split the test metrics were measured on (libs/cf splitIdentity). */
+  readonly split?: string;
+  /** The best trial against each completed baseline (per-user test metrics, paired). */
+  readonly comparisons?: readonly StoredComparison[];
 }
 
 /** Something done to a sweep after its submit, kept in order on the sweep. */

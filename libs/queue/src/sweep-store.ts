@@ -14,6 +14,8 @@ import { QUEUES } from './jobs';
 import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
 import type {
   EngineChange,
+  BaselineRecord,
+  StoredComparison,
   StoredMetrics,
   SweepEvent,
   SweepRecord,
@@ -132,6 +134,9 @@ export class SweepStore {
       test: h.test ? (JSON.parse(h.test) as StoredMetrics) : undefined,
       error: h.error,
       note: h.note,
+      baselines: h.baselines ? (JSON.parse(h.baselines) as BaselineRecord[]) : undefined,
+      split: h.split,
+      comparisons: h.comparisons ? (JSON.parse(h.comparisons) as StoredComparison[]) : undefined,
     };
   }
 
@@ -148,7 +153,15 @@ export class SweepStore {
   async setSweepState(
     id: string,
     state: SweepState,
-    extra: { test?: StoredMetrics; bestTrial?: number; error?: string; note?: string } = {},
+    extra: {
+      test?: StoredMetrics;
+      bestTrial?: number;
+      error?: string;
+      note?: string;
+      baselines?: readonly BaselineRecord[];
+      split?: string;
+      comparisons?: readonly StoredComparison[];
+    } = {},
     from: readonly SweepState[] = [],
   ): Promise<boolean> {
     const fields: (string | number)[] = ['updatedAt', this.now()];
@@ -156,6 +169,9 @@ export class SweepStore {
     if (extra.bestTrial !== undefined) fields.push('bestTrial', extra.bestTrial);
     if (extra.error !== undefined) fields.push('error', extra.error);
     if (extra.note !== undefined) fields.push('note', extra.note);
+    if (extra.baselines) fields.push('baselines', JSON.stringify(extra.baselines));
+    if (extra.split !== undefined) fields.push('split', extra.split);
+    if (extra.comparisons) fields.push('comparisons', JSON.stringify(extra.comparisons));
     const indexes = [state, ...SWEEP_STATES.filter((s) => s !== state)].map(keys.sweepsInState);
     const changed = await this.redis.eval(
       SET_SWEEP_STATE,

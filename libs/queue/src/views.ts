@@ -1,6 +1,13 @@
 import type { ObjectiveMetric } from '@vaecf/sweep';
 import type { DatasetRecord } from './dataset-store';
-import type { SweepEvent, SweepRecord, TrialRecord } from './records';
+import type {
+  BaselineRecord,
+  StoredComparison,
+  StoredMetrics,
+  SweepEvent,
+  SweepRecord,
+  TrialRecord,
+} from './records';
 
 /**
  * The API's answers, defined once: the API builds them, the CLI (and any
@@ -53,4 +60,18 @@ export interface ImportanceView {
   readonly insufficient: boolean;
   /** Searched hyperparameter -> share of the objective's variation (sums to 1); empty when insufficient. */
   readonly importance: Record<string, number>;
+}
+
+/**
+ * GET /sweeps/:id/comparison: the best trial (A) of a completed sweep against
+ * each of its baselines and, with `?other=`, against another sweep's best
+ * trial on the same split (B); paired over the same test users.
+ */
+export interface ComparisonView {
+  readonly sweep: string;
+  /** The test split's identity (libs/cf splitIdentity): only sweeps with the same one pair. */
+  readonly split: string;
+  readonly best: { readonly trial: number; readonly test: StoredMetrics };
+  readonly baselines: readonly BaselineRecord[];
+  readonly comparisons: readonly StoredComparison[];
 }

@@ -41,6 +41,29 @@ const objective = z
   })
   .strict();
 
+/** The reference models a sweep trains on its split beside its trials (libs/cf fitBaseline). */
+export const BASELINE_NAMES = ['popularity', 'ease'] as const;
+export type BaselineName = (typeof BASELINE_NAMES)[number];
+
+/** `ease` with its own lambda grid (default: libs/cf EASE_LAMBDA_GRID). */
+const easeBaseline = z
+  .object({
+    model: z.literal('ease'),
+    lambdas: z.array(z.number().positive().max(1e9)).min(1).max(20),
+  })
+  .strict();
+const baselineEntry = z.union([z.enum(BASELINE_NAMES), easeBaseline]);
+export type BaselineEntry = z.infer<typeof baselineEntry>;
+
+/** A spec's baselines as { model, lambdas? }, in the spec's order. */
+export function baselinesOf(spec: {
+  readonly baselines: readonly BaselineEntry[];
+}): { model: BaselineName; lambdas?: number[] }[] {
+  return spec.baselines.map((b) =>
+    typeof b === 'string' ? { model: b } : { model: b.model, lambdas: b.lambdas },
+  );
+}
+
 export const sweepSpecSchema = z
   .object({
     name: z.string().min(1).max(200).optional(),
@@ -121,6 +144,11 @@ export const sweepSpecSchema = z
       })
       .strict()
       .default({ keepAfterEnd: 0 }),
+    /**
+     * Reference models fitted on the same split when the trials are done (at finalize), shown
+     * beside the trials and compared with the best one: `[]` for none.
+     */
+    baselines: z.array(baselineEntry).max(BASELINE_NAMES.length).default(['popularity', 'ease']),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -141,6 +169,13 @@ export const sweepSpecSchema = z
           message: `is also in fixed; give it in one place`,
         });
     }
+    const seen = new Set<string>();
+    spec.baselines.forEach((b, k) => {
+      const model = typeof b === 'string' ? b : b.model;
+      if (seen.has(model))
+        ctx.addIssue({ code: 'custom', path: ['baselines', k], message: `${model} is listed twice` });
+      seen.add(model);
+    });
     if (spec.search.method === 'beta') {
       const problem = betaProtocolProblem(spec);
       if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });

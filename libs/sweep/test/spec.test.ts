@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_GRID_SIZE, parseSweepSpec, SpecError } from '../src/spec';
+import { baselinesOf, MAX_GRID_SIZE, parseSweepSpec, SpecError } from '../src/spec';
 import { parseSweepSpecText } from '../src/spec-text';
 import { createSampler, plannedTrials, trialParams } from '../src/plan';
 
@@ -166,5 +166,25 @@ describe('trial plan', () => {
       parseSweepSpec({ ...spec, search: { method: 'random', trials: 50, seed: 5 } }),
     );
     expect(trialParams(s, other, 0, [], 98765)).not.toEqual(forward[0]);
+  });
+});
+
+describe('baselines', () => {
+  it('default to popularity and EASE; [] means none; EASE may carry its own lambda grid', () => {
+    expect(parseSweepSpec(base).baselines).toEqual(['popularity', 'ease']);
+    expect(parseSweepSpec({ ...base, baselines: [] }).baselines).toEqual([]);
+    const s = parseSweepSpec({ ...base, baselines: ['popularity', { model: 'ease', lambdas: [100, 500] }] });
+    expect(baselinesOf(s)).toEqual([{ model: 'popularity' }, { model: 'ease', lambdas: [100, 500] }]);
+  });
+
+  it.each([
+    [['knn'], 'baselines.0'],
+    [['ease', 'ease'], 'baselines.1: ease is listed twice'],
+    [['popularity', { model: 'ease', lambdas: [100] }, 'popularity'], 'baselines'],
+    [[{ model: 'ease', lambdas: [] }], 'baselines.0'],
+    [[{ model: 'ease', lambdas: [-1] }], 'baselines.0'],
+    [[{ model: 'ease', lambda: 100 }], 'baselines.0'],
+  ])('refuses %j naming the field', (baselines, message) => {
+    expect(() => parseSweepSpec({ ...base, baselines })).toThrow(message);
   });
 });

@@ -15,6 +15,52 @@ const metrics = z.object({
   users: z.number(),
 });
 
+const headline = z.object({ ndcg100: z.number(), recall20: z.number(), recall50: z.number() });
+
+const baseline = z.object({
+  model: z.enum(['popularity', 'ease']),
+  status: z.enum(['completed', 'skipped', 'failed']),
+  reason: z.string().optional().describe('why it was skipped (memory limit) or failed'),
+  lambda: z.number().optional().describe('EASE: the L2 weight chosen on the validation users'),
+  grid: z
+    .array(z.object({ lambda: z.number(), validation: headline }))
+    .optional()
+    .describe('EASE: every lambda tried'),
+  validation: headline.optional(),
+  test: metrics.optional(),
+  seconds: z.number().optional(),
+});
+
+const metricComparison = z.object({
+  users: z.number().int().describe('test users paired (those with held-out items)'),
+  meanA: z.number().describe("the best trial's mean"),
+  meanB: z.number().describe("the reference's mean"),
+  difference: z.number().describe('mean of the per-user differences A - B'),
+  ci: z.tuple([z.number(), z.number()]).describe('percentile bootstrap interval of the difference'),
+  pValue: z.number().describe("two-sided Wilcoxon signed-rank p-value, Pratt's zeros"),
+  zeros: z.number().int().describe('users with equal values'),
+});
+
+const comparison = z.object({
+  against: z.union([
+    z.object({ kind: z.literal('baseline'), model: z.string() }),
+    z.object({ kind: z.literal('sweep'), sweep: z.string() }),
+  ]),
+  bootstrap: z.object({ resamples: z.number().int(), seed: z.number().int(), level: z.number() }),
+  test: z.string(),
+  metrics: z.object({ ndcg100: metricComparison, recall20: metricComparison, recall50: metricComparison }),
+});
+
+export class ComparisonDto extends createZodDto(
+  z.object({
+    sweep: z.string(),
+    split: z.string().describe("the test split's identity (SHA-256 of its users and items)"),
+    best: z.object({ trial: z.number().int(), test: metrics }),
+    baselines: z.array(baseline),
+    comparisons: z.array(comparison),
+  }),
+) {}
+
 const sweepView = z.object({
   id: z.string(),
   spec: z.record(z.string(), z.unknown()).describe('the validated spec, defaults filled in'),
@@ -28,6 +74,12 @@ const sweepView = z.object({
   error: z.string().optional(),
   queue: z.string().describe('the trials queue it runs on'),
   note: z.string().optional(),
+  baselines: z
+    .array(baseline)
+    .optional()
+    .describe("the spec's baselines, fitted on the same split at finalize"),
+  split: z.string().optional().describe("the test split's identity, once the sweep is done"),
+  comparisons: z.array(comparison).optional().describe('the best trial against each completed baseline'),
   trials: z.record(z.enum(TRIAL_STATES), z.number().int()).describe('trial counts by state'),
   best: z
     .object({ trial: z.number().int(), metric: z.enum(OBJECTIVE_METRICS), value: z.number() })

@@ -6,7 +6,16 @@ import { escapeHtml as esc, formatNumber } from './report/format';
 import { buildModel, type ReportInput, type ReportModel } from './report/model';
 import { reportPage } from './report/page-script';
 import { importanceChart, parallelChart, scatterChart } from './report/param-charts';
-import { bestConfigTable, eventsTable, failedTrials, leaderboard, summary, testTable } from './report/tables';
+import {
+  baselinesTable,
+  bestConfigTable,
+  comparisonTable,
+  eventsTable,
+  failedTrials,
+  leaderboard,
+  summary,
+  testTable,
+} from './report/tables';
 
 export type { EpochPoint, ReportInput, ReportTrial } from './report/model';
 
@@ -92,7 +101,7 @@ export function renderReport(input: ReportInput): string {
 <h1 id="title">${title}</h1>
 ${summary(m)}
 <h2>Validation ${metric} by epoch</h2>
-<p class="note">Hover a point for its trial, parameters and value; click a trial in the legend to hide or show it. The best trial is the thick black line; pruned trials are dashed.</p>
+<p class="note">Hover a point for its trial, parameters and value; click a trial in the legend to hide or show it. The best trial is the thick black line; pruned trials are dashed; baselines are dotted reference lines.</p>
 ${html.curves}
 <h2>Parameters and the objective</h2>
 <p class="note">Each line is a trial's searched parameters and its best validation ${metric}; drag on an axis to filter. Below, the objective against each parameter.</p>
@@ -108,6 +117,11 @@ ${html.beta}
 ${bestConfigTable(m)}
 <h2>Test metrics of the best trial</h2>
 ${testTable(sweep)}
+<h2>Baselines</h2>
+<p class="note">Reference models fitted on the same split; dotted lines on the curves chart, reference rows in the leaderboard.</p>
+${baselinesTable(sweep)}
+<h2>Best trial against the baselines</h2>
+${comparisonTable(sweep)}
 <h2>Leaderboard</h2>
 ${leaderboard(m)}
 <h2>Failed trials</h2>

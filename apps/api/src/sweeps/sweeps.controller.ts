@@ -31,6 +31,7 @@ import { createZodDto } from 'nestjs-zod';
 import { ID_PARAM } from '../common/id.pipe';
 import { ApiRoute } from '../common/openapi';
 import {
+  ComparisonDto,
   ImportanceDto,
   RecommendationsDto,
   SweepPageDto,
@@ -48,6 +49,14 @@ import { SweepsService, TRIAL_SORT_KEYS } from './sweeps.service';
 const TRIAL_NO = new ParseIntPipe({
   exceptionFactory: () => new BadRequestException('no: must be a trial number (an integer)'),
 });
+
+/** `?other=`: one sweep id (a repeated parameter arrives as an array). */
+function otherSweep(other: unknown): string | undefined {
+  if (other === undefined) return undefined;
+  if (typeof other !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(other))
+    throw new BadRequestException('other: one sweep id (letters, digits, ".", "_" and "-", max 128)');
+  return other;
+}
 
 /** The sweep spec, for the OpenAPI document (requests are validated by the same schema in parseSweepSpec). */
 class SweepSpecDto extends createZodDto(sweepSpecSchema) {}
@@ -226,6 +235,44 @@ export class SweepsController {
     const csv = await this.sweeps.trialsCsv(id);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${id}-trials.csv"`);
+    return csv;
+  }
+
+  @Get(':id/comparison')
+  @ApiRoute(
+    'The best trial against the baselines (and another sweep on the same split): paired mean differences of the per-user test metrics, 95% bootstrap intervals, Wilcoxon p-values',
+    { status: 200, type: ComparisonDto },
+    [400, 404, 409],
+  )
+  @ApiQuery({
+    name: 'other',
+    required: false,
+    description: 'another completed sweep tested on the same split',
+  })
+  comparison(@Param('id', ID_PARAM) id: string, @Query('other') other?: string) {
+    return this.sweeps.comparison(id, otherSweep(other));
+  }
+
+  @Get(':id/comparison.csv')
+  @ApiRoute(
+    'The comparison as CSV: one row per reference and metric, with the bootstrap seed',
+    { status: 200, description: 'text/csv with a header row', schema: { type: 'string' } },
+    [400, 404, 409],
+  )
+  @ApiQuery({
+    name: 'other',
+    required: false,
+    description: 'another completed sweep tested on the same split',
+  })
+  @ApiProduces('text/csv')
+  async comparisonCsv(
+    @Param('id', ID_PARAM) id: string,
+    @Res({ passthrough: true }) res: Response,
+    @Query('other') other?: string,
+  ) {
+    const csv = await this.sweeps.comparisonCsv(id, otherSweep(other));
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${id}-comparison.csv"`);
     return csv;
   }
 

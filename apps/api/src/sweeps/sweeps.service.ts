@@ -4,6 +4,7 @@ import {
   cancelSweep,
   extendSweep,
   resumeSweep,
+  type ComparisonView,
   type ImportanceView,
   type SweepPage,
   DatasetStore,
@@ -31,6 +32,7 @@ import { API_CONFIG, ARTIFACTS, REDIS, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import type { Redis } from 'ioredis';
 import { type EpochPoint, renderReport } from './report';
+import { comparisonCsv, sweepComparison } from './comparison';
 import { trialsCsv } from './trials-csv';
 
 const notFound = (id: string) => new NotFoundException(`sweep "${id}" not found`);
@@ -110,6 +112,15 @@ export class SweepsService {
 
   async trialsCsv(id: string): Promise<string> {
     return trialsCsv(await this.trials(id, 'no'));
+  }
+
+  /** The best trial against the baselines (and another sweep on the same split): see comparison.ts. */
+  async comparison(id: string, other?: string): Promise<ComparisonView> {
+    return sweepComparison(id, other, { store: this.store, artifacts: this.artifacts });
+  }
+
+  async comparisonCsv(id: string, other?: string): Promise<string> {
+    return comparisonCsv(await this.comparison(id, other));
   }
 
   private reopenDeps() {

@@ -8,7 +8,8 @@ import { escapeControl } from '../output/terminal-text';
 import { table } from '../output/table';
 import { positiveInteger, integer } from '../options';
 import { checkOutputFile } from '../paths';
-import type { ImportanceView, SweepPage, SweepView, TrialView } from '../views';
+import { UserError } from '../errors';
+import type { ComparisonView, ImportanceView, SweepPage, SweepView, TrialView } from '../views';
 import { countsLine } from '../views';
 import { count } from '../output/plural';
 
@@ -86,28 +87,42 @@ function resumeCommand(): Command {
 
 function exportCommand(): Command {
   return withApi(new Command('export'))
-    .description("a sweep's trials as CSV or JSON (to stdout, or --out)")
+    .description(
+      "a sweep's trials (or, with --comparison, its best trial against the baselines) as CSV or JSON (to stdout, or --out)",
+    )
     .argument('<id>')
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file')
-    .action(async (id: string, f: Flags & { format: 'csv' | 'json'; out?: string }) => {
-      if (f.out) await checkOutputFile('--out', f.out);
-      const client = new ApiClient(f);
-      const text =
-        f.format === 'csv'
-          ? await client.text(path(id, '/trials.csv'))
-          : `${JSON.stringify(await client.get<TrialView[]>(path(id, '/trials?sort=no')), null, 2)}\n`;
-      if (f.out) {
-        await writeFile(f.out, text);
-        createReporter(Boolean(f.json)).result({
-          command: 'sweep export',
-          sweep: id,
-          format: f.format,
-          out: f.out,
-        });
-        // CSV keeps the data exact for a pipe or a file; on a terminal it is read, so escaped.
-      } else process.stdout.write(process.stdout.isTTY ? escapeControl(text, '\n') : text);
-    });
+    .option('--comparison', 'export the comparison (differences, 95% intervals, p-values, bootstrap seed)')
+    .option('--other <sweep>', 'with --comparison: also against this sweep on the same split')
+    .action(
+      async (
+        id: string,
+        f: Flags & { format: 'csv' | 'json'; out?: string; comparison?: boolean; other?: string },
+      ) => {
+        if (f.other !== undefined && !f.comparison) throw new UserError('--other needs --comparison');
+        if (f.out) await checkOutputFile('--out', f.out);
+        const client = new ApiClient(f);
+        const other = f.other === undefined ? '' : `?other=${encodeURIComponent(f.other)}`;
+        const text = f.comparison
+          ? f.format === 'csv'
+            ? await client.text(path(id, `/comparison.csv${other}`))
+            : `${JSON.stringify(await client.get<ComparisonView>(path(id, `/comparison${other}`)), null, 2)}\n`
+          : f.format === 'csv'
+            ? await client.text(path(id, '/trials.csv'))
+            : `${JSON.stringify(await client.get<TrialView[]>(path(id, '/trials?sort=no')), null, 2)}\n`;
+        if (f.out) {
+          await writeFile(f.out, text);
+          createReporter(Boolean(f.json)).result({
+            command: 'sweep export',
+            sweep: id,
+            format: f.format,
+            out: f.out,
+          });
+          // CSV keeps the data exact for a pipe or a file; on a terminal it is read, so escaped.
+        } else process.stdout.write(process.stdout.isTTY ? escapeControl(text, '\n') : text);
+      },
+    );
 }
 
 function importanceCommand(): Command {

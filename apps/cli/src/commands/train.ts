@@ -3,6 +3,9 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Engine } from '@vaecf/engine';
 import {
+  BASELINE_MODELS,
+  type BaselineModel,
+  EASE_LAMBDA_GRID,
   loadCheckpoint,
   MANIFEST_FILE,
   readDatasetArtifact,
@@ -21,16 +24,18 @@ import { epochRow, EPOCH_HEADER, testTable } from '../output/epoch-table';
 import { epochProgressBar } from '../output/progress';
 import { UserError } from '../errors';
 import { createReporter, type Reporter } from '../output/reporter';
-import { checkedBy, integer, intList, number } from '../options';
+import { checkedBy, integer, intList, number, positiveNumber } from '../options';
 import { checkOutputDir } from '../paths';
 import { describeLoaded, engineOptions, loadEngineFromFlags, type EngineFlags } from '../engine-option';
 import { count } from '../output/plural';
+import { runBaselineTrain } from './train-baseline';
 
 const field = trialConfigSchema.shape;
 
 interface TrainFlags extends EngineFlags {
   data: string;
-  model: 'vae' | 'dae';
+  model: 'vae' | 'dae' | BaselineModel;
+  easeLambda?: number;
   dims?: number[];
   annealCap?: number;
   totalAnnealSteps?: number;
@@ -47,9 +52,18 @@ interface TrainFlags extends EngineFlags {
 
 export function trainCommand(): Command {
   const cmd = new Command('train')
-    .description('train one Mult-VAE / Mult-DAE configuration on a prepared dataset and report test metrics')
+    .description(
+      'train one Mult-VAE / Mult-DAE configuration (or fit a baseline: popularity, EASE) on a prepared dataset and report test metrics',
+    )
     .requiredOption('--data <dir>', 'prepared dataset directory (from `vaecf prepare`)')
-    .addOption(new Option('--model <kind>', 'model').choices(['vae', 'dae']).default('vae'))
+    .addOption(
+      new Option('--model <kind>', 'model').choices(['vae', 'dae', ...BASELINE_MODELS]).default('vae'),
+    )
+    .option(
+      '--ease-lambda <x>',
+      `EASE's L2 weight (ease; default: the best on the validation users of ${EASE_LAMBDA_GRID.join(', ')})`,
+      positiveNumber,
+    )
     .option(
       '--dims <list>',
       'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae)',
@@ -85,6 +99,9 @@ export function trainCommand(): Command {
 
 async function runTrain(flags: TrainFlags): Promise<void> {
   const out = createReporter(Boolean(flags.json));
+  if (isBaseline(flags.model)) return runBaselineTrain({ ...flags, model: flags.model }, out);
+  if (flags.easeLambda !== undefined)
+    throw new UserError(`--ease-lambda applies to --model ease, not ${flags.model}`);
   // Check the cheap things first: a typo in a flag should not wait for the data to load.
   const resumeFrom = resumableCheckpoint(flags);
   if (flags.checkpoint) await checkOutputDir('--checkpoint', flags.checkpoint);
@@ -185,9 +202,13 @@ async function resumeTrainer(
   return Trainer.resume(data, ckpt, engine, { epochs: flags.epochs });
 }
 
+function isBaseline(model: string): model is BaselineModel {
+  return (BASELINE_MODELS as readonly string[]).includes(model);
+}
+
 function configFromFlags(flags: TrainFlags): TrialConfig {
   return resolveTrialConfig({
-    model: flags.model,
+    model: flags.model as 'vae' | 'dae',
     dims: flags.dims,
     annealCap: flags.annealCap,
     totalAnnealSteps: flags.totalAnnealSteps,

@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api-client';
 import { countsLine, type SweepView, type TrialView } from '../views';
+import { baselineLines } from './comparison';
 import {
   engineLines,
   failureLines,
@@ -22,6 +23,7 @@ export async function showSweep(client: ApiClient, id: string, json: boolean): P
     `sweep ${s.id} (${s.spec.name ?? s.spec.model} on ${s.spec.dataset}): ${s.state}\ntrials: ${countsLine(s.trials)}`,
   );
   if (trials.length) out.info(leaderboard(trials, s.spec.objective.metric));
+  for (const line of baselineLines(s)) out.info(line);
   for (const line of failureLines(trials)) out.info(line);
   for (const line of engineLines(trials)) out.info(line);
   const best = s.best && trials.find((t) => t.no === s.best!.trial);

@@ -1,5 +1,6 @@
 import type { LineSeriesOption } from 'echarts';
 import { AXIS_NAME, type ChartSpec } from './chart-spec';
+import { baselineLabel } from './format';
 import type { ReportModel, TrialSummary } from './model';
 
 const LEGEND = { type: 'scroll', top: 0 } as const;
@@ -34,15 +35,42 @@ export function curvesChart(m: ReportModel): ChartSpec {
       grid: { left: 70, right: 30, top: 50, bottom: 50 },
       xAxis: { type: 'value', name: 'epoch', ...AXIS_NAME, min: 1, minInterval: 1 },
       yAxis: { type: 'value', name: `validation ${m.metricLabel}`, ...AXIS_NAME, nameGap: 50, scale: true },
-      series: drawn.map((t) =>
-        trialLine(
-          t,
-          t.curve.map((p) => ({ name: String(t.no), value: [p.epoch, p.value] })),
-          t.curve.length === 1,
+      series: [
+        ...drawn.map((t) =>
+          trialLine(
+            t,
+            t.curve.map((p) => ({ name: String(t.no), value: [p.epoch, p.value] })),
+            t.curve.length === 1,
+          ),
         ),
-      ),
+        ...referenceLines(m, Math.max(2, ...drawn.flatMap((t) => t.curve.map((p) => p.epoch)))),
+      ],
     },
   };
+}
+
+/**
+ * Each completed baseline's validation value of the objective as a flat dotted line across the
+ * epochs (real points, so that the axis makes room for it and a hover names it).
+ */
+function referenceLines(m: ReportModel, lastEpoch: number): LineSeriesOption[] {
+  return (m.input.sweep.baselines ?? [])
+    .filter((b) => b.status === 'completed' && Number.isFinite(b.validation?.[m.metric]))
+    .map((b) => {
+      const name = `${baselineLabel(b)} (reference)`;
+      const v = b.validation![m.metric];
+      return {
+        type: 'line',
+        id: `baseline-${b.model}`,
+        name,
+        data: [1, lastEpoch].map((epoch) => ({ name, value: [epoch, v] })),
+        color: b.model === 'ease' ? '#7a4f9a' : '#8a8a8a',
+        showSymbol: true,
+        symbolSize: 5,
+        lineStyle: { width: 2, type: 'dotted' },
+        z: 1,
+      };
+    });
 }
 
 /**

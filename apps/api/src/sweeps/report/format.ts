@@ -1,3 +1,4 @@
+import type { BaselineRecord } from '@vaecf/queue';
 import type { ObjectiveMetric } from '@vaecf/sweep';
 
 /*
@@ -75,4 +76,9 @@ export function paramsText(params: Record<string, unknown>): string {
     .filter(([k]) => k !== 'model')
     .map(([k, v]) => `${k}=${formatValue(v)}`)
     .join(' ');
+}
+
+/** "EASE (λ 500)", "Popularity": a baseline as the report names it. */
+export function baselineLabel(b: Pick<BaselineRecord, 'model' | 'lambda'>): string {
+  return b.model === 'ease' ? `EASE${b.lambda !== undefined ? ` (λ ${b.lambda})` : ''}` : 'Popularity';
 }

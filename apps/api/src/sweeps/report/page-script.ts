@@ -47,7 +47,8 @@ export function reportPage(
     if (spec.kind === 'bar') return `${esc(p.name)}: ${fmt(Number(p.value))}`;
     const v = p.value as unknown[];
     const trial = data.trials[Number(p.name)];
-    const lines = [`<b>${esc(trial ? trial.label : `trial ${p.name}`)}</b>`];
+    // Reference lines (baselines) are series of their own, named by their series.
+    const lines = [`<b>${esc(trial ? trial.label : p.seriesName)}</b>`];
     if (spec.epochAt !== undefined) lines.push(`epoch ${esc(v[spec.epochAt])}`);
     if (spec.x) lines.push(`${esc(spec.x.label)} ${fmt(Number(v[spec.x.at]))}`);
     lines.push(`${esc(spec.yLabel)} ${Number(v[spec.yAt]).toFixed(4)}`);

@@ -1,5 +1,12 @@
 import type { SweepEvent, SweepView, TrialEngine, TrialRecord } from '@vaecf/queue';
-import { escapeHtml as esc, formatMetric, formatTime, formatValue, METRIC_LABELS } from './format';
+import {
+  baselineLabel,
+  escapeHtml as esc,
+  formatMetric,
+  formatTime,
+  formatValue,
+  METRIC_LABELS,
+} from './format';
 import type { ReportModel } from './model';
 
 /** A table from a header and rows of already-escaped cells. */
@@ -47,19 +54,54 @@ export function bestConfigTable(m: ReportModel): string {
   );
 }
 
-/** Every trial, best first. */
+/** Every trial, best first, then the baselines as reference rows (their validation value of the objective). */
 export function leaderboard(m: ReportModel): string {
   const ranked = [...m.trials].sort((a, b) => (b.best ?? -Infinity) - (a.best ?? -Infinity) || a.no - b.no);
+  const references = (m.input.sweep.baselines ?? []).filter((b) => b.status === 'completed' && b.validation);
   return table(
     'leaderboard',
     ['Trial', 'State', 'Epochs', `Best ${esc(m.metricLabel)}`, 'Engine', 'Parameters'],
-    ranked.map((t) => [
-      `<span style="color:${t.colour}">■</span> ${t.no}${t.isBest ? ' <b>(best)</b>' : ''}`,
-      esc(t.record.state),
-      String(t.record.epochs),
-      formatMetric(t.best),
-      engineCell(t.record),
-      `<code>${esc(t.params)}</code>`,
+    [
+      ...ranked.map((t) => [
+        `<span style="color:${t.colour}">■</span> ${t.no}${t.isBest ? ' <b>(best)</b>' : ''}`,
+        esc(t.record.state),
+        String(t.record.epochs),
+        formatMetric(t.best),
+        engineCell(t.record),
+        `<code>${esc(t.params)}</code>`,
+      ]),
+      ...references.map((b) => [
+        `<i class="reference">${esc(baselineLabel(b))}</i>`,
+        'reference',
+        '—',
+        formatMetric(b.validation![m.metric]),
+        '',
+        b.lambda !== undefined ? `<code>lambda=${esc(formatValue(b.lambda))}</code>` : '',
+      ]),
+    ],
+  );
+}
+
+/** The baselines on the same split: validation and test metrics, EASE's lambda, or why one did not run. */
+export function baselinesTable(sweep: SweepView): string {
+  const baselines = sweep.baselines ?? [];
+  if (!sweep.spec.baselines.length)
+    return '<p>None: the spec asks for no baselines (<code>baselines: []</code>).</p>';
+  if (!baselines.length) return '<p>Not yet: the baselines are fitted when the trials are done.</p>';
+  return table(
+    'baselines',
+    ['Model', 'Validation NDCG@100', 'Test NDCG@100', 'Test Recall@20', 'Test Recall@50', 'Note'],
+    baselines.map((b) => [
+      esc(baselineLabel(b)),
+      formatMetric(b.validation?.ndcg100),
+      formatMetric(b.test?.ndcg100),
+      formatMetric(b.test?.recall20),
+      formatMetric(b.test?.recall50),
+      b.status === 'completed'
+        ? b.grid && b.grid.length > 1
+          ? esc(`λ chosen on validation from ${b.grid.map((g) => formatValue(g.lambda)).join(', ')}`)
+          : ''
+        : `<span class="error">${esc(b.status)}: ${esc(b.reason ?? '')}</span>`,
     ]),
   );
 }
@@ -80,6 +122,51 @@ function engineCell(r: TrialRecord): string {
 function engineText(e: TrialEngine): string {
   const where = e.device === 'cpu' ? e.provider : `${e.provider} on ${e.device}`;
   return `${e.name} (${where}, ${e.threads} thread${e.threads === 1 ? '' : 's'})`;
+}
+
+/** The best trial against each baseline: paired differences of the per-user test metrics, their intervals and p-values. */
+export function comparisonTable(sweep: SweepView): string {
+  const comparisons = sweep.comparisons ?? [];
+  if (!comparisons.length) return '<p>Nothing to compare with yet.</p>';
+  const byModel = new Map((sweep.baselines ?? []).map((b) => [b.model as string, b]));
+  const rows = comparisons.flatMap((c) =>
+    (['ndcg100', 'recall20', 'recall50'] as const).map((k) => {
+      const x = c.metrics[k];
+      const name =
+        c.against.kind === 'baseline'
+          ? baselineLabel(byModel.get(c.against.model) ?? { model: c.against.model as 'ease' })
+          : `sweep ${c.against.sweep}`;
+      const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+      return [
+        esc(name),
+        METRIC_LABELS[k],
+        formatMetric(x.meanA),
+        formatMetric(x.meanB),
+        `<b>${signed(x.difference)}</b>`,
+        `[${signed(x.ci[0])}, ${signed(x.ci[1])}]`,
+        x.pValue < 1e-4 ? '&lt;1e-4' : esc(x.pValue.toPrecision(2)),
+        String(x.users),
+      ];
+    }),
+  );
+  const b = comparisons[0].bootstrap;
+  return (
+    table(
+      'comparison',
+      [
+        'Best trial vs',
+        'Metric',
+        'Best',
+        'Reference',
+        'Difference',
+        `${Math.round(b.level * 100)}% CI`,
+        'p',
+        'Users',
+      ],
+      rows,
+    ) +
+    `<p class="note">Paired over the same test users. Interval: percentile bootstrap, ${esc(formatValue(b.resamples))} resamples, seed ${esc(b.seed)}. p: ${esc(comparisons[0].test)}.</p>`
+  );
 }
 
 export function failedTrials(m: ReportModel): string {

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { decodePerUser } from '@vaecf/cf';
+import { testWorkerEngines } from './test-engines';
+import {
+  DatasetStore,
+  SweepController,
+  SweepStore,
+  submitSweep,
+  type SweepRecord,
+  type TrialsQueue,
+} from '@vaecf/queue';
+import type { SweepSpecInput } from '@vaecf/sweep';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatasetCache } from '../src/dataset-cache';
+import { createJobHandler } from '../src/handlers';
+import { perUserResultName } from '../src/sweep-baselines';
+import { syntheticArtifacts } from './synthetic-artifacts';
+
+/** Baselines at finalize: real Redis, a real dataset and checkpoints, a BullMQ worker in this process. */
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+let root: string;
+let redis: Redis;
+let store: SweepStore;
+let artifacts: FilesystemArtifactStore;
+const sweeps: string[] = [];
+
+beforeAll(async () => {
+  ({ root, artifacts } = await syntheticArtifacts('baselines', 'ds1', {
+    users: 500,
+    items: 200,
+    seed: 3,
+    heldoutUsers: 60,
+  }));
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  store = new SweepStore(redis);
+});
+afterAll(async () => {
+  for (const id of sweeps) await store.deleteSweep(id);
+  await redis.quit();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Runs a 2-trial sweep to its end and returns its record (waits on the sweep's state, not on a clock). */
+async function runSweep(
+  extra: Partial<SweepSpecInput>,
+  baselineMemoryLimitBytes?: number,
+): Promise<SweepRecord> {
+  const name = `test-${randomUUID()}`;
+  const queue: TrialsQueue = new Queue(name, { connection: redis });
+  const controller = new SweepController(redis, store, queue);
+  const handle = createJobHandler({
+    store,
+    datasetStore: new DatasetStore(redis),
+    controller,
+    artifacts,
+    datasets: new DatasetCache(artifacts),
+    workerId: 'test',
+    engines: await testWorkerEngines(),
+    baselineMemoryLimitBytes,
+  });
+  const worker = new Worker(name, (job) => handle(job), {
+    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+    concurrency: 1,
+  });
+  const ended = new Promise<void>((resolve) =>
+    worker.on('completed', (job) => {
+      if (job.name === 'finalize') resolve();
+    }),
+  );
+  try {
+    const { id } = await submitSweep(
+      {
+        dataset: 'ds1',
+        model: 'vae',
+        fixed: { dims: [32, 8], batchSize: 100, epochs: 2, totalAnnealSteps: 20 },
+        space: { lr: { type: 'choice', values: [3e-3, 3e-2] } },
+        limits: { maxConcurrent: 1 },
+        ...extra,
+      },
+      { store, controller, checkDataset: async () => undefined },
+    );
+    sweeps.push(id);
+    await ended;
+    return (await store.getSweep(id))!;
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+describe('baselines at finalize', () => {
+  it('fits popularity and EASE (lambda chosen on validation) on the same split and compares the best trial with each', async () => {
+    const s = await runSweep({ baselines: ['popularity', { model: 'ease', lambdas: [10, 100, 1000] }] });
+    expect(s.state).toBe('completed');
+    expect(s.baselines!.map((b) => [b.model, b.status])).toEqual([
+      ['popularity', 'completed'],
+      ['ease', 'completed'],
+    ]);
+    const ease = s.baselines![1];
+    expect(ease.grid!.map((g) => g.lambda)).toEqual([10, 100, 1000]);
+    const bestValidation = Math.max(...ease.grid!.map((g) => g.validation.ndcg100));
+    expect(ease.grid!.find((g) => g.lambda === ease.lambda)!.validation.ndcg100).toBe(bestValidation);
+    expect(ease.test!.users).toBe(s.test!.users);
+
+    // Per-user vectors: the best trial's and each baseline's, on the sweep's split.
+    const best = decodePerUser((await artifacts.getSweepResult(s.id, perUserResultName('best')))!);
+    const pop = decodePerUser((await artifacts.getSweepResult(s.id, perUserResultName('popularity')))!);
+    expect(best.split).toBe(s.split);
+    expect(pop.split).toBe(s.split);
+    expect(best.values.ndcg100).toHaveLength(60);
+
+    expect(s.comparisons!.map((c) => c.against)).toEqual([
+      { kind: 'baseline', model: 'popularity' },
+      { kind: 'baseline', model: 'ease' },
+    ]);
+    const c = s.comparisons![0].metrics.ndcg100;
+    expect(c.meanA).toBeCloseTo(s.test!.ndcg100, 5);
+    expect(c.meanB).toBeCloseTo(s.baselines![0].test!.ndcg100, 5);
+    expect(c.ci[0]).toBeLessThanOrEqual(c.difference);
+    expect(c.ci[1]).toBeGreaterThanOrEqual(c.difference);
+    expect(c.pValue).toBeGreaterThanOrEqual(0);
+    expect(c.pValue).toBeLessThanOrEqual(1);
+    expect(s.comparisons![0].bootstrap).toEqual({ resamples: 10_000, seed: 20180423, level: 0.95 });
+  });
+
+  it('skips EASE beyond the baseline memory limit with the reason, and still completes', async () => {
+    const s = await runSweep({ baselines: ['ease', 'popularity'] }, 2 ** 20);
+    expect(s.state).toBe('completed');
+    expect(s.baselines![0]).toEqual({
+      model: 'ease',
+      status: 'skipped',
+      reason: expect.stringMatching(/EASE needs about \d+ MB for 200 items.*BASELINE_MEMORY_LIMIT_MB/),
+    });
+    expect(s.comparisons!.map((c) => c.against)).toEqual([{ kind: 'baseline', model: 'popularity' }]);
+  });
+
+  it('fits none with baselines: []', async () => {
+    const s = await runSweep({ baselines: [] });
+    expect(s.state).toBe('completed');
+    expect(s.baselines).toEqual([]);
+    expect(s.comparisons).toEqual([]);
+    expect(await artifacts.getSweepResult(s.id, perUserResultName('best'))).not.toBeNull();
+  });
+});

@@ -1,0 +1,5 @@
+export * from './matmul';
+export * from './spd-inverse';
+export * from './gram';
+export * from './ease';
+export * from './fit-baseline';

@@ -1,0 +1,2 @@
+export * from './per-user';
+export * from './significance';
