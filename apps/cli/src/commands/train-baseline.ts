@@ -1,11 +1,6 @@
 import { gemmOn } from '@vaecf/engine';
 import { loadEngineFromFlags, type EngineFlags } from '../engine-option';
-import {
-  type BaselineModel,
-  fitBaseline,
-  parseBaselineMemoryLimitMb,
-  readDatasetArtifact,
-} from '@vaecf/cf';
+import { type BaselineModel, fitBaseline, parseBaselineMemoryLimitMb, readDatasetArtifact } from '@vaecf/cf';
 import { UserError } from '../errors';
 import { table } from '../output/table';
 import type { Reporter } from '../output/reporter';
