@@ -46,6 +46,11 @@ const schema = z.object({
   WORKER_RECONCILE_MS: z.coerce.number().int().min(0).default(30_000),
   /** How often stalled jobs (their worker died) are looked for (ms). */
   WORKER_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30_000),
+  /** Tests only (test-hold.ts): the Redis hash that holds a named sweep's trials after an epoch. Unset in production. */
+  WORKER_TEST_HOLD: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
 });
 
 /** The metrics exposure rule (libs/telemetry metrics-access.ts), checked on the parsed settings. */

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { WorkerConfig } from './config';
 import { DatasetCache } from './dataset-cache';
 import type { WorkerDeps } from './handlers';
+import { redisTrialHold } from './test-hold';
 
 /** Everything a job handler needs, wired from the configuration (one set per process). */
 export type ClosableWorkerDeps = WorkerDeps & { close(): Promise<void> };
@@ -25,6 +26,9 @@ export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWo
     datasets: new DatasetCache(artifacts),
     workerId: config.WORKER_ID,
     backend: backend.name,
+    hold: config.WORKER_TEST_HOLD
+      ? redisTrialHold(redis, config.WORKER_TEST_HOLD, config.WORKER_ID)
+      : undefined,
     async close() {
       await queue.close();
       await redis.quit();

@@ -14,6 +14,7 @@ import type { DatasetCache } from './dataset-cache';
 import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';
 import type { LeaseWatch } from './lease-watch';
 import { prepareRegisteredDataset } from './prepare-dataset';
+import type { TrialHold } from './test-hold';
 import { runTrial } from './trial-runner';
 
 export interface WorkerDeps {
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   readonly datasets: DatasetCache;
   readonly workerId: string;
   readonly backend: string;
+  /** Tests only: the gate of WORKER_TEST_HOLD (test-hold.ts). */
+  readonly hold?: TrialHold;
 }
 
 /** The slice of a BullMQ job a handler uses (a sandboxed job offers the same). */

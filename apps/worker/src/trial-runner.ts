@@ -23,6 +23,7 @@ import { checkpointAttemptOf } from './checkpoint-attempt';
 import { openTrainer } from './checkpoint-recovery';
 import type { DatasetCache } from './dataset-cache';
 import type { LeaseWatch } from './lease-watch';
+import type { TrialHold } from './test-hold';
 
 export interface TrialContext {
   readonly store: SweepStore;
@@ -35,6 +36,8 @@ export interface TrialContext {
   readonly progress: (p: TrialProgress) => Promise<void>;
   /** Watches that this process still owns the trial once it claimed `fence` (lease-watch.ts). */
   readonly watchLease?: (fence: TrialFence) => LeaseWatch;
+  /** Tests only: holds the trial before an epoch's first write (WORKER_TEST_HOLD, test-hold.ts). */
+  readonly hold?: TrialHold;
 }
 
 export type TrialOutcome = 'completed' | 'pruned' | 'failed' | 'cancelled';
@@ -66,6 +69,8 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   if (FINAL_STATES.has(trial.state)) return trial.state as TrialOutcome;
   const fence = await store.claimTrialAttempt(sweepId, trialNo, ctx.workerId);
   if (!fence) return 'cancelled'; // deleted meanwhile
+  // The record's attempt (the fencing token), the number the API and the CSV show.
+  process.stdout.write(`trial ${sweepId}:${trialNo}: attempt ${fence.attempt} claimed by ${fence.owner}\n`);
   const lease = ctx.watchLease?.(fence);
   try {
     return await runClaimedTrial(job, ctx, sweep, fence, lease?.signal);
@@ -132,9 +137,11 @@ async function runClaimedTrial(
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
       if (signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
       const progress = progressOf(report, trainer, spec.objective.metric);
+      await ctx.hold?.({ sweepId, sweepName: spec.name, trialNo, epoch: report.epoch }, signal);
       // A fenced write before any file: a process that lost the trial learns it here, not after
-      // writing a checkpoint.
-      await store.recordProgress(fence, progress);
+      // writing a checkpoint. A sweep deleted meanwhile (DELETE of a running sweep) ends the
+      // trial here, as a cancel does at this epoch's end, and leaves no checkpoint behind.
+      if (!(await store.recordProgress(fence, progress))) return 'cancelled';
       // The lease may have been lost while that write waited (a partition): then it is not ours
       // to checkpoint, whatever the write's answer was.
       if (leaseLost?.aborted) throw leaseLost.reason as Error;
@@ -157,8 +164,14 @@ async function runClaimedTrial(
         earlierAttemptsDeleted = true;
       }
       await ctx.progress(progress);
-      if ((await store.getSweep(sweepId))?.state === 'cancelled')
-        return end(ctx, fence, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
+      const now = await store.getSweep(sweepId);
+      if (!now || now.state === 'cancelled')
+        return end(
+          ctx,
+          fence,
+          'cancelled',
+          `sweep ${now ? 'cancelled' : 'deleted'} after epoch ${report.epoch}`,
+        );
       const decision = await decideAfterEpoch(store, spec, {
         fence,
         params: trial.params,

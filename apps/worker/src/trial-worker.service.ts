@@ -107,16 +107,20 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       lockDuration: c.WORKER_LOCK_MS,
       stalledInterval: c.WORKER_STALLED_CHECK_MS,
       maxStalledCount: 5,
+      // The trial processes write this worker's id (the one in vaecf:workers) as the trial's owner
+      // and on every epoch; left to themselves they would default to their own pid-based name.
+      workerForkOptions: { env: { ...process.env, WORKER_ID: c.WORKER_ID } },
     });
-    worker.on('active', (job: Job) =>
-      this.log.log(`started ${job.name} ${job.id} (attempt ${job.attemptsMade + 1})`),
-    );
+    // No attempt number here: BullMQ's attemptsMade is not the trial's attempt (a hand-back or a
+    // takeover spends none). The trial process logs the attempt it claims (trial-runner.ts).
+    worker.on('active', (job: Job) => this.log.log(`started ${job.name} ${job.id}`));
     worker.on('completed', (job: Job, result: unknown) =>
       this.log.log(`finished ${job.name} ${job.id}: ${String(result)}`),
     );
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job) return;
-      this.log.warn(`${job.name} ${job.id} failed (attempt ${job.attemptsMade}): ${err.message}`);
+      const tries = `${job.attemptsMade} of ${job.opts.attempts ?? 1} job tries`;
+      this.log.warn(`${job.name} ${job.id} failed (${tries}): ${err.message}`);
       void this.onFinalFailure(job, err).catch((e: Error) =>
         this.log.error(`could not record the failure of ${job.id}: ${e.message}`),
       );

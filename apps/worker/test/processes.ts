@@ -17,7 +17,7 @@ export interface WorkerProcess {
   terminate(): Promise<number | null>;
 }
 
-export function startWorker(id: string, env: Record<string, string>): WorkerProcess {
+export function startWorker(id: string, env: Record<string, string | undefined>): WorkerProcess {
   const child = spawn(process.execPath, [WORKER_MAIN], {
     // Several workers share this machine: each takes any free metrics port unless told otherwise.
     env: { ...process.env, WORKER_ID: id, WORKER_METRICS_PORT: '0', ...env },

@@ -17,15 +17,21 @@ export interface WorkerFleetFixture {
   readonly root: string;
   readonly artifacts: FilesystemArtifactStore;
   readonly store: SweepStore;
+  readonly redis: Redis;
   /** A queue of its own, workers with short locks so that a dead one is noticed within seconds. */
   fleet(): WorkerFleet;
 }
 
 export interface WorkerFleet {
   readonly queue: TrialsQueue;
-  start(id: string, extra?: Record<string, string>): WorkerProcess;
+  start(id: string, extra?: Record<string, string | undefined>): WorkerProcess;
   /** A Mult-VAE 200-50 sweep on `ds` (fixed batch and annealing), its id. */
-  submit(space: Record<string, unknown>, epochs: number | null, maxConcurrent: number): Promise<string>;
+  submit(
+    space: Record<string, unknown>,
+    epochs: number | null,
+    maxConcurrent: number,
+    name?: string,
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -82,9 +88,10 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
         workers.push(w);
         return w;
       },
-      async submit(space, epochs, maxConcurrent) {
+      async submit(space, epochs, maxConcurrent, name) {
         const { id } = await submitSweep(
           {
+            ...(name ? { name } : {}),
             dataset: 'ds',
             model: 'vae',
             fixed: { dims: [200, 50], batchSize: 100, totalAnnealSteps: 50, ...(epochs ? { epochs } : {}) },
@@ -111,6 +118,9 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
     },
     get store() {
       return store;
+    },
+    get redis() {
+      return redis;
     },
     fleet,
   };
