@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { workerConfig, WorkerEnvironmentError } from './config';
+import { watchParent } from './parent-watch';
 import { WorkerModule } from './worker.module';
 
 /**
@@ -14,10 +15,10 @@ async function main(): Promise<void> {
   workerConfig(); // a bad environment stops here, before anything starts
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false });
   let closing = false;
-  const stop = (signal: string) => {
+  const stop = (why: string) => {
     if (closing) return;
     closing = true;
-    Logger.log(`${signal} received`, 'Worker');
+    Logger.log(why, 'Worker');
     // app.close() runs the onApplicationShutdown hooks (hand trials back, close connections).
     void app
       .close()
@@ -27,8 +28,14 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM received'));
+  process.on('SIGINT', () => stop('SIGINT received'));
+  // Started by an npm script (`npm run worker`, the demo): the worker lives as long as what started
+  // it. npm forwards SIGTERM (the script execs node), but an npm killed outright would otherwise
+  // leave an orphan that keeps taking trials. A worker started by hand or by a supervisor (docker,
+  // systemd: no npm in between) is left alone.
+  if (process.env.npm_lifecycle_event)
+    watchParent(() => stop('its parent process is gone'), 'parent process');
 }
 
 main().catch((e: Error) => {

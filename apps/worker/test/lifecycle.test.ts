@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -11,7 +11,7 @@ import {
 import { FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { jobIds } from '@vaecf/queue';
 import { describe, expect, it } from 'vitest';
-import { until } from './processes';
+import { alive, childrenOf, until } from './processes';
 import { useWorkerFleet } from './worker-fleet';
 
 /**
@@ -56,32 +56,6 @@ async function recorded(id: string, trialNo: number): Promise<unknown[]> {
 
 function figures(r: EpochReport) {
   return { epoch: r.epoch, loss: r.loss, steps: r.steps, validation: r.validation };
-}
-
-/** Live (not zombie) child processes of `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === pid && state !== 'Z') out.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 describe('worker life cycle, with real worker processes and a real Redis', () => {
