@@ -1,22 +1,25 @@
 #!/usr/bin/env node
 import type { Server } from 'node:http';
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { initBackend } from '@vaecf/cf';
+import { logColours } from '@vaecf/telemetry';
 import { AppModule } from './app.module';
 import { checkBodyShape, rewriteBodyParserErrors } from './common/body-errors';
 import { apiConfig, ApiEnvironmentError } from './config';
 
 async function main(): Promise<void> {
   const config = apiConfig();
+  const logger = new ConsoleLogger({ colors: logColours(process.stdout, process.env) });
+  Logger.overrideLogger(logger);
   // Recommendations score with TensorFlow.js: the best backend present, once per process.
   const backend = await initBackend();
   Logger.log(`TensorFlow.js backend: ${backend.name}`, 'vaecf-api');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger });
   // Bodies are size-limited; sweep specs come as JSON or as YAML text.
   // Not strict: a JSON scalar parses, and validation then names what was expected instead of a syntax error.
   app.useBodyParser('json', { limit: config.BODY_LIMIT, strict: false });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { logColours } from '@vaecf/telemetry';
 import { workerConfig, WorkerEnvironmentError } from './config';
 import { watchParent } from './parent-watch';
 import { WorkerModule } from './worker.module';
@@ -13,7 +14,9 @@ import { WorkerModule } from './worker.module';
  */
 async function main(): Promise<void> {
   workerConfig(); // a bad environment stops here, before anything starts
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false });
+  const logger = new ConsoleLogger({ colors: logColours(process.stdout, process.env) });
+  Logger.overrideLogger(logger);
+  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false, logger });
   let closing = false;
   const stop = (why: string) => {
     if (closing) return;
