@@ -13,6 +13,7 @@ import { Queue, type Job, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { WORKER_CONFIG, WORKER_DEPS } from './tokens';
 import { RecyclingWorker } from './child-recycling';
+import { takeoverOptions, takeoverWindowMs } from './takeover';
 import type { WorkerConfig } from './config';
 import type { ClosableWorkerDeps } from './deps';
 import { observeWorker, serveWorkerMetrics } from './worker-telemetry';
@@ -52,6 +53,12 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       this.startWorker(c.VAECF_DATASETS_QUEUE, 1),
     ];
     for (const w of this.workers) observeWorker(w, this.metrics);
+    const o = this.workers[0].opts;
+    const [soonest, latest] = takeoverWindowMs(c).map((ms) => ms / 1000);
+    this.log.log(
+      `${c.WORKER_ID}: a dead worker's trial is taken over ${soonest}-${latest} s after it died (lock ` +
+        `${o.lockDuration} ms renewed every ${o.lockRenewTime} ms, stalled check every ${o.stalledInterval} ms)`,
+    );
     this.registryConnection = new Redis(c.REDIS_URL, { maxRetriesPerRequest: null });
     if (c.WORKER_METRICS_PORT >= 0) {
       this.metricsQueues = [c.VAECF_TRIALS_QUEUE, c.VAECF_DATASETS_QUEUE].map(
@@ -104,9 +111,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       connection: new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }),
       concurrency,
       useWorkerThreads: false,
-      lockDuration: c.WORKER_LOCK_MS,
-      stalledInterval: c.WORKER_STALLED_CHECK_MS,
-      maxStalledCount: 5,
+      ...takeoverOptions(c),
       // The trial processes write this worker's id (the one in vaecf:workers) as the trial's owner
       // and on every epoch; left to themselves they would default to their own pid-based name.
       workerForkOptions: { env: { ...process.env, WORKER_ID: c.WORKER_ID } },
