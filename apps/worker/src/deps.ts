@@ -11,10 +11,18 @@ import { redisTrialHold } from './test-hold';
 /** Everything a job handler needs, wired from the configuration (one set per process). */
 export type ClosableWorkerDeps = WorkerDeps & { close(): Promise<void> };
 
-export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWorkerDeps> {
+/**
+ * `watchRedis` takes the connection's errors: the worker process's outage log
+ * (redis-outage.ts), or a trial process's silence (its worker reports outages).
+ */
+export async function createWorkerDeps(
+  config: WorkerConfig,
+  watchRedis: (connection: Redis) => void,
+): Promise<ClosableWorkerDeps> {
   const backend = await initBackend();
   // BullMQ needs maxRetriesPerRequest: null so that commands wait out a Redis restart instead of failing.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  watchRedis(redis);
   const queue: TrialsQueue = new Queue(config.VAECF_TRIALS_QUEUE, { connection: redis });
   const store = new SweepStore(redis);
   const artifacts = artifactStoreFromEnv({ ...process.env, VAECF_ARTIFACTS_DIR: config.VAECF_ARTIFACTS_DIR });

@@ -11,7 +11,8 @@ import { WORKER_HEARTBEAT_SECONDS, WorkerRegistry } from '@vaecf/queue';
 import { createWorkerMetrics, type MetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
 import { Queue, type Job, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { WORKER_CONFIG, WORKER_DEPS } from './tokens';
+import { REDIS_OUTAGE, WORKER_CONFIG, WORKER_DEPS } from './tokens';
+import type { RedisOutageLog } from './redis-outage';
 import { RecyclingWorker } from './child-recycling';
 import { takeoverOptions, takeoverWindowMs } from './takeover';
 import type { WorkerConfig } from './config';
@@ -39,6 +40,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(WORKER_DEPS) private readonly deps: ClosableWorkerDeps,
+    @Inject(REDIS_OUTAGE) private readonly outage: RedisOutageLog,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -59,7 +61,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       `${c.WORKER_ID}: a dead worker's trial is taken over ${soonest}-${latest} s after it died (lock ` +
         `${o.lockDuration} ms renewed every ${o.lockRenewTime} ms, stalled check every ${o.stalledInterval} ms)`,
     );
-    this.registryConnection = new Redis(c.REDIS_URL, { maxRetriesPerRequest: null });
+    this.registryConnection = this.outage.watch(new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }));
     if (c.WORKER_METRICS_PORT >= 0) {
       this.metricsQueues = [c.VAECF_TRIALS_QUEUE, c.VAECF_DATASETS_QUEUE].map(
         (name) => new Queue(name, { connection: this.registryConnection! }),
@@ -108,7 +110,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   private startWorker(queue: string, concurrency: number): Worker {
     const c = this.config;
     const worker = new RecyclingWorker(queue, join(__dirname, 'processor.js'), {
-      connection: new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }),
+      connection: this.outage.watch(new Redis(c.REDIS_URL, { maxRetriesPerRequest: null })),
       concurrency,
       useWorkerThreads: false,
       ...takeoverOptions(c),
@@ -130,7 +132,10 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
         this.log.error(`could not record the failure of ${job.id}: ${e.message}`),
       );
     });
-    worker.on('error', (err) => this.log.error(err.message));
+    // Connection errors (its own connections' too) go to the outage log: one line per outage.
+    worker.on('error', (err) => {
+      if (!this.outage.error(err)) this.log.error(err.message);
+    });
     return worker;
   }
 
