@@ -95,16 +95,20 @@ export async function startLocalStack(opts: {
     });
     children.push(api);
     const apiLog = collect(api);
-    for (let k = 0; k < opts.workers; k++) {
+    // The API and the workers start side by side (each loads Node, Nest and TensorFlow.js for a
+    // few seconds): waiting for one before starting the next made the start as long as all of them.
+    const workers = Array.from({ length: opts.workers }, (_, k) => {
       const w = spawn(process.execPath, [WORKER_MAIN], {
         env: { ...env, WORKER_ID: `demo-worker-${k + 1}`, WORKER_METRICS_PORT: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(w);
-      const log = collect(w);
-      await waitFor(`worker ${k + 1}`, () => log().includes('ready'), w);
-    }
-    await waitFor('the API', () => apiLog().includes('listening on'), api);
+      return { w, log: collect(w) };
+    });
+    await Promise.all([
+      ...workers.map(({ w, log }, k) => waitFor(`worker ${k + 1}`, () => log().includes(': ready'), w)),
+      waitFor('the API', () => apiLog().includes('listening on'), api),
+    ]);
     opts.log(`API: http://127.0.0.1:${apiPort}, ${opts.workers} worker processes`);
     return { apiUrl: `http://127.0.0.1:${apiPort}`, redisUrl, sharedRedis, stop };
   } catch (e) {
