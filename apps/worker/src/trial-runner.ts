@@ -132,6 +132,9 @@ async function runClaimedTrial(
     for (const r of trainer.history) await store.recordEpoch(fence, r.epoch, r, objective(r));
     await store.startTrial(fence, ctx.backend);
     let earlierAttemptsDeleted = false;
+    // The item ids file of this attempt's directory is written once; later saves keep it (and
+    // check it against the manifest) instead of serialising every id again each epoch.
+    let itemIdsSaved = false;
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
@@ -146,7 +149,8 @@ async function runClaimedTrial(
       // to checkpoint, whatever the write's answer was.
       if (leaseLost?.aborted) throw leaseLost.reason as Error;
       const saving = performance.now();
-      await saveCheckpoint(workDir, trainer.checkpoint(), { itemIds: data.itemIds });
+      await saveCheckpoint(workDir, trainer.checkpoint(), itemIdsSaved ? {} : { itemIds: data.itemIds });
+      itemIdsSaved = true;
       await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
       // Time spent saving and committing the checkpoint (the store's cost per epoch; bench:sweep reads it).
       const checkpointSeconds = (performance.now() - saving) / 1000;
