@@ -13,8 +13,12 @@ export interface TestHold {
   /** Trials of sweep `name` may write epochs up to `epoch`, then wait (set it before submitting). */
   holdAfter(name: string, epoch: number): Promise<void>;
   release(name: string): Promise<void>;
-  /** Resolves once trial `trialNo` of the sweep waits at the gate: its epoch and worker. */
-  waiting(sweepId: string, trialNo?: number): Promise<{ trialNo: number; epoch: number; worker: string }>;
+  /** Resolves once trial `trialNo` of the sweep (on `worker`, if given) waits at the gate: its epoch and worker. */
+  waiting(
+    sweepId: string,
+    trialNo?: number,
+    worker?: string,
+  ): Promise<{ trialNo: number; epoch: number; worker: string }>;
   /** Removes the hold's keys. */
   dispose(): Promise<void>;
 }
@@ -29,13 +33,14 @@ export function testHold(redis: Redis): TestHold {
     release: async (name) => {
       await redis.hdel(key, name);
     },
-    waiting: (sweepId, trialNo) =>
+    waiting: (sweepId, trialNo, onWorker) =>
       until(`a trial of ${sweepId} to wait at the test hold`, async () => {
         const held = await redis.hgetall(`${key}:held`);
         for (const [field, value] of Object.entries(held)) {
           const [sweep, no] = field.split(':');
           if (sweep !== sweepId || (trialNo !== undefined && Number(no) !== trialNo)) continue;
           const [epoch, worker] = value.split(' ');
+          if (onWorker !== undefined && worker !== onWorker) continue;
           return { trialNo: Number(no), epoch: Number(epoch), worker };
         }
         return null;
