@@ -1,8 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../apps/cli/test/run-cli';
+import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
 
@@ -10,6 +12,9 @@ import { startStack, type Stack } from './support/stack';
 // all through the built `vaecf` against the real API, workers and Redis.
 let stack: Stack;
 let second: WorkerProcess;
+let redis: Redis;
+/** Holds the cancel test's sweep open after its first epoch (WORKER_TEST_HOLD), whatever the machine's speed. */
+let hold: TestHold;
 /** Datasets are one namespace in Redis: a name of this run's own. */
 const DS = `manage-${Date.now().toString(36)}`;
 
@@ -21,8 +26,11 @@ const json = async (args: string[]) => {
 };
 
 beforeAll(async () => {
-  stack = await startStack();
+  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  hold = testHold(redis);
+  stack = await startStack({ workerEnv: hold.env });
   second = startWorker(`manage-2-${Date.now()}`, {
+    ...hold.env,
     ...stack.queues,
     VAECF_ARTIFACTS_DIR: join(stack.root, 'artifacts'),
   });
@@ -39,6 +47,8 @@ afterAll(async () => {
     headers: { authorization: `Bearer ${stack.token}` },
   });
   await stack?.stop();
+  await hold?.dispose();
+  await redis?.quit();
 });
 
 describe('vaecf sweep list/extend/importance/export/resume and model download', () => {
@@ -101,16 +111,18 @@ describe('vaecf sweep list/extend/importance/export/resume and model download', 
 
   it('cancels and resumes a sweep from the CLI', async () => {
     const spec = join(stack.root, 'long.yaml');
+    const name = `cancel-${Date.now()}`;
     await writeFile(
       spec,
-      `dataset: ${DS}\nmodel: dae\nfixed: { dims: [16], batchSize: 50, epochs: 30 }\n` +
+      `name: ${name}\ndataset: ${DS}\nmodel: dae\nfixed: { dims: [16], batchSize: 50, epochs: 3 }\n` +
         'space: { lr: { type: choice, values: [0.001, 0.002] } }\nlimits: { maxConcurrent: 2 }\n',
     );
+    // Its trials record epoch 1 and wait: the sweep is running when the cancel comes, on any machine.
+    await hold.holdAfter(name, 1);
     const { sweep } = await json(['sweep', 'submit', spec]);
-    await until('a trial to report an epoch', async () =>
-      (await json(['sweep', 'show', sweep.id])).trials.some((t: { epochs: number }) => t.epochs > 0),
-    );
+    await hold.waiting(sweep.id);
     await json(['sweep', 'cancel', sweep.id]);
+    await hold.release(name);
     const resumed = await until('resume to be accepted', async () => {
       const r = await vaecf(['sweep', 'resume', sweep.id, '--json']);
       return r.code === 0 ? JSON.parse(r.stdout) : null; // refused (exit 2) while a trial is still stopping

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { compose } from './support/compose';
 
-// The multi-host compose files, checked as docker-compose resolves them (no Docker engine here):
+// The multi-host compose files, checked as Compose resolves them (no Docker engine here):
 // the main host layered over docker-compose.yml, and the worker-only file for other machines.
 const ROOT = resolve(__dirname, '..');
 const MAIN = ['-f', 'docker-compose.yml', '-f', 'deploy/compose/main-host.yml'];
@@ -42,11 +43,10 @@ const WORKER_VARS = {
   WORKER_ADVERTISE_HOST: '10.1.0.7',
 };
 
-/** `docker-compose <files> config` with only the given variables (none from this environment). */
+/** `docker compose <files> config` (or docker-compose's) with only the given variables (none from this environment). */
 function config(files: string[], vars: Record<string, string>) {
-  const r = spawnSync('docker-compose', [...files, 'config'], {
+  const r = compose([...files, 'config'], {
     cwd: ROOT,
-    encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...vars },
   });
   return { ...r, resolved: r.status === 0 ? (parse(r.stdout) as Resolved) : null };

@@ -2,9 +2,9 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@vaecf/artifacts';
-import { QUEUES } from '@vaecf/queue';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testHold, type TestHold } from '../../apps/worker/test/hold';
 import { until, WORKER_MAIN } from '../../apps/worker/test/processes';
 import { API_MAIN, BUNDLED } from '../support/stack';
 import { Cluster, clusterUnsupported, type HostProcess } from './netns';
@@ -19,9 +19,8 @@ if (unsupported) console.warn(`cluster tests skipped: ${unsupported}`);
 
 const WORKERS = ['w1', 'w2', 'w3'] as const;
 type WorkerHost = (typeof WORKERS)[number];
-// Long beside an epoch (about 1 s here, a few under load): a host cut off just after an epoch
-// finishes its next one and waits on that epoch's first write before its lease runs out, so the
-// write is pending when the host is healed, and is refused.
+// A host cut off (scenario 2) is held before an epoch's first write (WORKER_TEST_HOLD): that write
+// waits for the link, the lock lapses meanwhile, and the write is refused once the host is healed.
 const LOCK_MS = 10_000;
 const API_TOKEN = 'cluster-api-token';
 const METRICS_TOKEN = 'cluster-metrics-token';
@@ -75,6 +74,8 @@ interface SweepRun {
 let cluster: Cluster;
 let root: string;
 let redis: Redis;
+/** Holds a sweep's trials at a known point (WORKER_TEST_HOLD of every worker host). */
+let hold: TestHold;
 const workers = new Map<WorkerHost, HostProcess>();
 let baseline: SweepRun;
 
@@ -140,6 +141,7 @@ async function startWorkerOn(host: WorkerHost): Promise<HostProcess> {
       WORKER_LOCK_MS: String(LOCK_MS),
       WORKER_STALLED_CHECK_MS: '1000',
       WORKER_RECONCILE_MS: '2000',
+      ...hold.env,
     },
     await hostDir(host),
   );
@@ -168,10 +170,19 @@ async function trials(id: string): Promise<TrialRow[]> {
   return (await api<TrialRow[]>('GET', `/sweeps/${id}/trials?sort=no`)).sort((a, b) => a.no - b.no);
 }
 
-/** Submits the sweep, runs `disturb` beside it, and returns its trials and histories once it has ended. */
-async function runSweep(disturb?: (id: string) => Promise<void>): Promise<SweepRun> {
-  const { id } = await api<{ id: string }>('POST', '/sweeps', SPEC);
-  const disturbed = disturb?.(id);
+/**
+ * Submits the sweep, runs `disturb` beside it, and returns its trials and histories once it has
+ * ended. With `holdAfter`, its trials record that many epochs and wait (WORKER_TEST_HOLD) until
+ * `disturb` releases them: a disturbance lands at a known point of a trial on any machine.
+ */
+async function runSweep(
+  disturb?: (id: string, name: string) => Promise<void>,
+  holdAfter?: number,
+): Promise<SweepRun> {
+  const name = `cluster-${Date.now()}`;
+  if (holdAfter !== undefined) await hold.holdAfter(name, holdAfter);
+  const { id } = await api<{ id: string }>('POST', '/sweeps', { ...SPEC, name });
+  const disturbed = disturb?.(id, name);
   await until(
     `sweep ${id} to end`,
     async () =>
@@ -187,38 +198,13 @@ async function runSweep(disturb?: (id: string) => Promise<void>): Promise<SweepR
   return { id, trials: rows, histories };
 }
 
-/** A trial running on a worker host with at least one epoch recorded and two or more to go. */
-async function trialMidway(id: string): Promise<{ no: number; host: WorkerHost; epochs: number }> {
-  return until(
-    'a trial past its first epoch',
-    async () => {
-      const t = (await trials(id)).find(
-        (r) => r.state === 'running' && r.epochs >= 1 && r.epochs <= SPEC.fixed.epochs - 2 && r.worker,
-      );
-      return t ? { no: t.no, host: t.worker as WorkerHost, epochs: t.epochs } : null;
-    },
-    60_000,
-  );
-}
-
 /**
- * Waits until the trial's host is training its next epoch: after an epoch it writes the epoch
- * (fenced), deletes earlier attempts' files in the bucket, and reports the job's progress (which
- * BullMQ keeps in Redis); only two reads are left then before it trains. A host cut off while
- * training finishes the epoch and waits on that epoch's first write (fenced) until healed; cut off
- * in that I/O instead, it would wait on a read and lose its lease without a write to refuse.
+ * A trial of the sweep held (holdAfter) with epochs recorded and more to go: it has trained its
+ * next epoch and waits before that epoch's first write, a fenced one.
  */
-async function training(id: string, no: number, epochs: number): Promise<void> {
-  await until(
-    `trial ${no} to report epoch ${epochs}`,
-    async () => {
-      const json = await redis.hget(`bull:${QUEUES.trials}:${id}-${no}`, 'progress');
-      const progress = json ? (JSON.parse(json) as { epoch?: number }) : null;
-      return (progress?.epoch ?? 0) >= epochs;
-    },
-    30_000,
-  );
-  await new Promise((r) => setTimeout(r, 50)); // those two reads (an epoch here takes ~1 s)
+async function heldTrial(id: string): Promise<{ no: number; host: WorkerHost }> {
+  const { trialNo, worker } = await hold.waiting(id);
+  return { no: trialNo, host: worker as WorkerHost };
 }
 
 /** 0 trials lost, 0 epochs recorded twice or missing, every figure equal to the baseline's. */
@@ -294,6 +280,7 @@ async function setUp(): Promise<void> {
   redis = new Redis(`redis://${store}:6379`, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
   await redis.ping();
+  hold = testHold(redis);
 
   cluster.spawn(
     'api',
@@ -373,11 +360,13 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
   }, 180_000);
 
   it('2. a worker host cut off mid-trial: the trial resumes elsewhere, its late writes are refused', async () => {
-    let victim: { no: number; host: WorkerHost; epochs: number } | undefined;
-    const run = await runSweep(async (id) => {
-      victim = await trialMidway(id);
-      await training(id, victim.no, victim.epochs);
+    let victim: { no: number; host: WorkerHost } | undefined;
+    const run = await runSweep(async (id, name) => {
+      // Held before epoch 3's first write (a fenced one) with epochs 1-2 recorded: cut off there, the
+      // victim's next step is that write, which waits for the link until it is healed.
+      victim = await heldTrial(id);
       cluster.cut(victim.host);
+      await hold.release(name);
       // Cut off for longer than the lock: another host takes the trial over meanwhile.
       await until(
         `trial ${victim.no} taken over`,
@@ -388,7 +377,7 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
         60_000,
       );
       cluster.heal(victim.host);
-    });
+    }, 2);
     expectSameOutcome(run);
     expectResumedElsewhere(run, victim!.no, victim!.host);
     // Healed, the cut-off worker's writes of the trial reach Redis late: each refused and counted,
@@ -407,10 +396,11 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
 
   it('3. a worker host SIGKILLed mid-trial: the trial resumes elsewhere from object storage', async () => {
     let victim: { no: number; host: WorkerHost } | undefined;
-    const run = await runSweep(async (id) => {
-      victim = await trialMidway(id);
+    const run = await runSweep(async (id, name) => {
+      victim = await heldTrial(id); // epochs 1-2 recorded and checkpointed
       expect(cluster.killAll(victim.host)).toBeGreaterThanOrEqual(2); // the worker and its trial process
-    });
+      await hold.release(name);
+    }, 2);
     expectSameOutcome(run);
     expectResumedElsewhere(run, victim!.no, victim!.host);
     console.log(`SIGKILLed: trial ${victim!.no} epochs ${hostsOf(run, victim!.no)}`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs before `npm test` (npm's pretest): makes sure everything the tests need beyond npm is here.
 #   - a Redis answering at REDIS_URL (default 127.0.0.1:6379): started when none answers;
-#   - redis-server, prometheus (with promtool), docker-compose and chromium from Debian's packages:
+#   - redis-server, prometheus (with promtool), Compose and chromium from Debian's packages (Compose:
+#     the `docker compose` plugin when Docker has it, else Debian's standalone docker-compose):
 #     installed with apt-get when missing and we are root; otherwise this stops with the exact command.
 # VAECF_TEST_NO_INSTALL=1 never installs (it only says what is missing).
 set -euo pipefail
@@ -9,7 +10,7 @@ set -euo pipefail
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(prometheus)
-command -v docker-compose >/dev/null || need+=(docker-compose)
+{ docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; } || need+=(docker-compose)
 command -v chromium >/dev/null || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import type { Server } from 'node:http';
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { availableParallelism } from 'node:os';
 import { EngineUnavailableError, loadEngine } from '@vaecf/engine';
+import { logColours } from '@vaecf/telemetry';
 import { AppModule } from './app.module';
 import {
   checkBodyShape,
@@ -21,6 +22,8 @@ import { apiConfig, ApiEnvironmentError, httpTimeouts, scoringEngine } from './c
 
 async function main(): Promise<void> {
   const config = apiConfig();
+  const logger = new ConsoleLogger({ colors: logColours(process.stdout, process.env) });
+  Logger.overrideLogger(logger);
   // Recommendations score on this engine, loaded once per process (ModelsService asks loadEngine for
   // the same request and gets it from its cache): one that cannot load stops the API here.
   const { engine, skipped } = await loadEngine(scoringEngine(config, availableParallelism())).catch(
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
       (skipped.length ? `; not available: ${skipped.join('; ')}` : ''),
     'vaecf-api',
   );
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger });
   const timeouts = httpTimeouts(config);
   app.use(bodyDeadlines(timeouts)); // before the parsers start waiting for a body
   // Bodies are size-limited; sweep specs come as JSON or as YAML text.

@@ -58,8 +58,11 @@ const schema = z.object({
   /** Trials trained at once by this worker (each in its own child process). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
-  /** How long a job lock lasts without renewal before another worker may take the job (ms). */
-  WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * How long a job lock lasts without renewal before another worker may take the job (ms).
+   * A dead worker's trial is taken over lockMs/2 to lockMs + stalled check after it died (takeover.ts).
+   */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(20_000),
   /** How often this worker moves on sweeps waiting for an event that never came (ms; 0: never). */
   WORKER_RECONCILE_MS: z.coerce.number().int().min(0).default(30_000),
   /** Memory a baseline may use at finalize: EASE beyond it is skipped with the reason (MB; default half the machine's). */
@@ -68,13 +71,25 @@ const schema = z.object({
     .int()
     .min(1)
     .default(() => defaultBaselineMemoryLimitMb()),
-  /** How often stalled jobs (their worker died) are looked for (ms). */
-  WORKER_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30_000),
+  /** How often stalled jobs (their worker died) are looked for (ms); at most WORKER_LOCK_MS / 2. */
+  WORKER_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(10_000),
+  /** Tests only (test-hold.ts): the Redis hash that holds a named sweep's trials after an epoch. Unset in production. */
+  WORKER_TEST_HOLD: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
 });
 
 /** The metrics exposure rule (libs/telemetry metrics-access.ts), checked on the parsed settings. */
 const checked = schema
   .superRefine((c, ctx) => {
+    // A check at least once per renewal period, else a lapsed lock can wait a whole extra interval.
+    if (c.WORKER_STALLED_CHECK_MS > c.WORKER_LOCK_MS / 2)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKER_STALLED_CHECK_MS'],
+        message: `must be at most WORKER_LOCK_MS / 2 (${Math.floor(c.WORKER_LOCK_MS / 2)} ms), so that a dead worker's trial is taken over within WORKER_LOCK_MS + WORKER_STALLED_CHECK_MS`,
+      });
     if (c.WORKER_METRICS_PORT < 0) return;
     const problem = metricsExposureProblem(c.WORKER_METRICS_HOST, c.METRICS_TOKEN, 'WORKER_METRICS_HOST');
     if (problem) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: problem });
@@ -94,7 +109,12 @@ export type WorkerConfig = z.output<typeof checked>;
 let cached: WorkerConfig | null = null;
 
 export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  if (cached) return cached;
+  cached ??= readWorkerConfig(env);
+  return cached;
+}
+
+/** The settings `env` gives, checked (workerConfig reads them once per process). */
+export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const r = checked.safeParse(env);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -109,6 +129,5 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig
     if (e instanceof InputError) throw new WorkerEnvironmentError(`invalid worker environment: ${e.message}`);
     throw e;
   }
-  cached = r.data;
-  return cached;
+  return r.data;
 }

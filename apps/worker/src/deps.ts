@@ -8,6 +8,7 @@ import type { WorkerConfig } from './config';
 import { DatasetCache } from './dataset-cache';
 import { probedEnginesFromEnv, probeEngines, type WorkerEngines, type WorkerEngineSettings } from './engines';
 import type { WorkerDeps } from './handlers';
+import { redisTrialHold } from './test-hold';
 
 /** Everything a job handler needs, wired from the configuration (one set per process). */
 export type ClosableWorkerDeps = WorkerDeps & { close(): Promise<void> };
@@ -35,10 +36,18 @@ export function workerEngines(config: WorkerConfig): Promise<WorkerEngines> {
   return probed;
 }
 
-export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWorkerDeps> {
+/**
+ * `watchRedis` takes the connection's errors: the worker process's outage log
+ * (redis-outage.ts), or a trial process's silence (its worker reports outages).
+ */
+export async function createWorkerDeps(
+  config: WorkerConfig,
+  watchRedis: (connection: Redis) => void,
+): Promise<ClosableWorkerDeps> {
   const engines = await workerEngines(config);
   // BullMQ needs maxRetriesPerRequest: null so that commands wait out a Redis restart instead of failing.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  watchRedis(redis);
   const queue: TrialsQueue = new Queue(config.VAECF_TRIALS_QUEUE, { connection: redis });
   const store = new SweepStore(redis);
   const artifacts = artifactStoreFromEnv({ ...process.env, VAECF_ARTIFACTS_DIR: config.VAECF_ARTIFACTS_DIR });
@@ -52,6 +61,9 @@ export async function createWorkerDeps(config: WorkerConfig): Promise<ClosableWo
     fetchSettings: fetchSettingsFromEnv(process.env),
     engines,
     baselineMemoryLimitBytes: config.BASELINE_MEMORY_LIMIT_MB * 2 ** 20,
+    hold: config.WORKER_TEST_HOLD
+      ? redisTrialHold(redis, config.WORKER_TEST_HOLD, config.WORKER_ID)
+      : undefined,
     async close() {
       await queue.close();
       await redis.quit();

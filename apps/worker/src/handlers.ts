@@ -16,6 +16,7 @@ import type { WorkerEngines } from './engines';
 import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';
 import type { LeaseWatch } from './lease-watch';
 import { prepareRegisteredDataset } from './prepare-dataset';
+import type { TrialHold } from './test-hold';
 import { runTrial } from './trial-runner';
 
 export interface WorkerDeps {
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   readonly engines: WorkerEngines;
   /** EASE beyond this is skipped at finalize (BASELINE_MEMORY_LIMIT_MB; default: half the machine's memory). */
   readonly baselineMemoryLimitBytes?: number;
+  /** Tests only: the gate of WORKER_TEST_HOLD (test-hold.ts). */
+  readonly hold?: TrialHold;
 }
 
 /** The slice of a BullMQ job a handler uses (a sandboxed job offers the same). */

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { logColours } from '@vaecf/telemetry';
 import { workerConfig, WorkerEnvironmentError } from './config';
 import { workerEngines } from './deps';
 import { EngineSettingError } from './engines';
+import { watchParent } from './parent-watch';
 import { WorkerModule } from './worker.module';
 
 /**
@@ -20,12 +22,14 @@ async function main(): Promise<void> {
       ? new WorkerEnvironmentError(`invalid worker environment: ${e.message}`)
       : e;
   });
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false });
+  const logger = new ConsoleLogger({ colors: logColours(process.stdout, process.env) });
+  Logger.overrideLogger(logger);
+  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false, logger });
   let closing = false;
-  const stop = (signal: string) => {
+  const stop = (why: string) => {
     if (closing) return;
     closing = true;
-    Logger.log(`${signal} received`, 'Worker');
+    Logger.log(why, 'Worker');
     // app.close() runs the onApplicationShutdown hooks (hand trials back, close connections).
     void app
       .close()
@@ -35,8 +39,14 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM received'));
+  process.on('SIGINT', () => stop('SIGINT received'));
+  // Started by an npm script (`npm run worker`, the demo): the worker lives as long as what started
+  // it. npm forwards SIGTERM (the script execs node), but an npm killed outright would otherwise
+  // leave an orphan that keeps taking trials. A worker started by hand or by a supervisor (docker,
+  // systemd: no npm in between) is left alone.
+  if (process.env.npm_lifecycle_event)
+    watchParent(() => stop('its parent process is gone'), 'parent process');
 }
 
 main().catch((e: Error) => {

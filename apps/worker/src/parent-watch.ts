@@ -6,7 +6,7 @@
  * changes). Returns a signal that aborts when the parent is gone, after
  * which `onGone` runs once.
  */
-export function watchParent(onGone: () => void): AbortSignal {
+export function watchParent(onGone: () => void, parentName = 'worker process'): AbortSignal {
   const gone = new AbortController();
   const parent = process.ppid;
   const lose = (why: string) => {
@@ -15,9 +15,9 @@ export function watchParent(onGone: () => void): AbortSignal {
     gone.abort(new Error(why));
     onGone();
   };
-  if (process.connected) process.once('disconnect', () => lose(`worker process ${parent} is gone`));
+  if (process.connected) process.once('disconnect', () => lose(`${parentName} ${parent} is gone`));
   const timer = setInterval(() => {
-    if (process.ppid !== parent) lose(`worker process ${parent} is gone (reparented)`);
+    if (process.ppid !== parent) lose(`${parentName} ${parent} is gone (reparented)`);
   }, 1000);
   timer.unref(); // never the reason this process stays alive
   return gone.signal;

@@ -22,7 +22,8 @@ type JobLock = { key: string; token: string } | undefined;
 let handler: Promise<(job: JobLike, signal?: AbortSignal, lock?: JobLock) => Promise<unknown>> | null = null;
 
 async function getHandler() {
-  const deps = await createWorkerDeps(workerConfig());
+  // Silent about Redis outages: the worker process reports each one once, for all its processes.
+  const deps = await createWorkerDeps(workerConfig(), (redis) => redis.on('error', () => undefined));
   const lockMs = workerConfig().WORKER_LOCK_MS;
   return (job: JobLike, signal?: AbortSignal, lock?: JobLock) => {
     // The lease watcher of this job's trial (lease-watch.ts): the trial's attempt and the job's

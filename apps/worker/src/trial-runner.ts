@@ -25,6 +25,7 @@ import { openTrainer } from './checkpoint-recovery';
 import type { DatasetCache } from './dataset-cache';
 import { describeEngine, engineChangesAfter, planTrialEngine, type WorkerEngines } from './engines';
 import type { LeaseWatch } from './lease-watch';
+import type { TrialHold } from './test-hold';
 
 export interface TrialContext {
   readonly store: SweepStore;
@@ -37,6 +38,8 @@ export interface TrialContext {
   readonly progress: (p: TrialProgress) => Promise<void>;
   /** Watches that this process still owns the trial once it claimed `fence` (lease-watch.ts). */
   readonly watchLease?: (fence: TrialFence) => LeaseWatch;
+  /** Tests only: holds the trial before an epoch's first write (WORKER_TEST_HOLD, test-hold.ts). */
+  readonly hold?: TrialHold;
 }
 
 export type TrialOutcome = 'completed' | 'pruned' | 'failed' | 'cancelled';
@@ -85,6 +88,8 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   }
   const fence = await store.claimTrialAttempt(sweepId, trialNo, ctx.workerId);
   if (!fence) return 'cancelled'; // deleted meanwhile
+  // The record's attempt (the fencing token), the number the API and the CSV show.
+  process.stdout.write(`trial ${sweepId}:${trialNo}: attempt ${fence.attempt} claimed by ${fence.owner}\n`);
   const lease = ctx.watchLease?.(fence);
   try {
     return await runClaimedTrial(job, ctx, sweep, fence, lease?.signal, plan.request);
@@ -175,19 +180,25 @@ async function runClaimedTrial(
       `trial ${sweepId}:${trialNo} (attempt ${fence.attempt}): engine ${describeEngine(engine.info)}${was}\n`,
     );
     let earlierAttemptsDeleted = false;
+    // The item ids file of this attempt's directory is written once; later saves keep it (and
+    // check it against the manifest) instead of serialising every id again each epoch.
+    let itemIdsSaved = false;
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal });
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
       if (signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
       const progress = { ...progressOf(report, trainer, spec.objective.metric), engine: engine.info };
+      await ctx.hold?.({ sweepId, sweepName: spec.name, trialNo, epoch: report.epoch }, signal);
       // A fenced write before any file: a process that lost the trial learns it here, not after
-      // writing a checkpoint.
-      await store.recordProgress(fence, progress);
+      // writing a checkpoint. A sweep deleted meanwhile (DELETE of a running sweep) ends the
+      // trial here, as a cancel does at this epoch's end, and leaves no checkpoint behind.
+      if (!(await store.recordProgress(fence, progress))) return 'cancelled';
       // The lease may have been lost while that write waited (a partition): then it is not ours
       // to checkpoint, whatever the write's answer was.
       if (leaseLost?.aborted) throw leaseLost.reason as Error;
       const saving = performance.now();
-      await saveCheckpoint(workDir, trainer.checkpoint(), { itemIds: data.itemIds });
+      await saveCheckpoint(workDir, trainer.checkpoint(), itemIdsSaved ? {} : { itemIds: data.itemIds });
+      itemIdsSaved = true;
       await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
       // Time spent saving and committing the checkpoint (the store's cost per epoch; bench:sweep reads it).
       const checkpointSeconds = (performance.now() - saving) / 1000;
@@ -205,8 +216,14 @@ async function runClaimedTrial(
         earlierAttemptsDeleted = true;
       }
       await ctx.progress(progress);
-      if ((await store.getSweep(sweepId))?.state === 'cancelled')
-        return end(ctx, fence, 'cancelled', `sweep cancelled after epoch ${report.epoch}`);
+      const now = await store.getSweep(sweepId);
+      if (!now || now.state === 'cancelled')
+        return end(
+          ctx,
+          fence,
+          'cancelled',
+          `sweep ${now ? 'cancelled' : 'deleted'} after epoch ${report.epoch}`,
+        );
       const decision = await decideAfterEpoch(store, spec, {
         fence,
         params: trial.params,

@@ -11,8 +11,10 @@ import { WORKER_HEARTBEAT_SECONDS, WorkerRegistry } from '@vaecf/queue';
 import { createWorkerMetrics, type MetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
 import { Queue, type Job, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { WORKER_CONFIG, WORKER_DEPS } from './tokens';
+import { REDIS_OUTAGE, WORKER_CONFIG, WORKER_DEPS } from './tokens';
+import type { RedisOutageLog } from './redis-outage';
 import { RecyclingWorker } from './child-recycling';
+import { takeoverOptions, takeoverWindowMs } from './takeover';
 import type { WorkerConfig } from './config';
 import type { ClosableWorkerDeps } from './deps';
 import { probedEnginesEnv } from './engines';
@@ -39,6 +41,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(WORKER_DEPS) private readonly deps: ClosableWorkerDeps,
+    @Inject(REDIS_OUTAGE) private readonly outage: RedisOutageLog,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -59,7 +62,13 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       this.startWorker(c.VAECF_DATASETS_QUEUE, 1),
     ];
     for (const w of this.workers) observeWorker(w, this.metrics);
-    this.registryConnection = new Redis(c.REDIS_URL, { maxRetriesPerRequest: null });
+    const o = this.workers[0].opts;
+    const [soonest, latest] = takeoverWindowMs(c).map((ms) => ms / 1000);
+    this.log.log(
+      `${c.WORKER_ID}: a dead worker's trial is taken over ${soonest}-${latest} s after it died (lock ` +
+        `${o.lockDuration} ms renewed every ${o.lockRenewTime} ms, stalled check every ${o.stalledInterval} ms)`,
+    );
+    this.registryConnection = this.outage.watch(new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }));
     if (c.WORKER_METRICS_PORT >= 0) {
       this.metricsQueues = [c.VAECF_TRIALS_QUEUE, c.VAECF_DATASETS_QUEUE].map(
         (name) => new Queue(name, { connection: this.registryConnection! }),
@@ -109,29 +118,35 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   private startWorker(queue: string, concurrency: number): Worker {
     const c = this.config;
     const worker = new RecyclingWorker(queue, join(__dirname, 'processor.js'), {
-      connection: new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }),
+      connection: this.outage.watch(new Redis(c.REDIS_URL, { maxRetriesPerRequest: null })),
       concurrency,
       useWorkerThreads: false,
-      lockDuration: c.WORKER_LOCK_MS,
-      stalledInterval: c.WORKER_STALLED_CHECK_MS,
-      maxStalledCount: 5,
-      // The trial processes inherit the engine probe of this one (deps.ts workerEngines).
-      workerForkOptions: { env: { ...process.env, ...probedEnginesEnv(this.deps.engines) } },
+      ...takeoverOptions(c),
+      // The trial processes inherit the engine probe of this one (deps.ts workerEngines), and write
+      // this worker's id (the one in vaecf:workers) as the trial's owner and on every epoch; left to
+      // themselves they would default to their own pid-based name.
+      workerForkOptions: {
+        env: { ...process.env, ...probedEnginesEnv(this.deps.engines), WORKER_ID: c.WORKER_ID },
+      },
     });
-    worker.on('active', (job: Job) =>
-      this.log.log(`started ${job.name} ${job.id} (attempt ${job.attemptsMade + 1})`),
-    );
+    // No attempt number here: BullMQ's attemptsMade is not the trial's attempt (a hand-back or a
+    // takeover spends none). The trial process logs the attempt it claims (trial-runner.ts).
+    worker.on('active', (job: Job) => this.log.log(`started ${job.name} ${job.id}`));
     worker.on('completed', (job: Job, result: unknown) =>
       this.log.log(`finished ${job.name} ${job.id}: ${String(result)}`),
     );
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job) return;
-      this.log.warn(`${job.name} ${job.id} failed (attempt ${job.attemptsMade}): ${err.message}`);
+      const tries = `${job.attemptsMade} of ${job.opts.attempts ?? 1} job tries`;
+      this.log.warn(`${job.name} ${job.id} failed (${tries}): ${err.message}`);
       void this.onFinalFailure(job, err).catch((e: Error) =>
         this.log.error(`could not record the failure of ${job.id}: ${e.message}`),
       );
     });
-    worker.on('error', (err) => this.log.error(err.message));
+    // Connection errors (its own connections' too) go to the outage log: one line per outage.
+    worker.on('error', (err) => {
+      if (!this.outage.error(err)) this.log.error(err.message);
+    });
     return worker;
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testHold } from './hold';
 import { until } from './processes';
 import { useWorkerFleet } from './worker-fleet';
 
@@ -8,8 +9,8 @@ const fx = useWorkerFleet('faults');
 function setup() {
   const f = fx.fleet();
   const lrs = [1e-3, 2e-3, 3e-3, 4e-3];
-  const submit = (trials: number, epochs: number) =>
-    f.submit({ lr: { type: 'choice', values: lrs.slice(0, trials) } }, epochs, 1);
+  const submit = (trials: number, epochs: number, name?: string) =>
+    f.submit({ lr: { type: 'choice', values: lrs.slice(0, trials) } }, epochs, 1, name);
   return { start: f.start, submit, close: f.close };
 }
 
@@ -80,10 +81,15 @@ describe('faults, with real worker processes and a real Redis', () => {
 
   it('exposes Prometheus metrics: backend info, epochs, trial outcomes, queue depth', async () => {
     const t = setup();
-    const w = t.start('M');
+    // The trial is held after its first epoch (WORKER_TEST_HOLD): "while it runs" on any machine.
+    const hold = testHold(fx.redis);
+    const name = `metrics-${Date.now()}`;
+    await hold.holdAfter(name, 1);
+    const w = t.start('M', hold.env);
     const port = await until('the metrics port', async () => w.metricsPort());
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const id = await t.submit(2, 2);
+    const id = await t.submit(2, 2, name);
+    await hold.waiting(id, 0);
     // While a trial runs, its latest validation NDCG@100 is a series.
     await until('a running trial series', async () =>
       /vaecf_trial_validation_ndcg100\{sweep="sw_\w+",trial="\d"\} 0\.\d+/.test(await scrape()),
@@ -98,6 +104,7 @@ describe('faults, with real worker processes and a real Redis', () => {
       expect(during).toMatch(new RegExp(`vaecf_sweep_trials\\{sweep="${id}",state="${state}"\\} \\d`));
     }
     expect(during).toMatch(new RegExp(`vaecf_sweep_best_validation_ndcg100\\{sweep="${id}"\\} 0\\.\\d+`));
+    await hold.release(name);
     await until('the sweep to complete', async () => (await fx.store.getSweep(id))?.state === 'completed');
     const text = await until('both trials counted', async () => {
       const m = await scrape();
@@ -115,6 +122,7 @@ describe('faults, with real worker processes and a real Redis', () => {
     expect(text).not.toMatch(/vaecf_trial_engine_info\{/);
     expect(text).not.toContain(`sweep="${id}"`); // the ended sweep's series are gone
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'ok' });
+    await hold.dispose();
     await t.close();
   });
 });

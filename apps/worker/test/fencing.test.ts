@@ -8,6 +8,7 @@ import {
 import { jobIds } from '@vaecf/queue';
 import { describe, expect, it } from 'vitest';
 import { startPartitionProxy } from './partition-proxy';
+import { testHold } from './hold';
 import { until } from './processes';
 import { useWorkerFleet, type WorkerFleet } from './worker-fleet';
 import { testEngine } from './test-engines';
@@ -64,14 +65,17 @@ describe('fenced writers, with real worker processes and a real Redis', () => {
       const f = fx.fleet();
       const proxy = await startPartitionProxy(6379);
       try {
-        const a = f.start('A', { REDIS_URL: proxy.url });
-        const id = await f.submit({ lr: { type: 'choice', values: [1e-3] } }, 10, 1);
-        await until(
-          'worker A to record 2 epochs',
-          async () => ((await fx.store.getTrial(id, 0))?.epochs ?? 0) >= 2,
-        );
+        // A records epochs 1-2 and is held before epoch 3's first write (a fenced one): cut off
+        // there, that write waits for the link and is refused on heal, however busy the machine.
+        const hold = testHold(fx.redis);
+        const name = `fencing-${Date.now()}`;
+        await hold.holdAfter(name, 2);
+        const a = f.start('A', { REDIS_URL: proxy.url, ...hold.env });
+        const id = await f.submit({ lr: { type: 'choice', values: [1e-3] } }, 10, 1, name);
+        await hold.waiting(id, 0, 'A');
         proxy.cut();
-        const b = f.start('B');
+        await hold.release(name);
+        const b = f.start('B', hold.env);
         await until('worker B to take the trial over and record an epoch', async () =>
           (await fx.store.history<Recorded>(id, 0)).some((e) => e.worker === 'B'),
         );

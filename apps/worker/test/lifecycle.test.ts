@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -11,7 +11,8 @@ import {
 import { FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { jobIds } from '@vaecf/queue';
 import { describe, expect, it } from 'vitest';
-import { until } from './processes';
+import { alive, childrenOf, until } from './processes';
+import { testHold } from './hold';
 import { useWorkerFleet } from './worker-fleet';
 import { testEngine } from './test-engines';
 
@@ -63,46 +64,25 @@ function figures(r: EpochReport) {
   return { epoch: r.epoch, loss: r.loss, steps: r.steps, validation: r.validation };
 }
 
-/** Live (not zombie) child processes of `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === pid && state !== 'Z') out.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 describe('worker life cycle, with real worker processes and a real Redis', () => {
   it('a trial handed back by more rolling restarts than its attempts completes, spending no attempt', async () => {
     const t = setup();
-    const id = await t.submit({ lr: { type: 'choice', values: [1e-3] } }, 8, 1);
-    // Trial jobs get 5 attempts: six hand-backs would have failed the trial.
+    const hold = testHold(fx.redis);
+    const name = `restarts-${Date.now()}`;
+    const id = await t.submit({ lr: { type: 'choice', values: [1e-3] } }, 14, 1, name);
+    // Trial jobs get 5 attempts: six hand-backs would have failed the trial. Each worker is held
+    // after recording an epoch of its own (WORKER_TEST_HOLD), then stopped: on a machine of any
+    // speed, every one of the six takes the trial over and hands it back mid-trial.
     for (let i = 1; i <= 6; i++) {
-      const w = t.start(`R${i}`);
-      await until(`worker R${i} to record epoch ${i}`, async () => {
-        const h = await fx.store.history<{ worker: string }>(id, 0);
-        return h.length >= i && h.at(-1)!.worker === `R${i}`;
-      });
+      const kept = (await fx.store.history(id, 0)).length;
+      await hold.holdAfter(name, kept + 1);
+      const w = t.start(`R${i}`, hold.env);
+      await hold.waiting(id, 0, `R${i}`);
+      expect(w.output()).toContain(`trial ${id}:0: attempt ${i} claimed by R${i}`);
       expect(await w.terminate()).toBe(0);
       expect(w.output()).toContain('handing running trials back');
     }
+    await hold.release(name);
     t.start('last');
     const done = await completed(id);
     expect(done.state).toBe('completed');
@@ -110,6 +90,7 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
     expect(trial.state).toBe('completed');
     expect(await t.attemptsMade(id, 0)).toBe(1);
     expect(await recorded(id, 0)).toEqual(await undisturbed(id, 0));
+    await hold.dispose();
     await t.close();
   }, 240_000); // real processes on a shared machine: minutes, not seconds
 

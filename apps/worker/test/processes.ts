@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -17,7 +18,7 @@ export interface WorkerProcess {
   terminate(): Promise<number | null>;
 }
 
-export function startWorker(id: string, env: Record<string, string>): WorkerProcess {
+export function startWorker(id: string, env: Record<string, string | undefined>): WorkerProcess {
   const child = spawn(process.execPath, [WORKER_MAIN], {
     // Several workers share this machine: each takes any free metrics port unless told otherwise.
     env: { ...process.env, WORKER_ID: id, WORKER_METRICS_PORT: '0', ...env },
@@ -73,4 +74,30 @@ export function freePort(): Promise<number> {
     });
     s.on('error', fail);
   });
+}
+
+/** Live (not zombie) child processes of `pid`, from /proc. */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid && state !== 'Z') out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }

@@ -16,15 +16,21 @@ export interface WorkerFleetFixture {
   readonly root: string;
   readonly artifacts: FilesystemArtifactStore;
   readonly store: SweepStore;
+  readonly redis: Redis;
   /** A queue of its own, workers with short locks so that a dead one is noticed within seconds. */
   fleet(): WorkerFleet;
 }
 
 export interface WorkerFleet {
   readonly queue: TrialsQueue;
-  start(id: string, extra?: Record<string, string>): WorkerProcess;
+  start(id: string, extra?: Record<string, string | undefined>): WorkerProcess;
   /** A Mult-VAE 200-50 sweep on `ds` (fixed batch and annealing), its id. */
-  submit(space: Record<string, unknown>, epochs: number | null, maxConcurrent: number): Promise<string>;
+  submit(
+    space: Record<string, unknown>,
+    epochs: number | null,
+    maxConcurrent: number,
+    name?: string,
+  ): Promise<string>;
   /** The same sweep with `fixed` added (run settings: engine, threads), and the submit's warnings. */
   submitFixed(
     fixed: Record<string, unknown>,
@@ -84,9 +90,11 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
       space: Record<string, unknown>,
       epochs: number | null,
       maxConcurrent: number,
+      name?: string,
     ) => {
       const { id, warnings } = await submitSweep(
         {
+          ...(name ? { name } : {}),
           dataset: 'ds',
           model: 'vae',
           fixed: {
@@ -116,8 +124,8 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
         workers.push(w);
         return w;
       },
-      async submit(space, epochs, maxConcurrent) {
-        return (await submitWith({}, space, epochs, maxConcurrent)).id;
+      async submit(space, epochs, maxConcurrent, name) {
+        return (await submitWith({}, space, epochs, maxConcurrent, name)).id;
       },
       submitFixed: (fixed, space, epochs) => submitWith(fixed, space, epochs, 1),
       async close() {
@@ -135,6 +143,9 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
     },
     get store() {
       return store;
+    },
+    get redis() {
+      return redis;
     },
     fleet,
   };

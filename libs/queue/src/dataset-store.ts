@@ -42,7 +42,9 @@ export interface Registration {
  *                                           generation is never reused, and nothing is left per deleted id)
  */
 const key = (id: string) => `vaecf:dataset:${id}`;
-const GENERATIONS = 'vaecf:dataset-generations';
+/** Exported for the demo, which removes the counter from a user's Redis when it created it. */
+export const DATASET_GENERATIONS_KEY = 'vaecf:dataset-generations';
+const GENERATIONS = DATASET_GENERATIONS_KEY;
 const ALL = 'vaecf:datasets';
 
 /**

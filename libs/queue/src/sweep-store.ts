@@ -323,9 +323,20 @@ export class SweepStore {
     return r === 1;
   }
 
-  /** The trial's latest progress (written before each epoch's checkpoint: see scripts.ts). */
-  async recordProgress(fence: TrialFence, progress: object): Promise<void> {
-    await evalFenced(this.redis, RECORD_PROGRESS, fence, 'progress', [], [JSON.stringify(progress)]);
+  /**
+   * The trial's latest progress (written before each epoch's checkpoint: see scripts.ts).
+   * False when the trial no longer exists (its sweep was deleted): nothing was written.
+   */
+  async recordProgress(fence: TrialFence, progress: object): Promise<boolean> {
+    const r = await evalFenced(
+      this.redis,
+      RECORD_PROGRESS,
+      fence,
+      'progress',
+      [],
+      [JSON.stringify(progress)],
+    );
+    return r !== GONE;
   }
 
   /**

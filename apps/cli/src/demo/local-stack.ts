@@ -1,4 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { DATASET_GENERATIONS_KEY } from '@vaecf/queue';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -11,6 +14,12 @@ const WORKER_MAIN = resolve(__dirname, '../../../worker/dist/main.js');
 export interface LocalStack {
   readonly apiUrl: string;
   readonly redisUrl: string;
+  /** The Redis is the user's (REDIS_URL): what the demo put there must go at the end. */
+  readonly sharedRedis: boolean;
+  /**
+   * Stops every process started; on the user's Redis it then removes the demo's queues (its
+   * sweep and dataset records are deleted through the API before: stack-demo.ts).
+   */
   stop(): Promise<void>;
 }
 
@@ -26,11 +35,18 @@ export async function startLocalStack(opts: {
   log: (line: string) => void;
 }): Promise<LocalStack> {
   const children: ChildProcess[] = [];
+  const suffix = `demo-${process.pid}`;
+  const queues = [`vaecf-trials-${suffix}`, `vaecf-datasets-${suffix}`];
+  let redisUrl = process.env.REDIS_URL;
+  const sharedRedis = Boolean(redisUrl);
+  let started = false;
+  /** The dataset generation counter, created by the demo's dataset unless the Redis had one. */
+  let counterExisted = true;
   const stop = async () => {
     for (const c of [...children].reverse()) await terminate(c);
+    if (sharedRedis && started) await removeFromRedis(redisUrl!, queues, counterExisted);
   };
   try {
-    let redisUrl = process.env.REDIS_URL;
     if (redisUrl) opts.log(`Redis: ${redisUrl} (from REDIS_URL)`);
     else {
       const port = await freePort();
@@ -58,7 +74,6 @@ export async function startLocalStack(opts: {
       );
       opts.log(`Redis: a private redis-server on port ${port}`);
     }
-    const suffix = `demo-${process.pid}`;
     const env = {
       ...process.env,
       REDIS_URL: redisUrl,
@@ -66,32 +81,64 @@ export async function startLocalStack(opts: {
       VAECF_ARTIFACTS: join(opts.workDir, 'artifacts'),
       VAECF_ARTIFACTS_DIR: join(opts.workDir, 'artifacts'),
       VAECF_DATA_ROOT: opts.dataRoot,
-      VAECF_TRIALS_QUEUE: `vaecf-trials-${suffix}`,
-      VAECF_DATASETS_QUEUE: `vaecf-datasets-${suffix}`,
+      VAECF_TRIALS_QUEUE: queues[0],
+      VAECF_DATASETS_QUEUE: queues[1],
       API_TOKEN: '',
     };
     const apiPort = await freePort();
+    if (sharedRedis)
+      counterExisted = (await withRedis(redisUrl, (r) => r.exists(DATASET_GENERATIONS_KEY))) === 1;
+    started = true;
     const api = spawn(process.execPath, [API_MAIN], {
       env: { ...env, PORT: String(apiPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(api);
     const apiLog = collect(api);
-    for (let k = 0; k < opts.workers; k++) {
+    // The API and the workers start side by side (each loads Node, Nest and TensorFlow.js for a
+    // few seconds): waiting for one before starting the next made the start as long as all of them.
+    const workers = Array.from({ length: opts.workers }, (_, k) => {
       const w = spawn(process.execPath, [WORKER_MAIN], {
         env: { ...env, WORKER_ID: `demo-worker-${k + 1}`, WORKER_METRICS_PORT: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(w);
-      const log = collect(w);
-      await waitFor(`worker ${k + 1}`, () => log().includes('ready'), w);
-    }
-    await waitFor('the API', () => apiLog().includes('listening on'), api);
+      return { w, log: collect(w) };
+    });
+    await Promise.all([
+      ...workers.map(({ w, log }, k) => waitFor(`worker ${k + 1}`, () => log().includes(': ready'), w)),
+      waitFor('the API', () => apiLog().includes('listening on'), api),
+    ]);
     opts.log(`API: http://127.0.0.1:${apiPort}, ${opts.workers} worker processes`);
-    return { apiUrl: `http://127.0.0.1:${apiPort}`, redisUrl, stop };
+    return { apiUrl: `http://127.0.0.1:${apiPort}`, redisUrl, sharedRedis, stop };
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+async function withRedis<T>(url: string, use: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(url, { maxRetriesPerRequest: 3 });
+  try {
+    return await use(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * Every key of the demo's queues (jobs, events, meta), once no process of the demo uses them,
+ * and the dataset generation counter if the demo created it.
+ */
+async function removeFromRedis(redisUrl: string, names: string[], counterExisted: boolean): Promise<void> {
+  if (!counterExisted) await withRedis(redisUrl, (r) => r.del(DATASET_GENERATIONS_KEY));
+  for (const name of names) {
+    const q = new Queue(name, { connection: { url: redisUrl, maxRetriesPerRequest: 3 } });
+    try {
+      await q.obliterate({ force: true });
+    } finally {
+      await q.close();
+    }
   }
 }
 

@@ -44,15 +44,41 @@ export async function runStackDemo(f: StackDemoFlags): Promise<void> {
     workers: f.workers,
     log: (l) => out.info(l),
   });
+  const api = new ApiClient({ api: stack.apiUrl });
+  const created: { sweep?: string; dataset?: string } = {};
+  /**
+   * On the user's Redis (REDIS_URL) the demo leaves nothing there: its sweep and dataset are
+   * deleted through the API (records, events, artifacts), then stop() removes its queues.
+   * A private redis-server goes away with everything in it.
+   */
+  const finish = async (): Promise<string[]> => {
+    const removed: string[] = [];
+    const remove = (what: string, path: string) =>
+      api.delete(path).then(
+        () => void removed.push(what),
+        (e: Error) => out.warn(`could not delete the demo's ${what} (${path}): ${e.message}`),
+      );
+    if (stack.sharedRedis) {
+      if (created.sweep) await remove('sweep', `/sweeps/${created.sweep}`);
+      if (created.dataset) await remove('dataset', `/datasets/${created.dataset}`);
+    }
+    await stack.stop(); // on the user's Redis this removes the demo's queues (or throws)
+    if (!stack.sharedRedis) return [];
+    removed.push('queues');
+    out.info(`removed the demo's ${removed.join(', ')} from ${redisShown(stack.redisUrl)}`);
+    return removed;
+  };
   const onSignal = () => {
     out.info('\ninterrupted: stopping the demo processes');
-    void stack.stop().then(() => process.exit(130));
+    void finish().then(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let result: Record<string, unknown> = {};
+  let removedFromRedis: string[] = [];
   try {
-    const api = new ApiClient({ api: stack.apiUrl });
     const datasetId = `demo-${Date.now().toString(36)}`;
+    created.dataset = datasetId;
     out.info(`\n1. preparing ${f.data} as dataset ${datasetId}`);
     await api.post('/datasets', {
       id: datasetId,
@@ -69,6 +95,7 @@ export async function runStackDemo(f: StackDemoFlags): Promise<void> {
       `\n2. sweep ${f.spec}: ${JSON.stringify(spec.search)}, scheduler ${JSON.stringify(spec.scheduler)}`,
     );
     const submitted = await api.post<SweepView>('/sweeps', stringify(spec));
+    created.sweep = submitted.id;
     const done = await watchSweep(api, submitted.id, { quiet: Boolean(f.json) });
 
     const trials = await api.get<TrialView[]>(`/sweeps/${done.id}/trials?sort=best`);
@@ -86,20 +113,28 @@ export async function runStackDemo(f: StackDemoFlags): Promise<void> {
     const reportFile = join(work, 'report.html');
     await writeFile(reportFile, await api.text(`/sweeps/${done.id}/report`));
     out.info(`   report: ${reportFile}`);
-    out.result({
+    result = {
       command: 'demo',
       sweep: done,
       trials,
       report: reportFile,
       dataset,
       stack: { api: stack.apiUrl, redis: stack.redisUrl },
-    });
+    };
     if (done.state !== 'completed') process.exitCode = 4;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await stack.stop();
+    removedFromRedis = await finish();
   }
+  out.result({ ...result, removedFromRedis });
+}
+
+/** The Redis URL without its password, for the log. */
+function redisShown(url: string): string {
+  const u = new URL(url);
+  u.password = '';
+  return u.toString();
 }
 
 async function waitForDataset(

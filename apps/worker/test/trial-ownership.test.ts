@@ -1,0 +1,80 @@
+import { hostname } from 'node:os';
+import { cancelSweep, jobIds } from '@vaecf/queue';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testHold, type TestHold } from './hold';
+import { until } from './processes';
+import { useWorkerFleet } from './worker-fleet';
+
+/**
+ * Who a trial belongs to, as the record, the epochs and the logs say it, and
+ * what a worker does with a trial whose sweep is deleted under it. Every
+ * moment is pinned with the test hold (WORKER_TEST_HOLD), not the clock.
+ */
+const fx = useWorkerFleet('ownership');
+let hold: TestHold;
+beforeAll(() => {
+  hold = testHold(fx.redis);
+});
+afterAll(() => hold.dispose());
+
+const ended = (id: string) =>
+  until('the sweep to end', async () => {
+    const s = await fx.store.getSweep(id);
+    return s && ['completed', 'failed', 'cancelled'].includes(s.state) ? s : null;
+  });
+
+describe('trial ownership', () => {
+  it("records the worker's own id (the default one too) and logs the record's attempt, not BullMQ's", async () => {
+    const f = fx.fleet();
+    const name = `ownership-${Date.now()}`;
+    await hold.holdAfter(name, 1);
+    // No WORKER_ID: the worker's default, `<host>-<pid of the worker process>`.
+    const a = f.start('unused', { ...hold.env, WORKER_ID: undefined });
+    const aId = `${hostname()}-${a.child.pid}`;
+    const id = await f.submit({ lr: { type: 'choice', values: [1e-3] } }, 3, 1, name);
+    expect(await hold.waiting(id, 0)).toEqual({ trialNo: 0, epoch: 2, worker: aId });
+    expect(await a.terminate()).toBe(0); // handed back: no BullMQ attempt spent, the next claim is attempt 2
+    await hold.release(name);
+    const b = f.start('B', hold.env);
+    expect((await ended(id)).state).toBe('completed');
+
+    const trial = (await fx.store.getTrial(id, 0))!;
+    expect({ attempt: trial.attempt, owner: trial.owner }).toEqual({ attempt: 2, owner: 'B' });
+    const history = await fx.store.history<{ epoch: number; worker: string }>(id, 0);
+    expect(history.map((e) => [e.epoch, e.worker])).toEqual([
+      [1, aId],
+      [2, aId],
+      [3, 'B'],
+    ]);
+    expect(a.output()).toContain(`trial ${id}:0: attempt 1 claimed by ${aId}\n`);
+    expect(b.output()).toContain(`trial ${id}:0: attempt 2 claimed by B\n`);
+    // BullMQ's count (1 for both: a hand-back spends none) is no longer logged as "attempt".
+    for (const w of [a, b]) expect(w.output()).not.toMatch(/\(attempt \d+\)/);
+    await f.close();
+  }, 240_000);
+
+  it('a running sweep deleted (as DELETE /sweeps/:id does) frees its worker at the epoch in hand', async () => {
+    const f = fx.fleet();
+    const name = `deleted-${Date.now()}`;
+    await hold.holdAfter(name, 1);
+    const w = f.start('D', hold.env);
+    const id = await f.submit({ lr: { type: 'choice', values: [1e-3] } }, 30, 1, name);
+    expect((await hold.waiting(id, 0)).epoch).toBe(2); // epoch 1 recorded and checkpointed
+    // The API's DELETE: cancel, then the records, then the artifacts.
+    await cancelSweep(id, { store: fx.store, queue: f.queue });
+    await fx.store.deleteSweep(id);
+    await fx.artifacts.deleteSweep(id);
+    await hold.release(name);
+    const job = await until('the trial job to end', async () => {
+      const j = await f.queue.getJob(jobIds.trial(id, 0));
+      return j?.finishedOn ? j : null;
+    });
+    // Ended at epoch 2's first write: not trained on to epoch 30, nothing checkpointed for the
+    // deleted sweep, no progress reported past epoch 1.
+    expect(job.returnvalue).toBe('cancelled');
+    expect((job.progress as { epoch: number }).epoch).toBe(1);
+    expect(await fx.artifacts.listCheckpoints(id)).toEqual([]);
+    expect(w.output()).toContain(`finished trial ${id}-0: cancelled`);
+    await f.close();
+  }, 240_000);
+});
