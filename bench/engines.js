@@ -35,46 +35,39 @@ if (!Number.isInteger(seeds) || seeds < 2 || !(margin > 0) || !Number.isInteger(
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const variance = (xs) => xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1);
 
-/** TOST with Welch's t: difference of means a - b, its 90% interval, and the larger one-sided p-value. */
-function tost(a, b) {
-  const diff = mean(a) - mean(b);
-  const va = variance(a) / a.length;
-  const vb = variance(b) / b.length;
-  const se = Math.sqrt(va + vb);
-  const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+/**
+ * Two one-sided tests of |difference| < margin from an estimate, its standard error and degrees of
+ * freedom: the 90% interval and the larger one-sided p-value (equivalent when it is below 0.05).
+ */
+function equivalence(diff, se, df) {
   if (se === 0)
     return {
       diff,
       low: diff,
       high: diff,
+      df,
       p: Math.abs(diff) < margin ? 0 : 1,
-      df: NaN,
       equivalent: Math.abs(diff) < margin,
     };
   const q = tQuantile(0.95, df);
   const pLower = 1 - tCdf((diff + margin) / se, df); // H0: diff <= -margin
   const pUpper = tCdf((diff - margin) / se, df); // H0: diff >= +margin
   const p = Math.max(pLower, pUpper);
-  return { diff, low: diff - q * se, high: diff + q * se, p, df, equivalent: p < 0.05 };
+  return { diff, low: diff - q * se, high: diff + q * se, df, p, equivalent: p < 0.05 };
+}
+
+/** TOST with Welch's t on the difference of the two engines' means. */
+function tost(a, b) {
+  const va = variance(a) / a.length;
+  const vb = variance(b) / b.length;
+  const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  return equivalence(mean(a) - mean(b), Math.sqrt(va + vb), df);
 }
 
 /** TOST on the per-seed differences (the engines start each seed from the same weights and draws). */
 function pairedTost(a, b) {
   const d = a.map((x, k) => x - b[k]);
-  const diff = mean(d);
-  const se = Math.sqrt(variance(d) / d.length);
-  const df = d.length - 1;
-  if (se === 0)
-    return {
-      diff,
-      low: diff,
-      high: diff,
-      p: Math.abs(diff) < margin ? 0 : 1,
-      equivalent: Math.abs(diff) < margin,
-    };
-  const q = tQuantile(0.95, df);
-  const p = Math.max(1 - tCdf((diff + margin) / se, df), tCdf((diff - margin) / se, df));
-  return { diff, low: diff - q * se, high: diff + q * se, p, equivalent: p < 0.05 };
+  return equivalence(mean(d), Math.sqrt(variance(d) / d.length), d.length - 1);
 }
 
 (async () => {

@@ -1,3 +1,4 @@
+import type { MetricComparison } from '@vaecf/cf';
 import { SWEEP_STATES, type SweepSpec, type SweepState, type TrialState } from '@vaecf/sweep';
 
 // Defined in libs/sweep (light enough for the CLI to import), re-exported beside the records.
@@ -32,16 +33,8 @@ export interface BaselineRecord {
   readonly seconds?: number;
 }
 
-/** One metric of a paired comparison: A's mean minus B's over the same test users. */
-export interface StoredMetricComparison {
-  readonly users: number;
-  readonly meanA: number;
-  readonly meanB: number;
-  readonly difference: number;
-  readonly ci: readonly [number, number];
-  readonly pValue: number;
-  readonly zeros: number;
-}
+/** One metric of a paired comparison, as libs/cf computes it: A's mean minus B's over the same test users. */
+export type StoredMetricComparison = MetricComparison;
 
 /** The best trial (A) against one reference (B), as libs/cf comparePerUser computes it. */
 export interface StoredComparison {
