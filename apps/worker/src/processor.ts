@@ -42,13 +42,15 @@ let running = 0;
 
 /**
  * A child dies with its worker: once the worker is gone nobody renews this
- * child's job lock, so another worker may already run the same trial in the
- * same checkpoint directory. An idle child exits at once; a busy one aborts
- * its trial at the next minibatch and exits without writing anything more.
+ * child's job lock, so another worker may already run the same trial. It
+ * exits at once, busy or idle, and so writes nothing more: a checkpoint it
+ * was writing sits under its own attempt, which the trial's record never
+ * points at, and a fenced record write either landed whole or not at all.
+ * (Waiting for the trainer to stop at its next minibatch was the design
+ * until the engine steps became asynchronous: a busy orphan was then seen
+ * spinning after its IPC channel closed, with its job never settling.)
  */
-const orphaned = watchParent(() => {
-  if (running === 0) globalThis.process.exit(0);
-});
+const orphaned = watchParent(() => globalThis.process.exit(0));
 
 export default async function process(
   job: SandboxedJob,

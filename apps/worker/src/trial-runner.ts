@@ -177,7 +177,7 @@ async function runClaimedTrial(
       ? `; was ${describeEngine(changes[changes.length - 1].from)}: not bit-identical to a run on one engine`
       : '';
     process.stdout.write(
-      `trial ${sweepId}:${trialNo} (attempt ${fence.attempt}): engine ${describeEngine(engine.info)}${was}\n`,
+      `trial ${sweepId}:${trialNo}: attempt ${fence.attempt} on engine ${describeEngine(engine.info)}${was}\n`,
     );
     let earlierAttemptsDeleted = false;
     // The item ids file of this attempt's directory is written once; later saves keep it (and

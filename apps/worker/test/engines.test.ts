@@ -85,7 +85,7 @@ describe('compute engines, with real worker processes and a real Redis', () => {
     expect(trial.params).not.toHaveProperty('engine'); // a run setting, not a hyperparameter
     expect(trial.params).not.toHaveProperty('threads');
     expect(w.output()).toMatch(
-      new RegExp(`trial ${id}:0 \\(attempt 1\\): engine tfjs-wasm \\(wasm, 1 thread\\)`),
+      new RegExp(`trial ${id}:0: attempt 1 on engine tfjs-wasm \\(wasm, 1 thread\\)`),
     );
     await f.close();
   }, 180_000);
@@ -130,7 +130,7 @@ describe('compute engines, with real worker processes and a real Redis', () => {
     expect(trial.attempts).toBeGreaterThanOrEqual(2);
     expect(trial.engine).toEqual({ name: 'tfjs-wasm', provider: 'wasm', device: 'cpu', threads: 1 });
     expect(trial.engineChanges).toBeUndefined();
-    expect(b.output()).toMatch(new RegExp(`trial ${id}:0 \\(attempt \\d\\): engine tfjs-wasm`));
+    expect(b.output()).toMatch(new RegExp(`trial ${id}:0: attempt \\d on engine tfjs-wasm`));
     await f.close();
   }, 240_000);
 });
