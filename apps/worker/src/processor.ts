@@ -38,8 +38,6 @@ function lockOf(job: SandboxedJob, token: string | undefined): JobLock {
   return token ? { key: `${job.queueQualifiedName}:${job.id}:lock`, token } : undefined;
 }
 
-let running = 0;
-
 /**
  * A child dies with its worker: once the worker is gone nobody renews this
  * child's job lock, so another worker may already run the same trial. It
@@ -58,7 +56,6 @@ export default async function process(
   signal?: AbortSignal,
 ): Promise<unknown> {
   handler ??= getHandler();
-  running++;
   try {
     const stop = signal ? AbortSignal.any([signal, orphaned]) : orphaned;
     return await (
@@ -91,7 +88,6 @@ export default async function process(
     }
     throw e;
   } finally {
-    running--;
     if (orphaned.aborted) globalThis.process.exit(0);
     recycleIfLarge();
   }
