@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
     'mean-items': { type: 'string', default: '70' },
     models: { type: 'string', default: 'vae,dae' },
     epochs: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string' },
     batches: { type: 'string' },
     'validation-users': { type: 'string' },
     out: { type: 'string' },
