@@ -98,9 +98,18 @@ function emit(b: OnnxBuilder, n: Node, name: (id: number) => string): void {
     case 'rowMax':
       b.node('ReduceMax', [name(n.x)], [out], [b.intsAttr('axes', [1]), b.intAttr('keepdims', 1)]);
       return;
-    case 'logSumExp':
-      b.node('ReduceLogSumExp', [name(n.x)], [out], [b.intsAttr('axes', [1]), b.intAttr('keepdims', 1)]);
+    case 'logSumExp': {
+      // max + log sum exp(x - max), spelled out: ORT's WebGPU ReduceLogSumExp overflows past x = 88.
+      const [max, shifted, e, s, l] = ['max', 'shifted', 'exp', 'sum', 'log'].map((t) => `${out}_${t}`);
+      const axes = () => [b.intsAttr('axes', [1]), b.intAttr('keepdims', 1)];
+      b.node('ReduceMax', [name(n.x)], [max], axes());
+      b.node('Sub', [name(n.x), max], [shifted]);
+      b.node('Exp', [shifted], [e]);
+      b.node('ReduceSum', [e, b.int64s([1])], [s], [b.intAttr('keepdims', 1)]);
+      b.node('Log', [s], [l]);
+      b.node('Add', [max, l], [out]);
       return;
+    }
     case 'sum':
       if (n.axis === 'all') {
         // ReduceSum over every axis, kept as a [1] vector (the graph's scalars are [1]).
