@@ -1,5 +1,16 @@
 import type { HostTensor } from './engine';
-import type { Graph, Shape } from './graph';
+import type { DType, Graph, Shape } from './graph';
+
+/** What shape binding needs to know of a value: a feed's, or one a DeviceState holds. */
+export interface ValueSpec {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly length: number;
+}
+
+export function specOf(t: HostTensor): ValueSpec {
+  return { shape: t.shape, dtype: t.data instanceof Int32Array ? 'int32' : 'float32', length: t.data.length };
+}
 
 /**
  * Binds the graph's named dimensions from the feeds' shapes and checks every
@@ -10,13 +21,17 @@ import type { Graph, Shape } from './graph';
 export function bindShapes(
   graph: Graph,
   feeds: Readonly<Record<string, HostTensor>>,
+  held?: (name: string) => ValueSpec | undefined,
 ): Record<string, number[]> {
   const dims = new Map<string, number>();
   for (const input of graph.inputs) {
-    const feed = feeds[input.name];
+    const fed = feeds[input.name];
+    const kept = held?.(input.name);
+    if (fed && kept)
+      throw new Error(`${graph.name}: input "${input.name}" is both fed and held in the state`);
+    const feed = fed ? specOf(fed) : kept;
     if (!feed) throw new Error(`${graph.name}: input "${input.name}" is not fed`);
-    const wantInt = input.dtype === 'int32';
-    if (wantInt !== feed.data instanceof Int32Array)
+    if (input.dtype !== feed.dtype)
       throw new Error(`${graph.name}: input "${input.name}" must be ${input.dtype}`);
     if (feed.shape.length !== input.shape.length)
       throw new Error(
@@ -36,9 +51,9 @@ export function bindShapes(
       else if (bound !== got)
         throw new Error(`${graph.name}: dimension ${d} is ${bound} elsewhere but ${got} in "${input.name}"`);
     });
-    if (feed.data.length !== size)
+    if (feed.length !== size)
       throw new Error(
-        `${graph.name}: input "${input.name}" holds ${feed.data.length} values for shape [${feed.shape.join(', ')}]`,
+        `${graph.name}: input "${input.name}" holds ${feed.length} values for shape [${feed.shape.join(', ')}]`,
       );
   }
   const concrete = (shape: Shape): number[] =>
@@ -53,4 +68,22 @@ export function bindShapes(
 
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Checks a program's updates against its graph at compile time: each names
+ * an output and a float32 input of the same declared shape.
+ */
+export function checkUpdates(graph: Graph, updates: Readonly<Record<string, string>>): void {
+  for (const [out, into] of Object.entries(updates)) {
+    const o = graph.outputs.find((x) => x.name === out);
+    const i = graph.inputs.find((x) => x.name === into);
+    if (!o) throw new Error(`${graph.name}: update from "${out}", which is no output`);
+    if (!i || i.dtype !== 'float32')
+      throw new Error(`${graph.name}: update into "${into}", which is no float32 input`);
+    if (o.shape.join(',') !== i.shape.join(','))
+      throw new Error(
+        `${graph.name}: update "${out}" [${o.shape.join(', ')}] does not fit "${into}" [${i.shape.join(', ')}]`,
+      );
+  }
 }

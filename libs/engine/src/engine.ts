@@ -19,10 +19,39 @@ export interface EngineInfo {
 }
 
 /**
+ * Named values a model keeps where its engine computes, between program
+ * runs: on a GPU engine, device buffers that never cross to the host while
+ * training (weights, Adam moments); elsewhere, host arrays. A run given a
+ * state reads the inputs its feeds lack from the state, and writes the
+ * outputs its program was compiled to update back into it (see
+ * CompileOptions.updates) instead of returning them.
+ */
+export interface DeviceState {
+  /** Sets values (copies them; on a GPU engine they are uploaded by the next run that reads them). */
+  write(values: Readonly<Record<string, HostTensor>>): void;
+  /** Copies values back to the host (downloads them from a GPU). */
+  read(names: readonly string[]): Promise<Record<string, Float32Array>>;
+  has(name: string): boolean;
+  /** Frees every value; the state is empty afterwards. */
+  dispose(): void;
+}
+
+export interface CompileOptions {
+  /**
+   * Outputs that replace a state value after each run, as output name ->
+   * state (input) name: the step's new weights replace the weights it read.
+   * On a GPU engine these outputs stay on the device.
+   */
+  readonly updates?: Readonly<Record<string, string>>;
+}
+
+/**
  * A compiled graph. `run` binds the named dimensions from the feeds' shapes,
  * computes, and returns every output as a host Float32Array. Outputs given
  * in `into` are written there (the engine writes in place where it can, with
  * no extra copy) and returned as they are; the others are fresh arrays.
+ * With a `state`, inputs missing from the feeds are read from it, and the
+ * outputs compiled as updates go into it and are not returned.
  * Runs of one program are sequential: await each before the next.
  */
 export interface Program {
@@ -30,6 +59,7 @@ export interface Program {
   run(
     feeds: Readonly<Record<string, HostTensor>>,
     into?: Readonly<Record<string, Float32Array>>,
+    state?: DeviceState,
   ): Promise<Record<string, Float32Array>>;
   dispose(): Promise<void>;
 }
@@ -42,7 +72,9 @@ export interface Program {
  */
 export interface Engine {
   readonly info: EngineInfo;
-  compile(graph: Graph): Promise<Program>;
+  compile(graph: Graph, options?: CompileOptions): Promise<Program>;
+  /** An empty store of values kept where this engine computes. */
+  createState(): DeviceState;
   /** Frees the engine's programs and native resources; the engine is unusable afterwards. */
   dispose(): Promise<void>;
 }

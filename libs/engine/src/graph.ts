@@ -77,6 +77,8 @@ export type Node =
   /** x read as one flat row-major vector at int32 `index` ([n]) -> [n]. */
   | { readonly op: 'gatherFlat'; readonly out: number; readonly x: number; readonly index: number }
   /** A copy of x with `values` ([n]) added at flat row-major positions `index` ([n], each at most once). */
+  /** Zeros [rows of `like`, cols]: a base for scatters that needs no upload (`like` supplies the batch's row count). */
+  | { readonly op: 'zeros'; readonly out: number; readonly like: number; readonly cols: number }
   | {
       readonly op: 'scatterAddFlat';
       readonly out: number;
@@ -262,6 +264,14 @@ export class GraphBuilder {
       throw new Error(`graph ${this.name}: scatterAddFlat values must be a vector`);
     this.sameDim(values.shape[0], index.shape[0], 'scatterAddFlat values and index');
     return this.push({ op: 'scatterAddFlat', out: -1, x: x.id, index: index.id, values: values.id }, x.shape);
+  }
+
+  /** Zeros with the rows of `like` (a matrix) and `cols` columns, made where the engine computes. */
+  zeros(like: Tensor, cols: number): Tensor {
+    const [m] = this.matrix(like, 'zeros', false);
+    if (!Number.isInteger(cols) || cols < 1)
+      throw new Error(`graph ${this.name}: zeros needs a positive column count`);
+    return this.push({ op: 'zeros', out: -1, like: like.id, cols }, [m, cols]);
   }
 
   build(): Graph {

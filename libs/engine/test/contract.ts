@@ -158,6 +158,7 @@ export function engineContract(name: string, load: () => Promise<Engine>): void 
       g.output('swapped', g.concatCols([right, left]));
       g.output('gathered', g.gatherFlat(x, idx));
       g.output('scattered', g.scatterAddFlat(g.mul(x, x), idx, vals));
+      g.output('dense', g.scatterAddFlat(g.zeros(x, 5), idx, vals));
       const X = [1, 2, 3, 4, 5, 6, 7, 8];
       const out = await run(g.build(), {
         x: f32(X, [2, 4]),
@@ -172,6 +173,51 @@ export function engineContract(name: string, load: () => Promise<Engine>): void 
       sq[0] += 20;
       sq[5] += 30;
       close(out.scattered, sq);
+      close(out.dense, [20, 0, 0, 0, 0, 30, 0, 10, 0, 0]);
+    });
+
+    it('keeps state between runs: reads the inputs feeds lack, replaces what it updates, reads it back', async () => {
+      const g = new GraphBuilder('stateful');
+      const w = g.input('w', [2, 2]);
+      const c = g.input('c', [2]);
+      const x = g.input('x', ['B', 2]);
+      g.output('wNext', g.affineScalar(w, 2, 1));
+      g.output('y', g.dense(x, w, c));
+      const p = await engine.compile(g.build(), { updates: { wNext: 'w' } });
+      const state = engine.createState();
+      try {
+        const start = Float32Array.of(1, 0, 0, 1);
+        state.write({ w: { data: start, shape: [2, 2] }, c: f32([0, 0.5], [2]) });
+        start[0] = 99; // written values are copies
+        const x1 = f32([1, 2], [1, 2]);
+        const ys: number[][] = [];
+        for (let k = 0; k < 3; k++) {
+          const out = await p.run({ x: x1 }, {}, state);
+          expect(Object.keys(out)).toEqual(['y']);
+          ys.push([...out.y]);
+        }
+        // w: I, then 2w + 1 each run: [[3, 1], [1, 3]], [[7, 3], [3, 7]]; y = x w + c.
+        expect(ys).toEqual([
+          [1, 2.5],
+          [5, 7.5],
+          [13, 17.5],
+        ]);
+        close((await state.read(['w'])).w, [15, 7, 7, 15]);
+        close((await state.read(['c'])).c, [0, 0.5]);
+        state.write({ w: f32([0, 1, 1, 0], [2, 2]) });
+        close((await p.run({ x: x1 }, {}, state)).y, [2, 1.5]);
+        await expect(p.run({ x: x1 })).rejects.toThrow(/updates a state, and none was given/);
+        await expect(p.run({ x: x1, w: f32([1, 0, 0, 1], [2, 2]) }, {}, state)).rejects.toThrow(
+          /input "w" is both fed and held/,
+        );
+        const foreign = { write() {}, read: async () => ({}), has: () => false, dispose() {} };
+        await expect(p.run({ x: x1 }, {}, foreign)).rejects.toThrow(/state belongs to another engine/);
+        await expect(engine.compile(g.build(), { updates: { y: 'c' } })).rejects.toThrow(/does not fit/);
+        await expect(state.read(['nothing'])).rejects.toThrow(/holds no "nothing"/);
+      } finally {
+        state.dispose();
+        await p.dispose();
+      }
     });
 
     it('keeps graph names apart from its internal value names', async () => {

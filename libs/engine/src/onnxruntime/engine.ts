@@ -1,7 +1,16 @@
 import type * as Ort from 'onnxruntime-node';
-import { bindShapes, sizeOf } from '../bind-shapes';
-import type { Engine, EngineInfo, EngineName, HostTensor, Program } from '../engine';
+import { bindShapes, checkUpdates, sizeOf } from '../bind-shapes';
+import type {
+  CompileOptions,
+  DeviceState,
+  Engine,
+  EngineInfo,
+  EngineName,
+  HostTensor,
+  Program,
+} from '../engine';
 import { GraphBuilder, type Graph } from '../graph';
+import { OrtState } from './state';
 import { toOnnx } from './to-onnx';
 
 export type OrtProvider = 'cpu' | 'webgpu' | 'cuda';
@@ -61,15 +70,59 @@ export class OrtEngine implements Engine {
     return engine;
   }
 
-  async compile(graph: Graph): Promise<Program> {
-    const session = await this.ort.InferenceSession.create(toOnnx(graph), this.sessionOptions());
-    const program = new OrtProgram(this.ort, graph, session, () => this.programs.delete(program));
+  async compile(graph: Graph, options: CompileOptions = {}): Promise<Program> {
+    const updates = options.updates ?? {};
+    checkUpdates(graph, updates);
+    const session = await this.ort.InferenceSession.create(toOnnx(graph), {
+      ...this.sessionOptions(),
+      preferredOutputLocation: this.outputLocations(graph, updates),
+    });
+    const program = new OrtProgram(this.ort, graph, session, updates, () => this.programs.delete(program));
     this.programs.add(program);
     return program;
   }
 
+  createState(): DeviceState {
+    return new OrtState(this.ort, (t) => this.download(t));
+  }
+
   async dispose(): Promise<void> {
     await Promise.all([...this.programs].map((p) => p.dispose()));
+    await Promise.all([...this.downloads.values()].map(async (s) => (await s).release()));
+    this.downloads.clear();
+  }
+
+  /**
+   * On WebGPU, updated values stay GPU buffers ('gpu-buffer' outputs, fed
+   * back as the next run's inputs); everything else comes to the host. The
+   * Node binding offers device outputs for WebGPU only: on CUDA and the CPU
+   * every output is a host tensor (on the CPU that is where it computes anyway).
+   */
+  private outputLocations(
+    graph: Graph,
+    updates: Readonly<Record<string, string>>,
+  ): Record<string, Ort.Tensor.DataLocation> {
+    const onGpu = this.opts.provider === 'webgpu';
+    return Object.fromEntries(
+      graph.outputs.map((o) => [o.name, onGpu && o.name in updates ? 'gpu-buffer' : 'cpu']),
+    );
+  }
+
+  /** Sessions copying a device tensor to the host, by rank (Tensor.getData aborts the process in onnxruntime-node 1.31). */
+  private readonly downloads = new Map<number, Promise<Ort.InferenceSession>>();
+
+  private async download(t: Ort.Tensor): Promise<Float32Array> {
+    const rank = t.dims.length;
+    let session = this.downloads.get(rank);
+    if (!session) {
+      const g = new GraphBuilder(`download${rank}`);
+      const dims = Array.from({ length: rank }, (_, k) => `d${k}`);
+      g.output('y', g.affineScalar(g.input('x', dims), 1));
+      session = this.ort.InferenceSession.create(toOnnx(g.build()), this.sessionOptions());
+      this.downloads.set(rank, session);
+    }
+    const { y } = await (await session).run({ x: t });
+    return y.data as Float32Array;
   }
 
   private sessionOptions(): Ort.InferenceSession.SessionOptions {
@@ -110,22 +163,34 @@ class OrtProgram implements Program {
     private readonly ort: typeof Ort,
     readonly graph: Graph,
     private readonly session: Ort.InferenceSession,
+    private readonly updates: Readonly<Record<string, string>>,
     private readonly onDispose: () => void,
   ) {}
 
   async run(
     feeds: Readonly<Record<string, HostTensor>>,
     into: Readonly<Record<string, Float32Array>> = {},
+    state?: DeviceState,
   ): Promise<Record<string, Float32Array>> {
     if (this.disposed) throw new Error(`${this.graph.name}: program was disposed`);
-    const shapes = bindShapes(this.graph, feeds);
+    if (state !== undefined && !(state instanceof OrtState))
+      throw new Error(`${this.graph.name}: the state belongs to another engine`);
+    if (state === undefined && Object.keys(this.updates).length > 0)
+      throw new Error(`${this.graph.name}: this program updates a state, and none was given`);
+    const shapes = bindShapes(this.graph, feeds, state && ((n) => state.spec(n)));
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const input of this.graph.inputs) {
       const f = feeds[input.name];
-      ortFeeds[input.name] = new this.ort.Tensor(input.dtype, f.data, f.shape);
+      ortFeeds[input.name] = f
+        ? new this.ort.Tensor(input.dtype, f.data, f.shape)
+        : state!.tensor(input.name)!;
     }
     const fetches: Record<string, Ort.Tensor | null> = {};
     for (const o of this.graph.outputs) {
+      if (o.name in this.updates) {
+        fetches[o.name] = null; // made by the run where the session keeps it (a GPU buffer on WebGPU)
+        continue;
+      }
       const target = into[o.name];
       if (target && target.length !== sizeOf(shapes[o.name]))
         throw new Error(
@@ -136,6 +201,11 @@ class OrtProgram implements Program {
     const result = await this.session.run(ortFeeds, fetches);
     const out: Record<string, Float32Array> = {};
     for (const o of this.graph.outputs) {
+      const stateName = this.updates[o.name];
+      if (stateName !== undefined) {
+        state!.replace(stateName, result[o.name]);
+        continue;
+      }
       const data = result[o.name].data as Float32Array;
       const target = into[o.name];
       // Bound outputs were written in place; should a provider have copied instead, copy back.

@@ -137,6 +137,14 @@ function emit(b: OnnxBuilder, n: Node, name: (id: number) => string): void {
       b.node('Gather', [flat, name(n.index)], [out], [b.intAttr('axis', 0)]);
       return;
     }
+    case 'zeros': {
+      // like[:, :1] * 0 expanded to [rows, cols]: no shape arithmetic, so nothing leaves a GPU provider.
+      const [first, zero] = [`${out}_first`, `${out}_zero`];
+      b.node('Slice', [name(n.like), b.int64s([0]), b.int64s([1]), b.int64s([1])], [first]);
+      b.node('Mul', [first, b.scalar(0)], [zero]);
+      b.node('Expand', [zero, b.int64s([1, n.cols])], [out]);
+      return;
+    }
     case 'scatterAddFlat': {
       const flat = `${out}_flat`;
       const added = `${out}_added`;

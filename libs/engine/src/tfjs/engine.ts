@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { bindShapes } from '../bind-shapes';
-import type { Engine, EngineInfo, EngineName, HostTensor, Program } from '../engine';
+import { bindShapes, checkUpdates } from '../bind-shapes';
+import type {
+  CompileOptions,
+  DeviceState,
+  Engine,
+  EngineInfo,
+  EngineName,
+  HostTensor,
+  Program,
+} from '../engine';
+import { HostState } from '../host-state';
 import type { Graph, Node } from '../graph';
 import { useBackend, type BackendName } from './backend';
 import { transposeInto } from './transpose';
@@ -39,8 +48,15 @@ export class TfjsEngine implements Engine {
     return new TfjsEngine(backend);
   }
 
-  async compile(graph: Graph): Promise<Program> {
-    return new TfjsProgram(graph, this.backend);
+  async compile(graph: Graph, options: CompileOptions = {}): Promise<Program> {
+    const updates = options.updates ?? {};
+    checkUpdates(graph, updates);
+    return new TfjsProgram(graph, this.backend, updates);
+  }
+
+  /** Host arrays: the tfjs backends here compute on the host (tfjs-node-gpu's would upload them each run). */
+  createState(): DeviceState {
+    return new HostState();
   }
 
   async dispose(): Promise<void> {}
@@ -55,6 +71,7 @@ class TfjsProgram implements Program {
   constructor(
     readonly graph: Graph,
     private readonly backend: BackendName,
+    private readonly updates: Readonly<Record<string, string>>,
   ) {
     this.lastUse = new Int32Array(graph.shapes.length).fill(-1);
     graph.nodes.forEach((n, k) => {
@@ -74,10 +91,17 @@ class TfjsProgram implements Program {
   }
 
   async run(
-    feeds: Readonly<Record<string, HostTensor>>,
+    given: Readonly<Record<string, HostTensor>>,
     into: Readonly<Record<string, Float32Array>> = {},
+    state?: DeviceState,
   ): Promise<Record<string, Float32Array>> {
-    bindShapes(this.graph, feeds);
+    if (state !== undefined && !(state instanceof HostState))
+      throw new Error(`${this.graph.name}: the state belongs to another engine`);
+    if (state === undefined && Object.keys(this.updates).length > 0)
+      throw new Error(`${this.graph.name}: this program updates a state, and none was given`);
+    bindShapes(this.graph, given, state && ((n) => state.spec(n)));
+    const feeds: Record<string, HostTensor> = { ...given };
+    if (state) for (const i of this.graph.inputs) feeds[i.name] ??= state.feed(i.name)!;
     await useBackend(this.backend);
     const values: (tf.Tensor | undefined)[] = new Array(this.graph.shapes.length);
     const transposed = new Map<number, tf.Tensor2D>();
@@ -98,6 +122,11 @@ class TfjsProgram implements Program {
         const target = into[o.name];
         // dataSync copies out of the backend (on wasm out of its heap), so the array is the caller's.
         const data = t.dataSync() as Float32Array;
+        const stateName = this.updates[o.name];
+        if (stateName !== undefined) {
+          state!.adopt(stateName, data, t.shape);
+          continue;
+        }
         if (target) {
           if (target.length !== data.length)
             throw new Error(
@@ -187,6 +216,8 @@ class TfjsProgram implements Program {
         return tf.concat(n.xs.map(m), 1);
       case 'gatherFlat':
         return tf.tidy(() => tf.gather(tf.reshape(get(n.x), [-1]), get(n.index)));
+      case 'zeros':
+        return tf.zeros([m(n.like).shape[0], n.cols]);
       case 'scatterAddFlat':
         return this.scatterAdd(n, v);
     }
@@ -247,6 +278,7 @@ const FRESH_BUFFER_OPS = new Set<Node['op']>([
   'softmax',
   'tanh',
   'exp',
+  'zeros',
 ]);
 
 function operands(n: Node): number[] {
@@ -267,6 +299,8 @@ function operands(n: Node): number[] {
       return [n.x, n.index];
     case 'scatterAddFlat':
       return [n.x, n.index, n.values];
+    case 'zeros':
+      return [n.like];
     default:
       return [n.x];
   }
