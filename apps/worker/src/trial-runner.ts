@@ -197,7 +197,11 @@ async function runClaimedTrial(
       // to checkpoint, whatever the write's answer was.
       if (leaseLost?.aborted) throw leaseLost.reason as Error;
       const saving = performance.now();
-      await saveCheckpoint(workDir, trainer.checkpoint(), itemIdsSaved ? {} : { itemIds: data.itemIds });
+      await saveCheckpoint(
+        workDir,
+        await trainer.checkpoint(),
+        itemIdsSaved ? {} : { itemIds: data.itemIds },
+      );
       itemIdsSaved = true;
       await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
       // Time spent saving and committing the checkpoint (the store's cost per epoch; bench:sweep reads it).

@@ -63,7 +63,7 @@ async function epoch(trainer: Trainer, fence: TrialFence): Promise<void> {
   const report = await trainer.runEpoch();
   await saveCheckpoint(
     artifacts.checkpointWorkDir(fence.sweepId, fence.trialNo, fence.attempt),
-    trainer.checkpoint(),
+    await trainer.checkpoint(),
     { itemIds: data.itemIds },
   );
   await artifacts.commitCheckpoint(fence.sweepId, fence.trialNo, fence.attempt);

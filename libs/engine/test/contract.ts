@@ -214,6 +214,10 @@ export function engineContract(name: string, load: () => Promise<Engine>): void 
         await expect(p.run({ x: x1 }, {}, foreign)).rejects.toThrow(/state belongs to another engine/);
         await expect(engine.compile(g.build(), { updates: { y: 'c' } })).rejects.toThrow(/does not fit/);
         await expect(state.read(['nothing'])).rejects.toThrow(/holds no "nothing"/);
+        // A value outlives the program that made it.
+        await p.run({ x: x1 }, {}, state);
+        await p.dispose();
+        close((await state.read(['w'])).w, [3, 7, 7, 3]); // [[0, 1], [1, 0]] updated twice
       } finally {
         state.dispose();
         await p.dispose();

@@ -139,7 +139,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       }
       out.info(epochRow(report));
       if (flags.checkpoint)
-        await saveCheckpoint(flags.checkpoint, trainer.checkpoint(), { itemIds: data.itemIds });
+        await saveCheckpoint(flags.checkpoint, await trainer.checkpoint(), { itemIds: data.itemIds });
     }
   } catch (e) {
     if (!(e instanceof TrainingAbortedError)) throw e;

@@ -1,13 +1,19 @@
-import type { Engine, HostTensor, Program } from '@vaecf/engine';
+import { GPU_ENGINES, type DeviceState, type Engine, type HostTensor, type Program } from '@vaecf/engine';
 import type { Csr } from '../data/csr';
 import type { Rng } from '../runtime/rng';
-import { adamHyper, type AdamHyper } from './adam';
+import { adamHyper, adamStepSize, type AdamHyper } from './adam';
 import { architecture, type Architecture } from './architecture';
 import type { TrialConfig } from './config';
 import { DenseParams } from './dense-layer';
 import { glorotUniform, truncatedNormal } from './init';
 import { buildSparseInput, type SparseInput } from './sparse-input';
 import { SparseInputLayer } from './sparse-layer';
+import {
+  residentNames,
+  residentScoringGraph,
+  residentTrainingGraph,
+  residentUpdates,
+} from './resident-step-graph';
 import { scoringGraph, trainingGraph } from './step-graph';
 import type { StepTimer } from './step-phases';
 
@@ -19,6 +25,17 @@ export interface StepLoss {
   readonly kl: number;
   /** The objective: nll + beta * kl + lam * sum ||W||^2. */
   readonly loss: number;
+}
+
+export interface ModelOptions {
+  /**
+   * Keep the weights and Adam moments on the engine and run the whole step
+   * there, first layer and Adam included (resident-step-graph.ts): the GPU
+   * engines' mode, where a round trip of the weights per step would cost
+   * more than the step. Default: on for GPU engines, off elsewhere (on the
+   * host the JS first layer and Adam are faster).
+   */
+  readonly resident?: boolean;
 }
 
 export interface ModelState {
@@ -40,11 +57,14 @@ interface StepGradients {
 
 /**
  * Mult-VAE / Mult-DAE. Parameters and Adam moments are engine-neutral
- * Float32Arrays held here (what checkpoints hold); the sparse first layer
- * and every Adam update run in JavaScript, and the dense network's forward
- * pass, the multinomial loss and the hand-written backward pass run on the
- * engine as one compiled program per model (step-graph.ts), fed the weights
- * without copies where the engine allows. Build one with `create`.
+ * Float32Arrays held here (what checkpoints hold). On the host, the sparse
+ * first layer and every Adam update run in JavaScript, and the dense
+ * network's forward pass, the multinomial loss and the hand-written backward
+ * pass run on the engine as one compiled program per model (step-graph.ts),
+ * fed the weights without copies where the engine allows. Resident (GPU
+ * engines, see ModelOptions) the engine holds the working copy and runs the
+ * whole step; the arrays here are refreshed from it when state is read.
+ * Build one with `create`.
  */
 export class MultAutoencoder {
   readonly arch: Architecture;
@@ -61,12 +81,19 @@ export class MultAutoencoder {
   private readonly dW: Float32Array[] = [];
   private readonly db: Float32Array[] = [];
   private dA0 = new Float32Array(0);
+  /** Resident mode: the engine's working copy of every weight and moment, and its programs. */
+  private readonly device: DeviceState | undefined;
+  private residentTrain: Program | undefined;
+  private residentScore: Program | undefined;
+  /** Resident mode: whether the arrays here equal the engine's copy (false once a step ran there). */
+  private hostCurrent = true;
 
   private constructor(
     readonly config: TrialConfig,
     readonly nItems: number,
     initRng: Rng,
     readonly engine: Engine,
+    options: ModelOptions,
   ) {
     this.arch = architecture(config.model, nItems, config.dims);
     this.adam = adamHyper(config.lr);
@@ -83,6 +110,16 @@ export class MultAutoencoder {
       const b = truncatedNormal(initRng, spec.units, 0.001);
       return new DenseParams(spec.inputs, spec.units, w, b, spec.tanh);
     });
+    const resident = options.resident ?? GPU_ENGINES.includes(engine.info.name);
+    if (resident) {
+      this.device = engine.createState();
+      this.pushAll();
+    }
+  }
+
+  /** Whether the engine holds the working copy and runs the whole step. */
+  get resident(): boolean {
+    return this.device !== undefined;
   }
 
   /** A model with freshly initialised weights (drawn from initRng) that computes on `engine`. */
@@ -91,8 +128,9 @@ export class MultAutoencoder {
     nItems: number,
     initRng: Rng,
     engine: Engine,
+    options: ModelOptions = {},
   ): Promise<MultAutoencoder> {
-    return new MultAutoencoder(config, nItems, initRng, engine);
+    return new MultAutoencoder(config, nItems, initRng, engine, options);
   }
 
   get steps(): number {
@@ -104,6 +142,7 @@ export class MultAutoencoder {
    * beta. Dropout masks and the VAE's noise are drawn from rng.
    */
   async trainStep(batch: Csr, beta: number, rng: Rng): Promise<StepLoss> {
+    if (this.device) return this.residentStep(batch, beta, rng, this.device);
     const t = this.t + 1;
     const l2 = 2 * this.config.lam;
     const grads = await this.stepGradients(batch, beta, rng);
@@ -122,6 +161,37 @@ export class MultAutoencoder {
     return { nll: grads.nll, kl: grads.kl, loss: grads.nll + beta * grads.kl + reg };
   }
 
+  /** trainStep on the engine's copy: the minibatch goes up, three sums come down. */
+  private async residentStep(batch: Csr, beta: number, rng: Rng, device: DeviceState): Promise<StepLoss> {
+    const t = this.t + 1;
+    const B = batch.nRows;
+    // The same draws in the same order as the host path: dropout mask, then noise.
+    const x = buildSparseInput(batch, { keepProb: this.config.keepProb, rng });
+    const vae = this.arch.kind === 'vae';
+    const eps = vae ? normals(rng, B * this.arch.latent) : undefined;
+    const feeds: Record<string, HostTensor> = {
+      ...lossFeeds(batch, this.nItems),
+      ...inputFeeds(x, this.nItems),
+      lrT: { data: Float32Array.of(adamStepSize(this.adam, t)), shape: [1] },
+    };
+    if (vae) {
+      feeds.eps = { data: eps!, shape: [B, this.arch.latent] };
+      feeds.klScale = { data: Float32Array.of(beta / B), shape: [1] };
+    }
+    this.timer?.mark('data');
+    this.residentTrain ??= await this.engine.compile(
+      residentTrainingGraph(this.arch, this.adam, 2 * this.config.lam),
+      { updates: residentUpdates(this.arch) },
+    );
+    const out = await this.residentTrain.run(feeds, {}, device);
+    this.timer?.mark('engineStep');
+    this.t = t;
+    this.hostCurrent = false;
+    const nll = out.nllSum[0] / B;
+    const kl = vae ? out.klSum[0] / B : 0;
+    return { nll, kl, loss: nll + beta * kl + this.config.lam * out.squares[0] };
+  }
+
   /**
    * The loss and its gradient for every weight and bias (the L2 term
    * included), without updating anything: for gradient checks and debugging,
@@ -133,6 +203,7 @@ export class MultAutoencoder {
     rng: Rng,
   ): Promise<{ loss: StepLoss; grads: Record<string, Float32Array> }> {
     const out: Record<string, Float32Array> = {};
+    await this.pull();
     const l2 = 2 * this.config.lam;
     let squares = 0;
     const withL2 = (g: Float32Array, w: Float32Array) => {
@@ -164,21 +235,6 @@ export class MultAutoencoder {
     const x = buildSparseInput(batch, { keepProb: this.config.keepProb, rng });
     const vae = this.arch.kind === 'vae';
     const eps = vae ? normals(rng, B * this.arch.latent) : undefined;
-    const { indptr, indices } = batch;
-    const nnz = indptr[B];
-    const xIndex = new Int32Array(nnz);
-    const xRow = new Int32Array(nnz);
-    const xNeg = new Float32Array(nnz);
-    const rowScale = new Float32Array(B);
-    for (let r = 0; r < B; r++) {
-      const n = indptr[r + 1] - indptr[r];
-      rowScale[r] = n / B;
-      for (let k = indptr[r]; k < indptr[r + 1]; k++) {
-        xIndex[k] = r * I + indices[k];
-        xRow[k] = r;
-        xNeg[k] = -1 / n;
-      }
-    }
     const H0 = this.arch.layers[0].units;
     this.timer?.mark('data');
     const a0 = this.first.forward(x);
@@ -187,10 +243,7 @@ export class MultAutoencoder {
     const feeds: Record<string, HostTensor> = {
       a0: { data: a0, shape: [B, H0] },
       ...this.weightFeeds(),
-      xIndex: { data: xIndex, shape: [nnz] },
-      xRow: { data: xRow, shape: [nnz] },
-      xNeg: { data: xNeg, shape: [nnz] },
-      rowScale: { data: rowScale, shape: [B, 1] },
+      ...lossFeeds(batch, I),
     };
     if (vae) {
       feeds.eps = { data: eps!, shape: [B, this.arch.latent] };
@@ -219,6 +272,16 @@ export class MultAutoencoder {
   /** Scores (logits) of every item for each user of `foldIn`, row-major [rows x nItems]; no dropout, z = mean. */
   async score(foldIn: Csr): Promise<Float32Array> {
     const x = buildSparseInput(foldIn);
+    if (this.device) {
+      this.residentScore ??= await this.engine.compile(residentScoringGraph(this.arch));
+      const rows = { data: new Float32Array(x.rows), shape: [x.rows, 1] };
+      const { logits } = await this.residentScore.run(
+        { rows, ...inputFeeds(x, this.nItems) },
+        {},
+        this.device,
+      );
+      return logits;
+    }
     const a0 = this.first.forward(x);
     this.scoreProgram ??= await this.engine.compile(scoringGraph(this.arch));
     const { logits } = await this.scoreProgram.run({
@@ -239,7 +302,8 @@ export class MultAutoencoder {
   }
 
   /** Every weight, bias and Adam moment, by a stable name, plus the step counter. */
-  getState(): ModelState {
+  async getState(): Promise<ModelState> {
+    await this.pull();
     const tensors: Record<string, Float32Array> = {};
     const layers = [this.first, ...this.dense];
     layers.forEach((l, k) => {
@@ -276,10 +340,16 @@ export class MultAutoencoder {
       for (const n of names) targets[n].set(get(`layer${k}/${n}`, targets[n].length));
     });
     if (!weightsOnly) this.t = state.steps;
+    if (this.device) {
+      // Weights only leaves the engine's moments as they are (the arrays here may be behind them).
+      this.pushAll(weightsOnly);
+      if (!weightsOnly) this.hostCurrent = true;
+    }
   }
 
   /** Just the weights and biases (what scoring needs). */
-  getWeights(): ModelState {
+  async getWeights(): Promise<ModelState> {
+    await this.pull();
     const tensors: Record<string, Float32Array> = {};
     [this.first, ...this.dense].forEach((l, k) => {
       tensors[`layer${k}/W`] = l.w.slice();
@@ -290,10 +360,79 @@ export class MultAutoencoder {
 
   /** Frees the engine programs (the engine itself is shared and stays). */
   async dispose(): Promise<void> {
-    const programs = [this.trainProgram, this.scoreProgram];
-    this.trainProgram = this.scoreProgram = undefined;
+    this.device?.dispose();
+    const programs = [this.trainProgram, this.scoreProgram, this.residentTrain, this.residentScore];
+    this.trainProgram = this.scoreProgram = this.residentTrain = this.residentScore = undefined;
     await Promise.all(programs.map((p) => p?.dispose()));
   }
+
+  /** Every layer's arrays by their resident names (residentNames's order). */
+  private residentArrays(): Map<string, { data: Float32Array; shape: number[] }> {
+    const arrays = new Map<string, { data: Float32Array; shape: number[] }>();
+    [this.first, ...this.dense].forEach((l, i) => {
+      const { inputs, units } = this.arch.layers[i];
+      const w = [inputs, units];
+      arrays.set(`W${i}`, { data: l.w, shape: w });
+      arrays.set(`b${i}`, { data: l.b, shape: [units] });
+      arrays.set(`W${i}_m`, { data: l.mW, shape: w });
+      arrays.set(`W${i}_v`, { data: l.vW, shape: w });
+      arrays.set(`b${i}_m`, { data: l.mB, shape: [units] });
+      arrays.set(`b${i}_v`, { data: l.vB, shape: [units] });
+    });
+    return arrays;
+  }
+
+  /** Resident mode: copies the arrays here to the engine (the weights only, or everything). */
+  private pushAll(weightsOnly = false): void {
+    const values: Record<string, HostTensor> = {};
+    const arrays = this.residentArrays();
+    for (const name of residentNames(this.arch, !weightsOnly)) values[name] = arrays.get(name)!;
+    this.device!.write(values);
+  }
+
+  /** Resident mode: refreshes the arrays here from the engine's copy, if a step ran since. */
+  private async pull(): Promise<void> {
+    if (!this.device || this.hostCurrent) return;
+    const arrays = this.residentArrays();
+    const values = await this.device.read(residentNames(this.arch));
+    for (const [name, data] of Object.entries(values)) arrays.get(name)!.data.set(data);
+    this.hostCurrent = true;
+  }
+}
+
+/** The multinomial loss's view of a minibatch (see step-graph.ts's inputs). */
+function lossFeeds(batch: Csr, nItems: number): Record<string, HostTensor> {
+  const B = batch.nRows;
+  const { indptr, indices } = batch;
+  const nnz = indptr[B];
+  const xIndex = new Int32Array(nnz);
+  const xRow = new Int32Array(nnz);
+  const xNeg = new Float32Array(nnz);
+  const rowScale = new Float32Array(B);
+  for (let r = 0; r < B; r++) {
+    const n = indptr[r + 1] - indptr[r];
+    rowScale[r] = n / B;
+    for (let k = indptr[r]; k < indptr[r + 1]; k++) {
+      xIndex[k] = r * nItems + indices[k];
+      xRow[k] = r;
+      xNeg[k] = -1 / n;
+    }
+  }
+  return {
+    xIndex: { data: xIndex, shape: [nnz] },
+    xRow: { data: xRow, shape: [nnz] },
+    xNeg: { data: xNeg, shape: [nnz] },
+    rowScale: { data: rowScale, shape: [B, 1] },
+  };
+}
+
+/** The model input's entries at flat positions r * I + i, for the resident graphs' dense x. */
+function inputFeeds(x: SparseInput, nItems: number): Record<string, HostTensor> {
+  const n = x.values.length;
+  const inIndex = new Int32Array(n);
+  for (let r = 0; r < x.rows; r++)
+    for (let k = x.rowPtr[r]; k < x.rowPtr[r + 1]; k++) inIndex[k] = r * nItems + x.items[k];
+  return { inIndex: { data: inIndex, shape: [n] }, inValue: { data: x.values, shape: [n] } };
 }
 
 function normals(rng: Rng, n: number): Float32Array {

@@ -25,17 +25,66 @@ import type { Architecture } from './architecture';
  */
 export function trainingGraph(arch: Architecture): Graph {
   const g = new GraphBuilder(`${arch.kind}-train`);
-  const { layers } = arch;
-  const H0 = layers[0].units;
-  const a0 = g.input('a0', ['B', H0]);
-  const params = denseParams(g, arch);
+  const a0 = g.input('a0', ['B', arch.layers[0].units]);
+  const step = denseStep(g, arch, a0, denseParams(g, arch), stepInputs(g, arch));
+  g.output('nllSum', step.nllSum);
+  if (step.klSum) g.output('klSum', step.klSum);
+  for (let i = 1; i < arch.layers.length; i++) {
+    g.output(`dW${i}`, step.dW[i]);
+    g.output(`db${i}`, step.db[i]);
+  }
+  g.output('dA0', step.dA0);
+  return g.build();
+}
+
+/** The per-minibatch inputs of a training step besides the network's input (see trainingGraph). */
+export interface StepInputs {
+  readonly eps?: Tensor;
+  readonly klScale?: Tensor;
+  readonly xIndex: Tensor;
+  readonly xRow: Tensor;
+  readonly xNeg: Tensor;
+  readonly rowScale: Tensor;
+}
+
+export function stepInputs(g: GraphBuilder, arch: Architecture): StepInputs {
   const vae = arch.kind === 'vae';
-  const eps = vae ? g.input('eps', ['B', arch.latent]) : undefined;
-  const klScale = vae ? g.input('klScale', [1]) : undefined;
-  const xIndex = g.input('xIndex', ['nnz'], 'int32');
-  const xRow = g.input('xRow', ['nnz'], 'int32');
-  const xNeg = g.input('xNeg', ['nnz']);
-  const rowScale = g.input('rowScale', ['B', 1]);
+  return {
+    eps: vae ? g.input('eps', ['B', arch.latent]) : undefined,
+    klScale: vae ? g.input('klScale', [1]) : undefined,
+    xIndex: g.input('xIndex', ['nnz'], 'int32'),
+    xRow: g.input('xRow', ['nnz'], 'int32'),
+    xNeg: g.input('xNeg', ['nnz']),
+    rowScale: g.input('rowScale', ['B', 1]),
+  };
+}
+
+/** What denseStep computes: the data loss's sums and gradients (index = layer index; 0 unused in dW/db). */
+export interface DenseStep {
+  readonly nllSum: Tensor;
+  readonly klSum?: Tensor;
+  readonly dW: Tensor[];
+  /** [units] per layer ([1, I] for the output layer: the same values). */
+  readonly db: Tensor[];
+  readonly dA0: Tensor;
+}
+
+/**
+ * Forward and hand-written backward of everything after the first layer's
+ * affine output a0, into g: the body of trainingGraph, shared with the
+ * resident step (resident-step-graph.ts) that also holds the first layer
+ * and Adam.
+ */
+export function denseStep(
+  g: GraphBuilder,
+  arch: Architecture,
+  a0: Tensor,
+  params: { w: Tensor; b: Tensor }[],
+  io: StepInputs,
+): DenseStep {
+  const { layers } = arch;
+  const vae = arch.kind === 'vae';
+  const { eps, klScale, xIndex, xRow, xNeg, rowScale } = io;
 
   // Forward, keeping what the backward pass reads.
   const h0 = layers[0].tanh ? g.tanh(a0) : a0;
@@ -67,30 +116,33 @@ export function trainingGraph(arch: Architecture): Graph {
   const p = g.softmax(logits);
   const lse = g.sub(g.rowMax(logits), g.log(g.rowMax(p)));
   const picked = g.sub(g.gatherFlat(logits, xIndex), g.gatherFlat(lse, xRow));
-  g.output('nllSum', g.neg(g.sum(picked, 'all')));
+  const nllSum = g.neg(g.sum(picked, 'all'));
   // d nll / d logits = (n_r / B) (softmax(l) - x / n_r), kept as its unscaled part u = p - x / n_r
   // (a scatter into p), the row scale s = n_r / B moved onto the output layer's small neighbours:
   // dW = (s h)^T u, db = s^T u, dh = s (u W^T). No pass over [B, I] for the scale.
   const u = g.scatterAddFlat(p, xIndex, xNeg);
 
+  let klSum: Tensor | undefined;
   if (vae) {
     // KL(N(mu, sigma^2) || N(0, 1)) summed over dims and users: 0.5 (e^logvar + mu^2 - 1 - logvar).
     const variance = g.square(std!);
     const perDim = g.affineScalar(g.sub(g.add(variance, g.square(mu!)), logvar!), 0.5, -0.5);
-    g.output('klSum', g.sum(perDim, 'all'));
+    klSum = g.sum(perDim, 'all');
   }
 
+  const dW: Tensor[] = [];
+  const db: Tensor[] = [];
   const L = layers.length - 1; // the output layer: linear
   let grad = u;
   for (let i = L; i >= 1; i--) {
     if (i === L) {
-      g.output(`dW${i}`, g.matmul(g.mul(inputs[i], rowScale), u, { transA: true }));
-      g.output(`db${i}`, g.matmul(rowScale, u, { transA: true })); // [1, I]: the same values as [I]
+      dW[i] = g.matmul(g.mul(inputs[i], rowScale), u, { transA: true });
+      db[i] = g.matmul(rowScale, u, { transA: true }); // [1, I]: the same values as [I]
       grad = g.mul(g.matmul(u, params[i].w, { transB: true }), rowScale);
     } else {
       if (layers[i].tanh) grad = tanhGrad(g, grad, outputs[i]);
-      g.output(`dW${i}`, g.matmul(inputs[i], grad, { transA: true })); // dW = h^T g
-      g.output(`db${i}`, g.sum(grad, 0)); // db = column sums of g
+      dW[i] = g.matmul(inputs[i], grad, { transA: true }); // dW = h^T g
+      db[i] = g.sum(grad, 0); // db = column sums of g
       grad = g.matmul(grad, params[i].w, { transB: true }); // dh = g W^T
     }
     if (vae && i === arch.decoderStart) {
@@ -104,27 +156,36 @@ export function trainingGraph(arch: Architecture): Graph {
       grad = g.concatCols([dMu, dLogvar]);
     }
   }
-  g.output('dA0', layers[0].tanh ? tanhGrad(g, grad, h0) : grad);
-  return g.build();
+  const dA0 = layers[0].tanh ? tanhGrad(g, grad, h0) : grad;
+  return { nllSum, klSum, dW, db, dA0 };
 }
 
 /** Scoring: logits [B, I] from a0 with no dropout and z = mu (inputs a0, W{i}, b{i}). */
 export function scoringGraph(arch: Architecture): Graph {
   const g = new GraphBuilder(`${arch.kind}-score`);
+  const a0 = g.input('a0', ['B', arch.layers[0].units]);
+  g.output('logits', denseScores(g, arch, a0, denseParams(g, arch)));
+  return g.build();
+}
+
+/** Logits from a0 with no dropout and z = mu. */
+export function denseScores(
+  g: GraphBuilder,
+  arch: Architecture,
+  a0: Tensor,
+  params: { w: Tensor; b: Tensor }[],
+): Tensor {
   const { layers } = arch;
-  const a0 = g.input('a0', ['B', layers[0].units]);
-  const params = denseParams(g, arch);
   let h = layers[0].tanh ? g.tanh(a0) : a0;
   for (let i = 1; i < layers.length; i++) {
     if (arch.kind === 'vae' && i === arch.decoderStart) h = g.sliceCols(h, 0, arch.latent);
     const pre = g.dense(h, params[i].w, params[i].b);
     h = layers[i].tanh ? g.tanh(pre) : pre;
   }
-  g.output('logits', h);
-  return g.build();
+  return h;
 }
 
-function denseParams(g: GraphBuilder, arch: Architecture): { w: Tensor; b: Tensor }[] {
+export function denseParams(g: GraphBuilder, arch: Architecture): { w: Tensor; b: Tensor }[] {
   const params: { w: Tensor; b: Tensor }[] = [];
   arch.layers.forEach((l, i) => {
     if (i === 0) return;

@@ -3,7 +3,7 @@ import { csrSelectRows } from '../data/csr';
 import type { PreparedDataset } from '../data/dataset';
 import { evaluate, type EvalResult } from '../eval/evaluate';
 import type { TrialConfig } from '../model/config';
-import { MultAutoencoder, type ModelState } from '../model/network';
+import { MultAutoencoder, type ModelOptions, type ModelState } from '../model/network';
 import { scorerFromWeights } from '../model/scorer';
 import type { StepTimer } from '../model/step-phases';
 import { Rng } from '../runtime/rng';
@@ -77,18 +77,25 @@ export class Trainer {
     dataset: PreparedDataset,
     config: TrialConfig,
     engine: Engine,
+    modelOptions: ModelOptions,
     resume?: TrainerCheckpoint,
   ): Promise<Trainer> {
     const root = Rng.fromSeed(config.seed);
     const initRng = root.fork();
-    const model = await MultAutoencoder.create(config, dataset.nItems, initRng, engine);
+    const model = await MultAutoencoder.create(config, dataset.nItems, initRng, engine, modelOptions);
     const trainer = new Trainer(dataset, config, model, root);
     if (resume) trainer.restore(resume);
     return trainer;
   }
 
-  static create(dataset: PreparedDataset, config: TrialConfig, engine: Engine): Promise<Trainer> {
-    return Trainer.build(dataset, config, engine);
+  /** `modelOptions.resident` chooses where the weights live (default: on GPU engines, see ModelOptions). */
+  static create(
+    dataset: PreparedDataset,
+    config: TrialConfig,
+    engine: Engine,
+    modelOptions: ModelOptions = {},
+  ): Promise<Trainer> {
+    return Trainer.build(dataset, config, engine, modelOptions);
   }
 
   /**
@@ -102,6 +109,7 @@ export class Trainer {
     checkpoint: TrainerCheckpoint,
     engine: Engine,
     overrides: { epochs?: number } = {},
+    modelOptions: ModelOptions = {},
   ): Promise<Trainer> {
     if (checkpoint.nItems !== dataset.nItems) {
       throw new Error(
@@ -114,7 +122,7 @@ export class Trainer {
         `cannot resume with epochs = ${epochs}: the checkpoint already holds ${checkpoint.epoch} epochs`,
       );
     }
-    return Trainer.build(dataset, { ...checkpoint.config, epochs }, engine, checkpoint);
+    return Trainer.build(dataset, { ...checkpoint.config, epochs }, engine, modelOptions, checkpoint);
   }
 
   get epochsDone(): number {
@@ -198,7 +206,7 @@ export class Trainer {
     // Checkpoints written before selectBy existed chose by NDCG@100.
     const by = this.config.selectBy ?? 'ndcg100';
     const improved = this.best === null || validation[by] > this.best.validation[by];
-    if (improved) this.best = { epoch, validation, weights: this.model.getWeights() };
+    if (improved) this.best = { epoch, validation, weights: await this.model.getWeights() };
     const report: EpochReport = {
       epoch,
       loss: loss / batches,
@@ -236,7 +244,7 @@ export class Trainer {
   }
 
   /** The full state after the last finished epoch. */
-  checkpoint(): TrainerCheckpoint {
+  async checkpoint(): Promise<TrainerCheckpoint> {
     if (this.broken) throw new Error('cannot checkpoint a trainer interrupted mid-epoch');
     return {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -244,7 +252,7 @@ export class Trainer {
       nItems: this.dataset.nItems,
       epoch: this.epochsDone,
       rng: this.rng.state(),
-      model: this.model.getState(),
+      model: await this.model.getState(),
       best: this.best,
       history: [...this.reports],
     };

@@ -35,7 +35,7 @@ beforeAll(async () => {
     const t = await Trainer.create(data, config, engine);
     while (!t.finished) await t.runEpoch();
     checkpoints[model] = join(dir, model);
-    await saveCheckpoint(checkpoints[model], t.checkpoint(), { itemIds: data.itemIds });
+    await saveCheckpoint(checkpoints[model], await t.checkpoint(), { itemIds: data.itemIds });
     await t.dispose();
   }
 });

@@ -60,7 +60,7 @@ async function oracle(
 ) {
   await useOracleBackend();
   const { x, eps } = replayDraws(net, batch, config.keepProb, seed);
-  const state = net.getWeights().tensors;
+  const state = (await net.getWeights()).tensors;
   const names = net.arch.layers.flatMap((_, i) => [`layer${i}/W`, `layer${i}/b`]);
   const vars = names.map((n, k) => {
     const layer = net.arch.layers[k >> 1];
@@ -128,7 +128,7 @@ function modelContract(req: EngineRequest): void {
     const config = model('dae', [4], 0);
     const net = await MultAutoencoder.create(config, 3, Rng.fromSeed(1), engine);
     // Output biases 100, -100, 0: item 1's probability is about e^-200, 0 in float32.
-    const state = net.getState();
+    const state = await net.getState();
     net.setState({ ...state, tensors: { ...state.tensors, 'layer1/b': Float32Array.of(100, -100, 0) } });
     const batch = { nRows: 1, nCols: 3, indptr: Int32Array.of(0, 2), indices: Int32Array.of(1, 2) };
     const { loss } = await net.gradients(batch, 0, Rng.fromSeed(2));
@@ -150,39 +150,52 @@ function modelContract(req: EngineRequest): void {
       seed: 5,
     });
 
-  it.each(['vae', 'dae'] as const)('%s: repeats and resumes bit for bit on this engine', async (kind) => {
-    const straight = await Trainer.create(data, trainConfig(kind), engine);
-    const again = await Trainer.create(data, trainConfig(kind), engine);
-    for (const t of [straight, again]) while (!t.finished) await t.runEpoch();
-    sameBits(straight.checkpoint().model.tensors, again.checkpoint().model.tensors);
-    expect(metricsOf(again.history)).toEqual(metricsOf(straight.history));
+  // resident: weights, moments and the whole step on the engine (the GPU engines' mode), else the host path.
+  const MODES = [
+    ['vae', false],
+    ['dae', false],
+    ['vae', true],
+    ['dae', true],
+  ] as const;
 
-    const first = await Trainer.create(data, trainConfig(kind), engine);
-    await first.runEpoch();
-    const resumed = await Trainer.resume(data, first.checkpoint(), engine);
-    await resumed.runEpoch();
-    sameBits(resumed.checkpoint().model.tensors, straight.checkpoint().model.tensors);
-    expect(metricsOf(resumed.history)).toEqual(metricsOf(straight.history));
-    await Promise.all([straight, again, first, resumed].map((t) => t.dispose()));
-  });
+  it.each(MODES)(
+    '%s (resident: %s): repeats and resumes bit for bit on this engine',
+    async (kind, resident) => {
+      const opts = { resident };
+      const straight = await Trainer.create(data, trainConfig(kind), engine, opts);
+      const again = await Trainer.create(data, trainConfig(kind), engine, opts);
+      for (const t of [straight, again]) while (!t.finished) await t.runEpoch();
+      sameBits((await straight.checkpoint()).model.tensors, (await again.checkpoint()).model.tensors);
+      expect(metricsOf(again.history)).toEqual(metricsOf(straight.history));
 
-  it.each(['vae', 'dae'] as const)(
-    '%s: trains as the tfjs cpu engine within float tolerance, and resumes its checkpoints and they its own',
-    async (kind) => {
-      const mine = await Trainer.create(data, trainConfig(kind), engine);
+      const first = await Trainer.create(data, trainConfig(kind), engine, opts);
+      await first.runEpoch();
+      const resumed = await Trainer.resume(data, await first.checkpoint(), engine, {}, opts);
+      await resumed.runEpoch();
+      sameBits((await resumed.checkpoint()).model.tensors, (await straight.checkpoint()).model.tensors);
+      expect(metricsOf(resumed.history)).toEqual(metricsOf(straight.history));
+      await Promise.all([straight, again, first, resumed].map((t) => t.dispose()));
+    },
+  );
+
+  it.each(MODES)(
+    '%s (resident: %s): trains as the tfjs cpu engine within float tolerance, and resumes its checkpoints and they its own',
+    async (kind, resident) => {
+      const opts = { resident };
+      const mine = await Trainer.create(data, trainConfig(kind), engine, opts);
       const theirs = await Trainer.create(data, trainConfig(kind), reference);
       const a = await mine.runEpoch();
       const b = await theirs.runEpoch();
       expect(Math.abs(a.loss - b.loss) / Math.abs(b.loss)).toBeLessThan(1e-4);
       expect(Math.abs(a.validation.ndcg100 - b.validation.ndcg100)).toBeLessThan(0.02);
-      const wa = mine.checkpoint().model.tensors;
-      const wb = theirs.checkpoint().model.tensors;
+      const wa = (await mine.checkpoint()).model.tensors;
+      const wb = (await theirs.checkpoint()).model.tensors;
       for (const k of Object.keys(wb))
         if (!k.includes('/m') && !k.includes('/v')) expect(maxAbsDiff(wa[k], wb[k]), k).toBeLessThan(1e-3);
 
       // Across engines: each resumes the other's checkpoint and trains on.
-      const crossA = await Trainer.resume(data, theirs.checkpoint(), engine);
-      const crossB = await Trainer.resume(data, mine.checkpoint(), reference);
+      const crossA = await Trainer.resume(data, await theirs.checkpoint(), engine, {}, opts);
+      const crossB = await Trainer.resume(data, await mine.checkpoint(), reference);
       const ra = await crossA.runEpoch();
       const rb = await crossB.runEpoch();
       expect(ra.epoch).toBe(2);

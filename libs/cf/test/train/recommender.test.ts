@@ -26,7 +26,7 @@ beforeAll(async () => {
   const t = await Trainer.create(data, config, engine);
   while (!t.finished) await t.runEpoch();
   bestWeights = t.bestSnapshot!.weights;
-  await saveCheckpoint(dir, t.checkpoint(), { itemIds: data.itemIds });
+  await saveCheckpoint(dir, await t.checkpoint(), { itemIds: data.itemIds });
   await t.dispose();
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -67,7 +67,7 @@ describe('Recommender from a checkpoint alone', () => {
       engine,
     );
     await t.runEpoch();
-    await saveCheckpoint(copy, t.checkpoint());
+    await saveCheckpoint(copy, await t.checkpoint());
     await t.dispose();
     const manifest = JSON.parse(
       await (await import('node:fs/promises')).readFile(join(copy, 'checkpoint.json'), 'utf8'),

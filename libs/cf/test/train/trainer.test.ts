@@ -55,14 +55,14 @@ describe('Trainer', () => {
     await runAll(straight);
     const first = await Trainer.create(data, config(), engine);
     await first.runEpoch();
-    await saveCheckpoint(join(dir, 'resume'), first.checkpoint(), { itemIds: data.itemIds });
+    await saveCheckpoint(join(dir, 'resume'), await first.checkpoint(), { itemIds: data.itemIds });
     await first.dispose();
     const resumed = await Trainer.resume(data, await loadCheckpoint(join(dir, 'resume')), engine);
     expect(resumed.epochsDone).toBe(1);
     await runAll(resumed);
     expect(metricsOf(resumed.history)).toEqual(metricsOf(straight.history));
     expect(await resumed.evaluateBestOnTest()).toEqual(await straight.evaluateBestOnTest());
-    expect(resumed.checkpoint().model).toEqual(straight.checkpoint().model);
+    expect((await resumed.checkpoint()).model).toEqual((await straight.checkpoint()).model);
     await straight.dispose();
     await resumed.dispose();
   });
@@ -96,7 +96,7 @@ describe('Trainer', () => {
   it('reports a non-finite loss as divergence with the epoch', async () => {
     const t = await Trainer.create(data, config(), engine);
     await t.runEpoch();
-    const ckpt = t.checkpoint();
+    const ckpt = await t.checkpoint();
     await t.dispose();
     const poisoned = { ...ckpt, model: { ...ckpt.model, tensors: { ...ckpt.model.tensors } } };
     poisoned.model.tensors['layer1/W'] = ckpt.model.tensors['layer1/W'].map(() => NaN);

@@ -50,6 +50,7 @@ function loadOrt(): typeof Ort {
 export class OrtEngine implements Engine {
   readonly info: EngineInfo;
   private readonly programs = new Set<OrtProgram>();
+  private readonly states = new Set<OrtState>();
 
   private constructor(
     private readonly ort: typeof Ort,
@@ -77,13 +78,22 @@ export class OrtEngine implements Engine {
       ...this.sessionOptions(),
       preferredOutputLocation: this.outputLocations(graph, updates),
     });
-    const program = new OrtProgram(this.ort, graph, session, updates, () => this.programs.delete(program));
+    const program = new OrtProgram(this.ort, graph, session, updates, async () => {
+      this.programs.delete(program);
+      for (const s of this.states) await s.rescue(program);
+    });
     this.programs.add(program);
     return program;
   }
 
   createState(): DeviceState {
-    return new OrtState(this.ort, (t) => this.download(t));
+    const state = new OrtState(
+      this.ort,
+      (t) => this.download(t),
+      (s) => this.states.delete(s),
+    );
+    this.states.add(state);
+    return state;
   }
 
   async dispose(): Promise<void> {
@@ -164,7 +174,8 @@ class OrtProgram implements Program {
     readonly graph: Graph,
     private readonly session: Ort.InferenceSession,
     private readonly updates: Readonly<Record<string, string>>,
-    private readonly onDispose: () => void,
+    /** Runs before the session is released (the engine rescues the state values it made). */
+    private readonly beforeRelease: () => Promise<void>,
   ) {}
 
   async run(
@@ -203,7 +214,7 @@ class OrtProgram implements Program {
     for (const o of this.graph.outputs) {
       const stateName = this.updates[o.name];
       if (stateName !== undefined) {
-        state!.replace(stateName, result[o.name]);
+        (state as OrtState).replace(stateName, result[o.name], this);
         continue;
       }
       const data = result[o.name].data as Float32Array;
@@ -218,7 +229,7 @@ class OrtProgram implements Program {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.onDispose();
+    await this.beforeRelease();
     await this.session.release();
   }
 }

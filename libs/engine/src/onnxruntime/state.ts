@@ -11,13 +11,19 @@ export type Download = (t: Ort.Tensor) => Promise<Float32Array>;
  * tensors that run produced, which on the WebGPU provider stay GPU buffers
  * ('gpu-buffer' outputs fed back as inputs: no copy either way). A replaced
  * tensor is disposed at once, so device memory holds one copy of each value.
+ * A device tensor belongs to the session that made it: before that session
+ * is released, `rescue` copies its tensors to the host, so a value outlives
+ * the program that computed it, as on every engine.
  */
 export class OrtState implements DeviceState {
   private readonly values = new Map<string, Ort.Tensor>();
+  /** The program whose session made each device tensor. */
+  private readonly makers = new Map<string, object>();
 
   constructor(
     private readonly ort: typeof Ort,
     private readonly download: Download,
+    private readonly onDispose: (s: OrtState) => void,
   ) {}
 
   write(values: Readonly<Record<string, HostTensor>>): void {
@@ -50,14 +56,28 @@ export class OrtState implements DeviceState {
     return t && { shape: t.dims, dtype: 'float32', length: t.size };
   }
 
-  replace(name: string, t: Ort.Tensor): void {
+  /** Sets a value to a tensor a run made (`maker`: its program) or to a host tensor. */
+  replace(name: string, t: Ort.Tensor, maker?: object): void {
     const old = this.values.get(name);
     this.values.set(name, t);
+    if (maker && t.location !== 'cpu') this.makers.set(name, maker);
+    else this.makers.delete(name);
     if (old && old !== t) old.dispose();
+  }
+
+  /** Copies the device tensors `maker` made to the host, before its session goes. */
+  async rescue(maker: object): Promise<void> {
+    for (const [name, m] of [...this.makers]) {
+      if (m !== maker) continue;
+      const t = this.values.get(name)!;
+      this.replace(name, new this.ort.Tensor('float32', await this.download(t), t.dims));
+    }
   }
 
   dispose(): void {
     for (const t of this.values.values()) t.dispose();
     this.values.clear();
+    this.makers.clear();
+    this.onDispose(this);
   }
 }
