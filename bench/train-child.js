@@ -92,7 +92,14 @@ class GemmCeiling {
     config.batchSize,
     arch.layers[arch.layers.length - 1].inputs,
   );
-  const trainer = await cf.Trainer.create(data, config, engine);
+  // BENCH_RESIDENT=0|1 forces the model's mode (default: resident on GPU engines), to measure what residency buys.
+  const resident = process.env.BENCH_RESIDENT;
+  const trainer = await cf.Trainer.create(
+    data,
+    config,
+    engine,
+    resident ? { resident: resident === '1' } : {},
+  );
   const perEpoch = Math.ceil(data.train.nRows / config.batchSize);
   const batches = maxBatches ? Math.min(maxBatches, perEpoch) : config.epochs * perEpoch;
   const sampleEvery = Math.max(1, Math.round(batches / CEILING_SAMPLES));

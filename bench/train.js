@@ -9,6 +9,8 @@
 //        npm run bench:train -- --engines onnxruntime:1,onnxruntime:2 --threads 2   (--threads: every engine's)
 //        npm run bench:train -- --users 116677 --items 20108   (ML-20M-scale smoke: 200 minibatches
 //        of one epoch by default, the full epoch projected, written to train-paper.json)
+//        BENCH_RESIDENT=0 npm run bench:train -- --engines onnxruntime-webgpu   (a GPU engine with its
+//        weights on the host, every step a round trip: what keeping them on the device buys)
 const { spawnSync } = require('node:child_process');
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -98,11 +100,16 @@ for (let round = 0; round < rounds; round++)
       results.push({ round, spec: label(spec), threads: spec.threads, ...runChild(spec, model) });
     }
 
+/** What ratios are taken against: the first tfjs engine, else ONNX Runtime's CPU at 1 thread (a GPU run's baseline). */
+const referenceSpec =
+  engineSpecs.find((e) => e.engine.startsWith('tfjs')) ??
+  engineSpecs.find((e) => e.engine === 'onnxruntime' && e.threads === 1);
+
 /** Per model: each engine's medians, and ratios paired within a round. */
 const summary = [];
 for (const model of String(args.models).split(',')) {
   const of = (spec) => results.filter((r) => r.model === model && r.spec === spec);
-  const reference = engineSpecs.find((e) => e.engine.startsWith('tfjs'));
+  const reference = referenceSpec;
   for (const spec of engineSpecs) {
     const runs = of(label(spec));
     const row = {
@@ -130,12 +137,12 @@ for (const model of String(args.models).split(',')) {
   }
 }
 
-const f = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
+const f = (x, d = 2) => (x === undefined || x === null ? '-' : x.toFixed(d));
 for (const r of summary) {
   console.log(
     `${r.model} ${r.engine.padEnd(16)} ${f(r.usersPerSecond, 0).padStart(6)} users/s (${f(r.usersPerCpuSecond, 0)} per CPU s)` +
       (r.vsReferenceWall !== undefined
-        ? `  x${f(r.vsReferenceWall)} of ${label(engineSpecs.find((e) => e.engine.startsWith('tfjs')))} (wall)`
+        ? `  x${f(r.vsReferenceWall)} of ${label(referenceSpec)} (wall)`
         : '') +
       (r.vsReferenceCpu !== undefined ? ` x${f(r.vsReferenceCpu)} (CPU)` : '') +
       (r.vsOneThreadWall !== undefined ? `  x${f(r.vsOneThreadWall)} of 1 thread` : '') +
