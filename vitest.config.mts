@@ -1,5 +1,15 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// A software Vulkan driver that ONNX Runtime's WebGPU provider runs on (test/support/lavapipe.sh,
+// run by pretest): with it the engine and model contract suites also cover onnxruntime-webgpu
+// (libs/engine/test/available.ts). Set here so that every test process inherits it.
+const lavapipe = fileURLToPath(new URL('.vaecf/lavapipe/icd.json', import.meta.url));
+if (process.env.VK_ICD_FILENAMES === undefined && existsSync(lavapipe)) {
+  process.env.VK_ICD_FILENAMES = lavapipe;
+  process.env.VAECF_TEST_WEBGPU ??= '1';
+}
 
 // Tests import the libraries' TypeScript sources directly (no build needed for
 // unit tests); end-to-end tests under test/ run the built apps as processes.

@@ -44,3 +44,5 @@ if ! redis-cli -h "$host" -p "$port" ping 2>/dev/null | grep -q PONG; then
   for _ in $(seq 1 50); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
   redis-cli -p "$port" ping >/dev/null
 fi
+
+bash "$(dirname "$0")/lavapipe.sh"
