@@ -87,6 +87,43 @@ describe('vaecf prepare + train', () => {
 });
 
 describe('vaecf train --engine', () => {
+  // Here on lavapipe, a software Vulkan driver (test/support/lavapipe.sh): the GPU code path, at CPU speed.
+  it.runIf(process.env.VAECF_TEST_WEBGPU === '1')(
+    'trains, checkpoints and resumes with the model resident on onnxruntime-webgpu, and the CPU engine resumes its checkpoint',
+    async () => {
+      const ds = join(dir, 'ds-webgpu');
+      expect(
+        (await vaecf('prepare', BUNDLED, '--format', 'movielens-csv', '--heldout-users', '100', '--out', ds))
+          .code,
+      ).toBe(0);
+      const ckpt = join(dir, 'run-webgpu');
+      const common = [
+        'train',
+        '--data',
+        ds,
+        '--dims',
+        '32,8',
+        '--batch-size',
+        '500',
+        '--checkpoint',
+        ckpt,
+        '--json',
+      ];
+      const first = await vaecf(...common, '--epochs', '2', '--engine', 'onnxruntime-webgpu');
+      expect(first.code, first.stderr).toBe(0);
+      const r1 = JSON.parse(first.stdout);
+      expect(r1.engine).toMatchObject({ name: 'onnxruntime-webgpu', provider: 'webgpu', device: 'gpu:0' });
+      expect(r1.epochs).toHaveLength(2);
+      expect(r1.test.ndcg100).toBeGreaterThan(0);
+      const again = await vaecf(...common, '--epochs', '3', '--resume', '--engine', 'onnxruntime-webgpu');
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout).epochs.slice(0, 2)).toEqual(r1.epochs);
+      const onCpu = await vaecf(...common, '--epochs', '4', '--resume', '--engine', 'onnxruntime');
+      expect(onCpu.code, onCpu.stderr).toBe(0);
+      expect(JSON.parse(onCpu.stdout).epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4]);
+    },
+  );
+
   it('trains on the engine named (an old --backend name too), prints it and puts it in the JSON result', async () => {
     const ds = join(dir, 'ds-engine');
     expect(
