@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
@@ -121,6 +121,26 @@ describe('vaecf train --engine', () => {
       const onCpu = await vaecf(...common, '--epochs', '4', '--resume', '--engine', 'onnxruntime');
       expect(onCpu.code, onCpu.stderr).toBe(0);
       expect(JSON.parse(onCpu.stdout).epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4]);
+
+      // A GPU whose driver reports too little free memory: refused at start, exit 2, one line.
+      const bin = join(dir, 'small-gpu');
+      await mkdir(bin, { recursive: true });
+      await writeFile(join(bin, 'nvidia-smi'), '#!/bin/sh\necho "Small GPU, 1024, 1023"\n', { mode: 0o755 });
+      const refused = await runCli(
+        ['train', '--data', ds, '--dims', '32,8', '--epochs', '1', '--engine', 'onnxruntime-webgpu'],
+        { PATH: `${bin}:${process.env.PATH}` },
+      );
+      expect(refused.code).toBe(2);
+      expect(
+        refused.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('vaecf:')),
+      ).toEqual([
+        expect.stringMatching(
+          /^vaecf: .*the model needs about 0\.\d GiB on gpu:0 \(Small GPU\), which has 0\.0 GiB free of 1\.0/,
+        ),
+      ]);
     },
   );
 

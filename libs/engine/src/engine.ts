@@ -1,4 +1,5 @@
 import type { Graph } from './graph';
+import type { DeviceMemory } from './nvidia-smi';
 
 /** Values handed to a program: float32 matrices/vectors or int32 index vectors, row-major. */
 export interface HostTensor {
@@ -75,6 +76,8 @@ export interface Engine {
   compile(graph: Graph, options?: CompileOptions): Promise<Program>;
   /** An empty store of values kept where this engine computes. */
   createState(): DeviceState;
+  /** A GPU engine's device memory where the driver reports it; undefined on the host or where unknown. */
+  deviceMemory(): Promise<DeviceMemory | undefined>;
   /** Frees the engine's programs and native resources; the engine is unusable afterwards. */
   dispose(): Promise<void>;
 }

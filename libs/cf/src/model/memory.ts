@@ -36,3 +36,19 @@ export function estimateTrainingMemory(
   const evalBytes = 2 * evalBatch * nItems * FLOAT;
   return { parameters, weightsBytes, stepBytes, evalBytes, totalBytes: weightsBytes + stepBytes + evalBytes };
 }
+
+/**
+ * What a resident model (resident-step-graph.ts) keeps on its device, in
+ * bytes, from the shapes alone: weights and both Adam moments, their
+ * replacements made by a step before the old ones are freed, and the
+ * gradients (7 floats a parameter); a step's dense [batch, items] values
+ * (the scattered input, logits, softmax, the loss gradient and the
+ * products' scratch: 6); evaluation's [evalBatch, items] input and scores.
+ */
+export function estimateResidentMemory(
+  config: Pick<TrialConfig, 'model' | 'dims' | 'batchSize' | 'evalBatchSize'>,
+  nItems: number,
+): number {
+  const { parameters } = estimateTrainingMemory(config, { items: nItems });
+  return (7 * parameters + 6 * config.batchSize * nItems + 2 * config.evalBatchSize * nItems) * FLOAT;
+}

@@ -1,10 +1,12 @@
 import { GPU_ENGINES, type DeviceState, type Engine, type HostTensor, type Program } from '@vaecf/engine';
+import { InputError } from '@vaecf/errors';
 import type { Csr } from '../data/csr';
 import type { Rng } from '../runtime/rng';
 import { adamHyper, adamStepSize, type AdamHyper } from './adam';
 import { architecture, type Architecture } from './architecture';
 import type { TrialConfig } from './config';
 import { DenseParams } from './dense-layer';
+import { estimateResidentMemory } from './memory';
 import { glorotUniform, truncatedNormal } from './init';
 import { buildSparseInput, type SparseInput } from './sparse-input';
 import { SparseInputLayer } from './sparse-layer';
@@ -130,7 +132,9 @@ export class MultAutoencoder {
     engine: Engine,
     options: ModelOptions = {},
   ): Promise<MultAutoencoder> {
-    return new MultAutoencoder(config, nItems, initRng, engine, options);
+    const model = new MultAutoencoder(config, nItems, initRng, engine, options);
+    if (model.resident) await checkDeviceMemory(config, nItems, engine);
+    return model;
   }
 
   get steps(): number {
@@ -398,6 +402,24 @@ export class MultAutoencoder {
     for (const [name, data] of Object.entries(values)) arrays.get(name)!.data.set(data);
     this.hostCurrent = true;
   }
+}
+
+/**
+ * Refuses, before the first step, a resident model its GPU cannot hold (where
+ * the driver reports the device's memory): a clear error naming what to
+ * change, not an allocation failure minutes in.
+ */
+async function checkDeviceMemory(config: TrialConfig, nItems: number, engine: Engine): Promise<void> {
+  const memory = await engine.deviceMemory();
+  if (!memory) return;
+  const need = estimateResidentMemory(config, nItems);
+  if (need <= memory.freeBytes) return;
+  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+  throw new InputError(
+    `the model needs about ${gib(need)} GiB on ${engine.info.device} (${memory.name}), which has ${gib(memory.freeBytes)} GiB free of ${gib(memory.totalBytes)}: ` +
+      'lower batchSize, evalBatchSize or dims, or train on a CPU engine',
+    'engine',
+  );
 }
 
 /** The multinomial loss's view of a minibatch (see step-graph.ts's inputs). */

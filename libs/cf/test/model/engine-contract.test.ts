@@ -77,6 +77,22 @@ async function oracle(
   return { loss, grads };
 }
 
+describe('a resident model on a GPU that cannot hold it', () => {
+  it('is refused before its first step, naming the need, the device and what to change', async () => {
+    const config = resolveTrialConfig({ model: 'vae', dims: [64, 16], batchSize: 500 });
+    const tiny = Object.create(reference) as Engine;
+    tiny.deviceMemory = async () => ({ name: 'Tiny GPU', totalBytes: 2 ** 30, freeBytes: 2 ** 24 });
+    await expect(
+      MultAutoencoder.create(config, 20_000, Rng.fromSeed(1), tiny, { resident: true }),
+    ).rejects.toThrow(
+      /^the model needs about 0\.\d GiB on cpu \(Tiny GPU\), which has 0\.0 GiB free of 1\.0: lower batchSize, evalBatchSize or dims, or train on a CPU engine$/,
+    );
+    // On the host path the device's memory is not the model's concern.
+    const host = await MultAutoencoder.create(config, 200, Rng.fromSeed(1), tiny, { resident: false });
+    await host.dispose();
+  });
+});
+
 const metricsOf = (h: readonly EpochReport[]) =>
   h.map(({ loss, nll, kl, beta, steps, validation }) => ({ loss, nll, kl, beta, steps, validation }));
 

@@ -10,6 +10,7 @@ import type {
   Program,
 } from '../engine';
 import { GraphBuilder, type Graph } from '../graph';
+import { nvidiaMemory, type DeviceMemory } from '../nvidia-smi';
 import { OrtState } from './state';
 import { toOnnx } from './to-onnx';
 
@@ -94,6 +95,12 @@ export class OrtEngine implements Engine {
     );
     this.states.add(state);
     return state;
+  }
+
+  /** The GPU's memory from NVIDIA's driver (WebGPU reports none); undefined on the CPU provider. */
+  deviceMemory(): Promise<DeviceMemory | undefined> {
+    if (this.opts.provider === 'cpu') return Promise.resolve(undefined);
+    return nvidiaMemory(this.opts.gpu ?? 0);
   }
 
   async dispose(): Promise<void> {

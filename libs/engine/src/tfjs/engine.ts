@@ -54,6 +54,11 @@ export class TfjsEngine implements Engine {
     return new TfjsProgram(graph, this.backend, updates);
   }
 
+  /** Not reported (tfjs-node-gpu's libtensorflow allocates as it goes). */
+  async deviceMemory(): Promise<undefined> {
+    return undefined;
+  }
+
   /** Host arrays: the tfjs backends here compute on the host (tfjs-node-gpu's would upload them each run). */
   createState(): DeviceState {
     return new HostState();
