@@ -137,7 +137,7 @@ for (const model of String(args.models).split(',')) {
   }
 }
 
-const f = (x, d = 2) => (x === undefined || x === null ? '-' : x.toFixed(d));
+const f = (x, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '-');
 for (const r of summary) {
   console.log(
     `${r.model} ${r.engine.padEnd(16)} ${f(r.usersPerSecond, 0).padStart(6)} users/s (${f(r.usersPerCpuSecond, 0)} per CPU s)` +
