@@ -121,13 +121,16 @@ describe('worker life cycle, with real worker processes and a real Redis', () =>
 
   it('corrupt and missing checkpoints: each trial restarts from epoch 0 and completes, spending no attempt', async () => {
     const t = setup();
-    const a = t.start('A', { WORKER_CONCURRENCY: '3' });
-    const id = await t.submit({ lr: { type: 'choice', values: [1e-3, 2e-3, 3e-3] } }, 5, 3);
-    await until('every trial to record 2 epochs', async () => {
-      const trials = await fx.store.listTrials(id);
-      return trials.length === 3 && trials.every((x) => x.epochs >= 2);
-    });
+    // Each trial is held after recording 2 epochs: none can finish before worker A stops, however
+    // unevenly a busy machine runs the three (a trial that completed first would never restart).
+    const hold = testHold(fx.redis);
+    const name = `damaged-${Date.now()}`;
+    await hold.holdAfter(name, 2);
+    const a = t.start('A', { WORKER_CONCURRENCY: '3', ...hold.env });
+    const id = await t.submit({ lr: { type: 'choice', values: [1e-3, 2e-3, 3e-3] } }, 5, 3, name);
+    for (const n of [0, 1, 2]) await hold.waiting(id, n, 'A');
     expect(await a.terminate()).toBe(0);
+    await hold.dispose();
     const [dir0, dir1, dir2] = [0, 1, 2].map((n) => fx.artifacts.checkpointWorkDir(id, n, FIRST_ATTEMPT));
     const stateFile = async (dir: string) =>
       join(
