@@ -14,6 +14,7 @@ const { uniformInt } = require('pure-rand/distribution/uniformInt');
 const { xoroshiro128plus } = require('pure-rand/generator/xoroshiro128plus');
 const cf = require('@vaecf/cf');
 const sweep = require('@vaecf/sweep');
+const { loadEngine } = require('@vaecf/engine');
 
 const { values: args } = parseArgs({
   options: {
@@ -76,15 +77,18 @@ function makeObjective(dataset) {
     const key = JSON.stringify(params);
     const hit = cache.get(key);
     if (hit) return hit;
-    const trainer = cf.Trainer.create(
+    const trainer = await cf.Trainer.create(
       dataset,
       cf.resolveTrialConfig(/** @type {any} */ ({ ...FIXED, ...params })),
+      await benchEngine(),
     );
     const values = [];
     try {
       while (!trainer.finished) values.push((await trainer.runEpoch()).validation.ndcg100);
     } catch (e) {
       if (!(e instanceof cf.TrainingDivergedError)) throw e;
+    } finally {
+      await trainer.dispose();
     }
     trained++;
     cache.set(key, values);
@@ -92,6 +96,10 @@ function makeObjective(dataset) {
   };
   return { run, trained: () => trained };
 }
+
+/** The engine every trial of this bench trains on: VAECF_ENGINE (default auto), one thread. */
+const benchEngine = async () =>
+  (await loadEngine({ engine: /** @type {any} */ (process.env.VAECF_ENGINE ?? 'auto'), threads: 1 })).engine;
 
 const best = (/** @type {number[]} */ values) => (values.length ? Math.max(...values) : -Infinity);
 
@@ -151,9 +159,10 @@ async function betaProtocol(dataset) {
   const base = { model: 'vae', dims: [128, 32], batchSize: 100, epochs, seed: 1, lr: 1e-3 };
   const annealSteps = epochs * Math.ceil(dataset.train.nRows / base.batchSize) - 1;
   const train = async (annealCap) => {
-    const trainer = cf.Trainer.create(
+    const trainer = await cf.Trainer.create(
       dataset,
       cf.resolveTrialConfig(/** @type {any} */ ({ ...base, annealCap, totalAnnealSteps: annealSteps })),
+      await benchEngine(),
     );
     try {
       while (!trainer.finished) await trainer.runEpoch();
@@ -165,7 +174,7 @@ async function betaProtocol(dataset) {
         bestEpoch: trainer.bestSnapshot?.epoch,
       };
     } finally {
-      trainer.dispose();
+      await trainer.dispose();
     }
   };
   const stage1 = await train(1);
@@ -189,7 +198,7 @@ async function betaProtocol(dataset) {
 }
 
 async function main() {
-  const backend = await cf.initBackend();
+  const backend = await benchEngine();
   const t0 = performance.now();
   const dataset = await makeDataset();
   const beta = await betaProtocol(dataset);

@@ -168,7 +168,6 @@ async function queueOverhead(n) {
 async function main() {
   // Other work on the machine slows every run alike; recorded so that the figures can be read.
   const loadAtStart = loadavg()[0];
-  await cf.initBackend();
   const artifacts = new FilesystemArtifactStore(root);
   await cf.writeDatasetArtifact(
     artifacts.datasetDir('bundled'),
