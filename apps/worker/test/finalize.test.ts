@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { loadBestWeights } from '@vaecf/cf';
@@ -56,7 +56,8 @@ async function damage(sweepId: string, plan: Damage[]): Promise<void> {
       await rm(dir, { recursive: true, force: true });
       continue;
     }
-    const best = (await readdir(dir)).find((f) => f.startsWith('best-'))!;
+    // The file the manifest reads the best weights from (the state file when the last epoch was best).
+    const best = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')).best.weights.file;
     const bytes = await readFile(join(dir, best));
     for (let i = 0; i < 32; i++) bytes[i * 5] ^= 0xff;
     await writeFile(join(dir, best), bytes);

@@ -11,7 +11,10 @@ import { CHECKPOINT_FORMAT_VERSION, type TrainerCheckpoint } from './checkpoint'
  * On disk a checkpoint is a directory:
  *   checkpoint.json       the manifest: everything but the arrays, and an index of them
  *   state-<tag>.bin       weights + Adam moments (float32, concatenated)
- *   best-<tag>.bin        the best-by-validation weights
+ *   best-<tag>.bin        the best-by-validation weights, when they are not
+ *                         those of the state file (the manifest then points
+ *                         into the state file: a best epoch's weights are
+ *                         written once)
  *   items.json            original item ids (so a checkpoint alone can serve recommendations)
  * Saving writes new .bin files under fresh names, then replaces the manifest
  * with an atomic rename (the commit point), then deletes what it no longer
@@ -33,7 +36,12 @@ interface Manifest extends Omit<TrainerCheckpoint, 'model' | 'best'> {
   readonly steps: number;
   readonly state: ArrayFile;
   readonly best:
-    (Omit<NonNullable<TrainerCheckpoint['best']>, 'weights'> & { readonly weights: ArrayFile }) | null;
+    | (Omit<NonNullable<TrainerCheckpoint['best']>, 'weights'> & {
+        readonly weights: ArrayFile;
+        /** CRC32 of the best arrays' bytes in name order (absent before it was recorded): a later save that has the same best keeps its place. */
+        readonly weightsCrc32?: number;
+      })
+    | null;
   readonly hasItemIds: boolean;
   /** items.json's size and CRC32 (absent in checkpoints saved before it was recorded). */
   readonly items?: { readonly bytes: number; readonly crc32: number } | null;
@@ -58,17 +66,20 @@ export async function saveCheckpoint(
   extras: { itemIds?: readonly string[] } = {},
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
+  const previous = await readManifest(dir).catch(() => null);
   const tag = `${String(ckpt.epoch).padStart(6, '0')}-${randomBytes(4).toString('hex')}`;
   const state = await writeArrays(dir, `state-${tag}.bin`, ckpt.model.tensors);
-  const best = ckpt.best
-    ? { ...ckpt.best, weights: await writeArrays(dir, `best-${tag}.bin`, ckpt.best.weights.tensors) }
-    : null;
-  let items: Buffer | null = null;
+  const best = ckpt.best ? { ...ckpt.best, ...(await bestArrays(dir, tag, ckpt, state, previous)) } : null;
+  let items: { bytes: number; crc32: number } | null = null;
   if (extras.itemIds) {
-    items = Buffer.from(JSON.stringify(extras.itemIds));
-    await writeAtomic(join(dir, ITEMS_FILE), items);
+    const bytes = Buffer.from(JSON.stringify(extras.itemIds));
+    await writeAtomic(join(dir, ITEMS_FILE), bytes);
+    items = { bytes: bytes.length, crc32: crc32(bytes) };
+  } else if (previous?.hasItemIds && previous.items) {
+    items = previous.items; // written by an earlier save of this directory, unchanged since
   } else if (await exists(join(dir, ITEMS_FILE))) {
-    items = await readFile(join(dir, ITEMS_FILE));
+    const bytes = await readFile(join(dir, ITEMS_FILE));
+    items = { bytes: bytes.length, crc32: crc32(bytes) };
   }
   const { model, best: _best, ...rest } = ckpt;
   const manifest: Manifest = {
@@ -77,7 +88,7 @@ export async function saveCheckpoint(
     state,
     best,
     hasItemIds: items !== null,
-    items: items && { bytes: items.length, crc32: crc32(items) },
+    items,
   };
   await writeAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest));
   const keep = new Set([state.file, best?.weights.file]);
@@ -86,13 +97,59 @@ export async function saveCheckpoint(
   }
 }
 
+/**
+ * Where the best weights go, writing as little as it can (each file is a
+ * flushed write, the larger part of a small trial's epoch): the best of this
+ * very epoch is the weights just saved in `state`, so the manifest points
+ * into that file; a best unchanged since the previous save (same arrays, same
+ * CRC32 of their bytes) keeps the place it had; only a best that is neither
+ * is written anew.
+ */
+async function bestArrays(
+  dir: string,
+  tag: string,
+  ckpt: TrainerCheckpoint,
+  state: ArrayFile,
+  previous: Manifest | null,
+): Promise<{ weights: ArrayFile; weightsCrc32: number }> {
+  const tensors = ckpt.best!.weights.tensors;
+  const names = Object.keys(tensors).sort();
+  const weightsCrc32 = names.reduce((c, n) => crc32(bytesOf(tensors[n]), c), 0);
+  if (names.every((n) => sameFloats(tensors[n], ckpt.model.tensors[n]))) {
+    const index = Object.fromEntries(names.map((n) => [n, state.index[n]]));
+    return { weights: { ...state, index }, weightsCrc32 };
+  }
+  const earlier = previous?.best;
+  const sameArrays = (index: Record<string, [number, number]>) =>
+    Object.keys(index).sort().join() === names.join() &&
+    names.every((n) => index[n][1] === tensors[n].length);
+  if (
+    earlier?.weightsCrc32 === weightsCrc32 &&
+    sameArrays(earlier.weights.index) &&
+    (await exists(join(dir, earlier.weights.file)))
+  ) {
+    return { weights: earlier.weights, weightsCrc32 };
+  }
+  return { weights: await writeArrays(dir, `best-${tag}.bin`, tensors), weightsCrc32 };
+}
+
+const bytesOf = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+
+function sameFloats(a: Float32Array, b: Float32Array | undefined): boolean {
+  return b !== undefined && a.length === b.length && bytesOf(a).equals(bytesOf(b));
+}
+
 export async function loadCheckpoint(dir: string): Promise<TrainerCheckpoint> {
   const m = await readManifest(dir);
   const model: ModelState = { steps: m.steps, tensors: await readArrays(dir, m.state) };
-  const best = m.best
-    ? { ...m.best, weights: { steps: m.steps, tensors: await readArrays(dir, m.best.weights) } }
-    : null;
-  const { state: _s, steps: _st, hasItemIds: _h, ...rest } = m;
+  let best: TrainerCheckpoint['best'] = null;
+  if (m.best) {
+    // Read on its own even when it lies in the state file: the best's arrays must not alias the
+    // state's, which a resumed trainer goes on updating.
+    const { weightsCrc32: _c, weights, ...snapshot } = m.best;
+    best = { ...snapshot, weights: { steps: m.steps, tensors: await readArrays(dir, weights) } };
+  }
+  const { state: _s, steps: _st, hasItemIds: _h, items: _i, ...rest } = m;
   return { ...rest, model, best };
 }
 
@@ -123,7 +180,8 @@ export async function loadBestWeights(dir: string): Promise<{
  */
 export function checkpointFilesOf(manifestText: string, where: string): CheckpointFile[] {
   const m = parseManifest(manifestText, where);
-  const arrays = [m.state, ...(m.best ? [m.best.weights] : [])];
+  // The best weights may lie in the state file itself (saved in the epoch they were best): once.
+  const arrays = [m.state, ...(m.best && m.best.weights.file !== m.state.file ? [m.best.weights] : [])];
   const files: CheckpointFile[] = arrays.map((a) => ({ file: a.file, bytes: a.bytes, crc32: a.crc32 }));
   if (m.hasItemIds)
     files.push({ file: ITEMS_FILE, bytes: m.items?.bytes ?? null, crc32: m.items?.crc32 ?? null });
@@ -161,6 +219,16 @@ async function writeArrays(
   file: string,
   tensors: Record<string, Float32Array>,
 ): Promise<ArrayFile> {
+  const { bytes, index } = concatArrays(tensors);
+  await writeAtomic(join(dir, file), bytes);
+  return { file, crc32: crc32(bytes), bytes: bytes.length, index };
+}
+
+/** The tensors side by side in name order, and where each one lies. */
+function concatArrays(tensors: Record<string, Float32Array>): {
+  bytes: Buffer;
+  index: Record<string, [number, number]>;
+} {
   const names = Object.keys(tensors).sort();
   const index: Record<string, [number, number]> = {};
   let total = 0;
@@ -170,9 +238,7 @@ async function writeArrays(
   }
   const all = new Float32Array(total);
   for (const n of names) all.set(tensors[n], index[n][0]);
-  const bytes = Buffer.from(all.buffer, all.byteOffset, all.byteLength);
-  await writeAtomic(join(dir, file), bytes);
-  return { file, crc32: crc32(bytes), bytes: bytes.length, index };
+  return { bytes: Buffer.from(all.buffer, all.byteOffset, all.byteLength), index };
 }
 
 async function readArrays(dir: string, f: ArrayFile): Promise<Record<string, Float32Array>> {
