@@ -105,6 +105,7 @@ async function runSweep(workers, scheduler, s3) {
   // Each epoch record carries the seconds its worker spent saving and committing the checkpoint.
   const ckpt = (await Promise.all(trials.map((t) => store.history(id, t.no)))).flat();
   const checkpointSeconds = ckpt.reduce((sum, r) => sum + (r.checkpointSeconds ?? 0), 0);
+  const life = trialLife(trials, ckpt, seconds, workers, jobs);
   for (const p of procs) p.kill('SIGTERM');
   await Promise.all(procs.map((p) => new Promise((r) => p.once('exit', r))));
   await queue.obliterate({ force: true });
@@ -120,9 +121,45 @@ async function runSweep(workers, scheduler, s3) {
     seconds,
     trialsPerHour: Math.round((trials.length / seconds) * 3600),
     checkpointSecondsPerEpoch: Number((checkpointSeconds / ckpt.length).toFixed(4)),
+    life,
     bestNdcg100: best?.best,
     jobs,
   };
+}
+
+/**
+ * Where a sweep's worker time went, as shares of (workers x wall seconds): training and validation
+ * (the epochs' own clocks), checkpoint save + commit, the rest of each trial's life in its process
+ * (claim to first epoch, Redis writes, scheduling), and no trial at all (queue hand-offs, the tail).
+ */
+function trialLife(trials, epochs, seconds, workers, jobs) {
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  const inTrials = sum(trials.map((t) => ((t.endedAt ?? 0) - (t.startedAt ?? 0)) / 1000));
+  const train = sum(epochs.map((r) => r.trainSeconds ?? 0));
+  const evaluate = sum(epochs.map((r) => r.evalSeconds ?? 0));
+  const checkpoint = sum(epochs.map((r) => r.checkpointSeconds ?? 0));
+  const total = workers * seconds;
+  const share = (x) => Number((x / total).toFixed(3));
+  return {
+    train: share(train),
+    validate: share(evaluate),
+    checkpoint: share(checkpoint),
+    restOfTrial: share(inTrials - train - evaluate - checkpoint),
+    noTrial: share(total - inTrials),
+    perTrialOverheadSeconds: Number(((inTrials - train - evaluate - checkpoint) / trials.length).toFixed(3)),
+    // Mean milliseconds per trial: the job's wait in the queue, its claim until the trial's start
+    // (child hand-off, dataset, trainer), and its end until BullMQ recorded the job finished.
+    meanMs: {
+      queued: meanMs(jobs.map((j) => j && j.processedOn - j.timestamp)),
+      claimToStart: meanMs(trials.map((t, k) => jobs[k] && t.startedAt - jobs[k].processedOn)),
+      endToJobFinished: meanMs(trials.map((t, k) => jobs[k] && jobs[k].finishedOn - t.endedAt)),
+    },
+  };
+}
+
+function meanMs(xs) {
+  const ok = xs.filter((x) => Number.isFinite(x));
+  return ok.length ? Math.round(ok.reduce((a, b) => a + b, 0) / ok.length) : null;
 }
 
 /** Queue overhead: add a job while a worker is idle, and read when the worker took it (BullMQ's processedOn). */
