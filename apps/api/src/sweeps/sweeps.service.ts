@@ -27,6 +27,8 @@ import {
   pedAnovaImportance,
   scoredTrials,
   TRIAL_STATES,
+  configurationOf,
+  summarizeConfigurations,
 } from '@vaecf/sweep';
 import { API_CONFIG, ARTIFACTS, REDIS, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
@@ -156,20 +158,34 @@ export class SweepsService {
   }
 
   async trials(id: string, sort: (typeof TRIAL_SORT_KEYS)[number] = 'best'): Promise<TrialView[]> {
-    await this.get(id);
+    const { spec } = await this.get(id);
     const trials = await this.store.listTrials(id);
-    const withLatest = await Promise.all(
+    const repeats = spec.limits.repeats;
+    const configurations = new Map(summarizeConfigurations(trials, repeats).map((c) => [c.configuration, c]));
+    const withLatest: TrialView[] = await Promise.all(
       trials.map(async (t) => {
         const history = await this.store.history<{ validation: TrialView['latest'] }>(id, t.no);
-        return { ...t, latest: history.at(-1)?.validation };
+        const configuration = t.configuration ?? configurationOf(t.no, repeats);
+        const c = configurations.get(configuration);
+        return {
+          ...t,
+          configuration,
+          ...(c
+            ? { seeds: { mean: c.mean, ...(c.sd === undefined ? {} : { sd: c.sd }), count: c.seeds } }
+            : {}),
+          latest: history.at(-1)?.validation,
+        };
       }),
     );
-    const key = (t: (typeof withLatest)[number]): number => {
+    const key = (t: TrialView): number => {
       if (sort === 'no') return -t.no; // ascending by number
-      if (sort === 'best' || sort === 'epochs') return t[sort] ?? -Infinity;
+      if (sort === 'epochs') return t.epochs;
+      if (sort === 'best') return t.best ?? -Infinity;
       return t.latest?.[sort] ?? -Infinity;
     };
-    return withLatest.sort((a, b) => key(b) - key(a));
+    // By best: configurations by the mean of their seeds (the sweep's ranking), then each one's seeds.
+    const mean = (t: TrialView) => (sort === 'best' ? (t.seeds?.mean ?? -Infinity) : 0);
+    return withLatest.sort((a, b) => mean(b) - mean(a) || key(b) - key(a) || a.no - b.no);
   }
 
   async trial(id: string, no: number): Promise<TrialDetailView> {
