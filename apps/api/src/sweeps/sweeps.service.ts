@@ -18,6 +18,8 @@ import {
   type TrialsQueue,
   type TrialView,
   WorkerRegistry,
+  type SweepRecord,
+  type TrialRecord,
 } from '@vaecf/queue';
 import {
   parseSweepSpec,
@@ -257,7 +259,8 @@ export class SweepsService {
     const counts = Object.fromEntries(
       TRIAL_STATES.map((s) => [s, trials.filter((t) => t.state === s).length]),
     );
-    const [[best], events] = await Promise.all([this.store.leaderboard(id, 1), this.store.events(id)]);
+    const [[top], events] = await Promise.all([this.store.leaderboard(id, 1), this.store.events(id)]);
+    const best = sweep.spec.limits.repeats > 1 ? bestOfBestConfiguration(sweep, trials) : top;
     return {
       ...sweep,
       trials: counts,
@@ -265,4 +268,20 @@ export class SweepsService {
       events,
     };
   }
+}
+
+/**
+ * With several seeds a configuration, the best so far is the best seed of the
+ * configuration with the best mean over its seeds (finalize's choice, once done).
+ */
+function bestOfBestConfiguration(
+  sweep: SweepRecord,
+  trials: readonly TrialRecord[],
+): { trial: number; best: number } | undefined {
+  const [top] = summarizeConfigurations(trials, sweep.spec.limits.repeats);
+  if (!top) return undefined;
+  const seeds = trials.filter((t) => top.trials.includes(t.no) && t.best !== undefined);
+  const chosen =
+    seeds.find((t) => t.no === sweep.bestTrial) ?? seeds.sort((a, b) => b.best! - a.best! || a.no - b.no)[0];
+  return chosen && { trial: chosen.no, best: chosen.best! };
 }
