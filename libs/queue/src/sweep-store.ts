@@ -144,6 +144,16 @@ export class SweepStore {
     };
   }
 
+  /**
+   * A sweep's state alone (null: no such sweep), in one HGET: the trial
+   * runner asks it after every epoch, where getSweep would read and parse
+   * the whole record and its spec.
+   */
+  async sweepState(id: string): Promise<SweepState | null> {
+    const state = await this.redis.hget(keys.sweep(id), 'state');
+    return state === null ? null : (state as SweepState);
+  }
+
   /** Sweep ids, newest first. */
   async listSweepIds(limit = 100): Promise<string[]> {
     return this.redis.zrevrange(keys.sweeps, 0, limit - 1);
