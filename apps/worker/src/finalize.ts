@@ -55,7 +55,8 @@ export async function finalizeSweep(
   const ranked = configurations.flatMap((c) =>
     c.trials
       .map((no) => byNo.get(no))
-      .filter((t): t is TrialRecord => t?.best !== undefined)
+      // A cancelled trial is never the sweep's best (it left the leaderboard).
+      .filter((t): t is TrialRecord => t?.best !== undefined && t.state !== 'cancelled')
       .sort((a, b) => (b.best ?? 0) - (a.best ?? 0) || a.no - b.no)
       .map((t) => ({ trial: t.no })),
   );

@@ -60,7 +60,7 @@ export interface BestConfigurationRecord {
   readonly configuration: number;
   /** Its trials, one per seed. */
   readonly trials: readonly number[];
-  /** Seeds in the mean (trials that reported an epoch and did not fail or get cancelled). */
+  /** Seeds in the mean (trials that reported an epoch and were not cancelled). */
   readonly seeds: number;
   /** Mean and sample sd (absent with one seed) over those seeds of the validation objective. */
   readonly mean: number;

@@ -43,7 +43,7 @@ export interface TrialView extends TrialRecord {
   /**
    * Its configuration over seeds: the mean and sample sd (absent with one
    * seed) of their best validation values, and how many seeds are in them
-   * (those that reported an epoch and did not fail or get cancelled). Absent
+   * (those that reported an epoch and were not cancelled). Absent
    * before any of its seeds reported an epoch.
    */
   readonly seeds?: { readonly mean: number; readonly sd?: number; readonly count: number };

@@ -26,7 +26,7 @@ export interface ConfigurationSummary {
   readonly configuration: number;
   /** Its trials (one per seed), in number order, whatever their state. */
   readonly trials: readonly number[];
-  /** Seeds in the mean: its trials with a best value that did not fail or get cancelled. */
+  /** Seeds in the mean: its trials with a best value that were not cancelled (the leaderboard's members). */
   readonly seeds: number;
   /** Mean over those seeds of their best validation value. */
   readonly mean: number;
@@ -34,8 +34,12 @@ export interface ConfigurationSummary {
   readonly sd?: number;
 }
 
-/** Trials whose best value speaks for their configuration: a failed or cancelled seed says nothing of it. */
-const COUNTED: ReadonlySet<TrialState> = new Set(['queued', 'running', 'completed', 'pruned']);
+/**
+ * Trials whose best value speaks for their configuration: as on the
+ * leaderboard, every one but a cancelled one (stopped by a user, not by its
+ * results); a seed that failed (diverged) after some epochs keeps its best.
+ */
+const COUNTED: ReadonlySet<TrialState> = new Set(['queued', 'running', 'completed', 'pruned', 'failed']);
 
 /**
  * Each configuration with at least one counted seed, best mean first (ties:

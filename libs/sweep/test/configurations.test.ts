@@ -109,13 +109,14 @@ describe('summarizeConfigurations', () => {
     expect(s[1].mean).toBeCloseTo(0.35, 12);
   });
 
-  it('leaves failed, cancelled and not yet reported seeds out of the mean, but lists them', () => {
+  it('leaves cancelled and not yet reported seeds out of the mean, but lists them; a failed seed keeps its best', () => {
     const s = summarizeConfigurations(
-      [t(0, 0.3), t(1, 0.9, 'failed'), t(2, undefined, 'running'), t(3, 0.1)],
+      [t(0, 0.3), t(1, 0.9, 'cancelled'), t(2, undefined, 'running'), t(3, 0.1), t(4, 0.2, 'failed')],
       2,
     );
     expect(s).toEqual([
       { configuration: 0, trials: [0, 1], seeds: 1, mean: 0.3 },
+      { configuration: 2, trials: [4], seeds: 1, mean: 0.2 },
       { configuration: 1, trials: [2, 3], seeds: 1, mean: 0.1 },
     ]);
   });

@@ -207,7 +207,7 @@ export class TrialRowDto extends createZodDto(
         count: z
           .number()
           .int()
-          .describe('seeds in the mean (reported an epoch, did not fail or get cancelled)'),
+          .describe('seeds in the mean (reported an epoch, not cancelled)'),
       })
       .optional()
       .describe('its configuration over seeds (the ranking: by best, configurations by this mean first)'),
