@@ -61,8 +61,6 @@ beforeAll(async () => {
     search: { method: 'tpe', trials: 2, seed: 1, nStartup: 1 },
     limits: { maxConcurrent: 2, repeats: 2 },
     baselines: ['popularity'],
-    // Keep every trial's checkpoint after the end, so the test can evaluate each seed itself.
-    checkpoints: { keepAfterEnd: 4 },
   });
   expect(r.status).toBe(201);
   sweep = await until(
@@ -142,13 +140,20 @@ describe('seeds in a sweep (limits.repeats: 2), end to end', () => {
     const perSeed = [];
     for (const no of sweep.bestConfiguration!.trials) {
       const t = trials.find((x) => x.no === no)!;
-      const local = (await artifacts.openCheckpoint(sweep.id, no, t.checkpoint!.attempt))!;
+      // The best seed lives on as the sweep's model; the configuration's other seeds keep their checkpoints.
+      const local =
+        no === sweep.bestTrial
+          ? (await artifacts.openModel(sweep.id))!
+          : (await artifacts.openCheckpoint(sweep.id, no, t.checkpoint!.attempt))!;
       const ckpt = await loadBestWeights(local.dir);
       local.release();
       const model = await scorerFromWeights(ckpt.config, ckpt.nItems, ckpt.weights, engine);
       perSeed.push(await evaluate(model, data.test, { batchSize: ckpt.config.evalBatchSize, perUser: true }));
       await model.dispose();
     }
+    // Every other checkpoint went at the end (keepAfterEnd 0).
+    for (const t of trials.filter((x) => x.configuration !== sweep.bestConfiguration!.configuration))
+      expect(await artifacts.openCheckpoint(sweep.id, t.no, t.checkpoint!.attempt)).toBeNull();
     const stored = decodePerUser((await artifacts.getSweepResult(sweep.id, 'per-user-best.bin'))!);
     const [a, b] = perSeed.map((r) => r.perUser!.ndcg[100]);
     expect(stored.values.ndcg100).toHaveLength(a.length);

@@ -97,7 +97,14 @@ export async function finalizeSweep(
       tested.length,
     );
     if (!promoted) await artifacts.promoteModel(sweepId, bestTrial, attempt);
-    await pruneAfterEnd(sweepId, spec, deps);
+    // The best configuration's other tested seeds keep their checkpoints: a finalize after an
+    // extend tests them again (the best seed's lives on as the sweep's model).
+    await pruneAfterEnd(
+      sweepId,
+      spec,
+      deps,
+      seeds.tested.map((t) => t.trial),
+    );
     const metrics = meanMetrics(tested.map((t) => t.test));
     const bestConfiguration: BestConfigurationRecord = {
       configuration: configuration.configuration,
@@ -239,18 +246,23 @@ async function bestUsableCheckpoint(
   return { skipped };
 }
 
-/** After the end: the checkpoints beyond `keepAfterEnd` go (the promoted model is a copy). */
+/**
+ * After the end: the checkpoints beyond `keepAfterEnd` go (the promoted
+ * model is a copy), except those of `keep` (the best configuration's other
+ * seeds).
+ */
 async function pruneAfterEnd(
   sweepId: string,
   spec: SweepSpec,
   deps: { store: SweepStore; artifacts: ArtifactStore },
+  keep: readonly number[],
 ): Promise<void> {
   const trials = await deps.store.listTrials(sweepId);
   const doomed = checkpointsToDelete(
     trials.map((t) => ({ trialNo: t.no, running: false, best: t.best })),
     true,
     spec.checkpoints,
-  );
+  ).filter((no) => !keep.includes(no));
   await deps.artifacts.deleteCheckpoints(sweepId, doomed);
 }
 
