@@ -204,10 +204,7 @@ export class TrialRowDto extends createZodDto(
       .object({
         mean: z.number().describe("mean over the configuration's seeds of their best validation value"),
         sd: z.number().optional().describe('their sample standard deviation (absent with one seed)'),
-        count: z
-          .number()
-          .int()
-          .describe('seeds in the mean (reported an epoch, not cancelled)'),
+        count: z.number().int().describe('seeds in the mean (reported an epoch, not cancelled)'),
       })
       .optional()
       .describe('its configuration over seeds (the ranking: by best, configurations by this mean first)'),
