@@ -107,7 +107,8 @@ describe('baselines in every sweep, end to end', () => {
   it('GET /sweeps/:id/comparison: the best trial against each baseline, with 95% intervals and p-values', async () => {
     const r = await call<ComparisonView>(`/sweeps/${a.id}/comparison`);
     expect(r.status).toBe(200);
-    expect(r.body.best).toEqual({ trial: a.bestTrial, test: a.test });
+    expect(r.body.best).toEqual({ trial: a.bestTrial, configuration: a.bestTrial, seeds: 1, test: a.test });
+    expect(r.body.comparisons.map((c) => c.seeds)).toEqual([1, 1]);
     expect(r.body.comparisons.map((c) => c.against)).toEqual([
       { kind: 'baseline', model: 'popularity' },
       { kind: 'baseline', model: 'ease' },
@@ -148,7 +149,7 @@ describe('baselines in every sweep, end to end', () => {
     expect(csv.status).toBe(200);
     const lines = csv.body.trim().split('\n');
     expect(lines[0]).toBe(
-      'against,metric,users,mean_best,mean_against,difference,ci_low,ci_high,ci_level,p_value,zero_differences,test,bootstrap_resamples,bootstrap_seed,split',
+      'against,metric,seeds,users,mean_best,mean_against,difference,ci_low,ci_high,ci_level,p_value,zero_differences,test,bootstrap_resamples,bootstrap_seed,split',
     );
     expect(lines).toHaveLength(1 + 3 * 3);
     expect(lines[1]).toMatch(/^popularity,ndcg100,/);

@@ -5,6 +5,7 @@ import { trialsCsv } from '../src/sweeps/trials-csv';
 
 const trial = (no: number, epochs: number, budget: number): TrialView => ({
   no,
+  configuration: Math.floor(no / 2),
   params: { model: 'vae', lr: 0.001, epochs: budget },
   state: 'pruned',
   createdAt: 0,
@@ -23,6 +24,19 @@ describe('the trials CSV', () => {
     expect(rows.map((r) => [r.epochs_run, r.epochs])).toEqual([
       ['1', '12'],
       ['3', '12'],
+    ]);
+  });
+
+  it("shows each trial's configuration with the mean, sd and number of its seeds", () => {
+    const seeds = { mean: 0.3, sd: 0.01, count: 2 };
+    const text = trialsCsv([
+      { ...trial(0, 1, 12), seeds },
+      { ...trial(1, 3, 12), seeds },
+    ]);
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.configuration, r.config_mean, r.config_sd, r.config_seeds])).toEqual([
+      ['0', '0.3', '0.01', '2'],
+      ['0', '0.3', '0.01', '2'],
     ]);
   });
 });

@@ -1,5 +1,13 @@
 import type { ArtifactStore } from '@vaecf/artifacts';
-import { CheckpointError, loadCheckpoint, Trainer, type PreparedDataset, type TrialConfig } from '@vaecf/cf';
+import {
+  CheckpointConfigMismatchError,
+  CheckpointError,
+  configDifferences,
+  loadCheckpoint,
+  Trainer,
+  type PreparedDataset,
+  type TrialConfig,
+} from '@vaecf/cf';
 import type { Engine } from '@vaecf/engine';
 
 /** What happened to an unusable checkpoint: its error, and where it now lies. */
@@ -30,7 +38,11 @@ export interface CheckpointRef {
  * crashed in between), so they are not the trial's, though they verify
  * (they stay where they are: the new attempt's first commit deletes them).
  * With `from` null (no checkpoint recorded) nothing is read. `onDiscard`
- * runs before training. The trainer computes on `engine`.
+ * runs before training. The trainer computes on `engine`. A checkpoint that
+ * verifies but was trained with other hyperparameters than `config` (the
+ * trial's record) is refused with CheckpointConfigMismatchError rather
+ * than resumed under the checkpoint's values; the epochs, the evaluation
+ * batch, the engine and the thread count may differ.
  */
 export async function openTrainer(
   artifacts: ArtifactStore,
@@ -55,9 +67,11 @@ export async function openTrainer(
     }
     let trainer: Trainer;
     try {
-      trainer = await Trainer.resume(data, await loadCheckpoint(local.dir), engine, {
-        epochs: config.epochs,
-      });
+      const ckpt = await loadCheckpoint(local.dir);
+      const differences = configDifferences(ckpt.config, config);
+      if (differences.length)
+        throw new CheckpointConfigMismatchError(`${sweepId}/trials/${trialNo}/${attempt}`, differences);
+      trainer = await Trainer.resume(data, ckpt, engine, { epochs: config.epochs });
     } finally {
       local.release();
     }

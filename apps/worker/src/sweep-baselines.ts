@@ -31,6 +31,8 @@ export async function fitSweepBaselines(
   deps: { artifacts: ArtifactStore; baselineMemoryLimitBytes?: number },
   /** EASE's dense products run on it (its GEMM: native on onnxruntime). */
   engine: Engine,
+  /** Seeds averaged into `best` (recorded on each comparison). */
+  seeds = 1,
 ): Promise<{ baselines: BaselineRecord[]; comparisons: StoredComparison[] }> {
   const baselines: BaselineRecord[] = [];
   const comparisons: StoredComparison[] = [];
@@ -71,7 +73,7 @@ export async function fitSweepBaselines(
     log(
       `baseline ${model}${r.lambda !== undefined ? ` (lambda ${r.lambda})` : ''}: test NDCG@100 ${ndcg100.toFixed(4)}`,
     );
-    comparisons.push({ against: { kind: 'baseline', model }, ...comparePerUser(best, vector) });
+    comparisons.push({ against: { kind: 'baseline', model }, seeds, ...comparePerUser(best, vector) });
   }
   return { baselines, comparisons };
 }

@@ -1,5 +1,6 @@
 import type { ArtifactStore } from '@vaecf/artifacts';
 import {
+  CheckpointConfigMismatchError,
   ConfigError,
   resolveTrialConfig,
   saveCheckpoint,
@@ -147,19 +148,26 @@ async function runClaimedTrial(
   const from =
     trial.checkpoint || trial.epochs > 0 ? { sweepId, trialNo, attempt: checkpointAttemptOf(trial) } : null;
   const recorded = trial.checkpoint?.epoch ?? trial.epochs;
-  const trainer = await openTrainer(
-    ctx.artifacts,
-    from,
-    data,
-    config,
-    recorded,
-    async (d) => {
-      const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
-      process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
-      await store.restartTrialFromScratch(fence, note);
-    },
-    engine,
-  );
+  let trainer: Trainer;
+  try {
+    trainer = await openTrainer(
+      ctx.artifacts,
+      from,
+      data,
+      config,
+      recorded,
+      async (d) => {
+        const note = `${d.problem}; ${d.movedTo ? `moved aside to ${d.movedTo}, ` : ''}restarted from epoch 0`;
+        process.stdout.write(`trial ${sweepId}:${trialNo}: ${note}\n`);
+        await store.restartTrialFromScratch(fence, note);
+      },
+      engine,
+    );
+  } catch (e) {
+    // Every retry would meet the same checkpoint: the trial fails with the differences named.
+    if (e instanceof CheckpointConfigMismatchError) return end(ctx, fence, 'failed', e.message);
+    throw e;
+  }
   const workDir = ctx.artifacts.checkpointWorkDir(sweepId, trialNo, attempt);
   try {
     // The checkpoint is the truth: epochs reported past it are forgotten (a record stored before
@@ -220,8 +228,9 @@ async function runClaimedTrial(
         earlierAttemptsDeleted = true;
       }
       await ctx.progress(progress);
-      const now = await store.getSweep(sweepId);
-      if (!now || now.state === 'cancelled')
+      // One HGET, not the whole record and its spec parsed: this runs after every epoch.
+      const now = await store.sweepState(sweepId);
+      if (!now || now === 'cancelled')
         return end(
           ctx,
           fence,

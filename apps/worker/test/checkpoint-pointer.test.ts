@@ -2,11 +2,13 @@ import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import type { Engine } from '@vaecf/engine';
 import {
+  CheckpointConfigMismatchError,
   readDatasetArtifact,
   resolveTrialConfig,
   saveCheckpoint,
   Trainer,
   type PreparedDataset,
+  type TrialConfig,
 } from '@vaecf/cf';
 import { FencedWriteError, SweepStore, type TrialFence } from '@vaecf/queue';
 import { parseSweepSpec } from '@vaecf/sweep';
@@ -71,14 +73,18 @@ async function epoch(trainer: Trainer, fence: TrialFence): Promise<void> {
 }
 
 /** What a worker resuming the trial now opens (as trial-runner.ts does). */
-async function resume(sweepId: string, discarded: DiscardedCheckpoint[] = []): Promise<Trainer> {
+async function resume(
+  sweepId: string,
+  discarded: DiscardedCheckpoint[] = [],
+  record: TrialConfig = config,
+): Promise<Trainer> {
   const trial = (await store.getTrial(sweepId, 0))!;
   const from = trial.checkpoint ? { sweepId, trialNo: 0, attempt: checkpointAttemptOf(trial) } : null;
   return openTrainer(
     artifacts,
     from,
     data,
-    config,
+    record,
     trial.checkpoint?.epoch ?? trial.epochs,
     async (d) => {
       discarded.push(d);
@@ -137,5 +143,33 @@ describe('the checkpoint a resume reads, after a takeover', () => {
       },
     ]);
     for (const t of [trainerA, trainerB]) await t.dispose();
+  });
+});
+
+describe('a resume whose checkpoint disagrees with the trial record', () => {
+  it('is refused, naming each hyperparameter that differs; epochs and the evaluation batch may differ', async () => {
+    const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
+    sweeps.push(id);
+    await store.createTrial(id, 0, {});
+    const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
+    const trainerA = await Trainer.create(data, config, engine);
+    await epoch(trainerA, a);
+    await trainerA.dispose();
+
+    await store.claimTrialAttempt(id, 0, 'B');
+    const other = { ...config, lr: config.lr * 10, dims: [16, 8] };
+    const refused = await resume(id, [], other).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CheckpointConfigMismatchError);
+    expect((refused as Error).message).toBe(
+      `checkpoint ${id}/trials/0/1 was trained with other hyperparameters than the trial's record ` +
+        `(dims: checkpoint [32,8], record [16,8]; lr: checkpoint ${config.lr}, record ${config.lr * 10}): refusing to resume it`,
+    );
+    // Nothing was discarded: the checkpoint is still there for a resume with the right record.
+    expect((await store.getTrial(id, 0))!.checkpoint).toEqual({ attempt: 1, epoch: 1 });
+
+    const longer = await resume(id, [], { ...config, epochs: 9, evalBatchSize: 7 });
+    expect(longer.epochsDone).toBe(1);
+    expect(longer.config.epochs).toBe(9);
+    await longer.dispose();
   });
 });

@@ -37,6 +37,12 @@ export interface WorkerFleet {
     space: Record<string, unknown>,
     epochs: number | null,
   ): Promise<{ id: string; warnings: string[] }>;
+  /** The same sweep with top-level spec fields added or replaced (limits, search, baselines, checkpoints). */
+  submitSpec(
+    extra: Record<string, unknown>,
+    space: Record<string, unknown>,
+    epochs: number | null,
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -91,6 +97,7 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
       epochs: number | null,
       maxConcurrent: number,
       name?: string,
+      extra: Record<string, unknown> = {},
     ) => {
       const { id, warnings } = await submitSweep(
         {
@@ -106,6 +113,7 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
           },
           space,
           limits: { maxConcurrent },
+          ...extra,
         },
         {
           store,
@@ -128,6 +136,9 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
         return (await submitWith({}, space, epochs, maxConcurrent, name)).id;
       },
       submitFixed: (fixed, space, epochs) => submitWith(fixed, space, epochs, 1),
+      async submitSpec(extra, space, epochs) {
+        return (await submitWith({}, space, epochs, 1, undefined, extra)).id;
+      },
       async close() {
         await queue.obliterate({ force: true });
         await queue.close();

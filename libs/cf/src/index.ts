@@ -14,6 +14,7 @@ export * from './train/trainer';
 export * from './train/checkpoint';
 export * from './train/checkpoint-io';
 export * from './train/errors';
+export * from './train/config-match';
 export * from './train/memory-limit';
 export * from './model/recommender';
 export * from './model/scorer';

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { defaultsFor } from '@vaecf/cf';
-import { createSampler, FINAL_STATES, trialParams, trialReady } from '@vaecf/sweep';
+import {
+  configurationOf,
+  createSampler,
+  FINAL_STATES,
+  trialParams,
+  trialReady,
+  type TrialSnapshot,
+} from '@vaecf/sweep';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobIds, type TrialJobData, type FinalizeJobData } from './jobs';
@@ -60,7 +67,7 @@ export class SweepController {
     const sampler = createSampler(spec);
     const defaultSeed = defaultsFor(spec.model).seed;
     const free = spec.limits.maxConcurrent - active;
-    const snapshots =
+    const snapshots: TrialSnapshot[] =
       free > 0 && sweep.nextTrial < sweep.planned
         ? await this.store.trialSnapshots(sweepId, spec.objective.metric)
         : [];
@@ -77,8 +84,10 @@ export class SweepController {
         break;
       }
       const n = await this.store.claimTrialNumber(sweepId);
-      await this.store.createTrial(sweepId, n, params);
+      await this.store.createTrial(sweepId, n, params, configurationOf(n, spec.limits.repeats));
       await this.enqueueTrial(sweepId, n);
+      // Seen by the next proposal of this pass: a replicate copies it, TPE's constant liar counts it.
+      snapshots.push({ number: n, params, state: 'queued', values: [] });
       next = n + 1;
     }
     trials = await this.store.listTrials(sweepId);

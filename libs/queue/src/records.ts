@@ -43,8 +43,30 @@ export interface StoredComparison {
     | { readonly kind: 'baseline'; readonly model: string }
     | { readonly kind: 'sweep'; readonly sweep: string };
   readonly bootstrap: { readonly resamples: number; readonly seed: number; readonly level: number };
+  /**
+   * Seeds of A's configuration in its per-user vector (the per-user mean over
+   * its completed, testable seeds; 1 without repeats). Absent on older records: 1.
+   */
+  readonly seeds?: number;
   readonly test: string;
   readonly metrics: Readonly<Record<'ndcg100' | 'recall20' | 'recall50', StoredMetricComparison>>;
+}
+
+/**
+ * The configuration the sweep chose: the best mean over its seeds of their
+ * best validation value of the objective (limits.repeats seeds; one without).
+ */
+export interface BestConfigurationRecord {
+  readonly configuration: number;
+  /** Its trials, one per seed. */
+  readonly trials: readonly number[];
+  /** Seeds in the mean (trials that reported an epoch and were not cancelled). */
+  readonly seeds: number;
+  /** Mean and sample sd (absent with one seed) over those seeds of the validation objective. */
+  readonly mean: number;
+  readonly sd?: number;
+  /** The completed seeds tested at finalize: the sweep's test metrics and per-user vector are their mean. */
+  readonly tested: readonly number[];
 }
 
 export interface SweepRecord {
@@ -60,8 +82,11 @@ export interface SweepRecord {
   readonly planned: number;
   /** Trial numbers handed out so far. */
   readonly nextTrial: number;
+  /** The best seed of the best configuration: its checkpoint becomes the sweep's model. */
   readonly bestTrial?: number;
-  /** The best trial's best checkpoint on the test split, once the sweep is done. */
+  /** The best configuration, by its mean over seeds, once the sweep is done. */
+  readonly bestConfiguration?: BestConfigurationRecord;
+  /** The best configuration's tested seeds on the test split (their mean), once the sweep is done. */
   readonly test?: StoredMetrics;
   readonly error?: string;
   /** What finalizing had to work around (trials whose checkpoints were unusable). */
@@ -109,6 +134,12 @@ export interface EngineChange {
 export interface TrialRecord {
   readonly no: number;
   readonly params: Record<string, unknown>;
+  /**
+   * The configuration it runs (limits.repeats > 1: trials of one
+   * configuration share every hyperparameter but the seed). Absent on
+   * records from before it was kept: floor(no / repeats).
+   */
+  readonly configuration?: number;
   readonly state: TrialState;
   readonly createdAt: number;
   readonly startedAt?: number;

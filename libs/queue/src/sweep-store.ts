@@ -15,6 +15,7 @@ import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
 import type {
   EngineChange,
   BaselineRecord,
+  BestConfigurationRecord,
   StoredComparison,
   StoredMetrics,
   SweepEvent,
@@ -137,7 +138,20 @@ export class SweepStore {
       baselines: h.baselines ? (JSON.parse(h.baselines) as BaselineRecord[]) : undefined,
       split: h.split,
       comparisons: h.comparisons ? (JSON.parse(h.comparisons) as StoredComparison[]) : undefined,
+      bestConfiguration: h.bestConfiguration
+        ? (JSON.parse(h.bestConfiguration) as BestConfigurationRecord)
+        : undefined,
     };
+  }
+
+  /**
+   * A sweep's state alone (null: no such sweep), in one HGET: the trial
+   * runner asks it after every epoch, where getSweep would read and parse
+   * the whole record and its spec.
+   */
+  async sweepState(id: string): Promise<SweepState | null> {
+    const state = await this.redis.hget(keys.sweep(id), 'state');
+    return state === null ? null : (state as SweepState);
   }
 
   /** Sweep ids, newest first. */
@@ -161,6 +175,7 @@ export class SweepStore {
       baselines?: readonly BaselineRecord[];
       split?: string;
       comparisons?: readonly StoredComparison[];
+      bestConfiguration?: BestConfigurationRecord;
     } = {},
     from: readonly SweepState[] = [],
   ): Promise<boolean> {
@@ -172,6 +187,7 @@ export class SweepStore {
     if (extra.baselines) fields.push('baselines', JSON.stringify(extra.baselines));
     if (extra.split !== undefined) fields.push('split', extra.split);
     if (extra.comparisons) fields.push('comparisons', JSON.stringify(extra.comparisons));
+    if (extra.bestConfiguration) fields.push('bestConfiguration', JSON.stringify(extra.bestConfiguration));
     const indexes = [state, ...SWEEP_STATES.filter((s) => s !== state)].map(keys.sweepsInState);
     const changed = await this.redis.eval(
       SET_SWEEP_STATE,
@@ -228,14 +244,24 @@ export class SweepStore {
     return (await this.redis.hincrby(keys.sweep(id), 'nextTrial', 1)) - 1;
   }
 
-  /** Creates trial n as queued; a second call for the same n changes nothing. Returns whether it was new. */
-  async createTrial(id: string, n: number, params: Record<string, unknown>): Promise<boolean> {
+  /**
+   * Creates trial n as queued, running `configuration` (the configuration it
+   * replicates with its own seed; default n, one seed a configuration); a
+   * second call for the same n changes nothing. Returns whether it was new.
+   */
+  async createTrial(
+    id: string,
+    n: number,
+    params: Record<string, unknown>,
+    configuration = n,
+  ): Promise<boolean> {
     const created = await this.redis.hsetnx(keys.trial(id, n), 'no', n);
     if (!created) return false;
     await this.redis
       .multi()
       .hset(keys.trial(id, n), {
         params: JSON.stringify(params),
+        configuration,
         state: 'queued',
         createdAt: this.now(),
         epochs: 0,
@@ -590,6 +616,7 @@ function parseTrial(h: Record<string, string>): TrialRecord {
   return {
     no: Number(h.no),
     params: JSON.parse(h.params ?? '{}') as Record<string, unknown>,
+    configuration: h.configuration === undefined ? undefined : Number(h.configuration),
     state: h.state as TrialState,
     createdAt: Number(h.createdAt),
     startedAt: h.startedAt ? Number(h.startedAt) : undefined,

@@ -38,6 +38,15 @@ export interface SweepPage {
 /** One row of GET /sweeps/:id/trials: the record and its latest epoch's validation metrics. */
 export interface TrialView extends TrialRecord {
   readonly latest?: { readonly ndcg100: number; readonly recall20: number; readonly recall50: number };
+  /** The configuration it runs (limits.repeats seeds share it). */
+  readonly configuration: number;
+  /**
+   * Its configuration over seeds: the mean and sample sd (absent with one
+   * seed) of their best validation values, and how many seeds are in them
+   * (those that reported an epoch and were not cancelled). Absent
+   * before any of its seeds reported an epoch.
+   */
+  readonly seeds?: { readonly mean: number; readonly sd?: number; readonly count: number };
 }
 
 /** GET /sweeps/:id/trials/:no: the record with every epoch's report. */
@@ -71,7 +80,17 @@ export interface ComparisonView {
   readonly sweep: string;
   /** The test split's identity (libs/cf splitIdentity): only sweeps with the same one pair. */
   readonly split: string;
-  readonly best: { readonly trial: number; readonly test: StoredMetrics };
+  /**
+   * The best configuration's best seed (trial), its configuration, and the
+   * test metrics: the mean over `seeds` completed seeds of the configuration
+   * (1 without repeats), whose per-user mean vector every comparison pairs.
+   */
+  readonly best: {
+    readonly trial: number;
+    readonly configuration: number;
+    readonly seeds: number;
+    readonly test: StoredMetrics;
+  };
   readonly baselines: readonly BaselineRecord[];
   readonly comparisons: readonly StoredComparison[];
 }

@@ -181,6 +181,27 @@ describe('sweep states', () => {
       expect(await store.listSweepIdsInState(state, 0, 10_000)).not.toContain(id);
   });
 
+  it("reads a sweep's state alone in one HGET, without the record or its spec", async () => {
+    const id = await newSweep();
+    expect(await store.sweepState(id)).toBe('running');
+    await store.setSweepState(id, 'cancelled', {}, ['running']);
+    expect(await store.sweepState(id)).toBe('cancelled');
+    // A spec this version could not parse does not matter to it: the spec is never read.
+    await redis.hset(keys.sweep(id), 'spec', '{not json');
+    await expect(store.getSweep(id)).rejects.toThrow();
+    expect(await store.sweepState(id)).toBe('cancelled');
+    await store.deleteSweep(id);
+    expect(await store.sweepState(id)).toBeNull();
+  });
+
+  it('records the configuration a trial runs (limits.repeats) and reads it back', async () => {
+    const id = await newSweep();
+    await store.createTrial(id, 0, { lr: 0.1 });
+    await store.createTrial(id, 3, { lr: 0.1 }, 1);
+    expect((await store.getTrial(id, 0))!.configuration).toBe(0);
+    expect((await store.getTrial(id, 3))!.configuration).toBe(1);
+  });
+
   it('snapshots every trial with its curve in one call', async () => {
     const id = await newSweep();
     await store.createTrial(id, 0, { lr: 0.1 });

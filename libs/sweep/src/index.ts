@@ -12,3 +12,4 @@ export * from './schedulers/scheduler';
 export * from './schedulers/asha';
 export * from './schedulers/median';
 export * from './spec-text';
+export * from './configurations';

@@ -1,3 +1,4 @@
+import { configurationOf } from './configurations';
 import type { Params } from './distributions';
 import { BetaProtocolSampler } from './samplers/beta-protocol';
 import { GridSampler, gridSize } from './samplers/grid';
@@ -75,7 +76,12 @@ export function createScheduler(spec: SweepSpec, trialEpochs: number): Scheduler
  * configuration floor(n / repeats), with seed = base seed + (n mod repeats)
  * so repeats differ only in their seed. The base seed is the trial's own, or
  * `defaultSeed` (the trial configuration's default, which libs/sweep does
- * not know).
+ * not know). A replicate (n mod repeats > 0) copies the params of its
+ * configuration's first trial from `trials` rather than asking the sampler
+ * again: an adaptive sampler (TPE, beta) would propose another point once
+ * more results are in, and the seeds would no longer share a configuration.
+ * `trials` must therefore hold every trial proposed so far (the caller adds
+ * the ones it creates in one pass).
  */
 export function trialParams(
   spec: SweepSpec,
@@ -86,7 +92,17 @@ export function trialParams(
 ): Params | null {
   if (n >= plannedTrials(spec)) return null;
   const repeats = spec.limits.repeats;
-  const point = sampler.propose(Math.floor(n / repeats), trials);
+  const offset = n % repeats;
+  if (offset > 0) {
+    const first = trials.find((t) => t.number === n - offset);
+    if (!first)
+      throw new Error(
+        `trial ${n} replicates trial ${n - offset}, which is not among the trials proposed so far`,
+      );
+    const seed = (first.params.seed as number | undefined) ?? defaultSeed;
+    return { ...first.params, seed: seed + offset };
+  }
+  const point = sampler.propose(configurationOf(n, repeats), trials);
   if (!point) return null;
   const params: Params = {
     model: spec.model,
@@ -94,6 +110,6 @@ export function trialParams(
     ...fixedHyperparameters(spec),
     ...point,
   };
-  if (repeats > 1) params.seed = ((params.seed as number | undefined) ?? defaultSeed) + (n % repeats);
+  if (repeats > 1) params.seed = (params.seed as number | undefined) ?? defaultSeed;
   return params;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { baselinesOf, MAX_GRID_SIZE, parseSweepSpec, SpecError } from '../src/spec';
 import { parseSweepSpecText } from '../src/spec-text';
 import { createSampler, plannedTrials, trialParams } from '../src/plan';
+import type { TrialSnapshot } from '../src/trial';
 
 const base = { dataset: 'ds1', model: 'vae' };
 
@@ -128,8 +129,10 @@ describe('trial plan', () => {
       limits: { repeats: 3 },
     });
     const sampler = createSampler(s);
-    const ps = Array.from({ length: 6 }, (_, n) => trialParams(s, sampler, n, [], 98765));
-    expect(ps.map((p) => [p!.lr, p!.seed])).toEqual([
+    const ps: TrialSnapshot[] = [];
+    for (let n = 0; n < 6; n++)
+      ps.push({ number: n, params: trialParams(s, sampler, n, ps, 98765)!, state: 'queued', values: [] });
+    expect(ps.map(({ params: p }) => [p.lr, p.seed])).toEqual([
       [1, 10],
       [1, 11],
       [1, 12],

@@ -47,6 +47,11 @@ const comparison = z.object({
     z.object({ kind: z.literal('sweep'), sweep: z.string() }),
   ]),
   bootstrap: z.object({ resamples: z.number().int(), seed: z.number().int(), level: z.number() }),
+  seeds: z
+    .number()
+    .int()
+    .optional()
+    .describe("seeds of the best configuration in A's per-user mean vector (absent on older sweeps: 1)"),
   test: z.string(),
   metrics: z.object({ ndcg100: metricComparison, recall20: metricComparison, recall50: metricComparison }),
 });
@@ -55,7 +60,14 @@ export class ComparisonDto extends createZodDto(
   z.object({
     sweep: z.string(),
     split: z.string().describe("the test split's identity (SHA-256 of its users and items)"),
-    best: z.object({ trial: z.number().int(), test: metrics }),
+    best: z
+      .object({
+        trial: z.number().int().describe("the best configuration's best seed (the sweep's model)"),
+        configuration: z.number().int(),
+        seeds: z.number().int().describe('completed seeds of the configuration averaged into A'),
+        test: metrics.describe('the mean over those seeds of their test metrics'),
+      })
+      .describe('the best configuration (by its mean validation value over seeds)'),
     baselines: z.array(baseline),
     comparisons: z.array(comparison),
   }),
@@ -69,8 +81,21 @@ const sweepView = z.object({
   updatedAt: z.number(),
   planned: z.number().int().describe('trials the search will run in all'),
   nextTrial: z.number().int(),
-  bestTrial: z.number().int().optional(),
-  test: metrics.optional().describe("the best trial's test metrics, once the sweep is done"),
+  bestTrial: z.number().int().optional().describe("the best configuration's best seed: the sweep's model"),
+  bestConfiguration: z
+    .object({
+      configuration: z.number().int(),
+      trials: z.array(z.number().int()).describe('its trials, one per seed'),
+      seeds: z.number().int().describe('seeds in the mean'),
+      mean: z.number().describe('mean over the seeds of their best validation value of the objective'),
+      sd: z.number().optional().describe('their sample standard deviation (absent with one seed)'),
+      tested: z.array(z.number().int()).describe('the completed seeds tested: `test` is their mean'),
+    })
+    .optional()
+    .describe('the configuration chosen by its mean over seeds (limits.repeats), once the sweep is done'),
+  test: metrics
+    .optional()
+    .describe("the best configuration's test metrics (mean over its tested seeds), once the sweep is done"),
   error: z.string().optional(),
   queue: z.string().describe('the trials queue it runs on'),
   note: z.string().optional(),
@@ -128,6 +153,11 @@ const trialEngine = z.object({
 const trial = z.object({
   no: z.number().int(),
   params: z.record(z.string(), z.unknown()),
+  configuration: z
+    .number()
+    .int()
+    .optional()
+    .describe('the configuration it runs: with limits.repeats, its seeds share every other hyperparameter'),
   state: z.enum(TRIAL_STATES),
   createdAt: z.number(),
   startedAt: z.number().optional(),
@@ -170,6 +200,14 @@ const trial = z.object({
 export class TrialRowDto extends createZodDto(
   trial.extend({
     latest: z.record(z.string(), z.number()).optional().describe("the last epoch's validation metrics"),
+    seeds: z
+      .object({
+        mean: z.number().describe("mean over the configuration's seeds of their best validation value"),
+        sd: z.number().optional().describe('their sample standard deviation (absent with one seed)'),
+        count: z.number().int().describe('seeds in the mean (reported an epoch, not cancelled)'),
+      })
+      .optional()
+      .describe('its configuration over seeds (the ranking: by best, configurations by this mean first)'),
   }),
 ) {}
 export class TrialDto extends createZodDto(

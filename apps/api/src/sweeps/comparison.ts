@@ -30,16 +30,28 @@ export async function sweepComparison(
         'other',
       );
     const [a, b] = await Promise.all([vector(id, deps.artifacts), vector(other, deps.artifacts)]);
-    comparisons.push({ against: { kind: 'sweep', sweep: other }, ...comparePerUser(a, b) });
+    comparisons.push({
+      against: { kind: 'sweep', sweep: other },
+      seeds: seedsOf(sweep),
+      ...comparePerUser(a, b),
+    });
   }
   return {
     sweep: id,
     split: sweep.split!,
-    best: { trial: sweep.bestTrial!, test: sweep.test! },
+    best: {
+      trial: sweep.bestTrial!,
+      configuration: sweep.bestConfiguration?.configuration ?? sweep.bestTrial!,
+      seeds: seedsOf(sweep),
+      test: sweep.test!,
+    },
     baselines: sweep.baselines ?? [],
     comparisons,
   };
 }
+
+/** Seeds in a completed sweep's per-user vector (records from before repeats were averaged: 1). */
+const seedsOf = (s: SweepRecord) => s.bestConfiguration?.tested.length ?? 1;
 
 async function completed(id: string, store: SweepStore, field: string): Promise<SweepRecord> {
   const s = await store.getSweep(id);
@@ -66,6 +78,7 @@ export function comparisonCsv(view: ComparisonView): string {
   const columns = [
     'against',
     'metric',
+    'seeds',
     'users',
     'mean_best',
     'mean_against',
@@ -84,6 +97,7 @@ export function comparisonCsv(view: ComparisonView): string {
     Object.entries(c.metrics).map(([metric, m]) => [
       c.against.kind === 'baseline' ? c.against.model : `sweep:${c.against.sweep}`,
       metric,
+      c.seeds ?? 1,
       m.users,
       m.meanA,
       m.meanB,

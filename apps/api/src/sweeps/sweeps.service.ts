@@ -18,6 +18,8 @@ import {
   type TrialsQueue,
   type TrialView,
   WorkerRegistry,
+  type SweepRecord,
+  type TrialRecord,
 } from '@vaecf/queue';
 import {
   parseSweepSpec,
@@ -27,6 +29,8 @@ import {
   pedAnovaImportance,
   scoredTrials,
   TRIAL_STATES,
+  configurationOf,
+  summarizeConfigurations,
 } from '@vaecf/sweep';
 import { API_CONFIG, ARTIFACTS, REDIS, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
@@ -156,20 +160,34 @@ export class SweepsService {
   }
 
   async trials(id: string, sort: (typeof TRIAL_SORT_KEYS)[number] = 'best'): Promise<TrialView[]> {
-    await this.get(id);
+    const { spec } = await this.get(id);
     const trials = await this.store.listTrials(id);
-    const withLatest = await Promise.all(
+    const repeats = spec.limits.repeats;
+    const configurations = new Map(summarizeConfigurations(trials, repeats).map((c) => [c.configuration, c]));
+    const withLatest: TrialView[] = await Promise.all(
       trials.map(async (t) => {
         const history = await this.store.history<{ validation: TrialView['latest'] }>(id, t.no);
-        return { ...t, latest: history.at(-1)?.validation };
+        const configuration = t.configuration ?? configurationOf(t.no, repeats);
+        const c = configurations.get(configuration);
+        return {
+          ...t,
+          configuration,
+          ...(c
+            ? { seeds: { mean: c.mean, ...(c.sd === undefined ? {} : { sd: c.sd }), count: c.seeds } }
+            : {}),
+          latest: history.at(-1)?.validation,
+        };
       }),
     );
-    const key = (t: (typeof withLatest)[number]): number => {
+    const key = (t: TrialView): number => {
       if (sort === 'no') return -t.no; // ascending by number
-      if (sort === 'best' || sort === 'epochs') return t[sort] ?? -Infinity;
+      if (sort === 'epochs') return t.epochs;
+      if (sort === 'best') return t.best ?? -Infinity;
       return t.latest?.[sort] ?? -Infinity;
     };
-    return withLatest.sort((a, b) => key(b) - key(a));
+    // By best: configurations by the mean of their seeds (the sweep's ranking), then each one's seeds.
+    const mean = (t: TrialView) => (sort === 'best' ? (t.seeds?.mean ?? -Infinity) : 0);
+    return withLatest.sort((a, b) => mean(b) - mean(a) || key(b) - key(a) || a.no - b.no);
   }
 
   async trial(id: string, no: number): Promise<TrialDetailView> {
@@ -241,7 +259,8 @@ export class SweepsService {
     const counts = Object.fromEntries(
       TRIAL_STATES.map((s) => [s, trials.filter((t) => t.state === s).length]),
     );
-    const [[best], events] = await Promise.all([this.store.leaderboard(id, 1), this.store.events(id)]);
+    const [[top], events] = await Promise.all([this.store.leaderboard(id, 1), this.store.events(id)]);
+    const best = sweep.spec.limits.repeats > 1 ? bestOfBestConfiguration(sweep, trials) : top;
     return {
       ...sweep,
       trials: counts,
@@ -249,4 +268,20 @@ export class SweepsService {
       events,
     };
   }
+}
+
+/**
+ * With several seeds a configuration, the best so far is the best seed of the
+ * configuration with the best mean over its seeds (finalize's choice, once done).
+ */
+function bestOfBestConfiguration(
+  sweep: SweepRecord,
+  trials: readonly TrialRecord[],
+): { trial: number; best: number } | undefined {
+  const [top] = summarizeConfigurations(trials, sweep.spec.limits.repeats);
+  if (!top) return undefined;
+  const seeds = trials.filter((t) => top.trials.includes(t.no) && t.best !== undefined);
+  const chosen =
+    seeds.find((t) => t.no === sweep.bestTrial) ?? seeds.sort((a, b) => b.best! - a.best! || a.no - b.no)[0];
+  return chosen && { trial: chosen.no, best: chosen.best! };
 }

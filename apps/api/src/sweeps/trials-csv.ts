@@ -3,7 +3,8 @@ import { stringify } from 'csv-stringify/sync';
 
 /**
  * The leaderboard as CSV, one trial a row: its record (best = its best
- * objective value), its latest epoch's validation metrics, the engine its
+ * objective value), its configuration with the mean, sd and count of its
+ * seeds' best values (limits.repeats), its latest epoch's validation metrics, the engine its
  * current attempt started with (and its engine changes as JSON) and one column per hyperparameter (lists such as dims
  * as JSON), so that a spreadsheet or pandas reads it directly. The record's
  * epoch count is `epochs_run`: the hyperparameter `epochs` (what the trial
@@ -13,6 +14,10 @@ export function trialsCsv(trials: readonly TrialView[]): string {
   const paramNames = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
   const columns = [
     'no',
+    'configuration',
+    'config_mean',
+    'config_sd',
+    'config_seeds',
     'state',
     'epochs_run',
     'best',
@@ -31,6 +36,10 @@ export function trialsCsv(trials: readonly TrialView[]): string {
   ];
   const rows = trials.map((t) => [
     t.no,
+    t.configuration,
+    t.seeds?.mean ?? '',
+    t.seeds?.sd ?? '',
+    t.seeds?.count ?? '',
     t.state,
     t.epochs,
     t.best ?? '',

@@ -21,7 +21,7 @@ export function compareCommand(): Command {
       );
       const out = createReporter(Boolean(f.json));
       out.info(
-        `sweep ${v.sweep}: best trial ${v.best.trial}, test NDCG@100 ${v.best.test.ndcg100.toFixed(4)} (${v.best.test.users} users)`,
+        `sweep ${v.sweep}: best ${bestLine(v)}, test NDCG@100 ${v.best.test.ndcg100.toFixed(4)} (${v.best.test.users} users)`,
       );
       out.info(
         v.comparisons.length
@@ -30,4 +30,11 @@ export function compareCommand(): Command {
       );
       out.result({ command: 'compare', ...v });
     });
+}
+
+/** The best configuration and how many seeds its vector averages (an older API answer: the best trial alone). */
+function bestLine(v: ComparisonView): string {
+  const seeds = v.best.seeds ?? 1;
+  if (seeds <= 1) return `trial ${v.best.trial}`;
+  return `configuration ${v.best.configuration} (mean of ${seeds} seeds; best seed trial ${v.best.trial})`;
 }

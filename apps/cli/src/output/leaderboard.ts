@@ -16,6 +16,8 @@ export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'n
   // One engine for every trial that started: said once above; otherwise a column (* = it changed).
   const engines = new Set(trials.filter((x) => x.engine).map((x) => engineCell(x)));
   const engineColumn = engines.size > 1;
+  // Seeds (limits.repeats): a column with each trial's configuration, its mean ± sd over seeds and their count.
+  const seedsColumn = trials.some((x) => x.configuration !== undefined && x.configuration !== x.no);
   const t = table({
     // Two-line headers and no rules between rows keep it narrow and short.
     head: [
@@ -25,6 +27,7 @@ export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'n
       `best\n${metricLabel(objective)}`,
       'last\nR@20',
       'last\nR@50',
+      ...(seedsColumn ? ['config: mean\n± sd (seeds)'] : []),
       ...(engineColumn ? ['engine'] : []),
       ...varying,
     ],
@@ -33,6 +36,7 @@ export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'n
       'right',
       'left',
       ...Array<'right'>(4).fill('right'),
+      ...(seedsColumn ? (['left'] as const) : []),
       ...(engineColumn ? (['left'] as const) : []),
       ...Array<'right'>(varying.length).fill('right'),
     ],
@@ -45,6 +49,7 @@ export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'n
       metric(x.best),
       metric(x.latest?.recall20),
       metric(x.latest?.recall50),
+      ...(seedsColumn ? [seedsCell(x)] : []),
       ...(engineColumn ? [x.engine ? engineCell(x) : ''] : []),
       ...varying.map((k) => (k in x.params ? compact(x.params[k]) : '')),
     ]);
@@ -52,6 +57,13 @@ export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'n
   const common = paramsText(shared);
   const engine = engines.size === 1 ? `engine: ${[...engines][0]}\n` : '';
   return `${common ? `every trial: ${common}\n` : ''}${engine}${t.toString()}`;
+}
+
+/** "1: 0.3512 ± 0.0040 (3)": the trial's configuration, its seeds' mean and sd, and how many. */
+function seedsCell(x: TrialView): string {
+  if (!x.seeds) return `${x.configuration}: —`;
+  const sd = x.seeds.sd === undefined ? '' : ` ± ${x.seeds.sd.toFixed(4)}`;
+  return `${x.configuration}: ${x.seeds.mean.toFixed(4)}${sd} (${x.seeds.count})`;
 }
 
 /** "onnxruntime x4" (threads when not 1), "*" when a takeover changed it (engineLines says how). */

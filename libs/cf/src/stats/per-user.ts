@@ -94,3 +94,34 @@ export function decodePerUser(bytes: Uint8Array): PerUserMetrics {
   }
   return { split: head.split, values };
 }
+
+/**
+ * The per-user mean of several models' vectors on one split: a
+ * configuration trained with several seeds is compared as one model, each
+ * user's metric averaged over its seeds (a user without held-out items is
+ * NaN in every seed, and stays NaN). Refuses vectors of different splits.
+ */
+export function meanPerUser(vectors: readonly PerUserMetrics[]): PerUserMetrics {
+  if (!vectors.length) throw new Error('meanPerUser: no vectors');
+  const [first] = vectors;
+  const users = first.values.ndcg100.length;
+  for (const v of vectors) {
+    if (v.split !== first.split)
+      throw new Error('meanPerUser: the vectors were measured on different splits');
+    for (const k of PER_USER_METRICS)
+      if (v.values[k].length !== users)
+        throw new Error(`meanPerUser: ${k} has ${v.values[k].length} users, not ${users}`);
+  }
+  const values = {} as Record<PerUserMetric, Float32Array>;
+  for (const k of PER_USER_METRICS) {
+    const out = new Float32Array(users);
+    for (let u = 0; u < users; u++) {
+      // Summed in float64, then rounded once to float32 (the stored precision).
+      let s = 0;
+      for (const v of vectors) s += v.values[k][u];
+      out[u] = s / vectors.length;
+    }
+    values[k] = out;
+  }
+  return { split: first.split, values };
+}

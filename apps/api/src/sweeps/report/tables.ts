@@ -1,4 +1,5 @@
 import type { SweepEvent, SweepView, TrialEngine, TrialRecord } from '@vaecf/queue';
+import { configurationOf, summarizeConfigurations } from '@vaecf/sweep';
 import {
   baselineLabel,
   escapeHtml as esc,
@@ -56,17 +57,47 @@ export function bestConfigTable(m: ReportModel): string {
 
 /** Every trial, best first, then the baselines as reference rows (their validation value of the objective). */
 export function leaderboard(m: ReportModel): string {
-  const ranked = [...m.trials].sort((a, b) => (b.best ?? -Infinity) - (a.best ?? -Infinity) || a.no - b.no);
+  const repeats = m.input.sweep.spec.limits.repeats;
+  // With several seeds a configuration: configurations by the mean of their seeds, then each one's seeds.
+  const configs = new Map(
+    summarizeConfigurations(
+      m.trials.map((t) => t.record),
+      repeats,
+    ).map((c) => [c.configuration, c]),
+  );
+  const config = (t: ReportModel['trials'][number]) =>
+    configs.get(t.record.configuration ?? configurationOf(t.no, repeats));
+  const mean = (t: ReportModel['trials'][number]) => (repeats > 1 ? (config(t)?.mean ?? -Infinity) : 0);
+  const ranked = [...m.trials].sort(
+    (a, b) => mean(b) - mean(a) || (b.best ?? -Infinity) - (a.best ?? -Infinity) || a.no - b.no,
+  );
   const references = (m.input.sweep.baselines ?? []).filter((b) => b.status === 'completed' && b.validation);
+  const seedsCell = (t: ReportModel['trials'][number]): string[] => {
+    if (repeats <= 1) return [];
+    const c = config(t);
+    const configuration = t.record.configuration ?? configurationOf(t.no, repeats);
+    if (!c) return [`${configuration}: —`];
+    const sd = c.sd === undefined ? '' : ` ± ${formatMetric(c.sd)}`;
+    return [`${configuration}: ${formatMetric(c.mean)}${sd} (${c.seeds} seed${c.seeds === 1 ? '' : 's'})`];
+  };
   return table(
     'leaderboard',
-    ['Trial', 'State', 'Epochs', `Best ${esc(m.metricLabel)}`, 'Engine', 'Parameters'],
+    [
+      'Trial',
+      'State',
+      'Epochs',
+      `Best ${esc(m.metricLabel)}`,
+      ...(repeats > 1 ? [`Configuration: mean ± sd over seeds`] : []),
+      'Engine',
+      'Parameters',
+    ],
     [
       ...ranked.map((t) => [
         `<span style="color:${t.colour}">■</span> ${t.no}${t.isBest ? ' <b>(best)</b>' : ''}`,
         esc(t.record.state),
         String(t.record.epochs),
         formatMetric(t.best),
+        ...seedsCell(t),
         engineCell(t.record),
         `<code>${esc(t.params)}</code>`,
       ]),
@@ -75,6 +106,7 @@ export function leaderboard(m: ReportModel): string {
         'reference',
         '—',
         formatMetric(b.validation![m.metric]),
+        ...(repeats > 1 ? [''] : []),
         '',
         b.lambda !== undefined ? `<code>lambda=${esc(formatValue(b.lambda))}</code>` : '',
       ]),
