@@ -10,6 +10,15 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Lua goes through libs/queue/src/lua-script.ts (EVALSHA, the text sent once), every script in scripts.ts.
+      'no-restricted-properties': [
+        'error',
+        { property: 'eval', message: 'Put the script in libs/queue/src/scripts.ts and call LuaScript.run.' },
+        {
+          property: 'evalsha',
+          message: 'Put the script in libs/queue/src/scripts.ts and call LuaScript.run.',
+        },
+      ],
     },
   },
   {
