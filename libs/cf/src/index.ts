@@ -15,6 +15,6 @@ export * from './train/checkpoint';
 export * from './train/checkpoint-io';
 export * from './train/errors';
 export * from './train/memory-limit';
-export * from './model/recommender';
+export * from './serve/recommender';
 export * from './model/scorer';
 export * from './export';
