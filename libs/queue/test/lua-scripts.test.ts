@@ -69,7 +69,18 @@ describe('Lua scripts', () => {
 describe('the lint rule', () => {
   it('forbids .eval( and .evalsha( outside lua-script.ts', async () => {
     const root = resolve(__dirname, '../../..');
-    const eslint = new ESLint({ cwd: root });
+    // The repository's config, less its type-aware part (which needs the file in the TypeScript program and
+    // a minute to build it): the Lua rule needs no types.
+    const eslint = new ESLint({
+      cwd: root,
+      overrideConfig: {
+        languageOptions: { parserOptions: { project: null, projectService: false } },
+        rules: {
+          '@typescript-eslint/no-floating-promises': 'off',
+          '@typescript-eslint/no-misused-promises': 'off',
+        },
+      },
+    });
     const [result] = await eslint.lintText(
       `export async function f(r: { eval: (s: string) => Promise<void> }) {\n  await r.eval('return 1');\n}\n`,
       {
