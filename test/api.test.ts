@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
+import { checkAnswer, checkedAnswers } from './support/openapi-check';
 import { BUNDLED, startStack, type Stack } from './support/stack';
 
 // End to end: the built API and a worker as real processes, a real Redis, real HTTP.
@@ -24,7 +25,10 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     body: body === undefined ? undefined : yaml ? body : JSON.stringify(body),
   });
   const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
+  const parsed: unknown = text ? JSON.parse(text) : null;
+  // Every answer read here must be what docs/openapi.json says this route answers with this status.
+  checkAnswer(method, path, r.status, parsed);
+  return { status: r.status, body: parsed as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- the tests read fields freely
 }
 
 beforeAll(async () => {
@@ -198,6 +202,22 @@ describe('the API', () => {
     expect((await call('GET', `/sweeps/${id}`)).status).toBe(404);
     expect((await call('DELETE', `/datasets/${ds}`)).status).toBe(204);
     expect((await call('GET', `/datasets/${ds}`)).status).toBe(404);
+    // The main routes' real answers were checked against the document on the way.
+    expect([...checkedAnswers]).toEqual(
+      expect.arrayContaining([
+        'POST /datasets 201',
+        'GET /datasets/{id} 200',
+        'POST /sweeps 201',
+        'POST /sweeps 200',
+        'GET /sweeps 200',
+        'GET /sweeps/{id} 200',
+        'GET /sweeps/{id}/importance 200',
+        'GET /sweeps/{id}/trials 200',
+        'GET /sweeps/{id}/trials/{no} 200',
+        'POST /sweeps/{id}/recommendations 200',
+        'POST /sweeps 400',
+      ]),
+    );
   });
 
   it("takes a sweep's fixed engine, warns when no live worker can load it, and refuses a bad one", async () => {

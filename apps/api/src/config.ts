@@ -1,49 +1,40 @@
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
-import { InputError } from '@vaecf/errors';
 import type { EngineRequest } from '@vaecf/engine';
 import {
+  cachedEnvironment,
   DEFAULT_TRIAL_MEMORY_LIMIT_MB,
   engineFromVariables,
-  engineVariable,
-  gpuVariable,
-  QUEUES,
+  unsetIfEmpty,
+  sharedEnvFields,
   threadsVariable,
 } from '@vaecf/queue';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 import type { HttpTimeouts } from './common/http-server';
 
-/** API settings from the environment: parsed once, validated, typed. */
+/**
+ * API settings from the environment: parsed once, validated, typed (the loader and the fields
+ * shared with the worker are libs/queue environment.ts). VAECF_ENGINE is the engine
+ * recommendations score on (as a worker's; VAECF_BACKEND is its old name).
+ */
 const schema = z.object({
-  /** The engine recommendations score on (as a worker's; VAECF_BACKEND is its old name). */
-  VAECF_ENGINE: engineVariable('VAECF_ENGINE'),
-  VAECF_BACKEND: engineVariable('VAECF_BACKEND'),
+  ...sharedEnvFields,
   /**
    * Engine threads of the API's scoring: its own variable, not VAECF_THREADS (a trial's threads),
    * so that one environment file can serve both; 1 by default (a request scores a few users, and
    * the API shares its host with workers). auto = this host's cores.
    */
   VAECF_API_THREADS: threadsVariable('VAECF_API_THREADS', 1),
-  VAECF_GPU: gpuVariable(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Address the API binds to; a non-loopback one needs METRICS_TOKEN (libs/telemetry metrics-access.ts). */
   API_HOST: z.string().min(1).default('127.0.0.1'),
-  /** When set, GET /metrics needs `Authorization: Bearer <token>` (API_TOKEN does not cover /metrics). */
-  METRICS_TOKEN: z
-    .string()
-    .optional()
-    .transform((v) => (v ? v : undefined)),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
   /** Ratings files registered as datasets must lie under this directory. */
   VAECF_DATA_ROOT: z.string().min(1).default('.vaecf/data'),
-  VAECF_TRIALS_QUEUE: z.string().min(1).default(QUEUES.trials),
-  VAECF_DATASETS_QUEUE: z.string().min(1).default(QUEUES.datasets),
-  /** When set, every route but /health and /metrics needs `Authorization: Bearer <token>`. */
-  API_TOKEN: z
-    .string()
-    .optional()
-    .transform((v) => (v ? v : undefined)), // an empty value (compose's default) means no token
+  /**
+   * When set, every route but /health and /metrics needs `Authorization: Bearer <token>`
+   * (METRICS_TOKEN, a shared field, guards GET /metrics: API_TOKEN does not cover it).
+   */
+  API_TOKEN: unsetIfEmpty(),
   /** The most memory one trial may need; a sweep with a larger configuration is refused at submit. */
   TRIAL_MEMORY_LIMIT_MB: z.coerce.number().int().min(64).default(DEFAULT_TRIAL_MEMORY_LIMIT_MB),
   /** Largest accepted request body (JSON or YAML). */
@@ -99,22 +90,11 @@ export function scoringEngine(c: ApiConfig, cores: number): EngineRequest {
   };
 }
 
-let cached: ApiConfig | null = null;
-
-export function apiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  if (cached) return cached;
-  const r = checked.safeParse(env);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new ApiEnvironmentError(`invalid API environment: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  try {
-    // The artifact store's settings (VAECF_ARTIFACTS, its S3 and cache variables) are checked by its factory.
-    artifactStoreFromEnv(env);
-  } catch (e) {
-    if (e instanceof InputError) throw new ApiEnvironmentError(`invalid API environment: ${e.message}`);
-    throw e;
-  }
-  cached = r.data;
-  return cached;
-}
+/** The API's settings, read and checked once per process (a bad one throws ApiEnvironmentError). */
+export const apiConfig: (env?: NodeJS.ProcessEnv) => ApiConfig = cachedEnvironment({
+  who: 'API',
+  schema: checked,
+  error: ApiEnvironmentError,
+  // The artifact store's settings (VAECF_ARTIFACTS, its S3 and cache variables) are checked by its factory.
+  checks: [artifactStoreFromEnv],
+});

@@ -4,8 +4,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { SwaggerModule } from '@nestjs/swagger';
 import { availableParallelism } from 'node:os';
 import { EngineUnavailableError, loadEngine } from '@vaecf/engine';
 import { logColours } from '@vaecf/telemetry';
@@ -18,6 +17,7 @@ import {
   YAML_TYPES,
 } from './common/body-errors';
 import { bodyDeadlines, configureHttpServer } from './common/http-server';
+import { openApiDocument } from './common/openapi-document';
 import { apiConfig, ApiEnvironmentError, httpTimeouts, scoringEngine } from './config';
 
 async function main(): Promise<void> {
@@ -46,16 +46,7 @@ async function main(): Promise<void> {
   app.useBodyParser('json', { limit: config.BODY_LIMIT, strict: false, type: JSON_TYPES });
   app.useBodyParser('text', { limit: config.BODY_LIMIT, type: YAML_TYPES });
   app.use(checkBodyShape, refuseUnreadBody, rewriteBodyParserErrors); // before anything walks a parsed body recursively
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('vaecf')
-      .setDescription('Mult-VAE / Mult-DAE sweeps')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, cleanupOpenApiDoc(doc));
+  SwaggerModule.setup('docs', app, openApiDocument(app));
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.API_HOST);
   const server = app.getHttpServer() as Server;

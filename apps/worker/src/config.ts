@@ -1,34 +1,34 @@
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import { fetchSettingsFromEnv } from '@vaecf/datasets';
 import { defaultBaselineMemoryLimitMb } from '@vaecf/cf';
-import { InputError } from '@vaecf/errors';
 import { hostname } from 'node:os';
-import { engineFromVariables, engineVariable, gpuVariable, QUEUES, threadsVariable } from '@vaecf/queue';
+import {
+  cachedEnvironment,
+  engineFromVariables,
+  loadEnvironment,
+  unsetIfEmpty,
+  sharedEnvFields,
+  threadsVariable,
+  type EnvironmentLoader,
+} from '@vaecf/queue';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 
-/** Worker settings from the environment: parsed once, validated, typed. */
+/**
+ * Worker settings from the environment: parsed once, validated, typed (the loader and the fields
+ * shared with the API are libs/queue environment.ts). VAECF_ENGINE is the compute engine of
+ * trials whose sweep fixes none (a sweep's fixed.engine wins): an engine name, an old
+ * VAECF_BACKEND value, or auto (onnxruntime on the CPU where it loads, else tfjs).
+ */
 const schema = z.object({
-  /**
-   * The compute engine of trials whose sweep fixes none (a sweep's fixed.engine wins): an engine
-   * name, an old VAECF_BACKEND value, or auto (onnxruntime on the CPU where it loads, else tfjs).
-   */
-  VAECF_ENGINE: engineVariable('VAECF_ENGINE'),
-  /** The old name: its values (wasm, cpu, tensorflow, tensorflow-gpu) name tfjs engines; VAECF_ENGINE wins. */
-  VAECF_BACKEND: engineVariable('VAECF_BACKEND'),
+  ...sharedEnvFields,
   /** Engine threads per trial (a sweep's fixed.threads wins): N, or auto = this host's cores / WORKER_CONCURRENCY. */
   VAECF_THREADS: threadsVariable('VAECF_THREADS', 1),
-  /** The GPU a GPU engine runs on (its index). */
-  VAECF_GPU: gpuVariable(),
   /**
    * How long a trial whose fixed engine this worker cannot load waits before it is offered again
    * (it is handed back unclaimed, without spending an attempt; ms).
    */
   WORKER_ENGINE_HANDBACK_MS: z.coerce.number().int().min(100).default(10_000),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  VAECF_ARTIFACTS_DIR: z.string().min(1).default('.vaecf/artifacts'),
-  VAECF_TRIALS_QUEUE: z.string().min(1).default(QUEUES.trials),
-  VAECF_DATASETS_QUEUE: z.string().min(1).default(QUEUES.datasets),
   /** A trial child process whose resident memory passes this after a job is replaced by a fresh one (MB). */
   WORKER_CHILD_MAX_RSS_MB: z.coerce.number().int().min(1).default(3000),
   /** First port tried for this worker's /metrics and /health (0: any free port; -1: none). */
@@ -49,12 +49,7 @@ const schema = z.object({
       'a host name, an IPv4 address or a bracketed IPv6 one; no scheme, no port',
     )
     .optional()
-    .transform((v) => (v ? v : undefined)),
-  /** When set, /metrics needs `Authorization: Bearer <token>`. */
-  METRICS_TOKEN: z
-    .string()
-    .optional()
-    .transform((v) => (v ? v : undefined)), // empty (compose's default) means none
+    .transform((v) => (v ? v : undefined)), // empty (compose's default) means unset
   /** Trials trained at once by this worker (each in its own child process). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
@@ -74,10 +69,7 @@ const schema = z.object({
   /** How often stalled jobs (their worker died) are looked for (ms); at most WORKER_LOCK_MS / 2. */
   WORKER_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(10_000),
   /** Tests only (test-hold.ts): the Redis hash that holds a named sweep's trials after an epoch. Unset in production. */
-  WORKER_TEST_HOLD: z
-    .string()
-    .optional()
-    .transform((v) => (v ? v : undefined)),
+  WORKER_TEST_HOLD: unsetIfEmpty(),
 });
 
 /** The metrics exposure rule (libs/telemetry metrics-access.ts), checked on the parsed settings. */
@@ -106,28 +98,19 @@ export class WorkerEnvironmentError extends Error {
 
 export type WorkerConfig = z.output<typeof checked>;
 
-let cached: WorkerConfig | null = null;
+const loader: EnvironmentLoader<WorkerConfig> = {
+  who: 'worker',
+  schema: checked,
+  error: WorkerEnvironmentError,
+  // The artifact store's settings (VAECF_ARTIFACTS, its S3 and cache variables) are checked by its factory,
+  // the dataset download's (VAECF_DATASET_CACHE, VAECF_DATASET_MIRROR) by its own.
+  checks: [artifactStoreFromEnv, fetchSettingsFromEnv],
+};
 
-export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  cached ??= readWorkerConfig(env);
-  return cached;
-}
+/** The worker's settings, read and checked once per process (a bad one throws WorkerEnvironmentError). */
+export const workerConfig: (env?: NodeJS.ProcessEnv) => WorkerConfig = cachedEnvironment(loader);
 
 /** The settings `env` gives, checked (workerConfig reads them once per process). */
 export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  const r = checked.safeParse(env);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new WorkerEnvironmentError(`invalid worker environment: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  try {
-    // The artifact store's settings (VAECF_ARTIFACTS, its S3 and cache variables) are checked by its factory,
-    // the dataset download's (VAECF_DATASET_CACHE, VAECF_DATASET_MIRROR) by its own.
-    artifactStoreFromEnv(env);
-    fetchSettingsFromEnv(env);
-  } catch (e) {
-    if (e instanceof InputError) throw new WorkerEnvironmentError(`invalid worker environment: ${e.message}`);
-    throw e;
-  }
-  return r.data;
+  return loadEnvironment(loader, env);
 }

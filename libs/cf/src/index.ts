@@ -16,6 +16,6 @@ export * from './train/checkpoint-io';
 export * from './train/errors';
 export * from './train/config-match';
 export * from './train/memory-limit';
-export * from './model/recommender';
+export * from './serve/recommender';
 export * from './model/scorer';
 export * from './export';

@@ -12,10 +12,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobIds, type TrialJobData, type FinalizeJobData } from './jobs';
 import { keys } from './keys';
+import { RELEASE_LOCK } from './scripts';
 import type { SweepStore } from './sweep-store';
-
-/** Release only our own lock (KEYS[1] lock, ARGV[1] token). Returns 1 if released. */
-const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export type TrialsQueue = Queue<TrialJobData | FinalizeJobData>;
 
@@ -51,7 +49,7 @@ export class SweepController {
     try {
       await this.advanceLocked(sweepId);
     } finally {
-      await this.redis.eval(RELEASE_LOCK, 1, lock, token);
+      await RELEASE_LOCK.run(this.redis, [lock], [token]);
     }
   }
 

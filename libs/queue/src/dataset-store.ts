@@ -3,6 +3,7 @@ import { SpecError } from '@vaecf/sweep';
 import type { DatasetShape } from './spec-checks';
 import type { Redis } from 'ioredis';
 import { failureReason } from './failure-reason';
+import { CREATE_DATASET, DELETE_DATASET_GENERATION, UPDATE_DATASET } from './scripts';
 
 export const DATASET_STATES = ['queued', 'preparing', 'ready', 'failed'] as const;
 export type DatasetState = (typeof DATASET_STATES)[number];
@@ -47,41 +48,6 @@ export const DATASET_GENERATIONS_KEY = 'vaecf:dataset-generations';
 const GENERATIONS = DATASET_GENERATIONS_KEY;
 const ALL = 'vaecf:datasets';
 
-/**
- * Creates the record unless the id exists (a failed one is replaced: it
- * holds nothing worth keeping); returns the new generation and the source
- * of the replaced record, or 0.
- */
-const CREATE = `
-local previous = false
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  if redis.call('HGET', KEYS[1], 'state') ~= 'failed' then return {0} end
-  previous = redis.call('HGET', KEYS[1], 'source')
-  redis.call('DEL', KEYS[1])
-end
-local gen = redis.call('INCR', KEYS[2])
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'generation', gen, 'state', 'queued', 'source', ARGV[2],
-  'options', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'sourceName', ARGV[5])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-return {gen, previous}`;
-
-/**
- * Writes the fields only while the record exists with the given generation:
- * a state change from a preparation that outlived its registration (deleted,
- * or deleted and registered again) never resurrects or overwrites a record.
- */
-const UPDATE = `
-if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return 1`;
-
-/** Deletes the record if it has the given generation (the undo of a registration whose job could not be queued). */
-const DELETE_GENERATION = `
-if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[2])
-return 1`;
-
 export class DatasetStore {
   constructor(
     private readonly redis: Redis,
@@ -99,17 +65,10 @@ export class DatasetStore {
     sourceName: string = source,
   ): Promise<Registration | null> {
     const t = this.now();
-    const [generation, replaced] = (await this.redis.eval(
-      CREATE,
-      3,
-      key(id),
-      GENERATIONS,
-      ALL,
-      id,
-      source,
-      JSON.stringify(options),
-      t,
-      sourceName,
+    const [generation, replaced] = (await CREATE_DATASET.run(
+      this.redis,
+      [key(id), GENERATIONS, ALL],
+      [id, source, JSON.stringify(options), t, sourceName],
     )) as [number, string | null | undefined];
     return generation > 0 ? { generation, replacedSource: replaced ?? undefined } : null;
   }
@@ -145,7 +104,7 @@ export class DatasetStore {
     const fields: (string | number)[] = ['state', state, 'updatedAt', this.now()];
     if (extra.stats) fields.push('stats', JSON.stringify(extra.stats));
     if (extra.error !== undefined) fields.push('error', await this.reason(id, extra.error));
-    return (await this.redis.eval(UPDATE, 1, key(id), generation, ...fields)) === 1;
+    return (await UPDATE_DATASET.run(this.redis, [key(id)], [generation, ...fields])) === 1;
   }
 
   /**
@@ -168,7 +127,7 @@ export class DatasetStore {
 
   /** Deletes registration `generation` of `id` only (a newer registration is left alone). */
   async deleteGeneration(id: string, generation: number): Promise<boolean> {
-    return (await this.redis.eval(DELETE_GENERATION, 2, key(id), ALL, generation, id)) === 1;
+    return (await DELETE_DATASET_GENERATION.run(this.redis, [key(id), ALL], [generation, id])) === 1;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { keys } from './keys';
+import type { LuaScript } from './lua-script';
 
 /**
  * The fencing token of a trial: the attempt a worker claimed
@@ -55,21 +56,16 @@ export class FencedWriteError extends Error {
  */
 export async function evalFenced(
   redis: Redis,
-  script: string,
+  script: LuaScript,
   fence: TrialFence,
   kind: FencedWriteKind,
   extraKeys: readonly string[],
   extraArgs: readonly (string | number)[],
 ): Promise<unknown> {
-  const r = await redis.eval(
-    script,
-    2 + extraKeys.length,
-    keys.trial(fence.sweepId, fence.trialNo),
-    keys.fenced(fence.sweepId),
-    ...extraKeys,
-    fence.attempt,
-    kind,
-    ...extraArgs,
+  const r = await script.run(
+    redis,
+    [keys.trial(fence.sweepId, fence.trialNo), keys.fenced(fence.sweepId), ...extraKeys],
+    [fence.attempt, kind, ...extraArgs],
   );
   if (Array.isArray(r) && r[0] === 'fenced') {
     throw new FencedWriteError(fence, kind, { attempt: Number(r[1]), owner: String(r[2]) });

@@ -16,3 +16,4 @@ export type * from './views';
 export * from './worker-registry';
 export * from './engine-availability';
 export * from './engine-env';
+export * from './environment';

@@ -1,5 +1,10 @@
+import { LuaScript } from './lua-script';
+
 /**
- * Lua scripts, each atomic on one sweep's keys (see keys.ts).
+ * Every Lua script of libs/queue, each atomic on the keys it is given (the
+ * layouts are in keys.ts and dataset-store.ts), each with a header saying
+ * its KEYS, ARGV and answer. They run through LuaScript (lua-script.ts):
+ * EVALSHA, with the text sent only when Redis does not hold it yet.
  */
 
 /**
@@ -31,7 +36,9 @@ end
  * from its old count of starts.)
  * Returns the new attempt, or 0 if the trial does not exist.
  */
-export const CLAIM_TRIAL_ATTEMPT = `
+export const CLAIM_TRIAL_ATTEMPT = new LuaScript(
+  'claimTrialAttempt',
+  `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if not redis.call('HGET', KEYS[1], 'attempt') then
   redis.call('HSET', KEYS[1], 'attempt', redis.call('HGET', KEYS[1], 'attempts') or 0)
@@ -39,19 +46,23 @@ end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'claimedAt', ARGV[2])
 return attempt
-`;
+`,
+);
 
 /**
  * startTrial (fenced)
  * ARGV[3] now (ms), ARGV[4] worker, ARGV[5] backend
  * Returns 1.
  */
-export const START_TRIAL = `${FENCE_CHECK}
+export const START_TRIAL = new LuaScript(
+  'startTrial',
+  `${FENCE_CHECK}
 redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[3], 'worker', ARGV[4], 'backend', ARGV[5], 'engine', ARGV[6])
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'engineChanges', ARGV[7]) end
 redis.call('HDEL', KEYS[1], 'engineWait')
 return 1
-`;
+`,
+);
 
 /**
  * truncateHistory (fenced)
@@ -59,13 +70,16 @@ return 1
  * Drops the epochs after the checkpoint a resumed trial starts from.
  * Returns 1.
  */
-export const TRUNCATE_HISTORY = `${FENCE_CHECK}
+export const TRUNCATE_HISTORY = new LuaScript(
+  'truncateHistory',
+  `${FENCE_CHECK}
 local kept = tonumber(ARGV[3])
 -- LTRIM 0 -1 would keep everything: no epochs left means no list.
 if kept > 0 then redis.call('LTRIM', KEYS[3], 0, kept - 1) else redis.call('DEL', KEYS[3]) end
 redis.call('HSET', KEYS[1], 'epochs', kept)
 return 1
-`;
+`,
+);
 
 /**
  * restartTrialFromScratch (fenced)
@@ -74,14 +88,17 @@ return 1
  * history, best value, checkpoint pointer and leaderboard entry go.
  * Returns 1.
  */
-export const RESTART_TRIAL = `${FENCE_CHECK}
+export const RESTART_TRIAL = new LuaScript(
+  'restartTrial',
+  `${FENCE_CHECK}
 redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[1], 'epochs', 0, 'checkpointNote', ARGV[3])
 redis.call('HDEL', KEYS[1], 'best', 'checkpointAttempt', 'checkpointEpoch')
 redis.call('HINCRBY', KEYS[1], 'checkpointRestarts', 1)
 redis.call('ZREM', KEYS[4], ARGV[4])
 return 1
-`;
+`,
+);
 
 /**
  * recordEpoch (fenced)
@@ -95,7 +112,9 @@ return 1
  * its checkpoint become the trial's together.
  * Returns 1 if appended, 0 if it was a replay.
  */
-export const RECORD_EPOCH = `${FENCE_CHECK}
+export const RECORD_EPOCH = new LuaScript(
+  'recordEpoch',
+  `${FENCE_CHECK}
 local len = redis.call('LLEN', KEYS[3])
 local epoch = tonumber(ARGV[3])
 if epoch ~= len + 1 then return 0 end
@@ -109,7 +128,8 @@ if value == value and (not best or value > tonumber(best)) then
   redis.call('ZADD', KEYS[4], value, ARGV[6])
 end
 return 1
-`;
+`,
+);
 
 /**
  * recordProgress (fenced)
@@ -119,10 +139,13 @@ return 1
  * writes any file.
  * Returns 1.
  */
-export const RECORD_PROGRESS = `${FENCE_CHECK}
+export const RECORD_PROGRESS = new LuaScript(
+  'recordProgress',
+  `${FENCE_CHECK}
 redis.call('HSET', KEYS[1], 'progress', ARGV[3])
 return 1
-`;
+`,
+);
 
 /**
  * ashaRung (fenced)
@@ -136,7 +159,9 @@ return 1
  * job) gets its first answer back. Each field holds "<arrival> <value> <decision>".
  * Returns "continue" or "stop".
  */
-export const ASHA_RUNG = `${FENCE_CHECK}
+export const ASHA_RUNG = new LuaScript(
+  'ashaRung',
+  `${FENCE_CHECK}
 local prior = redis.call('HGET', KEYS[3], ARGV[3])
 if prior then return string.match(prior, ' (%a+)$') end
 local values = {}
@@ -157,7 +182,8 @@ if #values > 0 then
 end
 redis.call('HSET', KEYS[3], ARGV[3], arrival .. ' ' .. ARGV[4] .. ' ' .. decision)
 return decision
-`;
+`,
+);
 
 /**
  * createSweep
@@ -168,7 +194,9 @@ return decision
  * The idempotency key holds "<sweep id> <spec hash>" (a key written before hashes holds the id alone).
  * Returns {id, created, hash}: an existing sweep's id and the hash stored with the key when it was used before.
  */
-export const CREATE_SWEEP = `
+export const CREATE_SWEEP = new LuaScript(
+  'createSweep',
+  `
 if ARGV[6] == '1' then
   local existing = redis.call('GET', KEYS[1])
   if existing then
@@ -183,7 +211,8 @@ redis.call('HSET', KEYS[2], 'id', ARGV[1], 'spec', ARGV[2], 'state', 'running', 
 redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[1])
 redis.call('ZADD', KEYS[4], tonumber(ARGV[3]), ARGV[1])
 return {ARGV[1], 1, ARGV[8]}
-`;
+`,
+);
 
 /**
  * setSweepState
@@ -194,7 +223,9 @@ return {ARGV[1], 1, ARGV[8]}
  * sweep from one state index to the other in the same step.
  * Returns 1 if changed, 0 if the sweep is gone or not in an allowed state.
  */
-export const SET_SWEEP_STATE = `
+export const SET_SWEEP_STATE = new LuaScript(
+  'setSweepState',
+  `
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return 0 end
 if ARGV[2] ~= '' and not string.find(',' .. ARGV[2] .. ',', ',' .. current .. ',', 1, true) then return 0 end
@@ -205,7 +236,8 @@ local created = tonumber(redis.call('HGET', KEYS[1], 'createdAt')) or 0
 for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end
 redis.call('ZADD', KEYS[2], created, ARGV[3])
 return 1
-`;
+`,
+);
 
 /** Ends a trial (see finishTrial); `trial`, `board`, `state`, `now`, `reason`, `no` are set before it. */
 const FINISH_BODY = `
@@ -224,19 +256,25 @@ return 1
  * (its best comes back if the sweep is resumed).
  * Returns 1 if ended, 0 if the trial does not exist.
  */
-export const FINISH_TRIAL = `
+export const FINISH_TRIAL = new LuaScript(
+  'finishTrial',
+  `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local trial, board, state, now, reason, no = KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-${FINISH_BODY}`;
+${FINISH_BODY}`,
+);
 
 /**
  * finishTrial by its owner (fenced)
  * KEYS[3] leaderboard zset; ARGV[3] state, ARGV[4] now, ARGV[5] reason, ARGV[6] trial number
  * Returns 1.
  */
-export const FINISH_OWNED_TRIAL = `${FENCE_CHECK}
+export const FINISH_OWNED_TRIAL = new LuaScript(
+  'finishOwnedTrial',
+  `${FENCE_CHECK}
 local trial, board, state, now, reason, no = KEYS[1], KEYS[3], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-${FINISH_BODY}`;
+${FINISH_BODY}`,
+);
 
 /**
  * reopenSweep (extend or resume)
@@ -246,7 +284,9 @@ ${FINISH_BODY}`;
  * Puts an ended sweep back to running with its new spec and plan, and records why.
  * Returns 1 if reopened, 0 if the sweep changed or is gone meanwhile.
  */
-export const REOPEN_SWEEP = `
+export const REOPEN_SWEEP = new LuaScript(
+  'reopenSweep',
+  `
 if redis.call('HGET', KEYS[1], 'updatedAt') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'running', 'updatedAt', ARGV[2], 'spec', ARGV[3], 'planned', ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[5])
@@ -254,7 +294,8 @@ local created = tonumber(redis.call('HGET', KEYS[1], 'createdAt')) or 0
 for i = 3, #KEYS do redis.call('ZREM', KEYS[i], ARGV[6]) end
 redis.call('ZADD', KEYS[3], created, ARGV[6])
 return 1
-`;
+`,
+);
 
 /**
  * requeueTrial (resume)
@@ -264,14 +305,17 @@ return 1
  * if it had validated an epoch, back onto the leaderboard.
  * Returns 1 if requeued, 0 if it was not cancelled.
  */
-export const REQUEUE_TRIAL = `
+export const REQUEUE_TRIAL = new LuaScript(
+  'requeueTrial',
+  `
 if redis.call('HGET', KEYS[1], 'state') ~= 'cancelled' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'endedAt', 'reason')
 local best = redis.call('HGET', KEYS[1], 'best')
 if best then redis.call('ZADD', KEYS[2], tonumber(best), ARGV[1]) end
 return 1
-`;
+`,
+);
 
 /**
  * noteEngineWait (not fenced: the trial was handed back unclaimed)
@@ -279,9 +323,101 @@ return 1
  * Sets the note only on a trial that exists and has not ended (a trial handed
  * back at a shutdown stays 'running' until its next start). Returns 1 if set.
  */
-export const NOTE_ENGINE_WAIT = `
+export const NOTE_ENGINE_WAIT = new LuaScript(
+  'noteEngineWait',
+  `
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'queued' and state ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'engineWait', ARGV[1])
 return 1
-`;
+`,
+);
+
+/**
+ * releaseLock (the sweep controller's lock)
+ * KEYS[1] lock key; ARGV[1] the token it was taken with
+ * Deletes the lock only if it is still ours (a lock that expired and was
+ * taken by another process is left alone).
+ * Returns 1 if released, 0 otherwise.
+ */
+export const RELEASE_LOCK = new LuaScript(
+  'releaseLock',
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+);
+
+/**
+ * createDataset
+ * KEYS[1] dataset hash, KEYS[2] generation counter, KEYS[3] datasets zset
+ * ARGV[1] id, ARGV[2] source, ARGV[3] options JSON, ARGV[4] now (ms), ARGV[5] source name
+ * Creates the record unless the id exists (a failed one is replaced: it
+ * holds nothing worth keeping).
+ * Returns {generation, replaced source or false}, or {0} if the id exists.
+ */
+export const CREATE_DATASET = new LuaScript(
+  'createDataset',
+  `
+local previous = false
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'state') ~= 'failed' then return {0} end
+  previous = redis.call('HGET', KEYS[1], 'source')
+  redis.call('DEL', KEYS[1])
+end
+local gen = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'generation', gen, 'state', 'queued', 'source', ARGV[2],
+  'options', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'sourceName', ARGV[5])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+return {gen, previous}`,
+);
+
+/**
+ * updateDataset
+ * KEYS[1] dataset hash; ARGV[1] generation, ARGV[2..] field, value pairs
+ * Writes the fields only while the record exists with the given generation:
+ * a state change from a preparation that outlived its registration (deleted,
+ * or deleted and registered again) never resurrects or overwrites a record.
+ * Returns 1 if written, 0 otherwise.
+ */
+export const UPDATE_DATASET = new LuaScript(
+  'updateDataset',
+  `
+if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`,
+);
+
+/**
+ * deleteDatasetGeneration (the undo of a registration whose job could not be queued)
+ * KEYS[1] dataset hash, KEYS[2] datasets zset; ARGV[1] generation, ARGV[2] id
+ * Deletes the record only if it has the given generation.
+ * Returns 1 if deleted, 0 otherwise.
+ */
+export const DELETE_DATASET_GENERATION = new LuaScript(
+  'deleteDatasetGeneration',
+  `
+if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1`,
+);
+
+/** Every script, for the test that runs each one through Redis after a SCRIPT FLUSH. */
+export const ALL_SCRIPTS: readonly LuaScript[] = [
+  CLAIM_TRIAL_ATTEMPT,
+  START_TRIAL,
+  TRUNCATE_HISTORY,
+  RESTART_TRIAL,
+  RECORD_EPOCH,
+  RECORD_PROGRESS,
+  ASHA_RUNG,
+  CREATE_SWEEP,
+  SET_SWEEP_STATE,
+  FINISH_TRIAL,
+  FINISH_OWNED_TRIAL,
+  REOPEN_SWEEP,
+  REQUEUE_TRIAL,
+  NOTE_ENGINE_WAIT,
+  RELEASE_LOCK,
+  CREATE_DATASET,
+  UPDATE_DATASET,
+  DELETE_DATASET_GENERATION,
+];

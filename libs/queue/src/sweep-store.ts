@@ -96,21 +96,24 @@ export class SweepStore {
   ): Promise<{ id: string; created: boolean }> {
     const id = `sw_${randomBytes(6).toString('hex')}`;
     const hash = specHash(spec);
-    const [sweepId, created, storedHash] = (await this.redis.eval(
-      CREATE_SWEEP,
-      4,
-      idempotencyKey ? keys.idempotency(idempotencyKey) : keys.sweep(id),
-      keys.sweep(id),
-      keys.sweeps,
-      keys.sweepsInState('running'),
-      id,
-      JSON.stringify(spec),
-      this.now(),
-      planned,
-      IDEMPOTENCY_TTL_SECONDS,
-      idempotencyKey ? '1' : '0',
-      queue,
-      hash,
+    const [sweepId, created, storedHash] = (await CREATE_SWEEP.run(
+      this.redis,
+      [
+        idempotencyKey ? keys.idempotency(idempotencyKey) : keys.sweep(id),
+        keys.sweep(id),
+        keys.sweeps,
+        keys.sweepsInState('running'),
+      ],
+      [
+        id,
+        JSON.stringify(spec),
+        this.now(),
+        planned,
+        IDEMPOTENCY_TTL_SECONDS,
+        idempotencyKey ? '1' : '0',
+        queue,
+        hash,
+      ],
     )) as [string, number, string];
     // A key stored before hashes were (storedHash '') cannot be compared: the first sweep, as then.
     if (idempotencyKey && created !== 1 && storedHash !== '' && storedHash !== hash)
@@ -189,15 +192,10 @@ export class SweepStore {
     if (extra.comparisons) fields.push('comparisons', JSON.stringify(extra.comparisons));
     if (extra.bestConfiguration) fields.push('bestConfiguration', JSON.stringify(extra.bestConfiguration));
     const indexes = [state, ...SWEEP_STATES.filter((s) => s !== state)].map(keys.sweepsInState);
-    const changed = await this.redis.eval(
-      SET_SWEEP_STATE,
-      1 + indexes.length,
-      keys.sweep(id),
-      ...indexes,
-      state,
-      from.join(','),
-      id,
-      ...fields,
+    const changed = await SET_SWEEP_STATE.run(
+      this.redis,
+      [keys.sweep(id), ...indexes],
+      [state, from.join(','), id, ...fields],
     );
     return changed === 1;
   }
@@ -292,7 +290,7 @@ export class SweepStore {
    */
   async claimTrialAttempt(id: string, n: number, owner: string): Promise<TrialFence | null> {
     const attempt = Number(
-      await this.redis.eval(CLAIM_TRIAL_ATTEMPT, 1, keys.trial(id, n), owner, this.now()),
+      await CLAIM_TRIAL_ATTEMPT.run(this.redis, [keys.trial(id, n)], [owner, this.now()]),
     );
     return attempt > 0 ? { sweepId: id, trialNo: n, attempt, owner } : null;
   }
@@ -321,7 +319,7 @@ export class SweepStore {
    */
   async noteEngineWait(id: string, n: number, note: string): Promise<void> {
     // Only on a trial that still exists and has not started meanwhile: HSET would recreate a deleted one.
-    await this.redis.eval(NOTE_ENGINE_WAIT, 1, keys.trial(id, n), note);
+    await NOTE_ENGINE_WAIT.run(this.redis, [keys.trial(id, n)], [note]);
   }
 
   /**
@@ -457,15 +455,10 @@ export class SweepStore {
     state: Exclude<TrialState, 'queued' | 'running'>,
     reason?: string,
   ): Promise<void> {
-    await this.redis.eval(
-      FINISH_TRIAL,
-      2,
-      keys.trial(id, n),
-      keys.leaderboard(id),
-      state,
-      this.now(),
-      reason ?? '',
-      n,
+    await FINISH_TRIAL.run(
+      this.redis,
+      [keys.trial(id, n), keys.leaderboard(id)],
+      [state, this.now(), reason ?? '', n],
     );
   }
 
@@ -500,25 +493,17 @@ export class SweepStore {
     const indexes = ['running' as const, ...SWEEP_STATES.filter((s) => s !== 'running')].map(
       keys.sweepsInState,
     );
-    const r = await this.redis.eval(
-      REOPEN_SWEEP,
-      2 + indexes.length,
-      keys.sweep(seen.id),
-      keys.events(seen.id),
-      ...indexes,
-      String(seen.updatedAt),
-      this.now(),
-      JSON.stringify(spec),
-      planned,
-      JSON.stringify(event),
-      seen.id,
+    const r = await REOPEN_SWEEP.run(
+      this.redis,
+      [keys.sweep(seen.id), keys.events(seen.id), ...indexes],
+      [String(seen.updatedAt), this.now(), JSON.stringify(spec), planned, JSON.stringify(event), seen.id],
     );
     return r === 1;
   }
 
   /** A cancelled trial back to queued (resume); returns whether it was cancelled. */
   async requeueTrial(id: string, n: number): Promise<boolean> {
-    return (await this.redis.eval(REQUEUE_TRIAL, 2, keys.trial(id, n), keys.leaderboard(id), n)) === 1;
+    return (await REQUEUE_TRIAL.run(this.redis, [keys.trial(id, n), keys.leaderboard(id)], [n])) === 1;
   }
 
   /** Appends to the sweep's record of what was done to it. */

@@ -16,7 +16,6 @@ import {
   Trainer,
   type EpochReport,
   type PreparedDataset,
-  trialConfigSchema,
   type TrialConfig,
 } from '@vaecf/cf';
 import { Command, Option } from 'commander';
@@ -24,27 +23,17 @@ import { epochRow, EPOCH_HEADER, testTable } from '../output/epoch-table';
 import { epochProgressBar } from '../output/progress';
 import { UserError } from '../errors';
 import { createReporter, type Reporter } from '../output/reporter';
-import { checkedBy, integer, intList, number, positiveNumber } from '../options';
+import { positiveNumber } from '../options';
 import { checkOutputDir } from '../paths';
 import { describeLoaded, engineOptions, loadEngineFromFlags, type EngineFlags } from '../engine-option';
 import { count } from '../output/plural';
 import { runBaselineTrain } from './train-baseline';
+import { HYPERPARAMETER_FLAGS, hyperparametersOf, type HyperparameterFlags } from './train-flags';
 
-const field = trialConfigSchema.shape;
-
-interface TrainFlags extends EngineFlags {
+interface TrainFlags extends EngineFlags, HyperparameterFlags {
   data: string;
   model: 'vae' | 'dae' | BaselineModel;
   easeLambda?: number;
-  dims?: number[];
-  annealCap?: number;
-  totalAnnealSteps?: number;
-  lam?: number;
-  keepProb?: number;
-  lr?: number;
-  batchSize?: number;
-  epochs?: number;
-  seed?: number;
   checkpoint?: string;
   resume?: boolean;
   json?: boolean;
@@ -63,32 +52,10 @@ export function trainCommand(): Command {
       '--ease-lambda <x>',
       `EASE's L2 weight (ease; default: the best on the validation users of ${EASE_LAMBDA_GRID.join(', ')})`,
       positiveNumber,
-    )
-    .option(
-      '--dims <list>',
-      'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae)',
-      checkedBy(field.dims, intList),
-    )
-    .option('--anneal-cap <x>', 'KL weight cap beta (vae; default 0.2)', checkedBy(field.annealCap, number))
-    .option(
-      '--total-anneal-steps <n>',
-      'updates over which beta rises to the cap (default 200000)',
-      checkedBy(field.totalAnnealSteps, integer),
-    )
-    .option(
-      '--lam <x>',
-      'L2 penalty on weights (default 0 for vae, 0.01/500 for dae)',
-      checkedBy(field.lam, number),
-    )
-    .option(
-      '--keep-prob <x>',
-      'input dropout keep probability (default 0.5)',
-      checkedBy(field.keepProb, number),
-    )
-    .option('--lr <x>', 'Adam learning rate (default 1e-3)', checkedBy(field.lr, number))
-    .option('--batch-size <n>', 'users per minibatch (default 500)', checkedBy(field.batchSize, integer))
-    .option('--epochs <n>', 'epochs (default 200)', checkedBy(field.epochs, integer))
-    .option('--seed <n>', 'random seed (default 98765)', checkedBy(field.seed, integer))
+    );
+  // --dims ... --seed: one per field of the trial schema (train-flags.ts).
+  for (const { option } of HYPERPARAMETER_FLAGS) cmd.addOption(option);
+  cmd
     .option('--checkpoint <dir>', 'save a checkpoint here after every epoch')
     .option('--resume', 'continue from the checkpoint in --checkpoint if there is one');
   for (const o of engineOptions()) cmd.addOption(o);
@@ -173,17 +140,6 @@ function resumableCheckpoint(flags: TrainFlags): string | null {
     : null;
 }
 
-const HYPERPARAMETER_FLAGS = [
-  'dims',
-  'annealCap',
-  'totalAnnealSteps',
-  'lam',
-  'keepProb',
-  'lr',
-  'batchSize',
-  'seed',
-] as const;
-
 async function resumeTrainer(
   dir: string,
   data: PreparedDataset,
@@ -193,7 +149,7 @@ async function resumeTrainer(
 ): Promise<Trainer> {
   const ckpt = await loadCheckpoint(dir);
   out.info(`resuming from ${dir} after epoch ${ckpt.epoch}`);
-  const ignored = HYPERPARAMETER_FLAGS.filter((k) => flags[k] !== undefined);
+  const ignored = Object.keys(hyperparametersOf(flags)).filter((k) => k !== 'epochs');
   if (ignored.length) {
     out.warn(
       `resuming keeps the checkpoint's hyperparameters; ignored: ${ignored.join(', ')} (only --epochs can change)`,
@@ -207,18 +163,7 @@ function isBaseline(model: string): model is BaselineModel {
 }
 
 function configFromFlags(flags: TrainFlags): TrialConfig {
-  return resolveTrialConfig({
-    model: flags.model as 'vae' | 'dae',
-    dims: flags.dims,
-    annealCap: flags.annealCap,
-    totalAnnealSteps: flags.totalAnnealSteps,
-    lam: flags.lam,
-    keepProb: flags.keepProb,
-    lr: flags.lr,
-    batchSize: flags.batchSize,
-    epochs: flags.epochs,
-    seed: flags.seed,
-  });
+  return resolveTrialConfig({ model: flags.model as 'vae' | 'dae', ...hyperparametersOf(flags) });
 }
 
 /**

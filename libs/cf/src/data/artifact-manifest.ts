@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATASET_FORMAT_VERSION } from './prepare';
+import { DATASET_FORMAT_VERSION } from './meta';
 
 /**
  * The files of a dataset artifact directory:

@@ -14,7 +14,7 @@ import {
 import type { Csr } from './csr';
 import type { HeldOutSplit, PreparedDataset } from './dataset';
 import { DatasetArtifactError } from './errors';
-import { DATASET_FORMAT_VERSION } from './prepare';
+import { DATASET_FORMAT_VERSION } from './meta';
 
 /**
  * Loads a dataset directory written by writeDatasetArtifact. Checks the

@@ -18,7 +18,7 @@ import type { Csr } from './csr';
 import type { PreparedDataset } from './dataset';
 import { swapInto, writeFileSynced } from '../runtime/fs';
 import { DatasetArtifactError } from './errors';
-import { DATASET_FORMAT_VERSION } from './prepare';
+import { DATASET_FORMAT_VERSION } from './meta';
 
 export { readDatasetArtifact } from './artifact-read';
 

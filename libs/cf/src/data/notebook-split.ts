@@ -5,7 +5,7 @@ import { DatasetInputError } from './errors';
 import { NumpyRandomState } from './numpy/mt19937';
 import { defaultHeldoutUsers, type PrepareOptions } from './options';
 // A cycle (prepare.ts calls this module), harmless: the constant is read at call time only.
-import { datasetMeta } from './prepare';
+import { datasetMeta } from './meta';
 import { datasetStats, type PrepareCounts, type PrepareStats } from './stats';
 
 /** The seed the notebook passes to np.random.seed before each random step. */

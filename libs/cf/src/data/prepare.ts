@@ -19,7 +19,9 @@ import { heldOutSplit } from './split';
 import { datasetStats, type PrepareCounts, type PrepareStats } from './stats';
 import { undersampleByRating } from './undersample';
 
-export const DATASET_FORMAT_VERSION = 1;
+// Kept importable from here, where they were first defined (the split modules import meta.ts).
+export { DATASET_FORMAT_VERSION, datasetMeta } from './meta';
+import { datasetMeta } from './meta';
 
 export interface PrepareHooks {
   readonly onProgress?: (p: ReadProgress) => void;
@@ -150,23 +152,6 @@ function split(
     trainUserIds: Array.from(trainRaw, (k) => userIds[k]),
     itemIds: trainItemIds,
     meta: datasetMeta(path, o, N, stats),
-  };
-}
-
-/** A prepared dataset's metadata, whichever split drew it. */
-export function datasetMeta(
-  path: string,
-  o: PrepareOptions,
-  heldoutUsers: number,
-  stats: PreparedDataset['meta']['stats'],
-): PreparedDataset['meta'] {
-  return {
-    formatVersion: DATASET_FORMAT_VERSION,
-    createdAt: new Date().toISOString(),
-    source: { path: basename(path), format: o.format },
-    // The held-out size actually used (also when it was the default).
-    options: { ...o, heldoutUsers },
-    stats,
   };
 }
 

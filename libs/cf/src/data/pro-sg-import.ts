@@ -8,7 +8,7 @@ import type { HeldOutSplit, PreparedDataset } from './dataset';
 import { DatasetInputError } from './errors';
 import type { PrepareOptions } from './options';
 // A cycle (prepare.ts calls this module), harmless: the constant is read at call time only.
-import { DATASET_FORMAT_VERSION } from './prepare';
+import { DATASET_FORMAT_VERSION } from './meta';
 import { PRO_SG_FILES, PRO_SG_HEADER, PRO_SG_ITEMS_FILE } from './pro-sg';
 import { datasetStats } from './stats';
 

@@ -1,7 +1,7 @@
 import type { TrialConfig } from '../model/config';
 import type { ModelState } from '../model/network';
 import type { RngState } from '../runtime/rng';
-import type { BestSnapshot, EpochReport } from './trainer';
+import type { BestSnapshot, EpochReport } from './reports';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
 

@@ -3,44 +3,21 @@ import { csrSelectRows } from '../data/csr';
 import type { PreparedDataset } from '../data/dataset';
 import { evaluate, type EvalResult } from '../eval/evaluate';
 import type { TrialConfig } from '../model/config';
-import { MultAutoencoder, type ModelOptions, type ModelState } from '../model/network';
+import { MultAutoencoder, type ModelOptions } from '../model/network';
 import { scorerFromWeights } from '../model/scorer';
 import type { StepTimer } from '../model/step-phases';
 import { Rng } from '../runtime/rng';
 import { CHECKPOINT_FORMAT_VERSION, type TrainerCheckpoint } from './checkpoint';
 import { TrainingAbortedError, TrainingDivergedError } from './errors';
+import type { BestSnapshot, EpochReport } from './reports';
 
-/** What one epoch produced; the unit a worker reports and a scheduler judges. */
-export interface EpochReport {
-  /** 1-based number of the epoch just finished. */
-  readonly epoch: number;
-  /** Means over the epoch's minibatches. */
-  readonly loss: number;
-  readonly nll: number;
-  readonly kl: number;
-  /** KL weight of the epoch's last minibatch. */
-  readonly beta: number;
-  /** Adam updates so far (across epochs and resumes). */
-  readonly steps: number;
-  readonly trainSeconds: number;
-  readonly evalSeconds: number;
-  readonly usersPerSecond: number;
-  readonly validation: EvalResult;
-  /** Whether this epoch set a new best of the validation metric `selectBy` (NDCG@100 by default). */
-  readonly improved: boolean;
-}
+export type { BestSnapshot, EpochReport } from './reports';
 
 export interface RunEpochOptions {
   /** Checked between minibatches. */
   readonly signal?: AbortSignal;
   /** Called after every minibatch with the training users done so far in this epoch; a promise it returns is awaited. */
   readonly onBatch?: (usersDone: number, usersTotal: number) => void | Promise<void>;
-}
-
-export interface BestSnapshot {
-  readonly epoch: number;
-  readonly validation: EvalResult;
-  readonly weights: ModelState;
 }
 
 /**

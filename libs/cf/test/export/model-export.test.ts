@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '@vaecf/errors';
 import { exportModel, modelExportFormat } from '../../src/export/model-export';
 import { resolveTrialConfig } from '../../src/model/config';
-import { Recommender } from '../../src/model/recommender';
+import { Recommender } from '../../src/serve/recommender';
 import { saveCheckpoint } from '../../src/train/checkpoint-io';
 import { Trainer } from '../../src/train/trainer';
 import { tinyDataset } from '../support/datasets';

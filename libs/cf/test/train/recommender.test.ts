@@ -6,7 +6,7 @@ import { csrFromRows } from '../../src/data/csr';
 import { resolveTrialConfig, type TrialConfig } from '../../src/model/config';
 import { MultAutoencoder, type ModelState } from '../../src/model/network';
 import { Rng } from '../../src/runtime/rng';
-import { Recommender } from '../../src/model/recommender';
+import { Recommender } from '../../src/serve/recommender';
 import { loadBestWeights, saveCheckpoint } from '../../src/train/checkpoint-io';
 import { Trainer } from '../../src/train/trainer';
 import { tinyDataset } from '../support/datasets';

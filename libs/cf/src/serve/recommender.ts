@@ -2,8 +2,8 @@ import type { Engine } from '@vaecf/engine';
 import { csrFromRows } from '../data/csr';
 import { topK } from '../metrics/top-k';
 import { loadBestWeights } from '../train/checkpoint-io';
-import type { MultAutoencoder } from './network';
-import { scorerFromWeights } from './scorer';
+import type { MultAutoencoder } from '../model/network';
+import { scorerFromWeights } from '../model/scorer';
 
 export interface Recommendation {
   readonly item: string;
@@ -17,6 +17,9 @@ export interface RecommendResult {
 }
 
 /**
+ * (In serve/, above model/ and train/: it reads a checkpoint, which model/ must not know of;
+ * libs/cf/test/import-graph.test.ts keeps the layers.)
+ *
  * Top-k items for an item history, from a checkpoint's best weights alone
  * (no dataset needed): the history is the fold-in, its items are never
  * recommended back, and ids are the original ones from the ratings file.

@@ -1,0 +1,68 @@
+import { trialConfigSchema, type TrialConfig } from '@vaecf/cf';
+import { Option } from 'commander';
+import { checkedBy, integer, intList, number } from '../options';
+
+/**
+ * The hyperparameter flags of `vaecf train`, derived from libs/cf's trial
+ * schema: one flag per field (its name in kebab case), its argument and
+ * parser from the field's type, its bounds the field's own (checkedBy). Only
+ * the help line is written here, keyed by field, so that a field added to
+ * the schema is a compile error until it has one (or is listed as not a flag).
+ */
+
+/** Fields of a trial that are not train flags: the model is --model; these two are set by sweeps only. */
+type NotAFlag = 'model' | 'selectBy' | 'evalBatchSize';
+
+export type HyperparameterKey = Exclude<keyof TrialConfig, NotAFlag>;
+
+const HELP: { readonly [K in HyperparameterKey]: string } = {
+  dims: 'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae)',
+  annealCap: 'KL weight cap beta (vae; default 0.2)',
+  totalAnnealSteps: 'updates over which beta rises to the cap (default 200000)',
+  lam: 'L2 penalty on weights (default 0 for vae, 0.01/500 for dae)',
+  keepProb: 'input dropout keep probability (default 0.5)',
+  lr: 'Adam learning rate (default 1e-3)',
+  batchSize: 'users per minibatch (default 500)',
+  epochs: 'epochs (default 200)',
+  seed: 'random seed (default 98765)',
+};
+
+/** The values the flags give (commander's camel-case names are the schema's field names). */
+export type HyperparameterFlags = { [K in HyperparameterKey]?: TrialConfig[K] };
+
+export interface HyperparameterFlag {
+  readonly key: HyperparameterKey;
+  /** `--total-anneal-steps` */
+  readonly flag: string;
+  readonly option: Option;
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+type FieldSchema = (typeof trialConfigSchema.shape)[HyperparameterKey];
+
+/** Argument name and reader of a field, from its zod type: a list of integers, an integer, a number. */
+function readerOf(schema: FieldSchema): { arg: string; read: (value: string) => unknown } {
+  if ('isInt' in schema) return schema.isInt ? { arg: '<n>', read: integer } : { arg: '<x>', read: number };
+  if (schema.def.type === 'array') return { arg: '<list>', read: intList };
+  throw new Error(
+    `train flags: no reader for a ${String((schema as { def: { type: string } }).def.type)} field`,
+  );
+}
+
+/** Every hyperparameter flag, in the schema's order. */
+export const HYPERPARAMETER_FLAGS: readonly HyperparameterFlag[] = Object.keys(trialConfigSchema.shape)
+  .filter((key): key is HyperparameterKey => Object.hasOwn(HELP, key))
+  .map((key) => {
+    const schema = trialConfigSchema.shape[key];
+    const { arg, read } = readerOf(schema);
+    const flag = `--${kebab(key)}`;
+    return { key, flag, option: new Option(`${flag} ${arg}`, HELP[key]).argParser(checkedBy(schema, read)) };
+  });
+
+/** The hyperparameters set on the command line, by field. */
+export function hyperparametersOf(flags: HyperparameterFlags): HyperparameterFlags {
+  return Object.fromEntries(
+    HYPERPARAMETER_FLAGS.filter(({ key }) => flags[key] !== undefined).map(({ key }) => [key, flags[key]]),
+  );
+}
