@@ -24,7 +24,7 @@ import { epochRow, EPOCH_HEADER, testTable } from '../output/epoch-table';
 import { epochProgressBar } from '../output/progress';
 import { UserError } from '../errors';
 import { createReporter, type Reporter } from '../output/reporter';
-import { checkedBy, integer, intList, number, positiveNumber } from '../options';
+import { checkedBy, integer, intList, number, numberList, positiveNumber } from '../options';
 import { checkOutputDir } from '../paths';
 import { describeLoaded, engineOptions, loadEngineFromFlags, type EngineFlags } from '../engine-option';
 import { count } from '../output/plural';
@@ -34,7 +34,12 @@ const field = trialConfigSchema.shape;
 
 interface TrainFlags extends EngineFlags {
   data: string;
-  model: 'vae' | 'dae' | BaselineModel;
+  model: 'vae' | 'dae' | 'recvae' | BaselineModel;
+  klGamma?: number;
+  klBeta?: number;
+  encoderPasses?: number;
+  decoderPasses?: number;
+  priorWeights?: number[];
   easeLambda?: number;
   dims?: number[];
   annealCap?: number;
@@ -53,11 +58,13 @@ interface TrainFlags extends EngineFlags {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description(
-      'train one Mult-VAE / Mult-DAE configuration (or fit a baseline: popularity, EASE) on a prepared dataset and report test metrics',
+      'train one Mult-VAE / Mult-DAE / RecVAE configuration (or fit a baseline: popularity, EASE) on a prepared dataset and report test metrics',
     )
     .requiredOption('--data <dir>', 'prepared dataset directory (from `vaecf prepare`)')
     .addOption(
-      new Option('--model <kind>', 'model').choices(['vae', 'dae', ...BASELINE_MODELS]).default('vae'),
+      new Option('--model <kind>', 'model')
+        .choices(['vae', 'dae', 'recvae', ...BASELINE_MODELS])
+        .default('vae'),
     )
     .option(
       '--ease-lambda <x>',
@@ -66,7 +73,7 @@ export function trainCommand(): Command {
     )
     .option(
       '--dims <list>',
-      'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae)',
+      'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae; recvae: hidden,latent, default 600,200)',
       checkedBy(field.dims, intList),
     )
     .option('--anneal-cap <x>', 'KL weight cap beta (vae; default 0.2)', checkedBy(field.annealCap, number))
@@ -85,9 +92,34 @@ export function trainCommand(): Command {
       'input dropout keep probability (default 0.5)',
       checkedBy(field.keepProb, number),
     )
-    .option('--lr <x>', 'Adam learning rate (default 1e-3)', checkedBy(field.lr, number))
+    .option('--lr <x>', 'Adam learning rate (default 1e-3; 5e-4 for recvae)', checkedBy(field.lr, number))
+    .option(
+      '--kl-gamma <x>',
+      "recvae: a user's KL weight is gamma x the user's item count; 0 uses --kl-beta (default 0.005)",
+      checkedBy(field.klGamma, number),
+    )
+    .option(
+      '--kl-beta <x>',
+      'recvae: constant KL weight when --kl-gamma is 0 (default 0.2)',
+      checkedBy(field.klBeta, number),
+    )
+    .option(
+      '--encoder-passes <n>',
+      'recvae: encoder passes per epoch, with dropout, decoder frozen (default 3)',
+      checkedBy(field.encoderPasses, integer),
+    )
+    .option(
+      '--decoder-passes <n>',
+      'recvae: decoder passes per epoch, no dropout, encoder frozen (default 1)',
+      checkedBy(field.decoderPasses, integer),
+    )
+    .option(
+      '--prior-weights <list>',
+      'recvae: composite prior weights of the standard normal, previous posterior, wide normal (default 0.15,0.75,0.1)',
+      checkedBy(field.priorWeights, numberList),
+    )
     .option('--batch-size <n>', 'users per minibatch (default 500)', checkedBy(field.batchSize, integer))
-    .option('--epochs <n>', 'epochs (default 200)', checkedBy(field.epochs, integer))
+    .option('--epochs <n>', 'epochs (default 200; 50 for recvae)', checkedBy(field.epochs, integer))
     .option('--seed <n>', 'random seed (default 98765)', checkedBy(field.seed, integer))
     .option('--checkpoint <dir>', 'save a checkpoint here after every epoch')
     .option('--resume', 'continue from the checkpoint in --checkpoint if there is one');
@@ -182,6 +214,11 @@ const HYPERPARAMETER_FLAGS = [
   'lr',
   'batchSize',
   'seed',
+  'klGamma',
+  'klBeta',
+  'encoderPasses',
+  'decoderPasses',
+  'priorWeights',
 ] as const;
 
 async function resumeTrainer(
@@ -208,7 +245,7 @@ function isBaseline(model: string): model is BaselineModel {
 
 function configFromFlags(flags: TrainFlags): TrialConfig {
   return resolveTrialConfig({
-    model: flags.model as 'vae' | 'dae',
+    model: flags.model as 'vae' | 'dae' | 'recvae',
     dims: flags.dims,
     annealCap: flags.annealCap,
     totalAnnealSteps: flags.totalAnnealSteps,
@@ -218,6 +255,11 @@ function configFromFlags(flags: TrainFlags): TrialConfig {
     batchSize: flags.batchSize,
     epochs: flags.epochs,
     seed: flags.seed,
+    klGamma: flags.klGamma,
+    klBeta: flags.klBeta,
+    encoderPasses: flags.encoderPasses,
+    decoderPasses: flags.decoderPasses,
+    priorWeights: flags.priorWeights,
   });
 }
 
