@@ -37,6 +37,12 @@ export interface ExportableModel {
 /** The best weights of a checkpoint directory (a trial's, or a sweep's promoted model). */
 export async function loadExportableModel(dir: string): Promise<ExportableModel> {
   const best = await loadBestWeights(dir);
+  // RecVAE's encoder (layer norms, dense residuals) has no export yet: say so, not a shape error.
+  if (best.config.model === 'recvae')
+    throw new InputError(
+      `checkpoint ${dir}: RecVAE models cannot be exported yet (tfjs / npz export covers Mult-VAE and Mult-DAE); score them with vaecf`,
+      'format',
+    );
   return {
     config: best.config,
     nItems: best.nItems,
