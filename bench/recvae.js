@@ -5,7 +5,9 @@
 // engine thread, then test NDCG@100 / Recall@20 / Recall@50 of each run's best-by-validation epoch,
 // mean +- sd over the seeds. Mult-VAE's beta anneals over the run's own updates (the paper's
 // 200,000 would leave it at about 0 in so short a run; the CLI gives the same advice).
-// Usage: npm run bench:recvae [-- --epochs 20 --vae-epochs 20 --seeds 3 --engine auto]
+// --generate USERS: a synthetic set from the project's generator (`vaecf generate --users USERS
+// --items USERS/2`, seed 1) instead of the bundled data.
+// Usage: npm run bench:recvae [-- --epochs 20 --vae-epochs 20 --seeds 3 --engine auto --generate 4000]
 const { execFileSync } = require('node:child_process');
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -23,6 +25,7 @@ const { values: args } = parseArgs({
     'vae-epochs': { type: 'string' },
     seeds: { type: 'string', default: '3' },
     engine: { type: 'string', default: 'auto' },
+    generate: { type: 'string' },
   },
 });
 const EPOCHS = Number(args.epochs);
@@ -39,7 +42,16 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'vaecf-bench-recvae-'));
   try {
     const ds = join(work, 'ds');
-    execFileSync(process.execPath, [CLI, 'prepare', BUNDLED, '--format', 'movielens-csv', '--out', ds], {
+    let source = BUNDLED;
+    let dataName = 'examples/data/synthetic-ml.csv.gz (prepared with the defaults)';
+    if (args.generate) {
+      const users = Number(args.generate);
+      source = join(work, 'generated.csv');
+      const gen = ['generate', source, '--users', String(users), '--items', String(Math.round(users / 2))];
+      execFileSync(process.execPath, [CLI, ...gen, '--seed', '1'], { stdio: 'ignore' });
+      dataName = `vaecf generate --users ${users} --items ${Math.round(users / 2)} --seed 1 (prepared with the defaults)`;
+    }
+    execFileSync(process.execPath, [CLI, 'prepare', source, '--format', 'movielens-csv', '--out', ds], {
       stdio: 'ignore',
     });
     const data = await readDatasetArtifact(ds);
@@ -86,13 +98,14 @@ async function main() {
       );
     const out = join(__dirname, 'results');
     mkdirSync(out, { recursive: true });
-    const file = join(out, `recvae-${EPOCHS}ep-vae-${VAE_EPOCHS}ep.json`);
+    const tag = args.generate ? `generated-${args.generate}-` : '';
+    const file = join(out, `recvae-${tag}${EPOCHS}ep-vae-${VAE_EPOCHS}ep.json`);
     writeFileSync(
       file,
       JSON.stringify(
         {
           date: new Date().toISOString(),
-          data: 'examples/data/synthetic-ml.csv.gz (prepared with the defaults)',
+          data: dataName,
           users: { train: data.train.nRows },
           items: data.nItems,
           engine: engine.info,
