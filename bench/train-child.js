@@ -83,15 +83,17 @@ class GemmCeiling {
     meanItems: Number(args['mean-items']),
   });
   const config = cf.resolveTrialConfig({
-    model: /** @type {'vae'|'dae'} */ (args.model),
+    model: /** @type {'vae'|'dae'|'recvae'} */ (args.model),
     epochs: Number(args.epochs),
   });
-  const arch = cf.architecture(config.model, I, config.dims);
-  const ceiling = await GemmCeiling.create(
-    engine,
-    config.batchSize,
-    arch.layers[arch.layers.length - 1].inputs,
-  );
+  // The output layer's inputs: RecVAE's decoder reads the latent z, the others their last hidden layer.
+  const outputInputs =
+    config.model === 'recvae'
+      ? config.dims[1]
+      : cf.architecture(config.model, I, config.dims).layers.at(-1).inputs;
+  const ceiling = await GemmCeiling.create(engine, config.batchSize, outputInputs);
+  // RecVAE's epoch is encoderPasses + decoderPasses passes over the users; users/s counts users per pass.
+  const passes = config.model === 'recvae' ? config.encoderPasses + config.decoderPasses : 1;
   // BENCH_RESIDENT=0|1 forces the model's mode (default: resident on GPU engines), to measure what residency buys.
   const resident = process.env.BENCH_RESIDENT;
   const trainer = await cf.Trainer.create(
@@ -100,7 +102,7 @@ class GemmCeiling {
     engine,
     resident ? { resident: resident === '1' } : {},
   );
-  const perEpoch = Math.ceil(data.train.nRows / config.batchSize);
+  const perEpoch = passes * Math.ceil(data.train.nRows / config.batchSize);
   const batches = maxBatches ? Math.min(maxBatches, perEpoch) : config.epochs * perEpoch;
   const sampleEvery = Math.max(1, Math.round(batches / CEILING_SAMPLES));
   const paired = [];
@@ -109,7 +111,7 @@ class GemmCeiling {
     const timer = new cf.StepTimer(cpuMs);
     trainer.timeSteps(timer);
     const abort = new AbortController();
-    let users = data.train.nRows;
+    let users = passes * data.train.nRows;
     let last = { users: 0, wall: performance.now() };
     const w0 = performance.now();
     let r;
@@ -170,7 +172,7 @@ class GemmCeiling {
       steady.reduce((s, e) => s + e.stepPhasesMs[n] * e.steps, 0) / steps,
     ]),
   );
-  const epochSeconds = data.train.nRows / (users / wall);
+  const epochSeconds = (passes * data.train.nRows) / (users / wall);
   const ratios = paired.filter((p) => steadyIdx.includes(p.epoch)).map((p) => p.ratio);
   process.stdout.write(
     JSON.stringify({

@@ -1,5 +1,6 @@
 // @ts-check
-// Training throughput per engine: users/s of Mult-VAE 600-200 and Mult-DAE 200 on each engine, in
+// Training throughput per engine: users/s of Mult-VAE 600-200 and Mult-DAE 200 (and RecVAE 600-200 with
+// --models vae,dae,recvae: users per pass, an epoch being 3 + 1 passes) on each engine, in
 // one run, each (engine, model) in a child process of its own (bench/train-child.js: own threads,
 // own peak RSS), interleaved over --rounds so that ratios pair runs made minutes apart, not hours.
 // Prints the ratio of each engine to the first tfjs one (users per wall second, and per CPU second

@@ -82,6 +82,18 @@ describe('renderReport', () => {
     expect(html).toContain('id="curves"');
   });
 
+  it('names RecVAE and charts its loss and KL, with no annealed beta', () => {
+    const input = reportFixture();
+    const spec = parseSweepSpec({ dataset: 'ml-20m', model: 'recvae', fixed: { lr: 5e-4 } });
+    const html = renderReport({ ...input, sweep: { ...input.sweep, spec } });
+    expect(html).toContain('<p>RecVAE on dataset');
+    expect(html).toContain('Best trial: loss and KL per epoch');
+    expect(html).toContain('RecVAE weighs its KL per user');
+    const loss = pageData(html).charts.find((c: { id: string }) => c.id === 'loss');
+    expect(loss.option.series.map((s: { name: string }) => s.name)).toContain('KL');
+    expect(html).not.toContain('id="beta"');
+  });
+
   it('draws the sweep’s objective, whichever metric it is', () => {
     const input = reportFixture();
     const spec = {

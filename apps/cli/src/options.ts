@@ -46,6 +46,14 @@ export function intList(value: string): number[] {
   return parts.map(integer);
 }
 
+/** "0.15,0.75,0.1" -> [0.15, 0.75, 0.1] */
+export function numberList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === ''))
+    throw new InvalidArgumentError(`"${value}" is not a comma-separated list of numbers.`);
+  return parts.map(number);
+}
+
 /** The part of a zod schema a parser needs (the CLI checks values against libs/cf's own schemas). */
 interface FieldSchema {
   safeParse(v: unknown): { success: true } | { success: false; error: { issues: { message: string }[] } };

@@ -68,7 +68,11 @@ describe('vaecf train --model popularity | ease', () => {
       /'--ease-lambda <x>' argument '0' is invalid. "0" is not greater than 0/,
     ],
     [['--model', 'ease', '--ease-lambda', 'lots'], {}, /"lots" is not a number/],
-    [['--model', 'knn'], {}, /argument 'knn' is invalid. Allowed choices are vae, dae, popularity, ease/],
+    [
+      ['--model', 'knn'],
+      {},
+      /argument 'knn' is invalid. Allowed choices are vae, dae, recvae, popularity, ease/,
+    ],
     [
       ['--model', 'ease'],
       { BASELINE_MEMORY_LIMIT_MB: 'plenty' },

@@ -9,6 +9,8 @@ export * from './model/config';
 export * from './model/architecture';
 export * from './model/memory';
 export * from './model/network';
+export * from './model/recvae/model';
+export * from './model/recvae/graph';
 export * from './model/step-phases';
 export * from './train/trainer';
 export * from './train/checkpoint';

@@ -25,7 +25,7 @@ export const TRIAL_FIELDS: readonly string[] = Object.keys(trialConfigSchema.sha
 
 /** Trial fields that come from the spec's own fields, never from `fixed` or `space`. */
 const SET_BY_THE_SPEC: Record<string, string> = {
-  model: 'the model is the top-level `model` field (vae or dae); one sweep trains one model',
+  model: 'the model is the top-level `model` field (vae, dae or recvae); one sweep trains one model',
   selectBy: "each trial's best epoch is chosen by the sweep's `objective.metric`",
 };
 

@@ -14,6 +14,30 @@ function check(input: Record<string, unknown>, dataset: DatasetShape | null = ml
 }
 
 describe('checkTrialSpace: every trial a sweep can produce is checked at submit', () => {
+  it("checks RecVAE's own hyperparameters, and refuses them on Mult-VAE", () => {
+    const recvae = (over: Record<string, unknown>) =>
+      checkTrialSpace(parseSweepSpec({ dataset: 'ds', model: 'recvae', ...over }), ml20m, 4 * GB);
+    expect(() =>
+      recvae({
+        fixed: { epochs: 10, dims: [600, 200] },
+        space: {
+          klGamma: { type: 'loguniform', low: 1e-3, high: 1e-2 },
+          encoderPasses: { type: 'choice', values: [1, 3] },
+        },
+        search: { method: 'random', trials: 4 },
+      }),
+    ).not.toThrow();
+    expect(() => recvae({ fixed: { dims: [600] } })).toThrow(
+      /fixed\.dims: RecVAE takes exactly \[hidden, latent\]/,
+    );
+    expect(() => recvae({ space: { encoderPasses: { type: 'choice', values: [0, 3] } } })).toThrow(
+      /space\.encoderPasses/,
+    );
+    expect(() => check({ fixed: { klGamma: 0.01 } })).toThrow(/fixed\.klGamma: applies to model recvae only/);
+    // Its memory estimate counts its own layers (and the prior's copy): a huge hidden size is refused.
+    expect(() => recvae({ fixed: { dims: [60_000, 200] } })).toThrow(/dims/);
+  });
+
   it('accepts the quickstart-like spec and the paper setting', () => {
     expect(() =>
       check({

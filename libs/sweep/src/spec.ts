@@ -69,7 +69,7 @@ export const sweepSpecSchema = z
     name: z.string().min(1).max(200).optional(),
     /** Id of a prepared dataset. */
     dataset: z.string().min(1),
-    model: z.enum(['vae', 'dae']),
+    model: z.enum(['vae', 'dae', 'recvae']),
     /**
      * What the sweep optimises: used by the samplers, the schedulers, each
      * trial's best epoch, the sweep's best trial and its promotion.

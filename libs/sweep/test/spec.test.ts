@@ -18,7 +18,10 @@ describe('parseSweepSpec', () => {
   it.each([
     [{ ...base, extra: 1 }, 'invalid sweep spec: (spec): Unrecognized key: "extra"'],
     [{ model: 'vae' }, 'invalid sweep spec: dataset: Invalid input: expected string, received undefined'],
-    [{ ...base, model: 'gan' }, 'invalid sweep spec: model: Invalid option: expected one of "vae"|"dae"'],
+    [
+      { ...base, model: 'gan' },
+      'invalid sweep spec: model: Invalid option: expected one of "vae"|"dae"|"recvae"',
+    ],
     [
       {
         ...base,

@@ -47,7 +47,9 @@ function charts(m: ReportModel): { specs: ChartSpec[]; html: Record<string, stri
   const hasImportance = !!importance && Object.keys(importance).length > 0;
   const bars = add(hasImportance ? importanceChart(importance) : null);
   const vae = m.input.sweep.spec.model === 'vae';
-  const loss = add(m.best && m.best.record.history.length ? lossChart(m.best, vae) : null);
+  // Mult-VAE and RecVAE have a KL term to chart; only Mult-VAE anneals beta.
+  const hasKl = m.input.sweep.spec.model !== 'dae';
+  const loss = add(m.best && m.best.record.history.length ? lossChart(m.best, hasKl) : null);
   const beta = add(vae && scored.length ? betaChart(m) : null);
   return {
     specs,
@@ -65,7 +67,14 @@ function charts(m: ReportModel): { specs: ChartSpec[]; html: Record<string, stri
         ) + `<div class="scatters">${scatters.map(chartDiv).join('')}</div>`,
       importance: chartOr(bars, 'Hyperparameter importance was not computed for this sweep.'),
       loss: chartOr(loss, 'No best trial yet.'),
-      beta: chartOr(beta, vae ? 'No trial has reported an epoch yet.' : 'Mult-DAE has no KL term, so no β.'),
+      beta: chartOr(
+        beta,
+        vae
+          ? 'No trial has reported an epoch yet.'
+          : hasKl
+            ? "RecVAE weighs its KL per user (klGamma x the user's items), with no annealed β."
+            : 'Mult-DAE has no KL term, so no β.',
+      ),
     },
   };
 }
@@ -108,7 +117,7 @@ ${html.curves}
 ${html.parallel}
 <h2>Hyperparameter importance</h2>
 ${html.importance}
-<h2>Best trial: ${vae ? 'loss, KL and β' : 'loss'} per epoch</h2>
+<h2>Best trial: ${vae ? 'loss, KL and β' : sweep.spec.model === 'recvae' ? 'loss and KL' : 'loss'} per epoch</h2>
 ${html.loss}
 <h2>Validation NDCG@100 against β</h2>
 <p class="note">Every epoch of every trial, by the KL weight it trained with: where annealing β stops paying off.</p>

@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { table } from '../output/table';
 import type { Reporter } from '../output/reporter';
 
-/** Flags that only Mult-VAE / Mult-DAE have: given with a baseline they would be silently ignored, so they are refused. */
+/** Flags that only the networks (Mult-VAE, Mult-DAE, RecVAE) have: given with a baseline they would be silently ignored, so they are refused. */
 export const NETWORK_FLAGS = {
   dims: '--dims',
   annealCap: '--anneal-cap',
@@ -18,6 +18,11 @@ export const NETWORK_FLAGS = {
   seed: '--seed',
   checkpoint: '--checkpoint',
   resume: '--resume',
+  klGamma: '--kl-gamma',
+  klBeta: '--kl-beta',
+  encoderPasses: '--encoder-passes',
+  decoderPasses: '--decoder-passes',
+  priorWeights: '--prior-weights',
 } as const;
 
 export interface BaselineFlags {

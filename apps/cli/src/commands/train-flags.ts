@@ -1,6 +1,6 @@
 import { trialConfigSchema, type TrialConfig } from '@vaecf/cf';
 import { Option } from 'commander';
-import { checkedBy, integer, intList, number } from '../options';
+import { checkedBy, integer, intList, number, numberList } from '../options';
 
 /**
  * The hyperparameter flags of `vaecf train`, derived from libs/cf's trial
@@ -16,14 +16,20 @@ type NotAFlag = 'model' | 'selectBy' | 'evalBatchSize';
 export type HyperparameterKey = Exclude<keyof TrialConfig, NotAFlag>;
 
 const HELP: { readonly [K in HyperparameterKey]: string } = {
-  dims: 'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae)',
+  dims: 'encoder hidden dims, input side first (default 600,200 for vae, 200 for dae; recvae: hidden,latent, default 600,200)',
   annealCap: 'KL weight cap beta (vae; default 0.2)',
   totalAnnealSteps: 'updates over which beta rises to the cap (default 200000)',
   lam: 'L2 penalty on weights (default 0 for vae, 0.01/500 for dae)',
   keepProb: 'input dropout keep probability (default 0.5)',
-  lr: 'Adam learning rate (default 1e-3)',
+  lr: 'Adam learning rate (default 1e-3; 5e-4 for recvae)',
+  klGamma: "recvae: a user's KL weight is gamma x the user's item count; 0 uses --kl-beta (default 0.005)",
+  klBeta: 'recvae: constant KL weight when --kl-gamma is 0 (default 0.2)',
+  encoderPasses: 'recvae: encoder passes per epoch, with dropout, decoder frozen (default 3)',
+  decoderPasses: 'recvae: decoder passes per epoch, no dropout, encoder frozen (default 1)',
+  priorWeights:
+    'recvae: composite prior weights of the standard normal, previous posterior, wide normal (default 0.15,0.75,0.1)',
   batchSize: 'users per minibatch (default 500)',
-  epochs: 'epochs (default 200)',
+  epochs: 'epochs (default 200; 50 for recvae)',
   seed: 'random seed (default 98765)',
 };
 
@@ -44,7 +50,11 @@ type FieldSchema = (typeof trialConfigSchema.shape)[HyperparameterKey];
 /** Argument name and reader of a field, from its zod type: a list of integers, an integer, a number. */
 function readerOf(schema: FieldSchema): { arg: string; read: (value: string) => unknown } {
   if ('isInt' in schema) return schema.isInt ? { arg: '<n>', read: integer } : { arg: '<x>', read: number };
-  if (schema.def.type === 'array') return { arg: '<list>', read: intList };
+  if (schema.def.type === 'array') {
+    const element = (schema as { element?: unknown }).element;
+    const ints = typeof element === 'object' && element !== null && 'isInt' in element && element.isInt;
+    return { arg: '<list>', read: ints ? intList : numberList };
+  }
   throw new Error(
     `train flags: no reader for a ${String((schema as { def: { type: string } }).def.type)} field`,
   );

@@ -32,7 +32,7 @@ import { HYPERPARAMETER_FLAGS, hyperparametersOf, type HyperparameterFlags } fro
 
 interface TrainFlags extends EngineFlags, HyperparameterFlags {
   data: string;
-  model: 'vae' | 'dae' | BaselineModel;
+  model: 'vae' | 'dae' | 'recvae' | BaselineModel;
   easeLambda?: number;
   checkpoint?: string;
   resume?: boolean;
@@ -42,11 +42,13 @@ interface TrainFlags extends EngineFlags, HyperparameterFlags {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description(
-      'train one Mult-VAE / Mult-DAE configuration (or fit a baseline: popularity, EASE) on a prepared dataset and report test metrics',
+      'train one Mult-VAE / Mult-DAE / RecVAE configuration (or fit a baseline: popularity, EASE) on a prepared dataset and report test metrics',
     )
     .requiredOption('--data <dir>', 'prepared dataset directory (from `vaecf prepare`)')
     .addOption(
-      new Option('--model <kind>', 'model').choices(['vae', 'dae', ...BASELINE_MODELS]).default('vae'),
+      new Option('--model <kind>', 'model')
+        .choices(['vae', 'dae', 'recvae', ...BASELINE_MODELS])
+        .default('vae'),
     )
     .option(
       '--ease-lambda <x>',
@@ -163,7 +165,7 @@ function isBaseline(model: string): model is BaselineModel {
 }
 
 function configFromFlags(flags: TrainFlags): TrialConfig {
-  return resolveTrialConfig({ model: flags.model as 'vae' | 'dae', ...hyperparametersOf(flags) });
+  return resolveTrialConfig({ model: flags.model as 'vae' | 'dae' | 'recvae', ...hyperparametersOf(flags) });
 }
 
 /**

@@ -32,11 +32,58 @@ export interface ExportableModel {
   /** Original item ids, in the order of the input and output columns. */
   readonly itemIds: readonly string[];
   readonly layers: readonly ScoringLayer[];
+  /** RecVAE: its scoring arrays by their npz names (see recvaeScoringArrays); `layers` is then empty. */
+  readonly recvae?: Readonly<Record<string, { shape: number[]; data: Float32Array }>>;
+}
+
+/**
+ * RecVAE's scoring path as named arrays: fc1..fc5 kernels [inputs x units]
+ * and biases, ln1..ln5 gamma and beta (LayerNorm, eps 0.1), the mu head and
+ * the decoder. The log-variance head and the prior's copy play no part in
+ * scoring and are left out.
+ */
+function recvaeScoringArrays(
+  config: TrialConfig,
+  nItems: number,
+  w: Readonly<Record<string, Float32Array>>,
+): Record<string, { shape: number[]; data: Float32Array }> {
+  const [H, d] = config.dims;
+  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  const put = (name: string, key: string, shape: number[]) => {
+    const data = w[key];
+    if (!data || data.length !== shape.reduce((a, b) => a * b, 1))
+      throw new Error(`RecVAE weights lack ${key} of shape ${shape.join('x')}`);
+    out[name] = { shape, data };
+  };
+  put('fc1_kernel', 'W1', [nItems, H]);
+  put('fc1_bias', 'b1', [H]);
+  for (let k = 2; k <= 5; k++) {
+    put(`fc${k}_kernel`, `W${k}`, [H, H]);
+    put(`fc${k}_bias`, `b${k}`, [H]);
+  }
+  for (let k = 1; k <= 5; k++) {
+    put(`ln${k}_gamma`, `g${k}`, [H]);
+    put(`ln${k}_beta`, `c${k}`, [H]);
+  }
+  put('mu_kernel', 'Wmu', [H, d]);
+  put('mu_bias', 'bmu', [d]);
+  put('decoder_kernel', 'Wd', [d, nItems]);
+  put('decoder_bias', 'bd', [nItems]);
+  return out;
 }
 
 /** The best weights of a checkpoint directory (a trial's, or a sweep's promoted model). */
 export async function loadExportableModel(dir: string): Promise<ExportableModel> {
   const best = await loadBestWeights(dir);
+  if (best.config.model === 'recvae')
+    return {
+      config: best.config,
+      nItems: best.nItems,
+      epoch: best.epoch,
+      itemIds: best.itemIds ?? Array.from({ length: best.nItems }, (_, i) => String(i)),
+      layers: [],
+      recvae: recvaeScoringArrays(best.config, best.nItems, best.weights.tensors),
+    };
   return {
     config: best.config,
     nItems: best.nItems,
@@ -60,6 +107,12 @@ export async function modelExportFiles(
   format: ModelExportFormat,
 ): Promise<Record<string, Uint8Array>> {
   if (format === 'npz') return { 'model.npz': modelNpz(m) };
+  // RecVAE's encoder (layer norms, dense residuals) has no tfjs export yet: say so, not a shape error.
+  if (m.recvae)
+    throw new InputError(
+      'RecVAE models export as npz only (the tfjs format covers Mult-VAE and Mult-DAE)',
+      'format',
+    );
   return modelTfjsFiles(m);
 }
 
@@ -84,6 +137,15 @@ export async function modelExportBundle(
 }
 
 export function modelNpz(m: ExportableModel): Uint8Array {
+  if (m.recvae) {
+    const arrays: Record<string, NpyArray> = {
+      model: { dtype: 'str', data: ['recvae'] },
+      item_ids: { dtype: 'str', data: m.itemIds },
+    };
+    for (const [name, a] of Object.entries(m.recvae))
+      arrays[name] = { dtype: 'float32', shape: a.shape, data: a.data };
+    return npzBytes(arrays);
+  }
   const arrays: Record<string, NpyArray> = {
     layers: { dtype: 'str', data: m.layers.map((l) => l.name) },
     activations: { dtype: 'str', data: m.layers.map((l) => l.activation) },

@@ -1,7 +1,7 @@
 import { InputError, preview } from '@vaecf/errors';
 import { z } from 'zod';
 
-export const MODEL_KINDS = ['vae', 'dae'] as const;
+export const MODEL_KINDS = ['vae', 'dae', 'recvae'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** The validation metrics an epoch reports, each higher-is-better; one of them picks the best epoch. */
@@ -38,8 +38,33 @@ export const trialConfigSchema = z
     selectBy: z.enum(VALIDATION_METRICS),
     /** Users per evaluation batch (memory vs speed only; metrics do not depend on it). */
     evalBatchSize: z.number().int().positive().max(100_000),
+    /** RecVAE only: the KL weight of a user is klGamma x the user's item count (0: klBeta for every user). */
+    klGamma: z.number().min(0).max(10).optional(),
+    /** RecVAE only: the constant KL weight used when klGamma is 0 (beta as in Mult-VAE). */
+    klBeta: z.number().min(0).max(10).optional(),
+    /** RecVAE only: encoder passes over the training users per epoch (dropout on, decoder frozen). */
+    encoderPasses: z.number().int().min(1).max(100).optional(),
+    /** RecVAE only: decoder passes per epoch (no dropout, encoder frozen). */
+    decoderPasses: z.number().int().min(1).max(100).optional(),
+    /** RecVAE only: the composite prior's weights of the standard normal, the previous posterior and the wide normal. */
+    priorWeights: z.array(z.number().positive().max(1)).length(3).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.model === 'recvae') {
+      if (c.dims.length !== 2)
+        ctx.addIssue({ code: 'custom', path: ['dims'], message: 'RecVAE takes exactly [hidden, latent]' });
+      if (c.priorWeights && Math.abs(c.priorWeights.reduce((a, b) => a + b, 0) - 1) > 1e-6)
+        ctx.addIssue({ code: 'custom', path: ['priorWeights'], message: 'the three weights must sum to 1' });
+      return;
+    }
+    for (const f of RECVAE_ONLY)
+      if (c[f] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [f], message: 'applies to model recvae only' });
+  });
+
+/** Hyperparameters only RecVAE reads. */
+export const RECVAE_ONLY = ['klGamma', 'klBeta', 'encoderPasses', 'decoderPasses', 'priorWeights'] as const;
 
 export type TrialConfig = z.infer<typeof trialConfigSchema>;
 export type TrialConfigInput = Partial<TrialConfig> & { model: ModelKind };
@@ -57,6 +82,21 @@ export function defaultsFor(model: ModelKind): TrialConfig {
     evalBatchSize: 2000,
     selectBy: 'ndcg100' as const,
   };
+  if (model === 'recvae')
+    // The RecVAE paper's code (run.py): hidden 600, latent 200, gamma 0.005, lr 5e-4, 50 epochs, 3 + 1 passes.
+    return {
+      model,
+      ...common,
+      dims: [600, 200],
+      lam: 0,
+      lr: 5e-4,
+      epochs: 50,
+      klGamma: 0.005,
+      klBeta: 0.2,
+      encoderPasses: 3,
+      decoderPasses: 1,
+      priorWeights: [3 / 20, 3 / 4, 1 / 10],
+    };
   return model === 'vae'
     ? { model, dims: [600, 200], lam: 0, ...common }
     : { model, dims: [200], lam: 0.01 / 500, ...common };

@@ -26,12 +26,18 @@ export function estimateTrainingMemory(
   data: { readonly items: number; readonly trainUsers?: number; readonly evalUsers?: number },
 ): TrainingMemoryEstimate {
   const nItems = data.items;
-  const arch = architecture(config.model, nItems, config.dims);
   // A batch never holds more users than the split has.
   const batch = Math.min(config.batchSize, data.trainUsers ?? Infinity);
   const evalBatch = Math.min(config.evalBatchSize, data.evalUsers ?? Infinity);
-  const parameters = arch.layers.reduce((s, l) => s + l.inputs * l.units + l.units, 0);
-  const weightsBytes = parameters * FLOAT * 5;
+  const parameters =
+    config.model === 'recvae'
+      ? recvaeParameters(nItems, config.dims)
+      : architecture(config.model, nItems, config.dims).layers.reduce(
+          (s, l) => s + l.inputs * l.units + l.units,
+          0,
+        );
+  // RecVAE also holds the prior's frozen encoder copy (about the encoder's size): one more float a parameter.
+  const weightsBytes = parameters * FLOAT * (config.model === 'recvae' ? 6 : 5);
   const stepBytes = 4 * batch * nItems * FLOAT;
   const evalBytes = 2 * evalBatch * nItems * FLOAT;
   return { parameters, weightsBytes, stepBytes, evalBytes, totalBytes: weightsBytes + stepBytes + evalBytes };
@@ -51,4 +57,14 @@ export function estimateResidentMemory(
 ): number {
   const { parameters } = estimateTrainingMemory(config, { items: nItems });
   return (7 * parameters + 6 * config.batchSize * nItems + 2 * config.evalBatchSize * nItems) * FLOAT;
+}
+
+/**
+ * RecVAE's parameter count (recvae/graph.ts): fc1 [I, H], fc2..fc5 [H, H],
+ * the mu and logvar heads [H, d], five layer norms' gains and shifts, the
+ * decoder [d, I]; each with its bias.
+ */
+function recvaeParameters(nItems: number, dims: readonly number[]): number {
+  const [H, d] = dims;
+  return nItems * H + H + 4 * (H * H + H) + 2 * (H * d + d) + 10 * H + d * nItems + nItems;
 }

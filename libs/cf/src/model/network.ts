@@ -423,7 +423,7 @@ async function checkDeviceMemory(config: TrialConfig, nItems: number, engine: En
 }
 
 /** The multinomial loss's view of a minibatch (see step-graph.ts's inputs). */
-function lossFeeds(batch: Csr, nItems: number): Record<string, HostTensor> {
+export function lossFeeds(batch: Csr, nItems: number): Record<string, HostTensor> {
   const B = batch.nRows;
   const { indptr, indices } = batch;
   const nnz = indptr[B];

@@ -2,6 +2,7 @@ import type { Engine } from '@vaecf/engine';
 import { Rng } from '../runtime/rng';
 import type { TrialConfig } from './config';
 import { MultAutoencoder, type ModelState } from './network';
+import { RecVAE } from './recvae/model';
 
 /**
  * A model that only scores: the architecture of `config` holding `weights`
@@ -15,8 +16,11 @@ export async function scorerFromWeights(
   nItems: number,
   weights: ModelState,
   engine: Engine,
-): Promise<MultAutoencoder> {
-  const model = await MultAutoencoder.create(config, nItems, Rng.fromSeed(0), engine);
+): Promise<MultAutoencoder | RecVAE> {
+  const model =
+    config.model === 'recvae'
+      ? await RecVAE.create(config, nItems, Rng.fromSeed(0), engine)
+      : await MultAutoencoder.create(config, nItems, Rng.fromSeed(0), engine);
   model.setState(weights, true);
   return model;
 }

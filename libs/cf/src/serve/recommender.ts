@@ -3,6 +3,7 @@ import { csrFromRows } from '../data/csr';
 import { topK } from '../metrics/top-k';
 import { loadBestWeights } from '../train/checkpoint-io';
 import type { MultAutoencoder } from '../model/network';
+import type { RecVAE } from '../model/recvae/model';
 import { scorerFromWeights } from '../model/scorer';
 
 export interface Recommendation {
@@ -28,7 +29,7 @@ export class Recommender {
   private readonly index: Map<string, number>;
 
   constructor(
-    private readonly model: MultAutoencoder,
+    private readonly model: MultAutoencoder | RecVAE,
     readonly itemIds: readonly string[],
   ) {
     if (itemIds.length !== model.nItems)

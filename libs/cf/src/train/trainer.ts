@@ -3,7 +3,9 @@ import { csrSelectRows } from '../data/csr';
 import type { PreparedDataset } from '../data/dataset';
 import { evaluate, type EvalResult } from '../eval/evaluate';
 import type { TrialConfig } from '../model/config';
-import { MultAutoencoder, type ModelOptions } from '../model/network';
+import { MultAutoencoder, type ModelOptions, type ModelState } from '../model/network';
+import { RecVAE } from '../model/recvae/model';
+import type { RecvaePhase } from '../model/recvae/graph';
 import { scorerFromWeights } from '../model/scorer';
 import type { StepTimer } from '../model/step-phases';
 import { Rng } from '../runtime/rng';
@@ -39,7 +41,7 @@ export class Trainer {
   private constructor(
     readonly dataset: PreparedDataset,
     readonly config: TrialConfig,
-    private readonly model: MultAutoencoder,
+    private readonly model: MultAutoencoder | RecVAE,
     rng: Rng,
   ) {
     this.rng = rng;
@@ -59,7 +61,10 @@ export class Trainer {
   ): Promise<Trainer> {
     const root = Rng.fromSeed(config.seed);
     const initRng = root.fork();
-    const model = await MultAutoencoder.create(config, dataset.nItems, initRng, engine, modelOptions);
+    const model =
+      config.model === 'recvae'
+        ? await RecVAE.create(config, dataset.nItems, initRng, engine)
+        : await MultAutoencoder.create(config, dataset.nItems, initRng, engine, modelOptions);
     const trainer = new Trainer(dataset, config, model, root);
     if (resume) trainer.restore(resume);
     return trainer;
@@ -129,6 +134,7 @@ export class Trainer {
 
   /** The KL weight the next update will use. */
   beta(): number {
+    if (this.config.model === 'recvae') return this.config.klGamma ? 0 : (this.config.klBeta ?? 0);
     if (this.config.model !== 'vae') return 0;
     return Math.min(this.config.annealCap, this.model.steps / this.config.totalAnnealSteps);
   }
@@ -145,7 +151,10 @@ export class Trainer {
     if (this.finished) throw new Error(`all ${this.config.epochs} epochs are done`);
     const epoch = this.epochsDone + 1;
     const train = this.dataset.train;
-    const order = this.rng.permutation(train.nRows);
+    // Mult-VAE: one pass. RecVAE: its encoder passes then its decoder passes, each over a fresh
+    // shuffle; the prior's encoder copy is refreshed after them (one epoch = one such round).
+    const passes: (RecvaePhase | undefined)[] =
+      this.model instanceof RecVAE ? this.model.passes() : [undefined];
     const bs = this.config.batchSize;
     let loss = 0;
     let nll = 0;
@@ -153,29 +162,37 @@ export class Trainer {
     let batches = 0;
     let beta = 0;
     const t0 = performance.now();
-    for (let start = 0; start < train.nRows; start += bs) {
-      if (signal?.aborted) {
-        this.broken = true;
-        throw new TrainingAbortedError(epoch);
+    for (const [p, phase] of passes.entries()) {
+      const order = this.rng.permutation(train.nRows);
+      for (let start = 0; start < train.nRows; start += bs) {
+        if (signal?.aborted) {
+          this.broken = true;
+          throw new TrainingAbortedError(epoch);
+        }
+        const timer = this.model.timer;
+        timer?.start();
+        beta = this.beta();
+        const batch = csrSelectRows(train, order.subarray(start, Math.min(start + bs, train.nRows)));
+        const step =
+          this.model instanceof RecVAE
+            ? await this.model.trainStep(batch, beta, this.rng, phase)
+            : await this.model.trainStep(batch, beta, this.rng);
+        if (timer) timer.steps++;
+        if (!Number.isFinite(step.loss)) {
+          this.broken = true;
+          throw new TrainingDivergedError(epoch, this.model.steps, step.loss);
+        }
+        loss += step.loss;
+        nll += step.nll;
+        kl += step.kl;
+        batches++;
+        const done = p * train.nRows + Math.min(start + bs, train.nRows);
+        await onBatch?.(done, passes.length * train.nRows);
+        // Yield to the event loop so a host process keeps its timers (job locks, metrics) alive.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      const timer = this.model.timer;
-      timer?.start();
-      beta = this.beta();
-      const batch = csrSelectRows(train, order.subarray(start, Math.min(start + bs, train.nRows)));
-      const step = await this.model.trainStep(batch, beta, this.rng);
-      if (timer) timer.steps++;
-      if (!Number.isFinite(step.loss)) {
-        this.broken = true;
-        throw new TrainingDivergedError(epoch, this.model.steps, step.loss);
-      }
-      loss += step.loss;
-      nll += step.nll;
-      kl += step.kl;
-      batches++;
-      await onBatch?.(Math.min(start + bs, train.nRows), train.nRows);
-      // Yield to the event loop so a host process keeps its timers (job locks, metrics) alive.
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    if (this.model instanceof RecVAE) this.model.endEpoch();
     const trainSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     const validation = await this.evaluate('validation');
@@ -193,7 +210,8 @@ export class Trainer {
       steps: this.model.steps,
       trainSeconds,
       evalSeconds,
-      usersPerSecond: train.nRows / trainSeconds,
+      // Users per pass (RecVAE runs several passes an epoch).
+      usersPerSecond: (passes.length * train.nRows) / trainSeconds,
       validation,
       improved,
     };

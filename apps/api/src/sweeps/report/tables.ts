@@ -232,6 +232,9 @@ export function eventsTable(sweep: SweepView): string {
   );
 }
 
+/** The models' names as the papers write them. */
+const MODEL_LABELS: Record<string, string> = { vae: 'Mult-VAE', dae: 'Mult-DAE', recvae: 'RecVAE' };
+
 /** One sentence on what the sweep is and where it stands. */
 export function summary(m: ReportModel): string {
   const { sweep } = m.input;
@@ -242,7 +245,7 @@ export function summary(m: ReportModel): string {
   const best = sweep.best
     ? ` Best so far: trial ${sweep.best.trial}, validation ${esc(METRIC_LABELS[sweep.best.metric])} <b>${formatMetric(sweep.best.value)}</b>.`
     : '';
-  return `<p>${sweep.spec.model === 'vae' ? 'Mult-VAE' : 'Mult-DAE'} on dataset <b>${esc(sweep.spec.dataset)}</b>,
+  return `<p>${MODEL_LABELS[sweep.spec.model]} on dataset <b>${esc(sweep.spec.dataset)}</b>,
 optimising validation <b>${esc(m.metricLabel)}</b> (${esc(sweep.spec.search.method)} search of ${esc(sweep.planned)} trials).
 State <b id="state">${esc(sweep.state)}</b>; trials: ${counts || 'none yet'}.${best}
 Created ${esc(formatTime(sweep.createdAt))}, last updated ${esc(formatTime(sweep.updatedAt))}.</p>${
