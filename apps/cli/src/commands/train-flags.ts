@@ -48,16 +48,18 @@ const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}
 type FieldSchema = (typeof trialConfigSchema.shape)[HyperparameterKey];
 
 /** Argument name and reader of a field, from its zod type: a list of integers, an integer, a number. */
-function readerOf(schema: FieldSchema): { arg: string; read: (value: string) => unknown } {
-  if ('isInt' in schema) return schema.isInt ? { arg: '<n>', read: integer } : { arg: '<x>', read: number };
-  if (schema.def.type === 'array') {
-    const element = (schema as { element?: unknown }).element;
-    const ints = typeof element === 'object' && element !== null && 'isInt' in element && element.isInt;
-    return { arg: '<list>', read: ints ? intList : numberList };
-  }
-  throw new Error(
-    `train flags: no reader for a ${String((schema as { def: { type: string } }).def.type)} field`,
-  );
+function readerOf(field: FieldSchema): { arg: string; read: (value: string) => unknown } {
+  // RecVAE's fields are optional in the schema (absent for the other models): read the inner type.
+  const schema = (field.def.type === 'optional' ? (field as { unwrap(): unknown }).unwrap() : field) as {
+    def: { type: string };
+    isInt?: boolean;
+    element?: { isInt?: boolean };
+  };
+  if (schema.def.type === 'number')
+    return schema.isInt ? { arg: '<n>', read: integer } : { arg: '<x>', read: number };
+  if (schema.def.type === 'array')
+    return { arg: '<list>', read: schema.element?.isInt ? intList : numberList };
+  throw new Error(`train flags: no reader for a ${schema.def.type} field`);
 }
 
 /** Every hyperparameter flag, in the schema's order. */
