@@ -33,7 +33,14 @@ describe('train hyperparameter flags', () => {
       '--batch-size <n>',
       '--epochs <n>',
       '--seed <n>',
+      '--kl-gamma <x>',
+      '--kl-beta <x>',
+      '--encoder-passes <n>',
+      '--decoder-passes <n>',
+      '--prior-weights <list>',
     ]);
+    // RecVAE's prior weights are fractions: a list of numbers, not of integers.
+    expect(parse(['--prior-weights', '0.2,0.7,0.1'])).toEqual({ priorWeights: [0.2, 0.7, 0.1] });
   });
 
   it('read each value by its field type and refuse what the schema refuses, naming the flag', () => {
