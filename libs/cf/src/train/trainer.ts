@@ -3,7 +3,7 @@ import { csrSelectRows } from '../data/csr';
 import type { PreparedDataset } from '../data/dataset';
 import { evaluate, type EvalResult } from '../eval/evaluate';
 import type { TrialConfig } from '../model/config';
-import { MultAutoencoder, type ModelOptions, type ModelState } from '../model/network';
+import { MultAutoencoder, type ModelOptions } from '../model/network';
 import { RecVAE } from '../model/recvae/model';
 import type { RecvaePhase } from '../model/recvae/graph';
 import { scorerFromWeights } from '../model/scorer';
