@@ -124,10 +124,7 @@ async function runClaimedTrial(
 
   let config;
   try {
-    config = resolveTrialConfig({
-      ...trial.params,
-      epochs: trialEpochs(spec, trial.params),
-    } as TrialConfigInput);
+    config = resolveTrialConfig({ ...trial.params, epochs: trialEpochs(spec, trial.params) });
   } catch (e) {
     if (e instanceof ConfigError) return end(ctx, fence, 'failed', e.message);
     throw e;
@@ -269,8 +266,8 @@ async function end(
 }
 
 /** A trial runs its config's epochs, capped by ASHA's maxEpochs. */
-function trialEpochs(spec: SweepSpec, params: Record<string, unknown>): number | undefined {
-  const own = typeof params.epochs === 'number' ? params.epochs : undefined;
+function trialEpochs(spec: SweepSpec, params: TrialConfigInput): number | undefined {
+  const own = params.epochs;
   if (spec.scheduler.type === 'asha' && spec.scheduler.maxEpochs !== undefined) {
     return Math.min(own ?? spec.scheduler.maxEpochs, spec.scheduler.maxEpochs);
   }

@@ -97,7 +97,7 @@ describe('the checkpoint a resume reads, after a takeover', () => {
   it("is the newer owner's, though the stale writer committed more epochs under its own attempt", async () => {
     const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
     sweeps.push(id);
-    await store.createTrial(id, 0, {});
+    await store.createTrial(id, 0, { model: 'vae' });
     const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
     const trainerA = await Trainer.create(data, config, engine);
     await epoch(trainerA, a);
@@ -124,7 +124,7 @@ describe('the checkpoint a resume reads, after a takeover', () => {
   it('is none when the attempt it points at holds another epoch than its record: the trial restarts', async () => {
     const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
     sweeps.push(id);
-    await store.createTrial(id, 0, {});
+    await store.createTrial(id, 0, { model: 'vae' });
     const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
     const trainerA = await Trainer.create(data, config, engine);
     await epoch(trainerA, a);
@@ -150,7 +150,7 @@ describe('a resume whose checkpoint disagrees with the trial record', () => {
   it('is refused, naming each hyperparameter that differs; epochs and the evaluation batch may differ', async () => {
     const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
     sweeps.push(id);
-    await store.createTrial(id, 0, {});
+    await store.createTrial(id, 0, { model: 'vae' });
     const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
     const trainerA = await Trainer.create(data, config, engine);
     await epoch(trainerA, a);

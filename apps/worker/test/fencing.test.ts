@@ -29,13 +29,9 @@ function figures(r: EpochReport) {
 }
 
 /** The per-epoch figures of the trial trained in this process without any interruption. */
-async function undisturbed(params: Record<string, unknown>): Promise<unknown[]> {
+async function undisturbed(params: TrialConfigInput): Promise<unknown[]> {
   const data = await readDatasetArtifact(fx.artifacts.datasetDir('ds'));
-  const trainer = await Trainer.create(
-    data,
-    resolveTrialConfig(params as TrialConfigInput),
-    await testEngine(),
-  );
+  const trainer = await Trainer.create(data, resolveTrialConfig(params), await testEngine());
   try {
     const out = [];
     while (!trainer.finished) out.push(figures(await trainer.runEpoch()));

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 async function claimedTrial(owner: string): Promise<TrialFence> {
   const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
-  await store.createTrial(id, 0, {});
+  await store.createTrial(id, 0, { model: 'vae' });
   return (await store.claimTrialAttempt(id, 0, owner))!;
 }
 

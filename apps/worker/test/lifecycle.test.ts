@@ -1,13 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  readDatasetArtifact,
-  resolveTrialConfig,
-  Trainer,
-  type EpochReport,
-  type TrialConfigInput,
-} from '@vaecf/cf';
+import { readDatasetArtifact, resolveTrialConfig, Trainer, type EpochReport } from '@vaecf/cf';
 import { FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { jobIds } from '@vaecf/queue';
 import { describe, expect, it } from 'vitest';
@@ -42,11 +36,7 @@ const completed = (id: string) =>
 async function undisturbed(id: string, trialNo: number): Promise<unknown[]> {
   const trial = (await fx.store.getTrial(id, trialNo))!;
   const data = await readDatasetArtifact(fx.artifacts.datasetDir('ds'));
-  const trainer = await Trainer.create(
-    data,
-    resolveTrialConfig(trial.params as TrialConfigInput),
-    await testEngine(),
-  );
+  const trainer = await Trainer.create(data, resolveTrialConfig(trial.params), await testEngine());
   try {
     const out = [];
     while (!trainer.finished) out.push(figures(await trainer.runEpoch()));

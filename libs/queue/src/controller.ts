@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { jobIds, type TrialJobData, type FinalizeJobData } from './jobs';
 import { keys } from './keys';
 import { RELEASE_LOCK } from './scripts';
+import { typeProposal } from './trial-proposal';
 import type { SweepStore } from './sweep-store';
 
 export type TrialsQueue = Queue<TrialJobData | FinalizeJobData>;
@@ -82,10 +83,17 @@ export class SweepController {
         break;
       }
       const n = await this.store.claimTrialNumber(sweepId);
-      await this.store.createTrial(sweepId, n, params, configurationOf(n, spec.limits.repeats));
-      await this.enqueueTrial(sweepId, n);
+      const typed = typeProposal(params);
+      await this.store.createTrial(sweepId, n, typed.params, configurationOf(n, spec.limits.repeats));
+      if (typed.refused) {
+        // Ended at birth: it takes no slot, so propose on (no worker's end of it would advance the sweep).
+        await this.store.finishTrial(sweepId, n, 'failed', typed.refused.message);
+        left++;
+      } else {
+        await this.enqueueTrial(sweepId, n);
+      }
       // Seen by the next proposal of this pass: a replicate copies it, TPE's constant liar counts it.
-      snapshots.push({ number: n, params, state: 'queued', values: [] });
+      snapshots.push({ number: n, params, state: typed.refused ? 'failed' : 'queued', values: [] });
       next = n + 1;
     }
     trials = await this.store.listTrials(sweepId);

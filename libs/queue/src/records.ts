@@ -1,4 +1,4 @@
-import type { MetricComparison } from '@vaecf/cf';
+import type { MetricComparison, TrialConfigInput } from '@vaecf/cf';
 import { SWEEP_STATES, type SweepSpec, type SweepState, type TrialState } from '@vaecf/sweep';
 
 // Defined in libs/sweep (light enough for the CLI to import), re-exported beside the records.
@@ -133,7 +133,8 @@ export interface EngineChange {
 
 export interface TrialRecord {
   readonly no: number;
-  readonly params: Record<string, unknown>;
+  /** Its hyperparameters as the sweep set them (the rest: the model's defaults), parsed when read. */
+  readonly params: TrialConfigInput;
   /**
    * The configuration it runs (limits.repeats > 1: trials of one
    * configuration share every hyperparameter but the seed). Absent on

@@ -1,3 +1,4 @@
+import type { TrialConfigInput } from '@vaecf/cf';
 import { ashaRungs, createScheduler, type Decision, type SweepSpec, type TrialSnapshot } from '@vaecf/sweep';
 import type { TrialFence } from './fence';
 import type { SweepStore } from './sweep-store';
@@ -6,7 +7,7 @@ import type { SweepStore } from './sweep-store';
 export interface TrialProgressPoint {
   /** The trial, as its owner's current attempt (an ASHA arrival is one of its fenced writes). */
   readonly fence: TrialFence;
-  readonly params: Record<string, unknown>;
+  readonly params: TrialConfigInput;
   readonly values: readonly number[];
   /** Epochs the trial may run in all (its rungs depend on it). */
   readonly maxEpochs: number;

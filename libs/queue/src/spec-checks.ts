@@ -5,7 +5,7 @@ import {
   trainingMemoryExcess,
   trialConfigSchema,
   type TrialConfig,
-  type TrialConfigInput,
+  parseTrialConfigInput,
 } from '@vaecf/cf';
 import { EngineChoiceError, parseEngineChoice, parseThreads } from '@vaecf/engine';
 import { preview, unknownKeyProblem } from '@vaecf/errors';
@@ -60,11 +60,11 @@ export function checkTrialSpace(
         throw new SpecError(`${section}.${name}`, unknownKeyProblem(name, fields, 'hyperparameter'));
     }
   }
-  const base = {
+  const base: Record<string, unknown> = {
     ...fixedHyperparameters(spec),
     model: spec.model,
     selectBy: spec.objective.metric,
-  } as TrialConfigInput;
+  };
   const resolved = resolveOr(base, (e) => new SpecError(`fixed.${e.field}`, problemOf(e)));
   for (const [name, d] of Object.entries(spec.space)) {
     for (const value of probeValues(d)) {
@@ -148,15 +148,18 @@ export function completeSpec(spec: SweepSpec, dataset: DatasetShape | undefined)
       'search.annealSteps',
       "the dataset's size is unknown: give the annealing steps of stage 1",
     );
-  const config = resolveTrialConfig({ ...fixedHyperparameters(spec), model: spec.model } as TrialConfigInput);
+  const config = resolveTrialConfig(
+    parseTrialConfigInput({ ...fixedHyperparameters(spec), model: spec.model }),
+  );
   // Beta = updates so far / annealSteps: the run's last update (number updates - 1) uses beta = 1.
   const annealSteps = Math.max(1, config.epochs * Math.ceil(dataset.trainUsers / config.batchSize) - 1);
   return { ...spec, search: { ...spec.search, annealSteps } };
 }
 
-function resolveOr(input: TrialConfigInput, toSpecError: (e: ConfigError) => SpecError): TrialConfig {
+/** The spec's values for a trial (untyped until parsed here), resolved; a ConfigError becomes `toSpecError`'s. */
+function resolveOr(input: Record<string, unknown>, toSpecError: (e: ConfigError) => SpecError): TrialConfig {
   try {
-    return resolveTrialConfig(input);
+    return resolveTrialConfig(parseTrialConfigInput(input));
   } catch (e) {
     throw e instanceof ConfigError ? toSpecError(e) : e;
   }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { InputError } from '@vaecf/errors';
+import { ConfigError, parseTrialConfigInput, type TrialConfigInput } from '@vaecf/cf';
+import { InputError, preview } from '@vaecf/errors';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import {
   parseSweepSpec,
@@ -247,12 +248,7 @@ export class SweepStore {
    * replicates with its own seed; default n, one seed a configuration); a
    * second call for the same n changes nothing. Returns whether it was new.
    */
-  async createTrial(
-    id: string,
-    n: number,
-    params: Record<string, unknown>,
-    configuration = n,
-  ): Promise<boolean> {
+  async createTrial(id: string, n: number, params: TrialConfigInput, configuration = n): Promise<boolean> {
     const created = await this.redis.hsetnx(keys.trial(id, n), 'no', n);
     if (!created) return false;
     await this.redis
@@ -272,7 +268,7 @@ export class SweepStore {
 
   async getTrial(id: string, n: number): Promise<TrialRecord | null> {
     const h = await this.redis.hgetall(keys.trial(id, n));
-    return h.no === undefined || h.params === undefined ? null : parseTrial(h);
+    return h.no === undefined || h.params === undefined ? null : parseTrial(id, h);
   }
 
   async listTrials(id: string): Promise<TrialRecord[]> {
@@ -280,7 +276,7 @@ export class SweepStore {
     const pipe = this.redis.pipeline();
     for (const n of nos) pipe.hgetall(keys.trial(id, Number(n)));
     const rows = (await pipe.exec()) ?? [];
-    return rows.map(([, h]) => parseTrial(h as Record<string, string>));
+    return rows.map(([, h]) => parseTrial(id, h as Record<string, string>));
   }
 
   /**
@@ -597,10 +593,10 @@ export class SweepStore {
   }
 }
 
-function parseTrial(h: Record<string, string>): TrialRecord {
+function parseTrial(sweepId: string, h: Record<string, string>): TrialRecord {
   return {
     no: Number(h.no),
-    params: JSON.parse(h.params ?? '{}') as Record<string, unknown>,
+    params: storedTrialParams(sweepId, h.no, h.params),
     configuration: h.configuration === undefined ? undefined : Number(h.configuration),
     state: h.state as TrialState,
     createdAt: Number(h.createdAt),
@@ -624,6 +620,45 @@ function parseTrial(h: Record<string, string>): TrialRecord {
     checkpointRestarts: Number(h.checkpointRestarts ?? 0),
     checkpointNote: h.checkpointNote,
   };
+}
+
+/**
+ * A trial's params, parsed once here with libs/cf's trial schema (the input
+ * form: the sweep leaves unset fields to the model's defaults), so every
+ * reader gets them typed. Params that no longer parse (written by another
+ * version, or by hand) are refused naming the sweep and trial: unlike the
+ * informational fields below, a trial cannot run or be shown without them.
+ */
+function storedTrialParams(
+  sweepId: string,
+  no: string | undefined,
+  text: string | undefined,
+): TrialConfigInput {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text ?? '{}');
+  } catch {
+    throw new StoredTrialParamsError(sweepId, no, `not JSON (${preview(text)})`);
+  }
+  try {
+    return parseTrialConfigInput(raw);
+  } catch (e) {
+    if (e instanceof ConfigError)
+      throw new StoredTrialParamsError(sweepId, no, `${e.field}: ${e.problem} (got ${preview(e.value)})`);
+    throw e;
+  }
+}
+
+/** A stored trial record whose params no longer parse as a trial configuration. */
+export class StoredTrialParamsError extends Error {
+  constructor(
+    readonly sweepId: string,
+    readonly trialNo: string | undefined,
+    problem: string,
+  ) {
+    super(`sweep ${sweepId} trial ${trialNo ?? '?'}: stored params no longer parse: ${problem}`);
+    this.name = 'StoredTrialParamsError';
+  }
 }
 
 /**

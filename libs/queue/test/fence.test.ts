@@ -26,7 +26,7 @@ afterAll(async () => {
 async function oneTrial() {
   const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
   created.push(id);
-  await store.createTrial(id, 0, { lr: 0.1 });
+  await store.createTrial(id, 0, { model: 'vae', lr: 0.1 });
   const snapshot = async () => ({
     trial: await redis.hgetall(keys.trial(id, 0)),
     history: await redis.lrange(keys.history(id, 0), 0, -1),

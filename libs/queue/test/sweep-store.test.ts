@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SweepController, type TrialsQueue } from '../src/controller';
 import { keys } from '../src/keys';
 import { SWEEP_STATES } from '../src/records';
-import { IdempotencyKeyReusedError, specHash, SweepStore } from '../src/sweep-store';
+import { IdempotencyKeyReusedError, specHash, StoredTrialParamsError, SweepStore } from '../src/sweep-store';
 import { connect } from './redis';
 
 /** An engine as a trial records it. */
@@ -80,9 +80,9 @@ describe('SweepStore on a real Redis', () => {
     const id = await newSweep();
     const nos = await Promise.all([0, 1, 2].map(() => store.claimTrialNumber(id)));
     expect(nos.sort()).toEqual([0, 1, 2]);
-    expect(await store.createTrial(id, 0, { lr: 0.1 })).toBe(true);
-    expect(await store.createTrial(id, 0, { lr: 0.2 })).toBe(false);
-    await store.createTrial(id, 1, { lr: 0.3 });
+    expect(await store.createTrial(id, 0, { model: 'vae', lr: 0.1 })).toBe(true);
+    expect(await store.createTrial(id, 0, { model: 'vae', lr: 0.2 })).toBe(false);
+    await store.createTrial(id, 1, { model: 'vae', lr: 0.3 });
     await store.startTrial((await store.claimTrialAttempt(id, 1, 'w1'))!, WASM);
     await store.startTrial((await store.claimTrialAttempt(id, 1, 'w2'))!, WASM);
     const trials = await store.listTrials(id);
@@ -98,8 +98,8 @@ describe('SweepStore on a real Redis', () => {
 
   it('appends each epoch once, tracks the best and the leaderboard', async () => {
     const id = await newSweep();
-    await store.createTrial(id, 0, {});
-    await store.createTrial(id, 1, {});
+    await store.createTrial(id, 0, { model: 'vae' });
+    await store.createTrial(id, 1, { model: 'vae' });
     const t0 = (await store.claimTrialAttempt(id, 0, 'w'))!;
     const t1 = (await store.claimTrialAttempt(id, 1, 'w'))!;
     expect(await store.recordEpoch(t0, 1, { epoch: 1 }, 0.2)).toBe(true);
@@ -125,7 +125,7 @@ describe('SweepStore on a real Redis', () => {
     const conns = values.map(() => connect());
     const fences = await Promise.all(
       values.map(async (_, n) => {
-        await store.createTrial(id, n, {});
+        await store.createTrial(id, n, { model: 'vae' });
         return (await store.claimTrialAttempt(id, n, 'w'))!;
       }),
     );
@@ -152,7 +152,7 @@ describe('SweepStore on a real Redis', () => {
 
   it('deletes every key of a sweep', async () => {
     const id = await newSweep();
-    await store.createTrial(id, 0, {});
+    await store.createTrial(id, 0, { model: 'vae' });
     const t0 = (await store.claimTrialAttempt(id, 0, 'w'))!;
     await store.recordEpoch(t0, 1, {}, 0.1);
     await store.ashaRung(t0, 1, 0.1, 3);
@@ -196,22 +196,28 @@ describe('sweep states', () => {
 
   it('records the configuration a trial runs (limits.repeats) and reads it back', async () => {
     const id = await newSweep();
-    await store.createTrial(id, 0, { lr: 0.1 });
-    await store.createTrial(id, 3, { lr: 0.1 }, 1);
+    await store.createTrial(id, 0, { model: 'vae', lr: 0.1 });
+    await store.createTrial(id, 3, { model: 'vae', lr: 0.1 }, 1);
     expect((await store.getTrial(id, 0))!.configuration).toBe(0);
     expect((await store.getTrial(id, 3))!.configuration).toBe(1);
   });
 
   it('snapshots every trial with its curve in one call', async () => {
     const id = await newSweep();
-    await store.createTrial(id, 0, { lr: 0.1 });
-    await store.createTrial(id, 1, { lr: 0.2 });
+    await store.createTrial(id, 0, { model: 'vae', lr: 0.1 });
+    await store.createTrial(id, 1, { model: 'vae', lr: 0.2 });
     const t0 = (await store.claimTrialAttempt(id, 0, 'w'))!;
     await store.recordEpoch(t0, 1, { validation: { ndcg100: 0.1 } }, 0.1);
     await store.recordEpoch(t0, 2, { validation: { ndcg100: 0.3 } }, 0.3);
     expect(await store.trialSnapshots(id)).toEqual([
-      { number: 0, params: { lr: 0.1 }, state: 'queued', values: [0.1, 0.3], betas: [NaN, NaN] },
-      { number: 1, params: { lr: 0.2 }, state: 'queued', values: [], betas: [] },
+      {
+        number: 0,
+        params: { model: 'vae', lr: 0.1 },
+        state: 'queued',
+        values: [0.1, 0.3],
+        betas: [NaN, NaN],
+      },
+      { number: 1, params: { model: 'vae', lr: 0.2 }, state: 'queued', values: [], betas: [] },
     ]);
   });
 });
@@ -246,7 +252,7 @@ describe('SweepController.reconcile', () => {
   });
   it("records a trial's engine, its engine changes and why it waits for an engine", async () => {
     const id = await newSweep();
-    await store.createTrial(id, 0, {});
+    await store.createTrial(id, 0, { model: 'vae' });
     await store.noteEngineWait(id, 0, 'worker V cannot load engine onnxruntime-cuda');
     expect((await store.getTrial(id, 0))!.engineWait).toBe('worker V cannot load engine onnxruntime-cuda');
     await store.startTrial((await store.claimTrialAttempt(id, 0, 'w1'))!, WASM);
@@ -268,5 +274,30 @@ describe('SweepController.reconcile', () => {
     expect((await store.getTrial(id, 0))!.engineWait).toBeUndefined();
     await store.noteEngineWait(id, 9, 'gone');
     expect(await store.getTrial(id, 9)).toBeNull();
+  });
+
+  it('hands out typed params, and refuses stored params that no longer parse naming the sweep and trial', async () => {
+    const id = await newSweep();
+    await store.createTrial(id, 0, { model: 'vae', lr: 0.1, dims: [64, 8] });
+    expect((await store.getTrial(id, 0))!.params).toEqual({ model: 'vae', lr: 0.1, dims: [64, 8] });
+    // As another version (or a hand) could have left them: a string where a number belongs.
+    await redis.hset(keys.trial(id, 0), 'params', JSON.stringify({ model: 'vae', lr: 'fast' }));
+    const read = store.getTrial(id, 0);
+    await expect(read).rejects.toBeInstanceOf(StoredTrialParamsError);
+    await expect(read).rejects.toThrow(`sweep ${id} trial 0: stored params no longer parse: lr:`);
+    await expect(store.listTrials(id)).rejects.toThrow(`sweep ${id} trial 0: stored params no longer parse`);
+    // An unknown key, a missing model and text that is not JSON are refused the same way.
+    await redis.hset(keys.trial(id, 0), 'params', JSON.stringify({ model: 'vae', learningRate: 0.1 }));
+    await expect(store.getTrial(id, 0)).rejects.toThrow(
+      /trial 0: stored params no longer parse: .*learningRate/,
+    );
+    await redis.hset(keys.trial(id, 0), 'params', JSON.stringify({ lr: 0.1 }));
+    await expect(store.getTrial(id, 0)).rejects.toThrow(
+      `sweep ${id} trial 0: stored params no longer parse: model:`,
+    );
+    await redis.hset(keys.trial(id, 0), 'params', '{lr:');
+    await expect(store.getTrial(id, 0)).rejects.toThrow(
+      `sweep ${id} trial 0: stored params no longer parse: not JSON ("{lr:")`,
+    );
   });
 });

@@ -54,7 +54,7 @@ export function trialsCsv(trials: readonly TrialView[]): string {
     t.engine?.threads ?? '',
     t.engineChanges?.length ? JSON.stringify(t.engineChanges) : '',
     t.reason ?? '',
-    ...paramNames.map((p) => cell(t.params[p])),
+    ...paramNames.map((p) => cell(paramOf(t.params, p))),
   ]);
   return stringify(rows, { header: true, columns });
 }
@@ -63,4 +63,9 @@ function cell(v: unknown): string | number {
   if (v === undefined || v === null) return '';
   if (typeof v === 'number' || typeof v === 'string') return v;
   return JSON.stringify(v);
+}
+
+/** One hyperparameter by name: the CSV has a column for every name any trial has. */
+function paramOf(params: Readonly<Record<string, unknown>>, name: string): unknown {
+  return Object.hasOwn(params, name) ? params[name] : undefined;
 }

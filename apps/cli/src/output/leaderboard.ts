@@ -51,7 +51,7 @@ export function leaderboard(trials: TrialView[], objective: ObjectiveMetric = 'n
       metric(x.latest?.recall50),
       ...(seedsColumn ? [seedsCell(x)] : []),
       ...(engineColumn ? [x.engine ? engineCell(x) : ''] : []),
-      ...varying.map((k) => (k in x.params ? compact(x.params[k]) : '')),
+      ...varying.map((k) => (Object.hasOwn(x.params, k) ? compact(paramOf(x, k)) : '')),
     ]);
   }
   const common = paramsText(shared);
@@ -137,9 +137,16 @@ function splitParams(trials: TrialView[]): { shared: Record<string, unknown>; va
   const shared: Record<string, unknown> = {};
   const varying: string[] = [];
   for (const k of keys) {
-    const values = new Set(trials.map((t) => JSON.stringify(t.params[k])));
-    if (values.size === 1 && trials.every((t) => k in t.params)) shared[k] = trials[0].params[k];
+    const values = new Set(trials.map((t) => JSON.stringify(paramOf(t, k))));
+    if (values.size === 1 && trials.every((t) => Object.hasOwn(t.params, k)))
+      shared[k] = paramOf(trials[0], k);
     else varying.push(k);
   }
   return { shared, varying };
+}
+
+/** One hyperparameter of a trial by name (params are typed; the table walks them by name). */
+function paramOf(t: TrialView, name: string): unknown {
+  const params: Readonly<Record<string, unknown>> = t.params;
+  return Object.hasOwn(params, name) ? params[name] : undefined;
 }

@@ -13,7 +13,7 @@ export type ValidationMetric = (typeof VALIDATION_METRICS)[number];
  * Defaults depend on the model (see `defaultsFor`), so the schema itself has
  * none: `resolveTrialConfig` fills them in.
  */
-export const trialConfigSchema = z
+const trialConfigObject = z
   .object({
     model: z.enum(MODEL_KINDS),
     /** Hidden dims of the encoder, input side first; the decoder mirrors them. */
@@ -49,25 +49,44 @@ export const trialConfigSchema = z
     /** RecVAE only: the composite prior's weights of the standard normal, the previous posterior and the wide normal. */
     priorWeights: z.array(z.number().positive().max(1)).length(3).optional(),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.model === 'recvae') {
-      if (c.dims.length !== 2)
-        ctx.addIssue({ code: 'custom', path: ['dims'], message: 'RecVAE takes exactly [hidden, latent]' });
-      if (c.priorWeights && Math.abs(c.priorWeights.reduce((a, b) => a + b, 0) - 1) > 1e-6)
-        ctx.addIssue({ code: 'custom', path: ['priorWeights'], message: 'the three weights must sum to 1' });
-      return;
-    }
-    for (const f of RECVAE_ONLY)
-      if (c[f] !== undefined)
-        ctx.addIssue({ code: 'custom', path: [f], message: 'applies to model recvae only' });
-  });
+  .strict();
+
+export const trialConfigSchema = trialConfigObject.superRefine((c, ctx) => {
+  if (c.model === 'recvae') {
+    if (c.dims.length !== 2)
+      ctx.addIssue({ code: 'custom', path: ['dims'], message: 'RecVAE takes exactly [hidden, latent]' });
+    if (c.priorWeights && Math.abs(c.priorWeights.reduce((a, b) => a + b, 0) - 1) > 1e-6)
+      ctx.addIssue({ code: 'custom', path: ['priorWeights'], message: 'the three weights must sum to 1' });
+    return;
+  }
+  for (const f of RECVAE_ONLY)
+    if (c[f] !== undefined)
+      ctx.addIssue({ code: 'custom', path: [f], message: 'applies to model recvae only' });
+});
 
 /** Hyperparameters only RecVAE reads. */
 export const RECVAE_ONLY = ['klGamma', 'klBeta', 'encoderPasses', 'decoderPasses', 'priorWeights'] as const;
 
 export type TrialConfig = z.infer<typeof trialConfigSchema>;
-export type TrialConfigInput = Partial<TrialConfig> & { model: ModelKind };
+
+/**
+ * The input form of a trial's configuration, as a sweep stores it in a trial
+ * record: the model, and any hyperparameter the sweep fixes or samples (the
+ * rest take the model's defaults in `resolveTrialConfig`). Each present field
+ * is checked as in the full schema and unknown keys are refused, so a record
+ * read through it is typed without a cast; the cross-field checks (RecVAE's
+ * dims, prior weights) wait for `resolveTrialConfig`, which sees the defaults.
+ */
+export const trialConfigInputSchema = trialConfigObject.partial().required({ model: true });
+export type TrialConfigInput = z.infer<typeof trialConfigInputSchema>;
+
+/** Parses a trial's params (the input form); throws ConfigError naming the first bad field. */
+export function parseTrialConfigInput(input: unknown): TrialConfigInput {
+  const parsed = trialConfigInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ConfigError(issue.path.join('.') || '(config)', issue.message, valueAt(input, issue.path));
+}
 
 /** The paper code's settings (vae_cf notebook) for each model. */
 export function defaultsFor(model: ModelKind): TrialConfig {

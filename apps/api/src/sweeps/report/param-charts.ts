@@ -12,11 +12,17 @@ function axisValue(p: VaryingParam, v: unknown): string | number | null {
 const scored = (m: ReportModel): TrialSummary[] => m.trials.filter((t) => t.best !== undefined);
 
 /** Every scored trial as one line across the searched parameters to the objective, coloured by it. */
+/** One hyperparameter of a trial by name (params are typed; the report walks them by name). */
+function paramOf(t: TrialSummary, name: string): unknown {
+  const params: Readonly<Record<string, unknown>> = t.record.params;
+  return Object.hasOwn(params, name) ? params[name] : undefined;
+}
+
 export function parallelChart(m: ReportModel): ChartSpec {
   const n = m.varying.length;
   const row = (t: TrialSummary) => ({
     name: String(t.no),
-    value: [...m.varying.map((p) => axisValue(p, t.record.params[p.name])), t.best!],
+    value: [...m.varying.map((p) => axisValue(p, paramOf(t, p.name))), t.best!],
   });
   const trials = scored(m);
   const values = trials.map((t) => t.best!);
@@ -72,7 +78,7 @@ export function parallelChart(m: ReportModel): ChartSpec {
 export function scatterChart(m: ReportModel, p: VaryingParam, k: number): ChartSpec {
   const point = (t: TrialSummary) => ({
     name: String(t.no),
-    value: [axisValue(p, t.record.params[p.name]), t.best!],
+    value: [axisValue(p, paramOf(t, p.name)), t.best!],
   });
   const series = (name: string, rows: TrialSummary[], extra: ScatterSeriesOption): ScatterSeriesOption => ({
     type: 'scatter',
