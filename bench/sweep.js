@@ -11,6 +11,7 @@ const { artifactStoreFromEnv, FilesystemArtifactStore } = require('@vaecf/artifa
 const S3rver = require('s3rver');
 const cf = require('@vaecf/cf');
 const { SweepController, SweepStore, submitSweep } = require('@vaecf/queue');
+const { parseSweepSpec } = require('@vaecf/sweep');
 const { Queue } = require('bullmq');
 const { Redis } = require('ioredis');
 
@@ -88,7 +89,7 @@ async function runSweep(workers, scheduler, s3) {
   );
   await new Promise((r) => setTimeout(r, 1500)); // let them load their backend
   const t0 = Date.now();
-  const { id } = await submitSweep(spec(scheduler), {
+  const { id } = await submitSweep(parseSweepSpec(spec(scheduler)), {
     store,
     controller,
     checkDataset: async () => undefined,
@@ -178,7 +179,11 @@ async function queueOverhead(n) {
       fixed: { dims: [8], batchSize: 500, epochs: 1 },
       search: { method: 'grid' },
     };
-    const { id } = await submitSweep(one, { store, controller, checkDataset: async () => undefined });
+    const { id } = await submitSweep(parseSweepSpec(one), {
+      store,
+      controller,
+      checkDataset: async () => undefined,
+    });
     let job;
     for (;;) {
       job = await queue.getJob(`${id}-0`);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { generateSyntheticRatings, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
 import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -123,13 +124,13 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
   const store = new SweepStore(redis);
   const queue: TrialsQueue = new Queue(queueName, { connection: redis });
   const { id } = await submitSweep(
-    {
+    parseSweepSpec({
       dataset: 'ds',
       model: 'dae',
       fixed: { dims: [32], batchSize: 100, epochs: 3 },
       space: { lr: { type: 'choice', values: [1e-3, 3e-3, 1e-2, 3e-2] } },
       limits: { maxConcurrent: 2 },
-    },
+    }),
     { store, controller: new SweepController(redis, store, queue), checkDataset: async () => undefined },
   );
   await until('the sweep to complete', async () => (await store.getSweep(id))?.state === 'completed');

@@ -11,7 +11,7 @@ import {
   type SweepRecord,
   type TrialsQueue,
 } from '@vaecf/queue';
-import type { SweepSpecInput } from '@vaecf/sweep';
+import { parseSweepSpec, type SweepSpecInput } from '@vaecf/sweep';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,14 +74,14 @@ async function runSweep(
   );
   try {
     const { id } = await submitSweep(
-      {
+      parseSweepSpec({
         dataset: 'ds1',
         model: 'vae',
         fixed: { dims: [32, 8], batchSize: 100, epochs: 2, totalAnnealSteps: 20 },
         space: { lr: { type: 'choice', values: [3e-3, 3e-2] } },
         limits: { maxConcurrent: 1 },
         ...extra,
-      },
+      }),
       { store, controller, checkDataset: async () => undefined },
     );
     sweeps.push(id);

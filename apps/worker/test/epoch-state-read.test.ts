@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { DatasetStore, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,12 +78,12 @@ async function run(epochs: number): Promise<{ records: number; states: number }>
   );
   try {
     const { id } = await submitSweep(
-      {
+      parseSweepSpec({
         dataset: 'ds',
         model: 'vae',
         fixed: { dims: [32, 8], batchSize: 100, epochs, totalAnnealSteps: 20 },
         baselines: [],
-      },
+      }),
       { store, controller, checkDataset: async () => undefined },
     );
     sweeps.push(id);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { loadBestWeights } from '@vaecf/cf';
 import { DatasetStore, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,13 +89,13 @@ async function sweepWith(plan: Damage[]) {
   );
   try {
     const { id } = await submitSweep(
-      {
+      parseSweepSpec({
         dataset: 'ds1',
         model: 'vae',
         fixed: { dims: [32, 8], batchSize: 100, epochs: 2, totalAnnealSteps: 20 },
         space: { lr: { type: 'choice', values: [3e-4, 3e-3, 3e-2] } },
         limits: { maxConcurrent: 1 },
-      },
+      }),
       { store, controller, checkDataset: async () => undefined },
     );
     sweeps.push(id);

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { loadBestWeights, Recommender } from '@vaecf/cf';
 import { DatasetStore, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,13 +63,13 @@ describe('a sweep with model: recvae', () => {
     });
     try {
       const { id } = await submitSweep(
-        {
+        parseSweepSpec({
           dataset: 'ds1',
           model: 'recvae',
           fixed: { dims: [24, 8], batchSize: 100, epochs: 2, encoderPasses: 2 },
           space: { klGamma: { type: 'choice', values: [0.001, 0.01] } },
           limits: { maxConcurrent: 1 },
-        },
+        }),
         { store, controller, checkDataset: async () => undefined },
       );
       sweeps.push(id);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -56,13 +57,13 @@ it('each outage: one line when Redis goes, one when it is back, no ECONNREFUSED 
     VAECF_TRIALS_QUEUE: name,
   });
   const { id } = await submitSweep(
-    {
+    parseSweepSpec({
       name: sweepName,
       dataset: 'ds',
       model: 'dae',
       fixed: { dims: [32], batchSize: 100, epochs: 3 },
       space: { lr: { type: 'choice', values: [1e-3] } },
-    },
+    }),
     { store, controller: new SweepController(redis, store, queue), checkDataset: async () => undefined },
   );
   await hold.waiting(id, 0); // a trial process is busy, its connections open

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { generateSyntheticRatings, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
 import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -88,13 +89,13 @@ it('Redis restarted during a sweep: workers reconnect and the sweep completes, e
   };
   workers = [startWorker('A', env), startWorker('B', env)];
   const { id } = await submitSweep(
-    {
+    parseSweepSpec({
       dataset: 'ds',
       model: 'dae',
       fixed: { dims: [100], batchSize: 100, epochs: 5 },
       space: { lr: { type: 'choice', values: [1e-3, 3e-3, 1e-2] } },
       limits: { maxConcurrent: 2 },
-    },
+    }),
     { store, controller, checkDataset: async () => undefined },
   );
   await until('a first epoch', async () => ((await store.getTrial(id, 0))?.epochs ?? 0) >= 1);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { createWorkerMetrics } from '@vaecf/telemetry';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -23,7 +24,7 @@ it('skips an unreadable sweep record and keeps the gauges of the others', async 
   const store = new SweepStore(redis);
   const queue: TrialsQueue = new Queue(`test-${randomUUID()}`, { connection: redis });
   const { id } = await submitSweep(
-    { dataset: 'ds', model: 'dae', fixed: { dims: [16], epochs: 1 } },
+    parseSweepSpec({ dataset: 'ds', model: 'dae', fixed: { dims: [16], epochs: 1 } }),
     { store, controller: new SweepController(redis, store, queue), checkDataset: async () => undefined },
   );
   // The newest record holds a spec key this version does not know.

@@ -116,7 +116,7 @@ describe('a sweep on BullMQ with a real Redis', () => {
   it('runs every trial once, prunes with ASHA, tests the best and promotes its model', async () => {
     await withWorker(2, async (_queue, controller) => {
       const deps = { store, controller, checkDataset: async () => undefined };
-      const { id } = await submitSweep(spec(), deps);
+      const { id } = await submitSweep(parseSweepSpec(spec()), deps);
       sweeps.push(id);
       const done = await waitFor(id, ['completed', 'failed']);
       expect(done.state).toBe('completed');
@@ -137,11 +137,13 @@ describe('a sweep on BullMQ with a real Redis', () => {
     await withWorker(2, async (_queue, controller) => {
       const deps = { store, controller, checkDataset: async () => undefined };
       const { id } = await submitSweep(
-        spec({
-          objective: { metric: 'recall20' },
-          scheduler: { type: 'none' },
-          search: { method: 'random', trials: 3, seed: 5 },
-        }),
+        parseSweepSpec(
+          spec({
+            objective: { metric: 'recall20' },
+            scheduler: { type: 'none' },
+            search: { method: 'random', trials: 3, seed: 5 },
+          }),
+        ),
         deps,
       );
       sweeps.push(id);
@@ -164,13 +166,13 @@ describe('a sweep on BullMQ with a real Redis', () => {
     await withWorker(2, async (_queue, controller) => {
       const deps = { store, controller, checkDataset: async () => ({ items: 200, trainUsers: 380 }) };
       const { id, spec: stored } = await submitSweep(
-        {
+        parseSweepSpec({
           dataset: 'ds1',
           model: 'vae',
           fixed: { dims: [32, 8], batchSize: 100, epochs: 5 },
           space: { lr: { type: 'choice', values: [0.003, 0.01] } },
           search: { method: 'beta', stage2: 'all' },
-        },
+        }),
         deps,
       );
       sweeps.push(id);
@@ -205,7 +207,10 @@ describe('a sweep on BullMQ with a real Redis', () => {
         search: { method: 'random', trials: 1, seed: 2 },
         fixed: { dims: [8], batchSize: 200, epochs: 1 },
       });
-      const [a, b] = await Promise.all([submitSweep(small, deps, key), submitSweep(small, deps, key)]);
+      const [a, b] = await Promise.all([
+        submitSweep(parseSweepSpec(small), deps, key),
+        submitSweep(parseSweepSpec(small), deps, key),
+      ]);
       sweeps.push(a.id);
       expect(a.id).toBe(b.id);
       expect([a.created, b.created].sort()).toEqual([false, true]);
@@ -223,7 +228,7 @@ describe('a sweep on BullMQ with a real Redis', () => {
         scheduler: { type: 'none' },
         fixed: { dims: [8], batchSize: 200, epochs: 1 },
       });
-      await expect(submitSweep(bad, deps)).rejects.toThrow(
+      await expect(submitSweep(parseSweepSpec(bad), deps)).rejects.toThrow(
         /invalid sweep spec: space\.keepProb: .*a value this distribution can produce/,
       );
       const { id } = await store.createSweep(parseSweepSpec(bad), 2, undefined, controller.queueName);
@@ -243,7 +248,7 @@ describe('a sweep on BullMQ with a real Redis', () => {
         scheduler: { type: 'none' },
         fixed: { dims: [32, 8], batchSize: 50, epochs: 200, totalAnnealSteps: 20 },
       });
-      const { id } = await submitSweep({ ...long, limits: { maxConcurrent: 2 } }, deps);
+      const { id } = await submitSweep(parseSweepSpec({ ...long, limits: { maxConcurrent: 2 } }), deps);
       sweeps.push(id);
       const t0 = Date.now();
       while (((await store.getTrial(id, 0))?.epochs ?? 0) < 1) {
@@ -296,7 +301,7 @@ describe('a sweep on BullMQ with a real Redis', () => {
       expect((await datasetStore.get(bad))?.error).toMatch(/missing\.csv: file not found or not readable/);
       const check = requireReadyDataset(datasetStore);
       const submit = (dataset: string) =>
-        submitSweep({ ...spec(), dataset }, { store, controller, checkDataset: check });
+        submitSweep(parseSweepSpec({ ...spec(), dataset }), { store, controller, checkDataset: check });
       await expect(submit(bad)).rejects.toThrow(
         `invalid sweep spec: dataset: dataset "${bad}" is failed, not ready`,
       );
@@ -315,14 +320,16 @@ describe('a sweep on BullMQ with a real Redis', () => {
     await withWorker(1, async (_queue, controller) => {
       const deps = { store, controller, checkDataset: async () => undefined };
       const { id } = await submitSweep(
-        spec({
-          search: { method: 'grid' },
-          space: { lr: { type: 'choice', values: [1e-3, 3e-3, 1e-2] } },
-          scheduler: { type: 'none' },
-          fixed: { dims: [8], batchSize: 200, epochs: 1 },
-          limits: { maxConcurrent: 1 },
-          checkpoints: { keepFinished: 1, keepAfterEnd: 1 },
-        }),
+        parseSweepSpec(
+          spec({
+            search: { method: 'grid' },
+            space: { lr: { type: 'choice', values: [1e-3, 3e-3, 1e-2] } },
+            scheduler: { type: 'none' },
+            fixed: { dims: [8], batchSize: 200, epochs: 1 },
+            limits: { maxConcurrent: 1 },
+            checkpoints: { keepFinished: 1, keepAfterEnd: 1 },
+          }),
+        ),
         deps,
       );
       sweeps.push(id);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { SweepController, SweepStore, submitSweep, WorkerRegistry, type TrialsQueue } from '@vaecf/queue';
+import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -100,7 +101,7 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
       extra: Record<string, unknown> = {},
     ) => {
       const { id, warnings } = await submitSweep(
-        {
+        parseSweepSpec({
           ...(name ? { name } : {}),
           dataset: 'ds',
           model: 'vae',
@@ -114,7 +115,7 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
           space,
           limits: { maxConcurrent },
           ...extra,
-        },
+        }),
         {
           store,
           controller,

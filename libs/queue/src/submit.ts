@@ -1,4 +1,4 @@
-import { parseSweepSpec, plannedTrials, runSettingsOf, type SweepSpec } from '@vaecf/sweep';
+import { plannedTrials, runSettingsOf, type SweepSpec } from '@vaecf/sweep';
 import type { SweepController } from './controller';
 import { engineAvailabilityWarning } from './engine-availability';
 import { checkTrialSpace, completeSpec, normalizeRunSettings, type DatasetShape } from './spec-checks';
@@ -20,17 +20,18 @@ export interface SubmitDeps {
 export const DEFAULT_TRIAL_MEMORY_LIMIT_MB = 4096;
 
 /**
- * Validates a sweep completely (the spec, its dataset, and every trial
+ * Validates a parsed sweep completely (its dataset, and every trial
  * configuration it can produce), then stores and starts it: a bad spec never
- * reaches a worker. With an idempotency key a repeated submit returns the
- * first sweep and starts nothing new.
+ * reaches a worker. The spec arrives parsed (parseSweepSpec or
+ * parseSweepSpecText, once, where it came in: the API's request, a test, a
+ * bench), so it is not parsed again here. With an idempotency key a repeated
+ * submit returns the first sweep and starts nothing new.
  */
 export async function submitSweep(
-  input: unknown,
+  parsed: SweepSpec,
   deps: SubmitDeps,
   idempotencyKey?: string,
 ): Promise<{ id: string; created: boolean; spec: SweepSpec; warnings: string[] }> {
-  const parsed = parseSweepSpec(input);
   const dataset = await deps.checkDataset(parsed.dataset);
   checkTrialSpace(parsed, dataset, deps.trialMemoryLimitBytes ?? DEFAULT_TRIAL_MEMORY_LIMIT_MB * 2 ** 20);
   const spec = normalizeRunSettings(completeSpec(parsed, dataset));
