@@ -1,3 +1,4 @@
+import { trialConfigInputSchema } from '@vaecf/cf';
 import { DATASET_STATES, SWEEP_STATES } from '@vaecf/queue';
 import { OBJECTIVE_METRICS, TRIAL_STATES } from '@vaecf/sweep';
 import { createZodDto } from 'nestjs-zod';
@@ -152,7 +153,9 @@ const trialEngine = z.object({
 
 const trial = z.object({
   no: z.number().int(),
-  params: z.record(z.string(), z.unknown()),
+  params: trialConfigInputSchema.describe(
+    "the hyperparameters the sweep set for it (fixed and sampled); the rest are the model's defaults",
+  ),
   configuration: z
     .number()
     .int()
