@@ -1,97 +1,43 @@
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import type { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { decodePerUser } from '@vaecf/cf';
-import { testWorkerEngines } from './test-engines';
-import {
-  DatasetStore,
-  SweepController,
-  SweepStore,
-  submitSweep,
-  type SweepRecord,
-  type TrialsQueue,
-} from '@vaecf/queue';
+import { submitSweep, type SweepRecord } from '@vaecf/queue';
 import { parseSweepSpec, type SweepSpecInput } from '@vaecf/sweep';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetCache } from '../src/dataset-cache';
-import { createJobHandler } from '../src/handlers';
+import { describe, expect, it } from 'vitest';
 import { perUserResultName } from '../src/sweep-baselines';
-import { syntheticArtifacts } from './synthetic-artifacts';
+import { useJobBed } from './job-bed';
 
 /** Baselines at finalize: real Redis, a real dataset and checkpoints, a BullMQ worker in this process. */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-let root: string;
-let redis: Redis;
-let store: SweepStore;
-let artifacts: FilesystemArtifactStore;
-const sweeps: string[] = [];
-
-beforeAll(async () => {
-  ({ root, artifacts } = await syntheticArtifacts('baselines', 'ds1', {
-    users: 500,
-    items: 200,
-    seed: 3,
-    heldoutUsers: 60,
-  }));
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new SweepStore(redis);
-});
-afterAll(async () => {
-  for (const id of sweeps) await store.deleteSweep(id);
-  await redis.quit();
-  await rm(root, { recursive: true, force: true });
-});
+const bed = useJobBed('baselines', 'ds1', { users: 500, items: 200, seed: 3, heldoutUsers: 60 });
 
 /** Runs a 2-trial sweep to its end and returns its record (waits on the sweep's state, not on a clock). */
 async function runSweep(
   extra: Partial<SweepSpecInput>,
   baselineMemoryLimitBytes?: number,
 ): Promise<SweepRecord> {
-  const name = `test-${randomUUID()}`;
-  const queue: TrialsQueue = new Queue(name, { connection: redis });
-  const controller = new SweepController(redis, store, queue);
-  const handle = createJobHandler({
-    store,
-    datasetStore: new DatasetStore(redis),
-    controller,
-    artifacts,
-    datasets: new DatasetCache(artifacts),
-    workerId: 'test',
-    engines: await testWorkerEngines(),
-    baselineMemoryLimitBytes,
-  });
-  const worker = new Worker(name, (job) => handle(job), {
-    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-    concurrency: 1,
-  });
-  const ended = new Promise<void>((resolve) =>
-    worker.on('completed', (job) => {
-      if (job.name === 'finalize') resolve();
-    }),
+  const { store } = bed;
+  return bed.withJobLine(
+    async ({ controller, worker }) => {
+      const ended = new Promise<void>((resolve) =>
+        worker.on('completed', (job) => {
+          if (job.name === 'finalize') resolve();
+        }),
+      );
+      const { id } = await submitSweep(
+        parseSweepSpec({
+          dataset: 'ds1',
+          model: 'vae',
+          fixed: { dims: [32, 8], batchSize: 100, epochs: 2, totalAnnealSteps: 20 },
+          space: { lr: { type: 'choice', values: [3e-3, 3e-2] } },
+          limits: { maxConcurrent: 1 },
+          ...extra,
+        }),
+        { store, controller, checkDataset: async () => undefined },
+      );
+      bed.track(id);
+      await ended;
+      return (await store.getSweep(id))!;
+    },
+    { baselineMemoryLimitBytes },
   );
-  try {
-    const { id } = await submitSweep(
-      parseSweepSpec({
-        dataset: 'ds1',
-        model: 'vae',
-        fixed: { dims: [32, 8], batchSize: 100, epochs: 2, totalAnnealSteps: 20 },
-        space: { lr: { type: 'choice', values: [3e-3, 3e-2] } },
-        limits: { maxConcurrent: 1 },
-        ...extra,
-      }),
-      { store, controller, checkDataset: async () => undefined },
-    );
-    sweeps.push(id);
-    await ended;
-    return (await store.getSweep(id))!;
-  } finally {
-    await worker.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
 }
 
 describe('baselines at finalize', () => {
@@ -109,8 +55,8 @@ describe('baselines at finalize', () => {
     expect(ease.test!.users).toBe(s.test!.users);
 
     // Per-user vectors: the best trial's and each baseline's, on the sweep's split.
-    const best = decodePerUser((await artifacts.getSweepResult(s.id, perUserResultName('best')))!);
-    const pop = decodePerUser((await artifacts.getSweepResult(s.id, perUserResultName('popularity')))!);
+    const best = decodePerUser((await bed.artifacts.getSweepResult(s.id, perUserResultName('best')))!);
+    const pop = decodePerUser((await bed.artifacts.getSweepResult(s.id, perUserResultName('popularity')))!);
     expect(best.split).toBe(s.split);
     expect(pop.split).toBe(s.split);
     expect(best.values.ndcg100).toHaveLength(60);
@@ -145,6 +91,6 @@ describe('baselines at finalize', () => {
     expect(s.state).toBe('completed');
     expect(s.baselines).toEqual([]);
     expect(s.comparisons).toEqual([]);
-    expect(await artifacts.getSweepResult(s.id, perUserResultName('best'))).not.toBeNull();
+    expect(await bed.artifacts.getSweepResult(s.id, perUserResultName('best'))).not.toBeNull();
   });
 });

@@ -1,67 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { loadBestWeights, Recommender } from '@vaecf/cf';
-import { DatasetStore, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { submitSweep } from '@vaecf/queue';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetCache } from '../src/dataset-cache';
-import type { WorkerEngines } from '../src/engines';
-import { createJobHandler } from '../src/handlers';
-import { testEngine, testWorkerEngines } from './test-engines';
-import { syntheticArtifacts } from './synthetic-artifacts';
+import { describe, expect, it } from 'vitest';
+import { useJobBed } from './job-bed';
+import { testEngine } from './test-engines';
 
 /**
  * A RecVAE sweep end to end: real Redis, a BullMQ worker in this process,
  * trials trained and checkpointed, the best promoted and serving.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-let root: string;
-let redis: Redis;
-let store: SweepStore;
-let artifacts: FilesystemArtifactStore;
-let engines: WorkerEngines;
-const sweeps: string[] = [];
-
-beforeAll(async () => {
-  engines = await testWorkerEngines();
-  ({ root, artifacts } = await syntheticArtifacts('recvae', 'ds1', {
-    users: 400,
-    items: 150,
-    seed: 4,
-    heldoutUsers: 60,
-  }));
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new SweepStore(redis);
-});
-afterAll(async () => {
-  for (const id of sweeps) await store.deleteSweep(id);
-  await redis.quit();
-  await rm(root, { recursive: true, force: true });
-});
+const bed = useJobBed('recvae', 'ds1', { users: 400, items: 150, seed: 4, heldoutUsers: 60 });
 
 describe('a sweep with model: recvae', () => {
   it('trains its trials, ranks them, promotes the best and serves recommendations from it', async () => {
-    const name = `test-${randomUUID()}`;
-    const queue: TrialsQueue = new Queue(name, { connection: redis });
-    const controller = new SweepController(redis, store, queue);
-    const handle = createJobHandler({
-      store,
-      datasetStore: new DatasetStore(redis),
-      controller,
-      artifacts,
-      datasets: new DatasetCache(artifacts),
-      workerId: 'test',
-      engines,
-    });
-    const worker = new Worker(name, async (job: Job) => handle(job), {
-      connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-      concurrency: 1,
-    });
-    try {
+    const { store, artifacts } = bed;
+    await bed.withJobLine(async ({ controller }) => {
       const { id } = await submitSweep(
         parseSweepSpec({
           dataset: 'ds1',
@@ -72,7 +25,7 @@ describe('a sweep with model: recvae', () => {
         }),
         { store, controller, checkDataset: async () => undefined },
       );
-      sweeps.push(id);
+      bed.track(id);
       let sweep = (await store.getSweep(id))!;
       while (sweep.state !== 'completed' && sweep.state !== 'failed') {
         await new Promise((r) => setTimeout(r, 100));
@@ -89,10 +42,6 @@ describe('a sweep with model: recvae', () => {
       const r = await rec.recommend([model.itemIds![0], model.itemIds![1]], 5);
       expect(r.items).toHaveLength(5);
       await rec.dispose();
-    } finally {
-      await worker.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
+    });
   });
 });

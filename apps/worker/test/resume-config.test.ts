@@ -1,17 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import type { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { readDatasetArtifact, resolveTrialConfig, saveCheckpoint, Trainer } from '@vaecf/cf';
-import { DatasetStore, jobIds, SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
+import { jobIds } from '@vaecf/queue';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetCache } from '../src/dataset-cache';
-import { createJobHandler } from '../src/handlers';
+import { describe, expect, it } from 'vitest';
+import { useJobBed } from './job-bed';
 import { until } from './processes';
-import { syntheticArtifacts } from './synthetic-artifacts';
-import { testEngine, testWorkerEngines } from './test-engines';
+import { testEngine } from './test-engines';
 
 /**
  * The trial runner meeting a checkpoint trained with other hyperparameters
@@ -20,35 +13,15 @@ import { testEngine, testWorkerEngines } from './test-engines';
  * silently under the checkpoint's values. Real Redis, a real checkpoint, the
  * worker's job handler on a BullMQ worker in this process.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-let root: string;
-let redis: Redis;
-let store: SweepStore;
-let artifacts: FilesystemArtifactStore;
-const sweeps: string[] = [];
-
-beforeAll(async () => {
-  ({ root, artifacts } = await syntheticArtifacts('resume-config', 'ds', {
-    users: 300,
-    items: 120,
-    seed: 7,
-    heldoutUsers: 40,
-  }));
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new SweepStore(redis);
-});
-afterAll(async () => {
-  for (const id of sweeps) await store.deleteSweep(id);
-  await redis.quit();
-  await rm(root, { recursive: true, force: true });
-});
+const bed = useJobBed('resume-config', 'ds', { users: 300, items: 120, seed: 7, heldoutUsers: 40 });
 
 describe('resuming a trial', () => {
   it("fails the trial, naming the differences, when its checkpoint's hyperparameters disagree with its record", async () => {
     const fixed = { dims: [32, 8], batchSize: 50, totalAnnealSteps: 20, epochs: 3, lr: 0.01 };
     const spec = parseSweepSpec({ dataset: 'ds', model: 'vae', fixed });
+    const { store, artifacts } = bed;
     const { id } = await store.createSweep(spec, 1);
-    sweeps.push(id);
+    bed.track(id);
     await store.claimTrialNumber(id);
     await store.createTrial(id, 0, { model: 'vae', selectBy: 'ndcg100', ...fixed });
 
@@ -68,38 +41,21 @@ describe('resuming a trial', () => {
     await artifacts.commitCheckpoint(id, 0, a.attempt);
     await store.recordEpoch(a, report.epoch, report, report.validation.ndcg100, true);
 
-    const name = `test-${randomUUID()}`;
-    const queue: TrialsQueue = new Queue(name, { connection: redis });
-    const controller = new SweepController(redis, store, queue);
-    const handle = createJobHandler({
-      store,
-      datasetStore: new DatasetStore(redis),
-      controller,
-      artifacts,
-      datasets: new DatasetCache(artifacts),
-      workerId: 'B',
-      engines: await testWorkerEngines(),
-    });
-    const worker = new Worker(name, (job) => handle(job), {
-      connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-      concurrency: 1,
-    });
-    try {
-      await queue.add('trial', { sweepId: id, trialNo: 0 }, { jobId: jobIds.trial(id, 0) });
-      const failed = await until('the trial to end', async () => {
-        const t = await store.getTrial(id, 0);
-        return t && t.state !== 'queued' && t.state !== 'running' ? t : null;
-      });
-      expect(failed.state).toBe('failed');
-      expect(failed.reason).toBe(
-        `checkpoint ${id}/trials/0/1 was trained with other hyperparameters than the trial's record ` +
-          '(lr: checkpoint 0.001, record 0.01): refusing to resume it',
-      );
-      expect(failed.epochs).toBe(1); // nothing trained under the wrong hyperparameters
-    } finally {
-      await worker.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
+    await bed.withJobLine(
+      async ({ queue }) => {
+        await queue.add('trial', { sweepId: id, trialNo: 0 }, { jobId: jobIds.trial(id, 0) });
+        const failed = await until('the trial to end', async () => {
+          const t = await store.getTrial(id, 0);
+          return t && t.state !== 'queued' && t.state !== 'running' ? t : null;
+        });
+        expect(failed.state).toBe('failed');
+        expect(failed.reason).toBe(
+          `checkpoint ${id}/trials/0/1 was trained with other hyperparameters than the trial's record ` +
+            '(lr: checkpoint 0.001, record 0.01): refusing to resume it',
+        );
+        expect(failed.epochs).toBe(1); // nothing trained under the wrong hyperparameters
+      },
+      { workerId: 'B' },
+    );
   });
 });
