@@ -6,6 +6,8 @@ import { zipSync } from 'fflate';
 import type { TrialConfig } from '../model/config';
 import { loadBestWeights } from '../train/checkpoint-io';
 import { npzBytes, type NpyArray } from './npz';
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { LN_EPS } from '../model/recvae/graph';
 import { scoringLayers, type ScoringLayer } from './scoring-layers';
 
 export const MODEL_EXPORT_FORMATS = ['tfjs', 'npz'] as const;
@@ -107,12 +109,6 @@ export async function modelExportFiles(
   format: ModelExportFormat,
 ): Promise<Record<string, Uint8Array>> {
   if (format === 'npz') return { 'model.npz': modelNpz(m) };
-  // RecVAE's encoder (layer norms, dense residuals) has no tfjs export yet: say so, not a shape error.
-  if (m.recvae)
-    throw new InputError(
-      'RecVAE models export as npz only (the tfjs format covers Mult-VAE and Mult-DAE)',
-      'format',
-    );
   return modelTfjsFiles(m);
 }
 
@@ -160,15 +156,12 @@ export function modelNpz(m: ExportableModel): Uint8Array {
 
 const TFJS_WEIGHTS_FILE = 'weights.bin';
 
-/** Built with tfjs-layers and saved through its own serialisation, so tf.loadLayersModel reads it. */
-export async function modelTfjsFiles(m: ExportableModel): Promise<Record<string, Uint8Array>> {
-  // Loaded on demand: only exports need tfjs-layers, not training. tfjs builds the layers on its
-  // cpu backend unless the process already runs another (an export is small work).
-  const tfl = await import('@tensorflow/tfjs-layers');
-  await import('@tensorflow/tfjs-backend-cpu');
-  await tf.ready();
-  const model = tfl.sequential({ name: `vaecf_mult_${m.config.model}` });
-  for (const [k, l] of m.layers.entries()) {
+type Tfl = typeof import('@tensorflow/tfjs-layers');
+
+/** Mult-VAE / Mult-DAE: its dense layers in order, a sequential model. */
+function multLayersModel(tfl: Tfl, layers: readonly ScoringLayer[], kind: string): LayersModel {
+  const model = tfl.sequential({ name: `vaecf_mult_${kind}` });
+  for (const [k, l] of layers.entries()) {
     model.add(
       tfl.layers.dense({
         name: l.name,
@@ -179,6 +172,60 @@ export async function modelTfjsFiles(m: ExportableModel): Promise<Record<string,
       }),
     );
   }
+  return model;
+}
+
+/**
+ * RecVAE's scoring path (recvae/graph.ts `recvaeScoringGraph`) as a
+ * functional model, the layers named as the npz arrays:
+ *   h1 = ln1(swish(fc1(x)));  hk = lnk(swish(add(fck(h{k-1}), h1, ..., h{k-1})))
+ *   logits = decoder(mu(h5))
+ * The swish is its own activation layer after the sum, since the residuals
+ * join before it; tfjs's LayerNormalization normalises the last axis with
+ * the biased variance and eps inside the square root, as vaecf's does.
+ */
+function recvaeLayersModel(
+  tfl: Tfl,
+  a: Readonly<Record<string, { shape: number[]; data: Float32Array }>>,
+): LayersModel {
+  const t = (name: string) => tf.tensor(a[name].data, a[name].shape);
+  const dense = (name: string, activation: 'swish' | 'linear') =>
+    tfl.layers.dense({
+      name,
+      units: a[`${name}_kernel`].shape[1],
+      activation,
+      weights: [t(`${name}_kernel`), t(`${name}_bias`)],
+    });
+  const layerNorm = (k: number) =>
+    tfl.layers.layerNormalization({
+      name: `ln${k}`,
+      axis: -1,
+      epsilon: LN_EPS,
+      weights: [t(`ln${k}_gamma`), t(`ln${k}_beta`)],
+    });
+  const input = tfl.input({ shape: [a.fc1_kernel.shape[0]], name: 'x' });
+  const h: SymbolicTensor[] = [];
+  h[1] = layerNorm(1).apply(dense('fc1', 'swish').apply(input)) as SymbolicTensor;
+  for (let k = 2; k <= 5; k++) {
+    const sum = tfl.layers
+      .add({ name: `residual${k}` })
+      .apply([dense(`fc${k}`, 'linear').apply(h[k - 1]) as SymbolicTensor, ...h.slice(1, k)]);
+    const act = tfl.layers.activation({ name: `swish${k}`, activation: 'swish' }).apply(sum);
+    h[k] = layerNorm(k).apply(act) as SymbolicTensor;
+  }
+  const mu = dense('mu', 'linear').apply(h[5]) as SymbolicTensor;
+  const logits = dense('decoder', 'linear').apply(mu) as SymbolicTensor;
+  return tfl.model({ name: 'vaecf_recvae', inputs: input, outputs: logits });
+}
+
+/** Built with tfjs-layers and saved through its own serialisation, so tf.loadLayersModel reads it. */
+export async function modelTfjsFiles(m: ExportableModel): Promise<Record<string, Uint8Array>> {
+  // Loaded on demand: only exports need tfjs-layers, not training. tfjs builds the layers on its
+  // cpu backend unless the process already runs another (an export is small work).
+  const tfl = await import('@tensorflow/tfjs-layers');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.ready();
+  const model = m.recvae ? recvaeLayersModel(tfl, m.recvae) : multLayersModel(tfl, m.layers, m.config.model);
   model.setUserDefinedMetadata({
     vaecf: {
       model: m.config.model,

@@ -1,6 +1,8 @@
 import type { Engine } from '@vaecf/engine';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,10 +99,43 @@ describe('a RecVAE checkpoint', () => {
       expect(Math.abs(logits[data.itemIds.indexOf(item)] - score)).toBeLessThan(1e-4);
   });
 
-  it('is refused by the tfjs export with the reason, not a shape error', async () => {
-    await expect(exportModel(dir, 'tfjs', join(dir, 'tfjs'))).rejects.toThrow(
-      /RecVAE models export as npz only/,
-    );
+  it('tfjs: a functional LayersModel that tf.loadLayersModel reads back and that scores as the recommender, within 1e-4', async () => {
+    const out = join(dir, 'tfjs');
+    await exportModel(dir, 'tfjs', out);
+    const modelJson = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+    // What a user's loader does with model.json and the weight files it names.
+    const model = await loadLayersModel({
+      load: () =>
+        tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+          const specs = manifest.flatMap((g) => g.weights);
+          const buffers = await Promise.all(
+            manifest.flatMap((g) => g.paths).map((p) => readFile(join(out, p))),
+          );
+          const bytes = Buffer.concat(buffers);
+          return [specs, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)];
+        }),
+    });
+    // The layers the brief names: LayerNormalization (eps 0.1), swish, Add; no dropout at scoring.
+    const classes = model.layers.map((l) => l.getClassName());
+    expect(classes.filter((c) => c === 'LayerNormalization')).toHaveLength(5);
+    expect(classes.filter((c) => c === 'Add')).toHaveLength(4);
+    expect(classes).not.toContain('Dropout');
+    expect(model.getLayer('ln3').getConfig().epsilon).toBe(0.1);
+    const itemIds = JSON.parse(await readFile(join(out, 'items.json'), 'utf8')) as string[];
+    expect(itemIds).toEqual(data.itemIds);
+    const history = ['i3', 'i7', 'i11', 'i30'];
+    const x = new Float32Array(itemIds.length);
+    for (const id of history) x[itemIds.indexOf(id)] = 1 / Math.sqrt(history.length);
+    const y = model.predict(tf.tensor2d(x, [1, itemIds.length])) as tf.Tensor;
+    const logits = (await y.data()) as Float32Array;
+    y.dispose();
+    model.dispose();
+    const rec = await Recommender.fromCheckpoint(dir, engine);
+    const r = await rec.recommend(history, data.nItems);
+    await rec.dispose();
+    expect(r.items).toHaveLength(data.nItems - history.length);
+    for (const { item, score } of r.items)
+      expect(Math.abs(logits[itemIds.indexOf(item)] - score)).toBeLessThan(1e-4);
     expect((await loadExportableModel(dir)).recvae).toBeDefined();
   });
 });
