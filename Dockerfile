@@ -18,7 +18,8 @@ COPY apps/worker/package.json apps/worker/
 COPY apps/api/package.json apps/api/
 COPY libs/cf/package.json libs/cf/
 COPY libs/sweep/package.json libs/sweep/
-COPY libs/queue/package.json libs/queue/
+COPY libs/store/package.json libs/store/
+COPY libs/orchestration/package.json libs/orchestration/
 COPY libs/datasets/package.json libs/datasets/
 COPY libs/artifacts/package.json libs/artifacts/
 COPY libs/telemetry/package.json libs/telemetry/
@@ -41,7 +42,8 @@ COPY --from=build /app/apps/worker/dist apps/worker/dist
 COPY --from=build /app/apps/api/dist apps/api/dist
 COPY --from=build /app/libs/cf/dist libs/cf/dist
 COPY --from=build /app/libs/sweep/dist libs/sweep/dist
-COPY --from=build /app/libs/queue/dist libs/queue/dist
+COPY --from=build /app/libs/store/dist libs/store/dist
+COPY --from=build /app/libs/orchestration/dist libs/orchestration/dist
 COPY --from=build /app/libs/datasets/dist libs/datasets/dist
 COPY --from=build /app/libs/artifacts/dist libs/artifacts/dist
 COPY --from=build /app/libs/telemetry/dist libs/telemetry/dist

@@ -10,13 +10,13 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Lua goes through libs/queue/src/lua-script.ts (EVALSHA, the text sent once), every script in scripts.ts.
+      // Lua goes through libs/store/src/lua-script.ts (EVALSHA, the text sent once), every script in scripts.ts.
       'no-restricted-properties': [
         'error',
-        { property: 'eval', message: 'Put the script in libs/queue/src/scripts.ts and call LuaScript.run.' },
+        { property: 'eval', message: 'Put the script in libs/store/src/scripts.ts and call LuaScript.run.' },
         {
           property: 'evalsha',
-          message: 'Put the script in libs/queue/src/scripts.ts and call LuaScript.run.',
+          message: 'Put the script in libs/store/src/scripts.ts and call LuaScript.run.',
         },
       ],
     },
@@ -32,6 +32,24 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    // The store (Redis persistence) is used by the use cases, never the reverse (libs/store/test/import-boundary.test.ts).
+    files: ['libs/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@vaecf/orchestration', '@vaecf/orchestration/*', '**/orchestration/**', 'bullmq'],
+              message:
+                'libs/store must not depend on libs/orchestration (nor on BullMQ): orchestration -> store only.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

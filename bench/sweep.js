@@ -10,7 +10,8 @@ const { join } = require('node:path');
 const { artifactStoreFromEnv, FilesystemArtifactStore } = require('@vaecf/artifacts');
 const S3rver = require('s3rver');
 const cf = require('@vaecf/cf');
-const { SweepController, SweepStore, submitSweep } = require('@vaecf/queue');
+const { SweepController, submitSweep } = require('@vaecf/orchestration');
+const { RedisSweepStore } = require('@vaecf/store');
 const { parseSweepSpec } = require('@vaecf/sweep');
 const { Queue } = require('bullmq');
 const { Redis } = require('ioredis');
@@ -22,7 +23,7 @@ const WORKER = join(__dirname, '../apps/worker/dist/main.js');
 const BUNDLED = join(__dirname, '../examples/data/synthetic-ml.csv.gz');
 const root = mkdtempSync(join(tmpdir(), 'vaecf-bench-sweep-'));
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-const store = new SweepStore(redis);
+const store = new RedisSweepStore(redis);
 
 /** A fixed random search: 18 configurations of lr and dropout, 9 epochs each. */
 function spec(scheduler) {

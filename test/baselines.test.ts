@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ComparisonView, SweepView } from '@vaecf/queue';
+import type { ComparisonView, SweepView } from '@vaecf/orchestration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInChromium } from '../apps/api/test/chromium';
 import { runCli } from '../apps/cli/test/run-cli';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SweepStore } from '@vaecf/queue';
+import { RedisSweepStore } from '@vaecf/store';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../apps/cli/test/run-cli';
@@ -198,7 +198,7 @@ describe('vaecf sweep output', () => {
     expect(submitted.code).toBe(0);
     const id = JSON.parse(submitted.stdout).sweep.id as string;
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    await new SweepStore(redis).finishTrial(id, 1, 'failed', 'out of memory on its worker (3 attempts)');
+    await new RedisSweepStore(redis).finishTrial(id, 1, 'failed', 'out of memory on its worker (3 attempts)');
     await redis.quit();
 
     const watch = spawn(process.execPath, [CLI, 'sweep', 'watch', id], {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../libs/queue/test/redis';
+import { connect } from '../libs/store/test/redis';
 import { until } from '../apps/worker/test/processes';
 import { runCli } from '../apps/cli/test/run-cli';
 import { DatasetMirror, movielens100kZip } from './support/dataset-mirror';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { generateSyntheticRatings } from '../libs/cf/src/data/synthetic';
-import { connect } from '../libs/queue/test/redis';
+import { connect } from '../libs/store/test/redis';
 import { until } from '../apps/worker/test/processes';
 import { BUNDLED, startStack, type Stack } from './support/stack';
 

@@ -238,7 +238,7 @@ function namesAField(sent: Sent, message: unknown): boolean {
 /**
  * Why an accepted spec should have been refused, or null: each fixed value and each value a
  * distribution can give must make a valid trial configuration (an independent re-check of what
- * libs/queue's checkTrialSpace refuses at submit).
+ * libs/orchestration's checkTrialSpace refuses at submit).
  */
 function acceptedButInvalid(spec: Record<string, unknown>, sent: Sent): string | null {
   const fields = Object.keys(trialConfigSchema.shape);

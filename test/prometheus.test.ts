@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { generateSyntheticRatings, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
-import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
+import { RedisSweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -121,7 +122,7 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
   };
 
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const store = new SweepStore(redis);
+  const store = new RedisSweepStore(redis);
   const queue: TrialsQueue = new Queue(queueName, { connection: redis });
   const { id } = await submitSweep(
     parseSweepSpec({

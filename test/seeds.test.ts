@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { decodePerUser, evaluate, loadBestWeights, scorerFromWeights } from '@vaecf/cf';
 import { loadEngine } from '@vaecf/engine';
-import type { ComparisonView, SweepView, TrialView } from '@vaecf/queue';
+import type { ComparisonView, SweepView, TrialView } from '@vaecf/orchestration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../apps/cli/test/run-cli';
 import { DatasetCache } from '../apps/worker/src/dataset-cache';

@@ -7,14 +7,14 @@ import {
   unsetIfEmpty,
   sharedEnvFields,
   threadsVariable,
-} from '@vaecf/queue';
+} from '@vaecf/orchestration';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 import type { HttpTimeouts } from './common/http-server';
 
 /**
  * API settings from the environment: parsed once, validated, typed (the loader and the fields
- * shared with the worker are libs/queue environment.ts). VAECF_ENGINE is the engine
+ * shared with the worker are libs/orchestration environment.ts). VAECF_ENGINE is the engine
  * recommendations score on (as a worker's; VAECF_BACKEND is its old name).
  */
 const schema = z.object({

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from './common/openapi';
 import { HealthDto } from './common/openapi-views';
-import type { DatasetsQueue, TrialsQueue } from '@vaecf/queue';
+import type { DatasetsQueue, TrialsQueue } from '@vaecf/orchestration';
 import type { Redis } from 'ioredis';
 import { DATASETS_QUEUE, REDIS, TRIALS_QUEUE } from './common/tokens';
 

@@ -1,15 +1,17 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
-import {
-  DatasetStore,
-  SweepController,
-  SweepStore,
-  type DatasetsQueue,
-  type TrialsQueue,
-} from '@vaecf/queue';
-import { Queue } from 'bullmq';
+import { createCore, SweepController, type Core } from '@vaecf/orchestration';
+import { DatasetStore, WorkerRegistry } from '@vaecf/store';
 import { Redis, type RedisOptions } from 'ioredis';
-import { API_CONFIG, ARTIFACTS, DATASETS_QUEUE, REDIS, TRIALS_QUEUE } from './common/tokens';
+import {
+  API_CONFIG,
+  ARTIFACTS,
+  CORE,
+  DATASETS_QUEUE,
+  REDIS,
+  SWEEP_STORE,
+  TRIALS_QUEUE,
+} from './common/tokens';
 import { apiConfig, type ApiConfig } from './config';
 
 /**
@@ -55,22 +57,17 @@ function logOutages(redis: Redis): Redis {
       inject: [API_CONFIG],
     },
     {
-      provide: TRIALS_QUEUE,
-      useFactory: (c: ApiConfig, r: Redis) => new Queue(c.VAECF_TRIALS_QUEUE, { connection: r }),
+      provide: CORE,
+      useFactory: (c: ApiConfig, r: Redis) => createCore({ redis: r, config: c }),
       inject: [API_CONFIG, REDIS],
     },
-    {
-      provide: DATASETS_QUEUE,
-      useFactory: (c: ApiConfig, r: Redis) => new Queue(c.VAECF_DATASETS_QUEUE, { connection: r }),
-      inject: [API_CONFIG, REDIS],
-    },
-    { provide: SweepStore, useFactory: (r: Redis) => new SweepStore(r), inject: [REDIS] },
-    { provide: DatasetStore, useFactory: (r: Redis) => new DatasetStore(r), inject: [REDIS] },
-    {
-      provide: SweepController,
-      useFactory: (r: Redis, s: SweepStore, q: TrialsQueue) => new SweepController(r, s, q),
-      inject: [REDIS, SweepStore, TRIALS_QUEUE],
-    },
+    // The core's parts, each under the token its users inject.
+    { provide: TRIALS_QUEUE, useFactory: (core: Core) => core.trialsQueue, inject: [CORE] },
+    { provide: DATASETS_QUEUE, useFactory: (core: Core) => core.datasetsQueue, inject: [CORE] },
+    { provide: SWEEP_STORE, useFactory: (core: Core) => core.store, inject: [CORE] },
+    { provide: DatasetStore, useFactory: (core: Core) => core.datasetStore, inject: [CORE] },
+    { provide: WorkerRegistry, useFactory: (core: Core) => core.registry, inject: [CORE] },
+    { provide: SweepController, useFactory: (core: Core) => core.controller, inject: [CORE] },
     {
       provide: ARTIFACTS,
       useFactory: (c: ApiConfig) =>
@@ -83,8 +80,9 @@ function logOutages(redis: Redis): Redis {
     REDIS,
     TRIALS_QUEUE,
     DATASETS_QUEUE,
-    SweepStore,
+    SWEEP_STORE,
     DatasetStore,
+    WorkerRegistry,
     SweepController,
     ARTIFACTS,
   ],
@@ -92,13 +90,11 @@ function logOutages(redis: Redis): Redis {
 export class InfraModule implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(TRIALS_QUEUE) private readonly trials: TrialsQueue,
-    @Inject(DATASETS_QUEUE) private readonly datasets: DatasetsQueue,
+    @Inject(CORE) private readonly core: Core,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.trials.close();
-    await this.datasets.close();
+    await this.core.close();
     await this.redis.quit();
   }
 }

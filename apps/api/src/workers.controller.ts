@@ -1,11 +1,10 @@
 import { Controller, Get, Headers, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { WorkerRegistry, type WorkerEntry } from '@vaecf/queue';
-import type { Redis } from 'ioredis';
+import { WorkerRegistry, type WorkerEntry } from '@vaecf/store';
 import { assertMetricsAccess } from './common/metrics-access';
 import { ApiRoute } from './common/openapi';
 import { PrometheusTargetsDto, WorkerDto } from './common/openapi-views';
-import { API_CONFIG, REDIS } from './common/tokens';
+import { API_CONFIG } from './common/tokens';
 import type { ApiConfig } from './config';
 
 /**
@@ -17,7 +16,7 @@ import type { ApiConfig } from './config';
 @Controller('workers')
 export class WorkersController {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly registry: WorkerRegistry,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -54,6 +53,6 @@ export class WorkersController {
   private async live(): Promise<WorkerEntry[]> {
     const queue = this.config.VAECF_TRIALS_QUEUE;
     // Entries written before workers named their queue belong to the default one.
-    return (await new WorkerRegistry(this.redis).live()).filter((w) => (w.queue ?? 'vaecf-trials') === queue);
+    return (await this.registry.live()).filter((w) => (w.queue ?? 'vaecf-trials') === queue);
   }
 }

@@ -1,4 +1,4 @@
-import type { SweepView } from '@vaecf/queue';
+import type { SweepView } from '@vaecf/orchestration';
 import { parseSweepSpec } from '@vaecf/sweep';
 import type { EpochPoint, ReportInput, ReportTrial } from '../src/sweeps/report';
 

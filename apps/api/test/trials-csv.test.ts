@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { TrialView } from '@vaecf/queue';
+import type { TrialView } from '@vaecf/orchestration';
 import { describe, expect, it } from 'vitest';
 import { trialsCsv } from '../src/sweeps/trials-csv';
 

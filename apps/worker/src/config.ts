@@ -10,13 +10,13 @@ import {
   sharedEnvFields,
   threadsVariable,
   type EnvironmentLoader,
-} from '@vaecf/queue';
+} from '@vaecf/orchestration';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
 
 /**
  * Worker settings from the environment: parsed once, validated, typed (the loader and the fields
- * shared with the API are libs/queue environment.ts). VAECF_ENGINE is the compute engine of
+ * shared with the API are libs/orchestration environment.ts). VAECF_ENGINE is the compute engine of
  * trials whose sweep fixes none (a sweep's fixed.engine wins): an engine name, an old
  * VAECF_BACKEND value, or auto (onnxruntime on the CPU where it loads, else tfjs).
  */

@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import { fetchSettingsFromEnv } from '@vaecf/datasets';
-import { DatasetStore, SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
-import { Queue } from 'bullmq';
+import { createCore } from '@vaecf/orchestration';
 import { Redis } from 'ioredis';
 import type { WorkerConfig } from './config';
 import { DatasetCache } from './dataset-cache';
@@ -48,14 +47,13 @@ export async function createWorkerDeps(
   // BullMQ needs maxRetriesPerRequest: null so that commands wait out a Redis restart instead of failing.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   watchRedis(redis);
-  const queue: TrialsQueue = new Queue(config.VAECF_TRIALS_QUEUE, { connection: redis });
-  const store = new SweepStore(redis);
+  const core = createCore({ redis, config });
   const artifacts = artifactStoreFromEnv({ ...process.env, VAECF_ARTIFACTS_DIR: config.VAECF_ARTIFACTS_DIR });
   return {
-    store,
-    datasetStore: new DatasetStore(redis),
+    store: core.store,
+    datasetStore: core.datasetStore,
     artifacts,
-    controller: new SweepController(redis, store, queue),
+    controller: core.controller,
     datasets: new DatasetCache(artifacts),
     workerId: config.WORKER_ID,
     fetchSettings: fetchSettingsFromEnv(process.env),
@@ -65,7 +63,7 @@ export async function createWorkerDeps(
       ? redisTrialHold(redis, config.WORKER_TEST_HOLD, config.WORKER_ID)
       : undefined,
     async close() {
-      await queue.close();
+      await core.close();
       await redis.quit();
     },
   };

@@ -9,7 +9,7 @@ import {
   type EngineRequest,
   type ThreadsChoice,
 } from '@vaecf/engine';
-import type { EngineChange, TrialEngine, TrialRecord } from '@vaecf/queue';
+import type { EngineChange, TrialEngine, TrialRecord } from '@vaecf/store';
 
 /** The worker's own engine settings (VAECF_ENGINE, VAECF_THREADS, VAECF_GPU) and what threads `auto` divides. */
 export interface WorkerEngineSettings {

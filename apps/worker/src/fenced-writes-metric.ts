@@ -1,4 +1,4 @@
-import { FENCED_WRITE_KINDS, type SweepStore } from '@vaecf/queue';
+import { FENCED_WRITE_KINDS, type SweepStore } from '@vaecf/store';
 import type { WorkerMetrics } from '@vaecf/telemetry';
 import { RECENT_SWEEPS } from './sweep-gauges';
 

@@ -17,7 +17,7 @@ import type {
   SweepRecord,
   SweepStore,
   TrialRecord,
-} from '@vaecf/queue';
+} from '@vaecf/store';
 import { summarizeConfigurations, type ConfigurationSummary, type SweepSpec } from '@vaecf/sweep';
 import { checkpointAttemptOf } from './checkpoint-attempt';
 import type { DatasetCache } from './dataset-cache';

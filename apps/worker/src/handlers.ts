@@ -4,13 +4,11 @@ import {
   finalizeJobSchema,
   prepareJobSchema,
   trialJobSchema,
-  type DatasetStore,
   type JobName,
   type SweepController,
-  type SweepStore,
-  type TrialFence,
   type TrialProgress,
-} from '@vaecf/queue';
+} from '@vaecf/orchestration';
+import { type DatasetStore, type SweepStore, type TrialFence } from '@vaecf/store';
 import type { DatasetCache } from './dataset-cache';
 import type { WorkerEngines } from './engines';
 import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';

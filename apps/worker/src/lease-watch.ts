@@ -1,4 +1,4 @@
-import type { TrialFence } from '@vaecf/queue';
+import type { TrialFence } from '@vaecf/store';
 
 /** What the trial's owner looks like in Redis right now (SweepStore.trialOwnership). */
 export interface Ownership {

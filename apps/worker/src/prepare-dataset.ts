@@ -10,7 +10,8 @@ import {
   publicSourceName,
   type FetchSettings,
 } from '@vaecf/datasets';
-import type { DatasetStore, PrepareJobData } from '@vaecf/queue';
+import type { PrepareJobData } from '@vaecf/orchestration';
+import type { DatasetStore } from '@vaecf/store';
 
 /** `discarded`: the registration was deleted (or replaced) before its preparation ended; nothing is left of it. */
 export type PrepareOutcome = 'ready' | 'failed' | 'discarded';

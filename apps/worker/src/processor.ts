@@ -1,4 +1,4 @@
-import { FencedWriteError, type TrialFence } from '@vaecf/queue';
+import { FencedWriteError, type TrialFence } from '@vaecf/store';
 import { DelayedError, WaitingError, type SandboxedJob } from 'bullmq';
 import { requestRecycle } from './child-recycling';
 import { workerConfig } from './config';

@@ -9,7 +9,7 @@ import {
   type PreparedDataset,
 } from '@vaecf/cf';
 import { gemmOn, type Engine } from '@vaecf/engine';
-import type { BaselineRecord, StoredComparison } from '@vaecf/queue';
+import type { BaselineRecord, StoredComparison } from '@vaecf/store';
 import { baselinesOf, type SweepSpec } from '@vaecf/sweep';
 
 /** The artifact store's name of a model's per-user test metrics (`best` for the sweep's best trial). */

@@ -1,4 +1,4 @@
-import type { SweepStore } from '@vaecf/queue';
+import type { SweepStore } from '@vaecf/store';
 import { TRIAL_STATES } from '@vaecf/sweep';
 import type { WorkerMetrics } from '@vaecf/telemetry';
 

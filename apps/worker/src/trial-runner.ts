@@ -11,15 +11,8 @@ import {
   type TrialConfigInput,
 } from '@vaecf/cf';
 import { EngineUnavailableError, loadEngine, type Engine, type EngineRequest } from '@vaecf/engine';
-import {
-  decideAfterEpoch,
-  FencedWriteError,
-  type SweepRecord,
-  type SweepStore,
-  type TrialFence,
-  type TrialJobData,
-  type TrialProgress,
-} from '@vaecf/queue';
+import { decideAfterEpoch, type TrialJobData, type TrialProgress } from '@vaecf/orchestration';
+import { FencedWriteError, type SweepRecord, type SweepStore, type TrialFence } from '@vaecf/store';
 import { FINAL_STATES, runSettingsOf, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
 import { checkpointAttemptOf } from './checkpoint-attempt';
 import { openTrainer } from './checkpoint-recovery';

@@ -7,7 +7,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { WORKER_HEARTBEAT_SECONDS, WorkerRegistry } from '@vaecf/queue';
+import { WORKER_HEARTBEAT_SECONDS, WorkerRegistry } from '@vaecf/store';
 import { createWorkerMetrics, type MetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
 import { Queue, type Job, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';

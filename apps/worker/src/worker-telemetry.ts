@@ -1,4 +1,5 @@
-import type { SweepStore, TrialProgress } from '@vaecf/queue';
+import type { TrialProgress } from '@vaecf/orchestration';
+import type { SweepStore } from '@vaecf/store';
 import {
   startMetricsServer,
   type MetricsServer,

@@ -10,7 +10,7 @@ import {
   type PreparedDataset,
   type TrialConfig,
 } from '@vaecf/cf';
-import { FencedWriteError, SweepStore, type TrialFence } from '@vaecf/queue';
+import { FencedWriteError, SweepStore, RedisSweepStore, type TrialFence } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ beforeAll(async () => {
   }));
   data = await readDatasetArtifact(artifacts.datasetDir('ds'));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new SweepStore(redis);
+  store = new RedisSweepStore(redis);
 });
 afterAll(async () => {
   for (const id of sweeps) await store.deleteSweep(id);

@@ -1,4 +1,5 @@
-import { jobIds, WorkerRegistry } from '@vaecf/queue';
+import { jobIds } from '@vaecf/orchestration';
+import { WorkerRegistry } from '@vaecf/store';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until, type WorkerProcess } from './processes';

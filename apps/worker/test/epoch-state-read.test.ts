@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { DatasetStore, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
+import { DatasetStore, RedisSweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -23,7 +24,7 @@ let redis: Redis;
 let artifacts: FilesystemArtifactStore;
 const sweeps: string[] = [];
 
-class CountingStore extends SweepStore {
+class CountingStore extends RedisSweepStore {
   records = 0;
   states = 0;
   override async getSweep(id: string) {
@@ -46,7 +47,7 @@ beforeAll(async () => {
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 });
 afterAll(async () => {
-  const store = new SweepStore(redis);
+  const store = new RedisSweepStore(redis);
   for (const id of sweeps) await store.deleteSweep(id);
   await redis.quit();
   await rm(root, { recursive: true, force: true });

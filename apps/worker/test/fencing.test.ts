@@ -5,7 +5,7 @@ import {
   type EpochReport,
   type TrialConfigInput,
 } from '@vaecf/cf';
-import { jobIds } from '@vaecf/queue';
+import { jobIds } from '@vaecf/orchestration';
 import { describe, expect, it } from 'vitest';
 import { startPartitionProxy } from './partition-proxy';
 import { testHold } from './hold';

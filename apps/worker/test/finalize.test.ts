@@ -4,7 +4,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { loadBestWeights } from '@vaecf/cf';
-import { DatasetStore, SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
+import { DatasetStore, SweepStore, RedisSweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -38,7 +39,7 @@ beforeAll(async () => {
     heldoutUsers: 60,
   }));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new SweepStore(redis);
+  store = new RedisSweepStore(redis);
 });
 afterAll(async () => {
   for (const id of sweeps) await store.deleteSweep(id);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { DatasetStore, SweepController, SweepStore, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, type TrialsQueue } from '@vaecf/orchestration';
+import { DatasetStore, SweepStore, RedisSweepStore } from '@vaecf/store';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
@@ -54,7 +55,7 @@ export function useJobBed(
   beforeAll(async () => {
     ({ root, artifacts } = await syntheticArtifacts(name, datasetId, ratings));
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    store = new SweepStore(redis);
+    store = new RedisSweepStore(redis);
   });
   afterAll(async () => {
     for (const id of sweeps) await store.deleteSweep(id);

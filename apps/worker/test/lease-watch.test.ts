@@ -1,4 +1,4 @@
-import { SweepStore, type TrialFence } from '@vaecf/queue';
+import { SweepStore, RedisSweepStore, type TrialFence } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   // As a worker connects: commands wait out an outage instead of failing.
   redis = new Redis(server.url, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined); // refused reconnects while the test has Redis stopped
-  store = new SweepStore(redis);
+  store = new RedisSweepStore(redis);
 });
 afterAll(async () => {
   redis.disconnect();

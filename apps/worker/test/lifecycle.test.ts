@@ -3,7 +3,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readDatasetArtifact, resolveTrialConfig, Trainer, type EpochReport } from '@vaecf/cf';
 import { FIRST_ATTEMPT } from '@vaecf/artifacts';
-import { jobIds } from '@vaecf/queue';
+import { jobIds } from '@vaecf/orchestration';
 import { describe, expect, it } from 'vitest';
 import { alive, childrenOf, until } from './processes';
 import { testHold } from './hold';

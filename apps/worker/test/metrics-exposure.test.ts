@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { WorkerRegistry } from '@vaecf/queue';
+import { WorkerRegistry } from '@vaecf/store';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startWorker, until, WORKER_MAIN, type WorkerProcess } from './processes';

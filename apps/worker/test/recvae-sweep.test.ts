@@ -1,5 +1,5 @@
 import { loadBestWeights, Recommender } from '@vaecf/cf';
-import { submitSweep } from '@vaecf/queue';
+import { submitSweep } from '@vaecf/orchestration';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { describe, expect, it } from 'vitest';
 import { useJobBed } from './job-bed';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
+import { RedisSweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -44,7 +45,7 @@ const count = (text: string, re: RegExp) => text.match(re)?.length ?? 0;
 it('each outage: one line when Redis goes, one when it is back, no ECONNREFUSED line besides', async () => {
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined); // this test's own connection lives through the outages too
-  const store = new SweepStore(redis);
+  const store = new RedisSweepStore(redis);
   const name = `test-${randomUUID()}`;
   const queue: TrialsQueue = new Queue(name, { connection: redis });
   const hold = testHold(redis);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { generateSyntheticRatings, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
-import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
+import { RedisSweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -76,7 +77,7 @@ afterAll(async () => {
 it('Redis restarted during a sweep: workers reconnect and the sweep completes, every trial once', async () => {
   const url = `redis://127.0.0.1:${port}`;
   const redis = new Redis(url, { maxRetriesPerRequest: null });
-  const store = new SweepStore(redis);
+  const store = new RedisSweepStore(redis);
   const name = `test-${randomUUID()}`;
   const queue: TrialsQueue = new Queue(name, { connection: redis });
   const controller = new SweepController(redis, store, queue);

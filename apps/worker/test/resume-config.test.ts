@@ -1,5 +1,5 @@
 import { readDatasetArtifact, resolveTrialConfig, saveCheckpoint, Trainer } from '@vaecf/cf';
-import { jobIds } from '@vaecf/queue';
+import { jobIds } from '@vaecf/orchestration';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { describe, expect, it } from 'vitest';
 import { useJobBed } from './job-bed';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SweepController, SweepStore, submitSweep, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
+import { RedisSweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { createWorkerMetrics } from '@vaecf/telemetry';
 import { Queue } from 'bullmq';
@@ -21,7 +22,7 @@ afterAll(() => server.dispose());
 
 it('skips an unreadable sweep record and keeps the gauges of the others', async () => {
   const redis = new Redis(server.url, { maxRetriesPerRequest: null });
-  const store = new SweepStore(redis);
+  const store = new RedisSweepStore(redis);
   const queue: TrialsQueue = new Queue(`test-${randomUUID()}`, { connection: redis });
   const { id } = await submitSweep(
     parseSweepSpec({ dataset: 'ds', model: 'dae', fixed: { dims: [16], epochs: 1 } }),

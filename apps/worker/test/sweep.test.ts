@@ -5,15 +5,14 @@ import { join } from 'node:path';
 import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
 import {
   cancelSweep,
-  DatasetStore,
   registerDataset,
   requireReadyDataset,
   SweepController,
-  SweepStore,
   submitSweep,
   type DatasetsQueue,
   type TrialsQueue,
-} from '@vaecf/queue';
+} from '@vaecf/orchestration';
+import { DatasetStore, SweepStore, RedisSweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -44,7 +43,7 @@ beforeAll(async () => {
     heldoutUsers: 60,
   }));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new SweepStore(redis);
+  store = new RedisSweepStore(redis);
   datasetStore = new DatasetStore(redis);
 });
 afterAll(async () => {

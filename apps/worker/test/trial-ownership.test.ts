@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { cancelSweep, jobIds } from '@vaecf/queue';
+import { cancelSweep, jobIds } from '@vaecf/orchestration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from './hold';
 import { until } from './processes';

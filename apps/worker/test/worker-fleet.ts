@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { SweepController, SweepStore, submitSweep, WorkerRegistry, type TrialsQueue } from '@vaecf/queue';
+import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
+import { SweepStore, RedisSweepStore, WorkerRegistry } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -69,7 +70,7 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
       heldoutUsers: 100,
     }));
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    store = new SweepStore(redis);
+    store = new RedisSweepStore(redis);
   });
   afterEach(() => {
     for (const w of workers) if (w.child.exitCode === null) w.kill9();

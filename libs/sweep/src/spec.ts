@@ -204,7 +204,7 @@ export const sweepSpecSchema = z
  * compute engine (`engine`) and its threads per trial (`threads`). They are
  * no trial hyperparameters (a trial's params never hold them) and cannot be
  * searched: engines compute the same model within float tolerance, so a
- * search over them would only measure rounding. libs/queue checks their
+ * search over them would only measure rounding. libs/orchestration checks their
  * values at submit; the worker reads them when it runs a trial.
  */
 export const RUN_SETTINGS = ['engine', 'threads'] as const;

@@ -8,7 +8,7 @@ import {
   UnprocessableEntityException,
   type ExceptionFilter,
 } from '@nestjs/common';
-import { IdempotencyKeyReusedError } from '@vaecf/queue';
+import { IdempotencyKeyReusedError } from '@vaecf/store';
 import { InputError, StateConflictError } from '@vaecf/errors';
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';

@@ -1,12 +1,12 @@
 import { trialConfigInputSchema } from '@vaecf/cf';
-import { DATASET_STATES, SWEEP_STATES } from '@vaecf/queue';
+import { DATASET_STATES, SWEEP_STATES } from '@vaecf/store';
 import { OBJECTIVE_METRICS, TRIAL_STATES } from '@vaecf/sweep';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 
 /*
  * The shapes of the API's answers, for the OpenAPI document only (answers
- * are built from the records of @vaecf/queue, whose types these follow).
+ * are built from the records of @vaecf/store, whose types these follow).
  */
 
 const metrics = z.object({

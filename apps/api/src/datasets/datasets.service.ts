@@ -13,7 +13,8 @@ import {
 import { PRO_SG_FILES, PRO_SG_ITEMS_FILE } from '@vaecf/cf';
 import { publicDataset, publicSourceRef } from '@vaecf/datasets';
 import type { ArtifactStore } from '@vaecf/artifacts';
-import { DatasetStore, registerDataset, type DatasetRecord, type DatasetsQueue } from '@vaecf/queue';
+import { registerDataset, type DatasetsQueue } from '@vaecf/orchestration';
+import { DatasetStore, type DatasetRecord } from '@vaecf/store';
 import { API_CONFIG, ARTIFACTS, DATASETS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
 import type { RegisterDatasetDto, UploadDatasetQueryDto } from './datasets.dto';

@@ -2,7 +2,8 @@ import { ConflictException, NotFoundException } from '@nestjs/common';
 import type { ArtifactStore } from '@vaecf/artifacts';
 import { comparePerUser, decodePerUser, type PerUserMetrics } from '@vaecf/cf';
 import { InputError } from '@vaecf/errors';
-import type { ComparisonView, StoredComparison, SweepRecord, SweepStore } from '@vaecf/queue';
+import type { ComparisonView } from '@vaecf/orchestration';
+import type { StoredComparison, SweepRecord, SweepStore } from '@vaecf/store';
 import { stringify } from 'csv-stringify/sync';
 
 /** The worker's name for a sweep's per-user test metrics of its best trial (apps/worker sweep-baselines.ts). */

@@ -7,20 +7,22 @@ import {
   type ComparisonView,
   type ImportanceView,
   type SweepPage,
-  DatasetStore,
   requireReadyDataset,
   SweepController,
-  SweepStore,
   submitSweep,
-  type SweepState,
   type SweepView,
   type TrialDetailView,
   type TrialsQueue,
   type TrialView,
+} from '@vaecf/orchestration';
+import {
+  DatasetStore,
+  type SweepStore,
+  type SweepState,
   WorkerRegistry,
   type SweepRecord,
   type TrialRecord,
-} from '@vaecf/queue';
+} from '@vaecf/store';
 import {
   parseSweepSpec,
   SpecError,
@@ -32,9 +34,8 @@ import {
   configurationOf,
   summarizeConfigurations,
 } from '@vaecf/sweep';
-import { API_CONFIG, ARTIFACTS, REDIS, TRIALS_QUEUE } from '../common/tokens';
+import { API_CONFIG, ARTIFACTS, SWEEP_STORE, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
-import type { Redis } from 'ioredis';
 import { type EpochPoint, renderReport } from './report';
 import { comparisonCsv, sweepComparison } from './comparison';
 import { trialsCsv } from './trials-csv';
@@ -47,13 +48,13 @@ export const TRIAL_SORT_KEYS = ['best', 'no', 'epochs', 'ndcg100', 'recall20', '
 @Injectable()
 export class SweepsService {
   constructor(
-    private readonly store: SweepStore,
+    @Inject(SWEEP_STORE) private readonly store: SweepStore,
     private readonly datasets: DatasetStore,
     private readonly controller: SweepController,
     @Inject(ARTIFACTS) private readonly artifacts: ArtifactStore,
     @Inject(TRIALS_QUEUE) private readonly queue: TrialsQueue,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly registry: WorkerRegistry,
   ) {}
 
   /**
@@ -83,7 +84,7 @@ export class SweepsService {
           return shape;
         },
         trialMemoryLimitBytes: this.config.TRIAL_MEMORY_LIMIT_MB * 2 ** 20,
-        liveWorkers: () => new WorkerRegistry(this.redis).live(),
+        liveWorkers: () => this.registry.live(),
       },
       idempotencyKey,
     );

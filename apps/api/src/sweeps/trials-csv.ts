@@ -1,4 +1,4 @@
-import type { TrialView } from '@vaecf/queue';
+import type { TrialView } from '@vaecf/orchestration';
 import { stringify } from 'csv-stringify/sync';
 
 /**

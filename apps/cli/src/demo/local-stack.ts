@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { DATASET_GENERATIONS_KEY } from '@vaecf/queue';
+import { DATASET_GENERATIONS_KEY } from '@vaecf/store';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { mkdir } from 'node:fs/promises';

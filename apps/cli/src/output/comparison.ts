@@ -1,4 +1,4 @@
-import type { BaselineRecord } from '@vaecf/queue';
+import type { BaselineRecord } from '@vaecf/store';
 import type { ComparisonView, SweepView } from '../views';
 import { table } from './table';
 

@@ -1,4 +1,4 @@
-import type { BaselineRecord } from '@vaecf/queue';
+import type { BaselineRecord } from '@vaecf/store';
 import type { ObjectiveMetric } from '@vaecf/sweep';
 
 /*

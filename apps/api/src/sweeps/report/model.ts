@@ -1,4 +1,5 @@
-import type { DatasetView, SweepView, TrialRecord } from '@vaecf/queue';
+import type { DatasetView, SweepView } from '@vaecf/orchestration';
+import type { TrialRecord } from '@vaecf/store';
 import type { Distribution, ObjectiveMetric } from '@vaecf/sweep';
 import { formatValue, METRIC_LABELS, paramsText } from './format';
 

@@ -1,4 +1,5 @@
-import type { SweepEvent, SweepView, TrialEngine, TrialRecord } from '@vaecf/queue';
+import type { SweepView } from '@vaecf/orchestration';
+import type { SweepEvent, TrialEngine, TrialRecord } from '@vaecf/store';
 import { configurationOf, summarizeConfigurations } from '@vaecf/sweep';
 import {
   baselineLabel,

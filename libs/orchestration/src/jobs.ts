@@ -1,8 +1,5 @@
-import type { TrialEngine } from './records';
+import type { TrialEngine } from '@vaecf/store';
 import { z } from 'zod';
-
-/** Queue names (BullMQ prefixes them with "bull:"). Dataset preparation has its own queue so that a long one never waits behind trials. */
-export const QUEUES = { trials: 'vaecf-trials', datasets: 'vaecf-datasets' } as const;
 
 /** Job names on the trials queue, each with its payload schema (checked by producers and consumers alike). */
 export const trialJobSchema = z

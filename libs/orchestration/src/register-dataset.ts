@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { DatasetStore, Registration } from './dataset-store';
+import type { DatasetStore, Registration } from '@vaecf/store';
 import { jobIds, type PrepareJobData } from './jobs';
 
 export type DatasetsQueue = Queue<PrepareJobData>;

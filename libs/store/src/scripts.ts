@@ -1,7 +1,7 @@
 import { LuaScript } from './lua-script';
 
 /**
- * Every Lua script of libs/queue, each atomic on the keys it is given (the
+ * Every Lua script of libs/store, each atomic on the keys it is given (the
  * layouts are in keys.ts and dataset-store.ts), each with a header saying
  * its KEYS, ARGV and answer. They run through LuaScript (lua-script.ts):
  * EVALSHA, with the text sent only when Redis does not hold it yet.

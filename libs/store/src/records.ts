@@ -163,7 +163,7 @@ export interface TrialRecord {
   /**
    * The trial's fencing token: attempts claimed so far (1 + resumes after a
    * crash, a hand-back or a takeover), 0 before any. Only the owner of the
-   * current attempt may write the trial (libs/queue fence.ts).
+   * current attempt may write the trial (libs/store fence.ts).
    */
   readonly attempt: number;
   /** The worker that claimed the current attempt. */

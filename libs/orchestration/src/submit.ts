@@ -2,8 +2,8 @@ import { plannedTrials, runSettingsOf, type SweepSpec } from '@vaecf/sweep';
 import type { SweepController } from './controller';
 import { engineAvailabilityWarning } from './engine-availability';
 import { checkTrialSpace, completeSpec, normalizeRunSettings, type DatasetShape } from './spec-checks';
-import type { SweepStore } from './sweep-store';
-import type { WorkerEntry } from './worker-registry';
+import type { SweepStore } from '@vaecf/store';
+import type { WorkerEntry } from '@vaecf/store';
 
 export interface SubmitDeps {
   readonly store: SweepStore;

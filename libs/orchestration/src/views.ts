@@ -1,5 +1,5 @@
 import type { ObjectiveMetric } from '@vaecf/sweep';
-import type { DatasetRecord } from './dataset-store';
+import type { DatasetRecord } from '@vaecf/store';
 import type {
   BaselineRecord,
   StoredComparison,
@@ -7,7 +7,7 @@ import type {
   SweepEvent,
   SweepRecord,
   TrialRecord,
-} from './records';
+} from '@vaecf/store';
 
 /**
  * The API's answers, defined once: the API builds them, the CLI (and any

@@ -1,7 +1,7 @@
 import { InputError } from '@vaecf/errors';
+import { QUEUES } from '@vaecf/store';
 import { z } from 'zod';
 import { engineVariable, gpuVariable } from './engine-env';
-import { QUEUES } from './jobs';
 
 /**
  * The one environment loader of the API and the worker: each app declares

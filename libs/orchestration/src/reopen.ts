@@ -2,8 +2,8 @@ import { InputError, StateConflictError } from '@vaecf/errors';
 import { MAX_TRIALS, parseSweepSpec, plannedTrials, type SweepSpec } from '@vaecf/sweep';
 import type { SweepController, TrialsQueue } from './controller';
 import { jobIds } from './jobs';
-import type { SweepRecord } from './records';
-import type { SweepStore } from './sweep-store';
+import type { SweepRecord } from '@vaecf/store';
+import type { SweepStore } from '@vaecf/store';
 
 export interface ReopenDeps {
   readonly store: SweepStore;

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FENCED_WRITE_KINDS, FencedWriteError, type TrialFence } from '../src/fence';
 import { keys } from '../src/keys';
-import { SweepStore } from '../src/sweep-store';
+import { RedisSweepStore } from '../src/redis-sweep-store';
+import type { SweepStore } from '../src/sweep-store';
 import { connect } from './redis';
 
 /** An engine as a trial records it. */
@@ -15,7 +16,7 @@ const created: string[] = [];
 
 beforeAll(() => {
   redis = connect();
-  store = new SweepStore(redis);
+  store = new RedisSweepStore(redis);
 });
 afterAll(async () => {
   for (const id of created) await store.deleteSweep(id);
@@ -54,7 +55,7 @@ describe('fenced trial writes, on a real Redis', () => {
     const { id } = await oneTrial();
     const conns = Array.from({ length: 12 }, () => connect());
     const fences = await Promise.all(
-      conns.map((c, k) => new SweepStore(c).claimTrialAttempt(id, 0, `w${k}`)),
+      conns.map((c, k) => new RedisSweepStore(c).claimTrialAttempt(id, 0, `w${k}`)),
     );
     await Promise.all(conns.map((c) => c.quit()));
     expect(fences.map((f) => f!.attempt).sort((a, b) => a - b)).toEqual(
@@ -113,8 +114,8 @@ describe('fenced trial writes, on a real Redis', () => {
     // Both report epoch 2 with a checkpoint at once, over their own connections.
     const [ca, cb] = [connect(), connect()];
     const results = await Promise.allSettled([
-      new SweepStore(ca).recordEpoch(a, 2, { epoch: 2, by: 'A' }, 0.2, true),
-      new SweepStore(cb).recordEpoch(b, 2, { epoch: 2, by: 'B' }, 0.2, true),
+      new RedisSweepStore(ca).recordEpoch(a, 2, { epoch: 2, by: 'A' }, 0.2, true),
+      new RedisSweepStore(cb).recordEpoch(b, 2, { epoch: 2, by: 'B' }, 0.2, true),
     ]);
     await Promise.all([ca.quit(), cb.quit()]);
     expect(results[0]).toMatchObject({ status: 'rejected', reason: expect.any(FencedWriteError) });

@@ -1,6 +1,6 @@
 import { jobIds } from './jobs';
 import type { TrialsQueue } from './controller';
-import type { SweepStore } from './sweep-store';
+import type { SweepStore } from '@vaecf/store';
 
 /**
  * Cancels a sweep: its state turns "cancelled" (running trials see it at

@@ -1,7 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, parseTrialConfigInput, type TrialConfigInput } from '@vaecf/cf';
-import { InputError, preview } from '@vaecf/errors';
-import { stringify as canonicalJson } from 'safe-stable-stringify';
+import { preview } from '@vaecf/errors';
 import {
   parseSweepSpec,
   type Decision,
@@ -11,7 +10,7 @@ import {
   type TrialState,
 } from '@vaecf/sweep';
 import type { Redis } from 'ioredis';
-import { QUEUES } from './jobs';
+import { QUEUES } from './queue-names';
 import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
 import type {
   EngineChange,
@@ -43,33 +42,7 @@ import {
   NOTE_ENGINE_WAIT,
   TRUNCATE_HISTORY,
 } from './scripts';
-
-/**
- * The same Idempotency-Key with a different spec: a client bug (a key reused
- * for a new sweep) that would otherwise quietly get the first sweep back.
- * The API answers 422 naming the header, as payment APIs do.
- */
-export class IdempotencyKeyReusedError extends InputError {
-  constructor(
-    readonly key: string,
-    readonly sweepId: string,
-  ) {
-    super(
-      `Idempotency-Key: "${key}" was used for a different spec (sweep ${sweepId}); ` +
-        'send the same spec to get that sweep, or use a new key for a new sweep',
-      'Idempotency-Key',
-    );
-  }
-}
-
-/**
- * A hash of the spec as parsed (defaults filled in, keys sorted): two bodies
- * that mean the same sweep (JSON or YAML, any key order, a default spelled
- * out or left out) hash alike.
- */
-export function specHash(spec: SweepSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)!).digest('hex');
-}
+import { IdempotencyKeyReusedError, specHash, StoredTrialParamsError, type SweepStore } from './sweep-store';
 
 /**
  * Sweep and trial records in Redis (layout in keys.ts). Every write that
@@ -78,7 +51,7 @@ export function specHash(spec: SweepSpec): string {
  * of a trial's owner carries its fence (fence.ts) and throws
  * FencedWriteError once the trial has changed hands.
  */
-export class SweepStore {
+export class RedisSweepStore implements SweepStore {
   constructor(
     private readonly redis: Redis,
     private readonly now: () => number = Date.now,
@@ -646,18 +619,6 @@ function storedTrialParams(
     if (e instanceof ConfigError)
       throw new StoredTrialParamsError(sweepId, no, `${e.field}: ${e.problem} (got ${preview(e.value)})`);
     throw e;
-  }
-}
-
-/** A stored trial record whose params no longer parse as a trial configuration. */
-export class StoredTrialParamsError extends Error {
-  constructor(
-    readonly sweepId: string,
-    readonly trialNo: string | undefined,
-    problem: string,
-  ) {
-    super(`sweep ${sweepId} trial ${trialNo ?? '?'}: stored params no longer parse: ${problem}`);
-    this.name = 'StoredTrialParamsError';
   }
 }
 

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { ashaDecision, parseSweepSpec } from '@vaecf/sweep';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SweepController, type TrialsQueue } from '../src/controller';
 import { keys } from '../src/keys';
 import { SWEEP_STATES } from '../src/records';
-import { IdempotencyKeyReusedError, specHash, StoredTrialParamsError, SweepStore } from '../src/sweep-store';
+import { RedisSweepStore } from '../src/redis-sweep-store';
+import {
+  IdempotencyKeyReusedError,
+  specHash,
+  StoredTrialParamsError,
+  type SweepStore,
+} from '../src/sweep-store';
 import { connect } from './redis';
 
 /** An engine as a trial records it. */
@@ -20,7 +24,7 @@ const created: string[] = [];
 
 beforeAll(() => {
   redis = connect();
-  store = new SweepStore(redis);
+  store = new RedisSweepStore(redis);
 });
 afterAll(async () => {
   for (const id of created) await store.deleteSweep(id);
@@ -130,7 +134,7 @@ describe('SweepStore on a real Redis', () => {
       }),
     );
     const decisions = await Promise.all(
-      values.map((v, n) => new SweepStore(conns[n]).ashaRung(fences[n], 3, v, 3)),
+      values.map((v, n) => new RedisSweepStore(conns[n]).ashaRung(fences[n], 3, v, 3)),
     );
     await Promise.all(conns.map((c) => c.quit()));
     const arrivals = await store.rungArrivals(id, 3);
@@ -222,34 +226,7 @@ describe('sweep states', () => {
   });
 });
 
-describe('SweepController.reconcile', () => {
-  it('starts a sweep whose submitter died between storing it and enqueueing its trials', async () => {
-    const queue: TrialsQueue = new Queue(`test-${randomUUID()}`, { connection: redis });
-    try {
-      const stuck = await store.createSweep(
-        parseSweepSpec({
-          dataset: 'ds',
-          model: 'vae',
-          space: { lr: { type: 'choice', values: [0.1, 0.2, 0.3] } },
-        }),
-        3,
-        undefined,
-        queue.name,
-      );
-      created.push(stuck.id);
-      expect(await store.listTrials(stuck.id)).toEqual([]);
-      await new SweepController(redis, store, queue).reconcile();
-      expect((await store.listTrials(stuck.id)).map((t) => [t.no, t.params.lr, t.state])).toEqual([
-        [0, 0.1, 'queued'],
-        [1, 0.2, 'queued'],
-        [2, 0.3, 'queued'],
-      ]);
-      expect((await queue.getJobCounts('waiting')).waiting).toBe(3);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
-  });
+describe('trial records', () => {
   it("records a trial's engine, its engine changes and why it waits for an engine", async () => {
     const id = await newSweep();
     await store.createTrial(id, 0, { model: 'vae' });

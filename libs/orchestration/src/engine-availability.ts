@@ -1,4 +1,4 @@
-import type { WorkerEntry } from './worker-registry';
+import type { WorkerEntry } from '@vaecf/store';
 
 /**
  * The submit answer's warning when no live worker of the sweep's queue can

@@ -1,7 +1,7 @@
 import type { TrialConfigInput } from '@vaecf/cf';
 import { ashaRungs, createScheduler, type Decision, type SweepSpec, type TrialSnapshot } from '@vaecf/sweep';
-import type { TrialFence } from './fence';
-import type { SweepStore } from './sweep-store';
+import type { TrialFence } from '@vaecf/store';
+import type { SweepStore } from '@vaecf/store';
 
 /** One trial's place in its sweep after an epoch: `values` holds the objective of every epoch so far. */
 export interface TrialProgressPoint {

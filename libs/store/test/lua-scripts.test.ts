@@ -84,7 +84,7 @@ describe('the lint rule', () => {
     const [result] = await eslint.lintText(
       `export async function f(r: { eval: (s: string) => Promise<void> }) {\n  await r.eval('return 1');\n}\n`,
       {
-        filePath: resolve(root, 'libs/queue/src/not-lua-script.ts'),
+        filePath: resolve(root, 'libs/orchestration/src/not-lua-script.ts'),
       },
     );
     expect(result.messages.map((m) => m.ruleId)).toContain('no-restricted-properties');

@@ -3,7 +3,7 @@ import { parseSweepSpec, parseSweepSpecText, SpecError } from '@vaecf/sweep';
 import { describe, expect, it } from 'vitest';
 import { engineAvailabilityWarning } from '../src/engine-availability';
 import { checkTrialSpace, normalizeRunSettings, type DatasetShape } from '../src/spec-checks';
-import type { WorkerEntry } from '../src/worker-registry';
+import type { WorkerEntry } from '@vaecf/store';
 
 const GB = 2 ** 30;
 const ml20m: DatasetShape = { items: 20_108, trainUsers: 116_677, evalUsers: 10_000 };

@@ -11,10 +11,8 @@ import {
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobIds, type TrialJobData, type FinalizeJobData } from './jobs';
-import { keys } from './keys';
-import { RELEASE_LOCK } from './scripts';
+import { keys, RELEASE_LOCK, type SweepStore } from '@vaecf/store';
 import { typeProposal } from './trial-proposal';
-import type { SweepStore } from './sweep-store';
 
 export type TrialsQueue = Queue<TrialJobData | FinalizeJobData>;
 
