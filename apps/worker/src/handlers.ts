@@ -8,7 +8,7 @@ import {
   type SweepController,
   type TrialProgress,
 } from '@vaecf/orchestration';
-import { type DatasetStore, type SweepStore, type TrialFence } from '@vaecf/store';
+import type { DatasetStore, SweepStore, TrialFence } from '@vaecf/store';
 import type { DatasetCache } from './dataset-cache';
 import type { WorkerEngines } from './engines';
 import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';

@@ -1,6 +1,6 @@
 import { decodePerUser } from '@vaecf/cf';
 import { submitSweep } from '@vaecf/orchestration';
-import { type SweepRecord } from '@vaecf/store';
+import type { SweepRecord } from '@vaecf/store';
 import { parseSweepSpec, type SweepSpecInput } from '@vaecf/sweep';
 import { describe, expect, it } from 'vitest';
 import { perUserResultName } from '../src/sweep-baselines';
