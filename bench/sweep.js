@@ -13,6 +13,7 @@ const cf = require('@vaecf/cf');
 const { SweepController, submitSweep } = require('@vaecf/orchestration');
 const { RedisSweepStore } = require('@vaecf/store');
 const { parseSweepSpec } = require('@vaecf/sweep');
+const { ashaShareRange } = require('./lib/asha-replay');
 const { Queue } = require('bullmq');
 const { Redis } = require('ioredis');
 
@@ -104,10 +105,16 @@ async function runSweep(workers, scheduler, s3) {
   const trials = await store.listTrials(id);
   const [best] = await store.leaderboard(id, 1);
   const jobs = await Promise.all(trials.map((t) => queue.getJob(`${id}-${t.no}`)));
-  // Each epoch record carries the seconds its worker spent saving and committing the checkpoint.
+  // Each epoch record carries the seconds its worker spent saving and committing the checkpoint
+  // (beside the next epoch's training) and how long the epoch's report waited for the one before.
   const ckpt = (await Promise.all(trials.map((t) => store.history(id, t.no)))).flat();
   const checkpointSeconds = ckpt.reduce((sum, r) => sum + (r.checkpointSeconds ?? 0), 0);
+  const checkpointWaitSeconds = ckpt.reduce((sum, r) => sum + (r.checkpointWaitSeconds ?? 0), 0);
   const life = trialLife(trials, ckpt, seconds, workers, jobs);
+  // Each trial's validation NDCG@100 per epoch (the objective), in trial order: ASHA's replay reads them.
+  const curves = await Promise.all(
+    trials.map(async (t) => (await store.history(id, t.no)).map((r) => r.validation.ndcg100)),
+  );
   for (const p of procs) p.kill('SIGTERM');
   await Promise.all(procs.map((p) => new Promise((r) => p.once('exit', r))));
   await queue.obliterate({ force: true });
@@ -123,29 +130,35 @@ async function runSweep(workers, scheduler, s3) {
     seconds,
     trialsPerHour: Math.round((trials.length / seconds) * 3600),
     checkpointSecondsPerEpoch: Number((checkpointSeconds / ckpt.length).toFixed(4)),
+    checkpointWaitSecondsPerEpoch: Number((checkpointWaitSeconds / ckpt.length).toFixed(4)),
     life,
     bestNdcg100: best?.best,
     jobs,
+    curves,
   };
 }
 
 /**
  * Where a sweep's worker time went, as shares of (workers x wall seconds): training and validation
- * (the epochs' own clocks), checkpoint save + commit, the rest of each trial's life in its process
- * (claim to first epoch, Redis writes, scheduling), and no trial at all (queue hand-offs, the tail).
+ * (the epochs' own clocks), waiting for checkpoints (each is written beside the next epoch's
+ * training; the wait is what is left of it, the last epoch's falling in the rest), the rest of
+ * each trial's life in its process (claim to first epoch, Redis writes, scheduling), and no trial
+ * at all (queue hand-offs, the tail). checkpointInBackground: the writes' own seconds, overlapped.
  */
 function trialLife(trials, epochs, seconds, workers, jobs) {
   const sum = (xs) => xs.reduce((a, b) => a + b, 0);
   const inTrials = sum(trials.map((t) => ((t.endedAt ?? 0) - (t.startedAt ?? 0)) / 1000));
   const train = sum(epochs.map((r) => r.trainSeconds ?? 0));
   const evaluate = sum(epochs.map((r) => r.evalSeconds ?? 0));
-  const checkpoint = sum(epochs.map((r) => r.checkpointSeconds ?? 0));
+  const checkpoint = sum(epochs.map((r) => r.checkpointWaitSeconds ?? r.checkpointSeconds ?? 0));
+  const background = sum(epochs.map((r) => r.checkpointSeconds ?? 0));
   const total = workers * seconds;
   const share = (x) => Number((x / total).toFixed(3));
   return {
     train: share(train),
     validate: share(evaluate),
-    checkpoint: share(checkpoint),
+    checkpointWait: share(checkpoint),
+    checkpointInBackground: share(background),
     restOfTrial: share(inTrials - train - evaluate - checkpoint),
     noTrial: share(total - inTrials),
     perTrialOverheadSeconds: Number(((inTrials - train - evaluate - checkpoint) / trials.length).toFixed(3)),
@@ -208,6 +221,34 @@ async function queueOverhead(n) {
   return { samples: n, medianMs: delays[Math.floor(n / 2)], maxMs: delays[n - 1] };
 }
 
+/**
+ * Two trainings at once against one alone, with no queue, store or checkpoint around them (the
+ * bench's trial, 9 epochs, one engine thread each): the speed-up two workers could reach at most
+ * on this machine. speedup = 2 x alone / (slower of the pair), on training seconds.
+ */
+async function twoTrainingsCeiling(datasetDir) {
+  const script = join(__dirname, 'lib', 'train-alone.js');
+  const once = () =>
+    new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, [script, datasetDir, '9'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.once('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`train-alone exited ${code}`)),
+      );
+    });
+  await once(); // warms the page cache and the engine's files
+  const alone = await once();
+  const pair = await Promise.all([once(), once()]);
+  const slower = Math.max(...pair.map((r) => r.trainSeconds));
+  const round = (x) => Number(x.toFixed(3));
+  return {
+    aloneTrainSeconds: round(alone.trainSeconds),
+    pairTrainSeconds: pair.map((r) => round(r.trainSeconds)),
+    speedup: round((2 * alone.trainSeconds) / slower),
+  };
+}
+
 async function main() {
   // Other work on the machine slows every run alike; recorded so that the figures can be read.
   const loadAtStart = loadavg()[0];
@@ -219,10 +260,13 @@ async function main() {
   const s3 = await startS3();
   const bucket = artifactStoreFromEnv({ ...s3.env, VAECF_CACHE_DIR: join(root, 'cache-bench') });
   await bucket.publishDataset('bundled', artifacts.datasetDir('bundled'));
-  const strip = ({ jobs: _jobs, ...r }) => r;
+  const strip = ({ jobs: _jobs, curves: _curves, ...r }) => r;
+  const ceiling = await twoTrainingsCeiling(artifacts.datasetDir('bundled'));
+  console.log('two trainings side by side, no vaecf around them:', ceiling);
   const one = strip(await runSweep(1, { type: 'none' }));
   console.log('1 worker, no early stopping:', one);
-  const two = strip(await runSweep(2, { type: 'none' }));
+  const twoFull = await runSweep(2, { type: 'none' });
+  const two = strip(twoFull);
   console.log('2 workers, no early stopping:', two);
   const twoS3 = strip(await runSweep(2, { type: 'none' }, s3.env));
   console.log('2 workers, no early stopping, artifacts in S3:', twoS3);
@@ -247,17 +291,27 @@ async function main() {
         s3: twoS3.checkpointSecondsPerEpoch,
       },
     },
+    twoTrainingsCeiling: ceiling,
     asha: {
       epochsShare: Number((asha.epochs / two.epochs).toFixed(3)),
       bestVsFull: Number((asha.bestNdcg100 / two.bestNdcg100).toFixed(4)),
+      // The same rule replayed on the full run's curves: the shares that arrival order alone gives.
+      replay: {
+        workers1: ashaShareRange(twoFull.curves, { workers: 1, gracePeriod: 1, eta: ETA }),
+        workers2: ashaShareRange(twoFull.curves, { workers: 2, gracePeriod: 1, eta: ETA }),
+      },
     },
     queueOverhead: overhead,
   };
   console.log(
     `artifacts, 2 workers: ${two.trialsPerHour} trials/h and ${two.checkpointSecondsPerEpoch} s/epoch of checkpoint I/O on the filesystem, ${twoS3.trialsPerHour} trials/h and ${twoS3.checkpointSecondsPerEpoch} s/epoch on S3`,
   );
+  const r2 = result.asha.replay.workers2;
   console.log(
-    `speed-up with 2 workers: ${result.speedup2Workers}x; ASHA spent ${(100 * result.asha.epochsShare).toFixed(0)}% of the epochs, best ${result.asha.bestVsFull} of the full run's`,
+    `ASHA replayed on the full run's curves, 2 workers, ${r2.draws} epoch-duration draws: ${r2.min}-${r2.max} of the epochs (median ${r2.median}, 5-95% ${r2.p05}-${r2.p95})`,
+  );
+  console.log(
+    `speed-up with 2 workers: ${result.speedup2Workers}x (two bare trainings side by side: ${ceiling.speedup}x); ASHA spent ${(100 * result.asha.epochsShare).toFixed(0)}% of the epochs, best ${result.asha.bestVsFull} of the full run's`,
   );
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'sweep.json'), JSON.stringify(result, null, 2) + '\n');

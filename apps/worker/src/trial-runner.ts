@@ -8,6 +8,7 @@ import {
   TrainingAbortedError,
   TrainingDivergedError,
   type EpochReport,
+  type TrainerCheckpoint,
   type TrialConfigInput,
 } from '@vaecf/cf';
 import { EngineUnavailableError, loadEngine, type Engine, type EngineRequest } from '@vaecf/engine';
@@ -15,6 +16,7 @@ import { decideAfterEpoch, type TrialJobData, type TrialProgress } from '@vaecf/
 import { FencedWriteError, type SweepRecord, type SweepStore, type TrialFence } from '@vaecf/store';
 import { FINAL_STATES, runSettingsOf, type ObjectiveMetric, type SweepSpec } from '@vaecf/sweep';
 import { checkpointAttemptOf } from './checkpoint-attempt';
+import { CheckpointPipeline } from './checkpoint-pipeline';
 import { openTrainer } from './checkpoint-recovery';
 import type { DatasetCache } from './dataset-cache';
 import { describeEngine, engineChangesAfter, planTrialEngine, type WorkerEngines } from './engines';
@@ -62,7 +64,8 @@ export class EngineHandBackError extends Error {
  * Trains one trial epoch by epoch: claims the trial's next attempt (its
  * fencing token, carried by every write from then on), resumes from its
  * checkpoint if a previous attempt left one, and after every epoch records
- * its progress, checkpoints, records the epoch with the checkpoint and asks
+ * its progress, starts its checkpoint (written, committed and recorded with
+ * the epoch while the next epoch trains: checkpoint-pipeline.ts) and asks
  * the sweep's scheduler whether to go on. Bad configurations and divergence
  * end the trial as failed (the sweep goes on); only infrastructure errors
  * propagate, so that BullMQ retries the job. A trial that changed hands
@@ -159,6 +162,7 @@ async function runClaimedTrial(
     throw e;
   }
   const workDir = ctx.artifacts.checkpointWorkDir(sweepId, trialNo, attempt);
+  const checkpoints = new CheckpointPipeline();
   try {
     // The checkpoint is the truth: epochs reported past it are forgotten (a record stored before
     // fencing may have some), and re-reporting the ones it holds changes nothing.
@@ -181,8 +185,30 @@ async function runClaimedTrial(
     // The item ids file of this attempt's directory is written once; later saves keep it (and
     // check it against the manifest) instead of serialising every id again each epoch.
     let itemIdsSaved = false;
+    /** Saves, commits and records one epoch with its checkpoint: runs while the next epoch trains. */
+    const writeCheckpoint = async (snapshot: TrainerCheckpoint, report: EpochReport, waited: number) => {
+      const saving = performance.now();
+      await saveCheckpoint(workDir, snapshot, itemIdsSaved ? {} : { itemIds: data.itemIds });
+      itemIdsSaved = true;
+      await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
+      // checkpointSeconds: saving and committing this checkpoint (in the background, beside the
+      // next epoch); checkpointWaitSeconds: how long this epoch's report waited for the previous
+      // epoch's. bench:sweep reads both.
+      const checkpointSeconds = (performance.now() - saving) / 1000;
+      const record = { ...report, worker: ctx.workerId, checkpointSeconds, checkpointWaitSeconds: waited };
+      await store.recordEpoch(fence, report.epoch, record, objective(report), true);
+      // The trial's checkpoint is this attempt's now: earlier attempts' files (a stale writer's
+      // leftovers included) are no longer anyone's.
+      if (!earlierAttemptsDeleted) {
+        await ctx.artifacts.deleteCheckpointAttempts(sweepId, trialNo, attempt);
+        earlierAttemptsDeleted = true;
+      }
+    };
     while (!trainer.finished) {
       const report = await trainer.runEpoch({ signal });
+      // The previous epoch's checkpoint, written while this one trained, is recorded before this
+      // epoch is reported: epochs reach the record in order, each with its checkpoint.
+      const waited = await checkpoints.settle();
       // Aborted during validation: write nothing more (an orphaned child no longer owns the trial).
       if (signal?.aborted) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone - 1);
       const progress = { ...progressOf(report, trainer, spec.objective.metric), engine: engine.info };
@@ -194,39 +220,20 @@ async function runClaimedTrial(
       // The lease may have been lost while that write waited (a partition): then it is not ours
       // to checkpoint, whatever the write's answer was.
       if (leaseLost?.aborted) throw leaseLost.reason as Error;
-      const saving = performance.now();
-      await saveCheckpoint(
-        workDir,
-        await trainer.checkpoint(),
-        itemIdsSaved ? {} : { itemIds: data.itemIds },
-      );
-      itemIdsSaved = true;
-      await ctx.artifacts.commitCheckpoint(sweepId, trialNo, attempt);
-      // Time spent saving and committing the checkpoint (the store's cost per epoch; bench:sweep reads it).
-      const checkpointSeconds = (performance.now() - saving) / 1000;
-      await store.recordEpoch(
-        fence,
-        report.epoch,
-        { ...report, worker: ctx.workerId, checkpointSeconds },
-        objective(report),
-        true,
-      );
-      // The trial's checkpoint is this attempt's now: earlier attempts' files (a stale writer's
-      // leftovers included) are no longer anyone's.
-      if (!earlierAttemptsDeleted) {
-        await ctx.artifacts.deleteCheckpointAttempts(sweepId, trialNo, attempt);
-        earlierAttemptsDeleted = true;
-      }
+      const snapshot = await trainer.checkpoint();
+      checkpoints.start(() => writeCheckpoint(snapshot, report, waited));
       await ctx.progress(progress);
       // One HGET, not the whole record and its spec parsed: this runs after every epoch.
       const now = await store.sweepState(sweepId);
-      if (!now || now === 'cancelled')
+      if (!now || now === 'cancelled') {
+        await checkpoints.settle();
         return end(
           ctx,
           fence,
           'cancelled',
           `sweep ${now ? 'cancelled' : 'deleted'} after epoch ${report.epoch}`,
         );
+      }
       const decision = await decideAfterEpoch(store, spec, {
         fence,
         params: trial.params,
@@ -234,15 +241,26 @@ async function runClaimedTrial(
         maxEpochs: trainer.config.epochs,
       });
       if (decision === 'stop') {
+        await checkpoints.settle();
         return end(ctx, fence, 'pruned', `stopped by ${spec.scheduler.type} after epoch ${report.epoch}`);
       }
     }
+    await checkpoints.settle();
     return end(ctx, fence, 'completed');
   } catch (e) {
-    if (e instanceof TrainingDivergedError) return end(ctx, fence, 'failed', e.message);
-    if (e instanceof TrainingAbortedError) throw new HandedBackError(sweepId, trialNo, trainer.epochsDone);
+    if (e instanceof TrainingDivergedError) {
+      await checkpoints.settle();
+      return end(ctx, fence, 'failed', e.message);
+    }
+    // Stopped mid-epoch (a shutdown): the epoch before it keeps its checkpoint, written meanwhile.
+    if (e instanceof TrainingAbortedError) {
+      await checkpoints.settle();
+      throw new HandedBackError(sweepId, trialNo, trainer.epochsDone);
+    }
     throw e;
   } finally {
+    // Whatever ended the trial, no write of this attempt's directory is still going on.
+    await checkpoints.drain();
     await trainer.dispose();
     await ctx.artifacts.closeCheckpointWorkDir(sweepId, trialNo, attempt);
   }
