@@ -31,6 +31,8 @@ import { observeWorker, serveWorkerMetrics } from './worker-telemetry';
 export class TrialWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('TrialWorker');
   private workers: Worker[] = [];
+  /** The workers' connections: BullMQ closes only the connections it made, never one it is given. */
+  private workerConnections: Redis[] = [];
   private metricsServer: MetricsServer | null = null;
   private registryConnection: Redis | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -117,8 +119,10 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
 
   private startWorker(queue: string, concurrency: number): Worker {
     const c = this.config;
+    const connection = this.outage.watch(new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }));
+    this.workerConnections.push(connection);
     const worker = new RecyclingWorker(queue, join(__dirname, 'processor.js'), {
-      connection: this.outage.watch(new Redis(c.REDIS_URL, { maxRetriesPerRequest: null })),
+      connection,
       concurrency,
       useWorkerThreads: false,
       ...takeoverOptions(c),
@@ -171,6 +175,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     this.log.log('handing running trials back and closing');
     for (const w of this.workers) w.cancelAllJobs('worker shutting down');
     await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(this.workerConnections.map((r) => r.quit()));
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.reconciler) clearInterval(this.reconciler);
     await new WorkerRegistry(this.registryConnection!).remove(this.config.WORKER_ID).catch(() => undefined);
