@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { artifactStoreFromEnv } from '@vaecf/artifacts';
 import { fetchSettingsFromEnv } from '@vaecf/datasets';
-import { createCore } from '@vaecf/orchestration';
+import { createCore, type Core } from '@vaecf/orchestration';
 import { Redis } from 'ioredis';
 import type { WorkerConfig } from './config';
 import { DatasetCache } from './dataset-cache';
@@ -10,7 +10,16 @@ import type { WorkerDeps } from './handlers';
 import { redisTrialHold } from './test-hold';
 
 /** Everything a job handler needs, wired from the configuration (one set per process). */
-export type ClosableWorkerDeps = WorkerDeps & { close(): Promise<void> };
+export interface ClosableWorkerDeps extends WorkerDeps {
+  /**
+   * The core the deps come from (createCore), on their one connection: the
+   * worker process also heartbeats into its registry and counts its queues
+   * on /metrics. Its store, dataset store and controller are the deps' own.
+   */
+  readonly core: Core;
+  /** Closes the core's queues, then the connection: once, at the end of the process. */
+  close(): Promise<void>;
+}
 
 export function engineSettingsOf(config: WorkerConfig): WorkerEngineSettings {
   return {
@@ -50,6 +59,7 @@ export async function createWorkerDeps(
   const core = createCore({ redis, config });
   const artifacts = artifactStoreFromEnv({ ...process.env, VAECF_ARTIFACTS_DIR: config.VAECF_ARTIFACTS_DIR });
   return {
+    core,
     store: core.store,
     datasetStore: core.datasetStore,
     artifacts,

@@ -7,9 +7,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { WORKER_HEARTBEAT_SECONDS, WorkerRegistry } from '@vaecf/store';
+import { WORKER_HEARTBEAT_SECONDS } from '@vaecf/store';
 import { createWorkerMetrics, type MetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
-import { Queue, type Job, type Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { REDIS_OUTAGE, WORKER_CONFIG, WORKER_DEPS } from './tokens';
 import type { RedisOutageLog } from './redis-outage';
@@ -34,10 +34,8 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   /** The workers' connections: BullMQ closes only the connections it made, never one it is given. */
   private workerConnections: Redis[] = [];
   private metricsServer: MetricsServer | null = null;
-  private registryConnection: Redis | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private reconciler: NodeJS.Timeout | null = null;
-  private metricsQueues: Queue[] = [];
   private metrics: WorkerMetrics | null = null;
 
   constructor(
@@ -70,11 +68,8 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       `${c.WORKER_ID}: a dead worker's trial is taken over ${soonest}-${latest} s after it died (lock ` +
         `${o.lockDuration} ms renewed every ${o.lockRenewTime} ms, stalled check every ${o.stalledInterval} ms)`,
     );
-    this.registryConnection = this.outage.watch(new Redis(c.REDIS_URL, { maxRetriesPerRequest: null }));
     if (c.WORKER_METRICS_PORT >= 0) {
-      this.metricsQueues = [c.VAECF_TRIALS_QUEUE, c.VAECF_DATASETS_QUEUE].map(
-        (name) => new Queue(name, { connection: this.registryConnection! }),
-      );
+      const { trialsQueue, datasetsQueue } = this.deps.core;
       this.metricsServer = await serveWorkerMetrics(
         this.metrics,
         {
@@ -83,7 +78,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
           portCount: c.WORKER_METRICS_PORT_COUNT,
           token: c.METRICS_TOKEN,
         },
-        this.metricsQueues,
+        [trialsQueue, datasetsQueue],
         this.deps.store,
       );
       this.log.log(
@@ -98,7 +93,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
 
   /** Keeps this worker's entry in `vaecf:workers` (where its /metrics is) alive while it runs. */
   private async announce(): Promise<void> {
-    const registry = new WorkerRegistry(this.registryConnection!);
+    const { registry } = this.deps.core;
     const entry = {
       id: this.config.WORKER_ID,
       metrics: this.metricsServer
@@ -178,11 +173,9 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     await Promise.all(this.workerConnections.map((r) => r.quit()));
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.reconciler) clearInterval(this.reconciler);
-    await new WorkerRegistry(this.registryConnection!).remove(this.config.WORKER_ID).catch(() => undefined);
+    await this.deps.core.registry.remove(this.config.WORKER_ID).catch(() => undefined);
     await this.metricsServer?.close();
-    await Promise.all(this.metricsQueues.map((q) => q.close()));
-    await this.registryConnection?.quit();
-    await this.deps.close();
+    await this.deps.close(); // the core's queues (those /metrics counted), then its connection
     this.log.log('closed');
   }
 

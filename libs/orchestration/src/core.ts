@@ -14,9 +14,14 @@ export interface CoreConfig {
 export interface Core {
   readonly store: SweepStore;
   readonly datasetStore: DatasetStore;
+  /** The live workers (`vaecf:workers`): a worker process heartbeats into it; the API and submits read it. */
   readonly registry: WorkerRegistry;
+  /** The trials queue: the controller enqueues on it; a worker's /metrics counts its jobs. */
   readonly trialsQueue: TrialsQueue;
-  /** Made on first use: BullMQ talks to Redis when a queue is made, and trial processes never queue a preparation. */
+  /**
+   * Made on first use: BullMQ talks to Redis when a queue is made, and trial processes never queue a
+   * preparation. The API queues preparations on it; a worker's /metrics counts its jobs.
+   */
   readonly datasetsQueue: DatasetsQueue;
   readonly controller: SweepController;
   /** Closes the queues it made. The connection stays open: it is the caller's, as are its options. */
