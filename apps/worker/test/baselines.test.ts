@@ -16,12 +16,7 @@ async function runSweep(
 ): Promise<SweepRecord> {
   const { store } = bed;
   return bed.withJobLine(
-    async ({ controller, worker }) => {
-      const ended = new Promise<void>((resolve) =>
-        worker.on('completed', (job) => {
-          if (job.name === 'finalize') resolve();
-        }),
-      );
+    async ({ core, finalized }) => {
       const { id } = await submitSweep(
         parseSweepSpec({
           dataset: 'ds1',
@@ -31,10 +26,10 @@ async function runSweep(
           limits: { maxConcurrent: 1 },
           ...extra,
         }),
-        { store, controller, checkDataset: async () => undefined },
+        { store, controller: core.controller, checkDataset: async () => undefined },
       );
       bed.track(id);
-      await ended;
+      await finalized;
       return (await store.getSweep(id))!;
     },
     { baselineMemoryLimitBytes },

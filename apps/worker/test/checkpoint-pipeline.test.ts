@@ -1,14 +1,11 @@
-import { rm } from 'node:fs/promises';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { loadCheckpoint, Trainer } from '@vaecf/cf';
-import { RedisSweepStore, type SweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { useCoreBed } from '../../../test/support/core-bed';
 import { CheckpointPipeline } from '../src/checkpoint-pipeline';
 import { DatasetCache } from '../src/dataset-cache';
 import { runTrial, type TrialContext } from '../src/trial-runner';
-import { syntheticArtifacts } from './synthetic-artifacts';
 import { testWorkerEngines } from './test-engines';
 
 /**
@@ -17,8 +14,6 @@ import { testWorkerEngines } from './test-engines';
  * files; the filesystem store's commit is held at a test-controlled gate, so
  * the order of events is checked, never the clock.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
 /** A filesystem store whose commits wait on `gate` (the commit's number, from 1). */
 class GatedStore extends FilesystemArtifactStore {
   commits = 0;
@@ -29,32 +24,22 @@ class GatedStore extends FilesystemArtifactStore {
   }
 }
 
-let root: string;
-let redis: Redis;
-let store: SweepStore;
-const sweeps: string[] = [];
-
-beforeAll(async () => {
-  ({ root } = await syntheticArtifacts('ckpt-pipeline', 'ds', {
-    users: 300,
-    items: 120,
-    seed: 7,
-    heldoutUsers: 40,
-  }));
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new RedisSweepStore(redis);
-});
-afterAll(async () => {
-  for (const id of sweeps) await store.deleteSweep(id);
-  await redis.quit();
-  await rm(root, { recursive: true, force: true });
+const bed = useCoreBed({
+  dataset: {
+    name: 'ckpt-pipeline',
+    id: 'ds',
+    ratings: { users: 300, items: 120, seed: 7, heldoutUsers: 40 },
+  },
 });
 
 /** A one-trial sweep of `epochs` epochs, and what runTrial needs to run it on `artifacts`. */
 async function oneTrial(artifacts: GatedStore, epochs: number) {
-  const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae', baselines: [] }), 1);
-  sweeps.push(id);
-  await store.createTrial(id, 0, {
+  const { id } = await bed.store.createSweep(
+    parseSweepSpec({ dataset: 'ds', model: 'vae', baselines: [] }),
+    1,
+  );
+  bed.track(id);
+  await bed.store.createTrial(id, 0, {
     model: 'vae',
     dims: [32, 8],
     batchSize: 100,
@@ -62,7 +47,7 @@ async function oneTrial(artifacts: GatedStore, epochs: number) {
     totalAnnealSteps: 20,
   });
   const ctx: TrialContext = {
-    store,
+    store: bed.store,
     artifacts,
     datasets: new DatasetCache(artifacts),
     workerId: 'test',
@@ -91,7 +76,7 @@ describe('CheckpointPipeline', () => {
 
 describe("the trial runner's checkpoints", () => {
   it('are written while the next epoch trains, and each epoch is recorded with its checkpoint', async () => {
-    const artifacts = new GatedStore(root);
+    const artifacts = new GatedStore(bed.root);
     const { id, ctx } = await oneTrial(artifacts, 3);
     // Epoch 1's commit opens only once epoch 2 has trained: a runner that waited for the commit
     // before training on would never get there (the test then fails by its timeout).
@@ -109,7 +94,7 @@ describe("the trial runner's checkpoints", () => {
       if (commit !== 1) return;
       await trained2;
       // Epoch 1 is not in the record before its checkpoint is committed: they land together.
-      const t = (await store.getTrial(id, 0))!;
+      const t = (await bed.store.getTrial(id, 0))!;
       seenAtGate.push({ epochs: t.epochs, checkpoint: t.checkpoint ?? null });
     };
     try {
@@ -120,25 +105,25 @@ describe("the trial runner's checkpoints", () => {
     expect(seenAtGate).toEqual([{ epochs: 0, checkpoint: null }]);
     expect(artifacts.commits).toBe(3);
     // The trial ended with its last epoch recorded and pointed at, the files holding that epoch.
-    const trial = (await store.getTrial(id, 0))!;
+    const trial = (await bed.store.getTrial(id, 0))!;
     expect(trial.state).toBe('completed');
     expect(trial.epochs).toBe(3);
     expect(trial.checkpoint).toEqual({ attempt: 1, epoch: 3 });
     expect((await loadCheckpoint(artifacts.checkpointWorkDir(id, 0, 1))).epoch).toBe(3);
-    const history = (await store.history(id, 0)) as { epoch: number; checkpointSeconds?: number }[];
+    const history = (await bed.store.history(id, 0)) as { epoch: number; checkpointSeconds?: number }[];
     expect(history.map((r) => r.epoch)).toEqual([1, 2, 3]);
     for (const r of history) expect(r.checkpointSeconds).toBeGreaterThanOrEqual(0);
   });
 
   it("fail the trial's job when a write fails, and the epoch is not recorded", async () => {
-    const artifacts = new GatedStore(root);
+    const artifacts = new GatedStore(bed.root);
     const { id, ctx } = await oneTrial(artifacts, 3);
     artifacts.gate = async (commit) => {
       if (commit === 2) throw new Error('ENOSPC: no space left on device');
     };
     // An infrastructure error: it propagates (BullMQ retries the job from the checkpoint of epoch 1).
     await expect(runTrial({ sweepId: id, trialNo: 0 }, ctx)).rejects.toThrow('ENOSPC');
-    const trial = (await store.getTrial(id, 0))!;
+    const trial = (await bed.store.getTrial(id, 0))!;
     expect(trial.state).toBe('running');
     expect(trial.epochs).toBe(1);
     expect(trial.checkpoint).toEqual({ attempt: 1, epoch: 1 });

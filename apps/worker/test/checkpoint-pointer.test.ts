@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import type { Engine } from '@vaecf/engine';
 import {
   CheckpointConfigMismatchError,
@@ -10,13 +8,12 @@ import {
   type PreparedDataset,
   type TrialConfig,
 } from '@vaecf/cf';
-import { FencedWriteError, SweepStore, RedisSweepStore, type TrialFence } from '@vaecf/store';
+import { FencedWriteError, type TrialFence } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCoreBed } from '../../../test/support/core-bed';
 import { checkpointAttemptOf } from '../src/checkpoint-attempt';
 import { openTrainer, type DiscardedCheckpoint } from '../src/checkpoint-recovery';
-import { syntheticArtifacts } from './synthetic-artifacts';
 import { testEngine } from './test-engines';
 
 /**
@@ -25,7 +22,6 @@ import { testEngine } from './test-engines';
  * steps of the trial runner (save, commit, fenced recordEpoch) are taken by
  * hand, so that the stale writer can be made to go on after the takeover.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const config = resolveTrialConfig({
   model: 'vae',
   dims: [32, 8],
@@ -34,42 +30,27 @@ const config = resolveTrialConfig({
   epochs: 4,
 });
 
-let root: string;
-let redis: Redis;
-let store: SweepStore;
-let artifacts: FilesystemArtifactStore;
+const bed = useCoreBed({
+  dataset: { name: 'pointer', id: 'ds', ratings: { users: 300, items: 120, seed: 7, heldoutUsers: 40 } },
+});
 let data: PreparedDataset;
 let engine: Engine;
-const sweeps: string[] = [];
 
 beforeAll(async () => {
   engine = await testEngine();
-  ({ root, artifacts } = await syntheticArtifacts('pointer', 'ds', {
-    users: 300,
-    items: 120,
-    seed: 7,
-    heldoutUsers: 40,
-  }));
-  data = await readDatasetArtifact(artifacts.datasetDir('ds'));
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new RedisSweepStore(redis);
-});
-afterAll(async () => {
-  for (const id of sweeps) await store.deleteSweep(id);
-  await redis.quit();
-  await rm(root, { recursive: true, force: true });
+  data = await readDatasetArtifact(bed.artifacts.datasetDir('ds'));
 });
 
 /** One epoch as the trial runner takes it: train, save and commit under the attempt, then the fenced record. */
 async function epoch(trainer: Trainer, fence: TrialFence): Promise<void> {
   const report = await trainer.runEpoch();
   await saveCheckpoint(
-    artifacts.checkpointWorkDir(fence.sweepId, fence.trialNo, fence.attempt),
+    bed.artifacts.checkpointWorkDir(fence.sweepId, fence.trialNo, fence.attempt),
     await trainer.checkpoint(),
     { itemIds: data.itemIds },
   );
-  await artifacts.commitCheckpoint(fence.sweepId, fence.trialNo, fence.attempt);
-  await store.recordEpoch(fence, report.epoch, report, report.validation.ndcg100, true);
+  await bed.artifacts.commitCheckpoint(fence.sweepId, fence.trialNo, fence.attempt);
+  await bed.store.recordEpoch(fence, report.epoch, report, report.validation.ndcg100, true);
 }
 
 /** What a worker resuming the trial now opens (as trial-runner.ts does). */
@@ -78,10 +59,10 @@ async function resume(
   discarded: DiscardedCheckpoint[] = [],
   record: TrialConfig = config,
 ): Promise<Trainer> {
-  const trial = (await store.getTrial(sweepId, 0))!;
+  const trial = (await bed.store.getTrial(sweepId, 0))!;
   const from = trial.checkpoint ? { sweepId, trialNo: 0, attempt: checkpointAttemptOf(trial) } : null;
   return openTrainer(
-    artifacts,
+    bed.artifacts,
     from,
     data,
     record,
@@ -95,15 +76,15 @@ async function resume(
 
 describe('the checkpoint a resume reads, after a takeover', () => {
   it("is the newer owner's, though the stale writer committed more epochs under its own attempt", async () => {
-    const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
-    sweeps.push(id);
-    await store.createTrial(id, 0, { model: 'vae' });
-    const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
+    const { id } = await bed.store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
+    bed.track(id);
+    await bed.store.createTrial(id, 0, { model: 'vae' });
+    const a = (await bed.store.claimTrialAttempt(id, 0, 'A'))!;
     const trainerA = await Trainer.create(data, config, engine);
     await epoch(trainerA, a);
 
     // B takes over and resumes from A's epoch 1, then trains epoch 2 under its own attempt.
-    const b = (await store.claimTrialAttempt(id, 0, 'B'))!;
+    const b = (await bed.store.claimTrialAttempt(id, 0, 'B'))!;
     const trainerB = await resume(id);
     expect(trainerB.epochsDone).toBe(1);
     await epoch(trainerB, b);
@@ -111,10 +92,10 @@ describe('the checkpoint a resume reads, after a takeover', () => {
     // A goes on regardless: its files land under attempt 1, its records are refused.
     await expect(epoch(trainerA, a)).rejects.toBeInstanceOf(FencedWriteError);
     await expect(epoch(trainerA, a)).rejects.toBeInstanceOf(FencedWriteError);
-    expect((await store.getTrial(id, 0))!.checkpoint).toEqual({ attempt: 2, epoch: 2 });
+    expect((await bed.store.getTrial(id, 0))!.checkpoint).toEqual({ attempt: 2, epoch: 2 });
 
     // A third worker resumes from B's checkpoint (B's epoch 2 exactly), not from A's epoch 3.
-    await store.claimTrialAttempt(id, 0, 'C');
+    await bed.store.claimTrialAttempt(id, 0, 'C');
     const trainerC = await resume(id);
     expect(trainerC.epochsDone).toBe(2);
     expect(trainerC.history).toEqual(trainerB.history);
@@ -122,14 +103,14 @@ describe('the checkpoint a resume reads, after a takeover', () => {
   });
 
   it('is none when the attempt it points at holds another epoch than its record: the trial restarts', async () => {
-    const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
-    sweeps.push(id);
-    await store.createTrial(id, 0, { model: 'vae' });
-    const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
+    const { id } = await bed.store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
+    bed.track(id);
+    await bed.store.createTrial(id, 0, { model: 'vae' });
+    const a = (await bed.store.claimTrialAttempt(id, 0, 'A'))!;
     const trainerA = await Trainer.create(data, config, engine);
     await epoch(trainerA, a);
     // A commits epoch 2 but its record never lands (it lost the trial, or died in between).
-    await store.claimTrialAttempt(id, 0, 'B');
+    await bed.store.claimTrialAttempt(id, 0, 'B');
     await expect(epoch(trainerA, a)).rejects.toBeInstanceOf(FencedWriteError);
     const discarded: DiscardedCheckpoint[] = [];
     const trainerB = await resume(id, discarded);
@@ -148,15 +129,15 @@ describe('the checkpoint a resume reads, after a takeover', () => {
 
 describe('a resume whose checkpoint disagrees with the trial record', () => {
   it('is refused, naming each hyperparameter that differs; epochs and the evaluation batch may differ', async () => {
-    const { id } = await store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
-    sweeps.push(id);
-    await store.createTrial(id, 0, { model: 'vae' });
-    const a = (await store.claimTrialAttempt(id, 0, 'A'))!;
+    const { id } = await bed.store.createSweep(parseSweepSpec({ dataset: 'ds', model: 'vae' }), 1);
+    bed.track(id);
+    await bed.store.createTrial(id, 0, { model: 'vae' });
+    const a = (await bed.store.claimTrialAttempt(id, 0, 'A'))!;
     const trainerA = await Trainer.create(data, config, engine);
     await epoch(trainerA, a);
     await trainerA.dispose();
 
-    await store.claimTrialAttempt(id, 0, 'B');
+    await bed.store.claimTrialAttempt(id, 0, 'B');
     const other = { ...config, lr: config.lr * 10, dims: [16, 8] };
     const refused = await resume(id, [], other).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CheckpointConfigMismatchError);
@@ -165,7 +146,7 @@ describe('a resume whose checkpoint disagrees with the trial record', () => {
         `(dims: checkpoint [32,8], record [16,8]; lr: checkpoint ${config.lr}, record ${config.lr * 10}): refusing to resume it`,
     );
     // Nothing was discarded: the checkpoint is still there for a resume with the right record.
-    expect((await store.getTrial(id, 0))!.checkpoint).toEqual({ attempt: 1, epoch: 1 });
+    expect((await bed.store.getTrial(id, 0))!.checkpoint).toEqual({ attempt: 1, epoch: 1 });
 
     const longer = await resume(id, [], { ...config, epochs: 9, evalBatchSize: 7 });
     expect(longer.epochsDone).toBe(1);

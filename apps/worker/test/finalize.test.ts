@@ -1,59 +1,27 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
+import { FIRST_ATTEMPT } from '@vaecf/artifacts';
 import { loadBestWeights } from '@vaecf/cf';
-import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
-import { DatasetStore, SweepStore, RedisSweepStore } from '@vaecf/store';
+import { submitSweep } from '@vaecf/orchestration';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetCache } from '../src/dataset-cache';
-import type { WorkerEngines } from '../src/engines';
-import { createJobHandler } from '../src/handlers';
-import { testWorkerEngines } from './test-engines';
-import { syntheticArtifacts } from './synthetic-artifacts';
+import { describe, expect, it } from 'vitest';
+import { useJobBed } from './job-bed';
 
 /**
  * Finalizing when the best trials' checkpoints are damaged: real Redis, real
  * checkpoint files, a BullMQ worker in this process. Just before the
  * finalize job runs, the test damages the checkpoints it names.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-let root: string;
-let redis: Redis;
-let store: SweepStore;
-let artifacts: FilesystemArtifactStore;
-let engines: WorkerEngines;
-const sweeps: string[] = [];
-
-beforeAll(async () => {
-  engines = await testWorkerEngines();
-  ({ root, artifacts } = await syntheticArtifacts('finalize', 'ds1', {
-    users: 500,
-    items: 200,
-    seed: 3,
-    heldoutUsers: 60,
-  }));
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new RedisSweepStore(redis);
-});
-afterAll(async () => {
-  for (const id of sweeps) await store.deleteSweep(id);
-  await redis.quit();
-  await rm(root, { recursive: true, force: true });
-});
+const bed = useJobBed('finalize', 'ds1', { users: 500, items: 200, seed: 3, heldoutUsers: 60 });
 
 /** How the test damages trial checkpoints, by leaderboard rank (0 = best), before finalize runs. */
 type Damage = 'corrupt' | 'delete';
 
 async function damage(sweepId: string, plan: Damage[]): Promise<void> {
-  const ranked = await store.leaderboard(sweepId, 100);
+  const ranked = await bed.store.leaderboard(sweepId, 100);
   for (const [rank, how] of plan.entries()) {
-    const dir = artifacts.checkpointWorkDir(sweepId, ranked[rank].trial, FIRST_ATTEMPT);
+    const dir = bed.artifacts.checkpointWorkDir(sweepId, ranked[rank].trial, FIRST_ATTEMPT);
     if (how === 'delete') {
       await rm(dir, { recursive: true, force: true });
       continue;
@@ -68,51 +36,28 @@ async function damage(sweepId: string, plan: Damage[]): Promise<void> {
 
 /** Runs a 3-trial sweep to its end; `plan` is applied just before the finalize job. */
 async function sweepWith(plan: Damage[]) {
-  const name = `test-${randomUUID()}`;
-  const queue: TrialsQueue = new Queue(name, { connection: redis });
-  const controller = new SweepController(redis, store, queue);
-  const handle = createJobHandler({
-    store,
-    datasetStore: new DatasetStore(redis),
-    controller,
-    artifacts,
-    datasets: new DatasetCache(artifacts),
-    workerId: 'test',
-    engines,
-  });
-  const worker = new Worker(
-    name,
-    async (job: Job) => {
-      if (job.name === 'finalize') await damage((job.data as { sweepId: string }).sweepId, plan);
-      return handle(job);
+  return bed.withJobLine(
+    async ({ core }) => {
+      const { id } = await submitSweep(
+        parseSweepSpec({
+          dataset: 'ds1',
+          model: 'vae',
+          fixed: { dims: [32, 8], batchSize: 100, epochs: 2, totalAnnealSteps: 20 },
+          space: { lr: { type: 'choice', values: [3e-4, 3e-3, 3e-2] } },
+          limits: { maxConcurrent: 1 },
+        }),
+        { store: core.store, controller: core.controller, checkDataset: async () => undefined },
+      );
+      bed.track(id);
+      const sweep = await bed.sweepIn(id, ['completed', 'failed'], 50_000);
+      return { sweep, ranked: await bed.store.leaderboard(id) };
     },
-    { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), concurrency: 1 },
+    {
+      beforeJob: async (job) => {
+        if (job.name === 'finalize') await damage((job.data as { sweepId: string }).sweepId, plan);
+      },
+    },
   );
-  try {
-    const { id } = await submitSweep(
-      parseSweepSpec({
-        dataset: 'ds1',
-        model: 'vae',
-        fixed: { dims: [32, 8], batchSize: 100, epochs: 2, totalAnnealSteps: 20 },
-        space: { lr: { type: 'choice', values: [3e-4, 3e-3, 3e-2] } },
-        limits: { maxConcurrent: 1 },
-      }),
-      { store, controller, checkDataset: async () => undefined },
-    );
-    sweeps.push(id);
-    const t0 = Date.now();
-    for (;;) {
-      const s = (await store.getSweep(id))!;
-      if (s.state === 'completed' || s.state === 'failed')
-        return { sweep: s, ranked: await store.leaderboard(id) };
-      if (Date.now() - t0 > 50_000) throw new Error(`sweep ${id} still ${s.state}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await worker.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
 }
 
 describe('finalizing a sweep whose best checkpoints are unusable', () => {
@@ -126,17 +71,17 @@ describe('finalizing a sweep whose best checkpoints are unusable', () => {
     expect(sweep.note).toContain(`trial ${first}: checkpoint`);
     expect(sweep.note).toContain('is corrupt');
     expect(sweep.note).toContain(`trial ${second}: checkpoint`);
-    expect((await store.getTrial(sweep.id, first))!.checkpointNote).toMatch(/corrupt/);
-    expect((await store.getTrial(sweep.id, second))!.checkpointNote).toMatch(/no checkpoint\.json/);
+    expect((await bed.store.getTrial(sweep.id, first))!.checkpointNote).toMatch(/corrupt/);
+    expect((await bed.store.getTrial(sweep.id, second))!.checkpointNote).toMatch(/no checkpoint\.json/);
     // The model is the third trial's checkpoint, and it loads.
-    const model = await loadBestWeights(artifacts.modelDir(sweep.id));
-    expect(model.config.lr).toBe((await store.getTrial(sweep.id, third))!.params.lr);
+    const model = await loadBestWeights(bed.artifacts.modelDir(sweep.id));
+    expect(model.config.lr).toBe((await bed.store.getTrial(sweep.id, third))!.params.lr);
   });
 
   it('fails the sweep, saying why, when no trial has a usable checkpoint', async () => {
     const { sweep } = await sweepWith(['delete', 'corrupt', 'delete']);
     expect(sweep.state).toBe('failed');
     expect(sweep.error).toMatch(/^no trial has a usable checkpoint \(trial \d: checkpoint .*\)$/);
-    expect(existsSync(join(artifacts.modelDir(sweep.id), 'checkpoint.json'))).toBe(false);
+    expect(existsSync(join(bed.artifacts.modelDir(sweep.id), 'checkpoint.json'))).toBe(false);
   });
 });

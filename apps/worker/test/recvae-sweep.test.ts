@@ -14,7 +14,7 @@ const bed = useJobBed('recvae', 'ds1', { users: 400, items: 150, seed: 4, heldou
 describe('a sweep with model: recvae', () => {
   it('trains its trials, ranks them, promotes the best and serves recommendations from it', async () => {
     const { store, artifacts } = bed;
-    await bed.withJobLine(async ({ controller }) => {
+    await bed.withJobLine(async ({ core }) => {
       const { id } = await submitSweep(
         parseSweepSpec({
           dataset: 'ds1',
@@ -23,14 +23,10 @@ describe('a sweep with model: recvae', () => {
           space: { klGamma: { type: 'choice', values: [0.001, 0.01] } },
           limits: { maxConcurrent: 1 },
         }),
-        { store, controller, checkDataset: async () => undefined },
+        { store, controller: core.controller, checkDataset: async () => undefined },
       );
       bed.track(id);
-      let sweep = (await store.getSweep(id))!;
-      while (sweep.state !== 'completed' && sweep.state !== 'failed') {
-        await new Promise((r) => setTimeout(r, 100));
-        sweep = (await store.getSweep(id))!;
-      }
+      const sweep = await bed.sweepIn(id, ['completed', 'failed']);
       expect(sweep.error).toBeUndefined();
       expect(sweep.state).toBe('completed');
       const ranked = await store.leaderboard(id);

@@ -42,8 +42,8 @@ describe('resuming a trial', () => {
     await store.recordEpoch(a, report.epoch, report, report.validation.ndcg100, true);
 
     await bed.withJobLine(
-      async ({ queue }) => {
-        await queue.add('trial', { sweepId: id, trialNo: 0 }, { jobId: jobIds.trial(id, 0) });
+      async ({ core }) => {
+        await core.trialsQueue.add('trial', { sweepId: id, trialNo: 0 }, { jobId: jobIds.trial(id, 0) });
         const failed = await until('the trial to end', async () => {
           const t = await store.getTrial(id, 0);
           return t && t.state !== 'queued' && t.state !== 'running' ? t : null;

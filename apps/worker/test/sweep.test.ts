@@ -1,101 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FilesystemArtifactStore, FIRST_ATTEMPT } from '@vaecf/artifacts';
+import { FIRST_ATTEMPT } from '@vaecf/artifacts';
 import {
   cancelSweep,
   registerDataset,
   requireReadyDataset,
-  SweepController,
   submitSweep,
-  type DatasetsQueue,
+  type SweepController,
   type TrialsQueue,
 } from '@vaecf/orchestration';
-import { DatasetStore, SweepStore, RedisSweepStore } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetCache } from '../src/dataset-cache';
-import type { WorkerEngines } from '../src/engines';
-import { createJobHandler } from '../src/handlers';
-import { testWorkerEngines } from './test-engines';
-import { syntheticArtifacts } from './synthetic-artifacts';
+import { Worker } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { useJobBed, type JobLine } from './job-bed';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-let root: string;
-let redis: Redis;
-let store: SweepStore;
-let datasetStore: DatasetStore;
-let csv: string;
-let artifacts: FilesystemArtifactStore;
-let engines: WorkerEngines;
-const sweeps: string[] = [];
-
-beforeAll(async () => {
-  engines = await testWorkerEngines();
-  ({ root, artifacts, csv } = await syntheticArtifacts('sweep', 'ds1', {
-    users: 500,
-    items: 200,
-    seed: 3,
-    heldoutUsers: 60,
-  }));
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  store = new RedisSweepStore(redis);
-  datasetStore = new DatasetStore(redis);
-});
-afterAll(async () => {
-  for (const id of sweeps) await store.deleteSweep(id);
-  await redis.quit();
-  await rm(root, { recursive: true, force: true });
-});
-
-function handlerFor(controller: SweepController) {
-  return createJobHandler({
-    store,
-    datasetStore,
-    controller,
-    artifacts,
-    datasets: new DatasetCache(artifacts),
-    workerId: 'test',
-    engines,
-  });
-}
-
+const bed = useJobBed('sweep', 'ds1', { users: 500, items: 200, seed: 3, heldoutUsers: 60 });
 /** One queue per test, as BullMQ's own tests do; a worker in this process. */
-async function withWorker<T>(
+function withWorker<T>(
   concurrency: number,
-  body: (q: TrialsQueue, controller: SweepController) => Promise<T>,
+  body: (q: TrialsQueue, controller: SweepController, line: JobLine) => Promise<T>,
 ): Promise<T> {
-  const name = `test-${randomUUID()}`;
-  const queue: TrialsQueue = new Queue(name, { connection: redis });
-  const controller = new SweepController(redis, store, queue);
-  const handle = handlerFor(controller);
-  const worker = new Worker(name, (job) => handle(job), {
-    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-    concurrency,
-  });
-  try {
-    return await body(queue, controller);
-  } finally {
-    await worker.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
+  return bed.withJobLine((line) => body(line.core.trialsQueue, line.core.controller, line), { concurrency });
 }
 
-async function waitFor(sweepId: string, states: string[], timeoutMs = 120_000) {
-  const t0 = Date.now();
-  for (;;) {
-    const s = await store.getSweep(sweepId);
-    if (s && states.includes(s.state)) return s;
-    if (Date.now() - t0 > timeoutMs)
-      throw new Error(`sweep ${sweepId} still ${s?.state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = (sweepId: string, states: string[]) => bed.sweepIn(sweepId, states);
 
 const spec = (over: Record<string, unknown> = {}) => ({
   dataset: 'ds1',
@@ -114,27 +43,27 @@ const spec = (over: Record<string, unknown> = {}) => ({
 describe('a sweep on BullMQ with a real Redis', () => {
   it('runs every trial once, prunes with ASHA, tests the best and promotes its model', async () => {
     await withWorker(2, async (_queue, controller) => {
-      const deps = { store, controller, checkDataset: async () => undefined };
+      const deps = { store: bed.store, controller, checkDataset: async () => undefined };
       const { id } = await submitSweep(parseSweepSpec(spec()), deps);
-      sweeps.push(id);
+      bed.track(id);
       const done = await waitFor(id, ['completed', 'failed']);
       expect(done.state).toBe('completed');
-      const trials = await store.listTrials(id);
+      const trials = await bed.store.listTrials(id);
       expect(trials.map((t) => t.no)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(trials.every((t) => t.state === 'completed' || t.state === 'pruned')).toBe(true);
       expect(trials.some((t) => t.state === 'pruned')).toBe(true);
-      for (const t of trials) expect((await store.history(id, t.no)).length).toBe(t.epochs);
-      const [best] = await store.leaderboard(id, 1);
+      for (const t of trials) expect((await bed.store.history(id, t.no)).length).toBe(t.epochs);
+      const [best] = await bed.store.leaderboard(id, 1);
       expect(done.bestTrial).toBe(best.trial);
       expect(done.test?.ndcg100).toBeGreaterThan(0);
-      expect(existsSync(join(artifacts.modelDir(id), 'checkpoint.json'))).toBe(true);
-      expect(await artifacts.listCheckpoints(id)).toEqual([]);
+      expect(existsSync(join(bed.artifacts.modelDir(id), 'checkpoint.json'))).toBe(true);
+      expect(await bed.artifacts.listCheckpoints(id)).toEqual([]);
     });
   });
 
   it('optimises the objective the spec names: best epochs, the leaderboard and the promoted trial follow recall@20', async () => {
     await withWorker(2, async (_queue, controller) => {
-      const deps = { store, controller, checkDataset: async () => undefined };
+      const deps = { store: bed.store, controller, checkDataset: async () => undefined };
       const { id } = await submitSweep(
         parseSweepSpec(
           spec({
@@ -145,13 +74,13 @@ describe('a sweep on BullMQ with a real Redis', () => {
         ),
         deps,
       );
-      sweeps.push(id);
+      bed.track(id);
       const done = await waitFor(id, ['completed', 'failed']);
       expect(done.state).toBe('completed');
-      const trials = await store.listTrials(id);
+      const trials = await bed.store.listTrials(id);
       for (const t of trials) {
         expect(t.params.selectBy).toBe('recall20');
-        const recalls = (await store.history<{ validation: { recall20: number } }>(id, t.no)).map(
+        const recalls = (await bed.store.history<{ validation: { recall20: number } }>(id, t.no)).map(
           (e) => e.validation.recall20,
         );
         expect(t.best).toBe(Math.max(...recalls));
@@ -163,7 +92,11 @@ describe('a sweep on BullMQ with a real Redis', () => {
 
   it("runs the paper's beta protocol: stage 1 anneals to 1, stage 2 caps beta at the best epoch's", async () => {
     await withWorker(2, async (_queue, controller) => {
-      const deps = { store, controller, checkDataset: async () => ({ items: 200, trainUsers: 380 }) };
+      const deps = {
+        store: bed.store,
+        controller,
+        checkDataset: async () => ({ items: 200, trainUsers: 380 }),
+      };
       const { id, spec: stored } = await submitSweep(
         parseSweepSpec({
           dataset: 'ds1',
@@ -174,12 +107,12 @@ describe('a sweep on BullMQ with a real Redis', () => {
         }),
         deps,
       );
-      sweeps.push(id);
+      bed.track(id);
       // Stage 1 spans the run: 5 epochs x ceil(380 / 100) = 20 minibatches, the last one at beta 19/19.
       expect(stored.search).toEqual({ method: 'beta', stage2: 'all', annealSteps: 19 });
       const done = await waitFor(id, ['completed', 'failed']);
       expect(done.state).toBe('completed');
-      const snaps = await store.trialSnapshots(id);
+      const snaps = await bed.store.trialSnapshots(id);
       expect(snaps.map((t) => t.params.annealCap)).toHaveLength(4);
       for (const t of snaps.slice(0, 2)) {
         expect(t.params.annealCap).toBe(1);
@@ -200,7 +133,7 @@ describe('a sweep on BullMQ with a real Redis', () => {
 
   it('submitting the same sweep twice with one key creates one sweep', async () => {
     await withWorker(1, async (_queue, controller) => {
-      const deps = { store, controller, checkDataset: async () => undefined };
+      const deps = { store: bed.store, controller, checkDataset: async () => undefined };
       const key = randomUUID();
       const small = spec({
         search: { method: 'random', trials: 1, seed: 2 },
@@ -210,17 +143,17 @@ describe('a sweep on BullMQ with a real Redis', () => {
         submitSweep(parseSweepSpec(small), deps, key),
         submitSweep(parseSweepSpec(small), deps, key),
       ]);
-      sweeps.push(a.id);
+      bed.track(a.id);
       expect(a.id).toBe(b.id);
       expect([a.created, b.created].sort()).toEqual([false, true]);
       await waitFor(a.id, ['completed']);
-      expect(await store.listTrials(a.id)).toHaveLength(1);
+      expect(await bed.store.listTrials(a.id)).toHaveLength(1);
     });
   });
 
   it('a bad configuration is refused at submit; one stored anyway (an older API) fails its trial and the sweep goes on', async () => {
     await withWorker(1, async (_queue, controller) => {
-      const deps = { store, controller, checkDataset: async () => undefined };
+      const deps = { store: bed.store, controller, checkDataset: async () => undefined };
       const bad = spec({
         search: { method: 'grid' },
         space: { keepProb: { type: 'choice', values: [0.5, 7] } },
@@ -230,11 +163,11 @@ describe('a sweep on BullMQ with a real Redis', () => {
       await expect(submitSweep(parseSweepSpec(bad), deps)).rejects.toThrow(
         /invalid sweep spec: space\.keepProb: .*a value this distribution can produce/,
       );
-      const { id } = await store.createSweep(parseSweepSpec(bad), 2, undefined, controller.queueName);
+      const { id } = await bed.store.createSweep(parseSweepSpec(bad), 2, undefined, controller.queueName);
       await controller.advance(id);
-      sweeps.push(id);
+      bed.track(id);
       await waitFor(id, ['completed']);
-      const trials = await store.listTrials(id);
+      const trials = await bed.store.listTrials(id);
       expect(trials.map((t) => t.state)).toEqual(['completed', 'failed']);
       expect(trials[1].reason).toMatch(/invalid trial config: keepProb/);
     });
@@ -242,52 +175,53 @@ describe('a sweep on BullMQ with a real Redis', () => {
 
   it('cancelling stops running trials at the next epoch and removes waiting ones', async () => {
     await withWorker(1, async (queue, controller) => {
-      const deps = { store, controller, checkDataset: async () => undefined };
+      const deps = { store: bed.store, controller, checkDataset: async () => undefined };
       const long = spec({
         scheduler: { type: 'none' },
         fixed: { dims: [32, 8], batchSize: 50, epochs: 200, totalAnnealSteps: 20 },
       });
       const { id } = await submitSweep(parseSweepSpec({ ...long, limits: { maxConcurrent: 2 } }), deps);
-      sweeps.push(id);
+      bed.track(id);
       const t0 = Date.now();
-      while (((await store.getTrial(id, 0))?.epochs ?? 0) < 1) {
+      while (((await bed.store.getTrial(id, 0))?.epochs ?? 0) < 1) {
         if (Date.now() - t0 > 60_000) throw new Error('trial 0 never finished an epoch');
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(await cancelSweep(id, { store, queue })).toBe(true);
+      expect(await cancelSweep(id, { store: bed.store, queue })).toBe(true);
       await waitFor(id, ['cancelled']);
       const t1 = Date.now();
-      let trials = await store.listTrials(id);
+      let trials = await bed.store.listTrials(id);
       while (trials.some((t) => t.state === 'queued' || t.state === 'running')) {
         if (Date.now() - t1 > 60_000) throw new Error('trials still running after cancel');
         await new Promise((r) => setTimeout(r, 50));
-        trials = await store.listTrials(id);
+        trials = await bed.store.listTrials(id);
       }
       expect(trials.map((t) => t.state)).toEqual(['cancelled', 'cancelled']);
       expect(trials[0].epochs).toBeLessThan(200);
       expect(trials[1].reason).toBe('sweep cancelled before it started');
       expect(await queue.getWaitingCount()).toBe(0);
-      expect(await cancelSweep('sw_nope', { store, queue })).toBe(false);
+      expect(await cancelSweep('sw_nope', { store: bed.store, queue })).toBe(false);
     });
   });
 
   it('prepares a registered dataset on the datasets queue; a sweep on a dataset not ready is refused', async () => {
-    await withWorker(1, async (queue, controller) => {
-      const datasetsQueue: DatasetsQueue = new Queue(`${queue.name}-datasets`, { connection: redis });
-      const handle = handlerFor(controller);
-      const worker = new Worker(datasetsQueue.name, (job) => handle(job), {
-        connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-      });
+    await withWorker(1, async (_queue, controller, { core, handle }) => {
+      const { datasetsQueue, datasetStore } = core;
+      const worker = new Worker(datasetsQueue.name, (job) => handle(job), { connection: bed.connection() });
       const good = `good-${randomUUID().slice(0, 8)}`;
       const bad = `bad-${randomUUID().slice(0, 8)}`;
+      bed.trackDataset(good);
+      bed.trackDataset(bad);
       // Registered with no stored source (as before raw sources went to the artifact store): the
       // worker prepares from the path.
       const deps = { datasets: datasetStore, queue: datasetsQueue };
-      expect(await registerDataset(good, csv, { format: 'movielens-csv', heldoutUsers: 60 }, deps)).toEqual({
+      expect(
+        await registerDataset(good, bed.csv, { format: 'movielens-csv', heldoutUsers: 60 }, deps),
+      ).toEqual({
         generation: expect.any(Number),
       });
-      expect(await registerDataset(good, csv, {}, deps)).toBeNull();
-      await registerDataset(bad, join(root, 'missing.csv'), { format: 'movielens-csv' }, deps);
+      expect(await registerDataset(good, bed.csv, {}, deps)).toBeNull();
+      await registerDataset(bad, join(bed.root, 'missing.csv'), { format: 'movielens-csv' }, deps);
       const t0 = Date.now();
       while (
         (await datasetStore.get(good))?.state !== 'ready' ||
@@ -300,7 +234,11 @@ describe('a sweep on BullMQ with a real Redis', () => {
       expect((await datasetStore.get(bad))?.error).toMatch(/missing\.csv: file not found or not readable/);
       const check = requireReadyDataset(datasetStore);
       const submit = (dataset: string) =>
-        submitSweep(parseSweepSpec({ ...spec(), dataset }), { store, controller, checkDataset: check });
+        submitSweep(parseSweepSpec({ ...spec(), dataset }), {
+          store: bed.store,
+          controller,
+          checkDataset: check,
+        });
       await expect(submit(bad)).rejects.toThrow(
         `invalid sweep spec: dataset: dataset "${bad}" is failed, not ready`,
       );
@@ -308,16 +246,12 @@ describe('a sweep on BullMQ with a real Redis', () => {
         'invalid sweep spec: dataset: dataset "nope" is not registered',
       );
       await worker.close();
-      await datasetsQueue.obliterate({ force: true });
-      await datasetsQueue.close();
-      await datasetStore.delete(good);
-      await datasetStore.delete(bad);
     });
   });
 
   it('keeps the checkpoints its policy asks for', async () => {
     await withWorker(1, async (_queue, controller) => {
-      const deps = { store, controller, checkDataset: async () => undefined };
+      const deps = { store: bed.store, controller, checkDataset: async () => undefined };
       const { id } = await submitSweep(
         parseSweepSpec(
           spec({
@@ -331,13 +265,13 @@ describe('a sweep on BullMQ with a real Redis', () => {
         ),
         deps,
       );
-      sweeps.push(id);
+      bed.track(id);
       await waitFor(id, ['completed']);
-      const [best] = await store.leaderboard(id, 1);
-      expect(await artifacts.listCheckpoints(id)).toEqual([
+      const [best] = await bed.store.leaderboard(id, 1);
+      expect(await bed.artifacts.listCheckpoints(id)).toEqual([
         { trialNo: best.trial, attempts: [FIRST_ATTEMPT] },
       ]);
-      expect(existsSync(join(artifacts.modelDir(id), 'checkpoint.json'))).toBe(true);
+      expect(existsSync(join(bed.artifacts.modelDir(id), 'checkpoint.json'))).toBe(true);
     });
   });
 });
