@@ -3,13 +3,12 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RedisSweepStore } from '@vaecf/store';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../apps/cli/test/run-cli';
 import { parse, stringify } from 'yaml';
 import { openInChromium } from '../apps/api/test/chromium';
 import { freePort, until } from '../apps/worker/test/processes';
+import { openCoreBed } from './support/core-bed';
 import { startStack, type Stack } from './support/stack';
 
 // The vaecf CLI against a real API and worker, as a user drives them.
@@ -197,9 +196,9 @@ describe('vaecf sweep output', () => {
     const submitted = await vaecf(['sweep', 'submit', file, '--json']);
     expect(submitted.code).toBe(0);
     const id = JSON.parse(submitted.stdout).sweep.id as string;
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    await new RedisSweepStore(redis).finishTrial(id, 1, 'failed', 'out of memory on its worker (3 attempts)');
-    await redis.quit();
+    const bed = openCoreBed();
+    await bed.store.finishTrial(id, 1, 'failed', 'out of memory on its worker (3 attempts)');
+    await bed.close();
 
     const watch = spawn(process.execPath, [CLI, 'sweep', 'watch', id], {
       env: apiEnv(),

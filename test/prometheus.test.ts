@@ -1,24 +1,21 @@
 import { ENGINE_NAMES } from '@vaecf/engine';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { generateSyntheticRatings, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
-import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
-import { RedisSweepStore } from '@vaecf/store';
+import { submitSweep } from '@vaecf/orchestration';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
+import { REDIS_URL, useCoreBed } from './support/core-bed';
 
 // The compose topology, natively: a real Redis, two worker processes and a real Prometheus
 // (Debian's package, installed by .ci/run) scraping both with the metrics bearer token, as
 // deploy/prometheus/prometheus.yml does; then ask Prometheus's own API.
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-let root: string;
+/** The store and the queues the workers and the API share, and dataset `ds` prepared in the artifacts directory. */
+const bed = useCoreBed({
+  dataset: { name: 'prom', id: 'ds', ratings: { users: 600, items: 300, seed: 4, heldoutUsers: 60 } },
+});
 let workers: WorkerProcess[] = [];
 let prometheus: ChildProcess | null = null;
 let api: ChildProcess | undefined;
@@ -26,28 +23,20 @@ let api: ChildProcess | undefined;
 beforeAll(async () => {
   if (spawnSync('sh', ['-c', 'command -v prometheus']).status !== 0)
     throw new Error('prometheus is not installed (.ci/run installs it)');
-  root = await mkdtemp(join(tmpdir(), 'vaecf-prom-'));
-  const csv = join(root, 'ratings.csv');
-  await generateSyntheticRatings(csv, { users: 600, items: 300, seed: 4 });
-  await writeDatasetArtifact(
-    new FilesystemArtifactStore(root).datasetDir('ds'),
-    await prepareDataset(csv, { format: 'movielens-csv', heldoutUsers: 60 }),
-  );
 });
 afterAll(async () => {
   for (const w of workers) w.kill9();
   prometheus?.kill('SIGKILL');
   api?.kill('SIGKILL');
-  await rm(root, { recursive: true, force: true });
 });
 
 it('Prometheus scrapes both workers and the API and sees their vaecf series after a sweep', async () => {
-  const queueName = `test-${randomUUID()}`;
+  const { root } = bed;
   const metricsToken = randomUUID();
   const env = {
     REDIS_URL,
     VAECF_ARTIFACTS_DIR: root,
-    VAECF_TRIALS_QUEUE: queueName,
+    ...bed.config,
     METRICS_TOKEN: metricsToken,
   };
   workers = [startWorker('A', env), startWorker('B', env)];
@@ -121,9 +110,7 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
     ).data.result;
   };
 
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const store = new RedisSweepStore(redis);
-  const queue: TrialsQueue = new Queue(queueName, { connection: redis });
+  const { store, controller } = bed;
   const { id } = await submitSweep(
     parseSweepSpec({
       dataset: 'ds',
@@ -132,8 +119,9 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
       space: { lr: { type: 'choice', values: [1e-3, 3e-3, 1e-2, 3e-2] } },
       limits: { maxConcurrent: 2 },
     }),
-    { store, controller: new SweepController(redis, store, queue), checkDataset: async () => undefined },
+    { store, controller, checkDataset: async () => undefined },
   );
+  bed.track(id);
   await until('the sweep to complete', async () => (await store.getSweep(id))?.state === 'completed');
 
   const info = await until('both workers in vaecf_worker_info', async () => {
@@ -167,10 +155,6 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
     return r.length ? r : null;
   });
   expect(apiSeries[0].metric).toMatchObject({ method: 'GET', status: '200' });
-  await store.deleteSweep(id);
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await redis.quit();
 }, 180_000);
 
 it('an API bound to a non-loopback address without METRICS_TOKEN refuses to start, in one line', async () => {

@@ -1,7 +1,5 @@
 import { jobIds } from '@vaecf/orchestration';
-import { WorkerRegistry } from '@vaecf/store';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until, type WorkerProcess } from './processes';
 import { useWorkerFleet } from './worker-fleet';
 
@@ -12,8 +10,6 @@ import { useWorkerFleet } from './worker-fleet';
  * whose engine a worker cannot load.
  */
 const fx = useWorkerFleet('engines');
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-afterAll(() => redis.quit());
 
 const exited = (w: WorkerProcess) =>
   new Promise<number | null>((r) =>
@@ -22,7 +18,7 @@ const exited = (w: WorkerProcess) =>
 
 async function registered(id: string) {
   return until(`worker ${id} in the registry`, async () =>
-    (await new WorkerRegistry(redis).live()).find((w) => w.id === id),
+    (await fx.registry.live()).find((w) => w.id === id),
   );
 }
 

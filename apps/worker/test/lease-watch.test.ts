@@ -1,13 +1,15 @@
-import { SweepStore, RedisSweepStore, type TrialFence } from '@vaecf/store';
+import type { SweepStore, TrialFence } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCoreBed, type CoreBed } from '../../../test/support/core-bed';
 import { startPrivateRedis, type PrivateRedis } from '../../../test/support/redis-server';
 import { LeaseLostError, watchLease, type LeaseWatch } from '../src/lease-watch';
 
 const LOCK_MS = 400;
 
 let server: PrivateRedis;
+let bed: CoreBed;
 let redis: Redis;
 let store: SweepStore;
 
@@ -15,12 +17,12 @@ beforeAll(async () => {
   // A Redis of this file's own: one test stops it.
   server = await startPrivateRedis();
   // As a worker connects: commands wait out an outage instead of failing.
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  bed = openCoreBed({ url: server.url });
+  ({ redis, store } = bed);
   redis.on('error', () => undefined); // refused reconnects while the test has Redis stopped
-  store = new RedisSweepStore(redis);
 });
 afterAll(async () => {
-  redis.disconnect();
+  await bed.close();
   await server.dispose();
 });
 

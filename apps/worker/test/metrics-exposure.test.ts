@@ -1,26 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { WorkerRegistry } from '@vaecf/store';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_URL, useCoreBed } from '../../../test/support/core-bed';
 import { freePort, startWorker, until, WORKER_MAIN, type WorkerProcess } from './processes';
 
 /** Where workers serve /metrics and who may read it, with real worker processes. */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-let redis: Redis;
+const bed = useCoreBed(); // its registry: the workers' announcements
 let workers: WorkerProcess[] = [];
 
 beforeAll(() => {
   if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build first`);
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 });
 afterEach(() => {
   for (const w of workers) if (w.child.exitCode === null) w.kill9();
   workers = [];
-});
-afterAll(async () => {
-  await redis.quit();
 });
 
 function start(id: string, env: Record<string, string>) {
@@ -62,7 +55,7 @@ describe('worker /metrics', () => {
       expect(await res.text()).toContain(`vaecf_worker_info{worker="${w.id}"`);
     }
     // Both are in the registry of live workers, with the address of their /metrics.
-    const registry = new WorkerRegistry(redis);
+    const { registry } = bed;
     const live = await until('both workers announced', async () => {
       const mine = (await registry.live()).filter((e) => e.id.endsWith(tag));
       return mine.length === 2 ? mine : null;
@@ -77,7 +70,7 @@ describe('worker /metrics', () => {
     const tag = randomUUID().slice(0, 8);
     const w = start(`adv-${tag}`, { WORKER_METRICS_PORT: '0', WORKER_ADVERTISE_HOST: '10.20.30.40' });
     const port = await until('the metrics port', async () => w.metricsPort(), 60_000);
-    const registry = new WorkerRegistry(redis);
+    const { registry } = bed;
     const entry = await until('the worker announced', async () =>
       (await registry.live()).find((e) => e.id === `adv-${tag}`),
     );

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
-import { RedisSweepStore } from '@vaecf/store';
+import { submitSweep } from '@vaecf/orchestration';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openCoreBed } from '../../../test/support/core-bed';
 import { startPrivateRedis, type PrivateRedis } from '../../../test/support/redis-server';
 import { testHold } from './hold';
 import { startWorker, until, type WorkerProcess } from './processes';
@@ -43,11 +41,9 @@ const BACK = /Redis at 127\.0\.0\.1:\d+ reachable again after [\d.]+ s \(\d+ con
 const count = (text: string, re: RegExp) => text.match(re)?.length ?? 0;
 
 it('each outage: one line when Redis goes, one when it is back, no ECONNREFUSED line besides', async () => {
-  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  const bed = openCoreBed({ url: redisServer.url });
+  const { redis, store, controller } = bed;
   redis.on('error', () => undefined); // this test's own connection lives through the outages too
-  const store = new RedisSweepStore(redis);
-  const name = `test-${randomUUID()}`;
-  const queue: TrialsQueue = new Queue(name, { connection: redis });
   const hold = testHold(redis);
   const sweepName = `outage-${randomUUID()}`;
   await hold.holdAfter(sweepName, 1);
@@ -55,7 +51,7 @@ it('each outage: one line when Redis goes, one when it is back, no ECONNREFUSED 
     ...hold.env,
     REDIS_URL: redisServer.url,
     VAECF_ARTIFACTS_DIR: root,
-    VAECF_TRIALS_QUEUE: name,
+    ...bed.config,
   });
   const { id } = await submitSweep(
     parseSweepSpec({
@@ -65,7 +61,7 @@ it('each outage: one line when Redis goes, one when it is back, no ECONNREFUSED 
       fixed: { dims: [32], batchSize: 100, epochs: 3 },
       space: { lr: { type: 'choice', values: [1e-3] } },
     }),
-    { store, controller: new SweepController(redis, store, queue), checkDataset: async () => undefined },
+    { store, controller, checkDataset: async () => undefined },
   );
   await hold.waiting(id, 0); // a trial process is busy, its connections open
 
@@ -92,6 +88,5 @@ it('each outage: one line when Redis goes, one when it is back, no ECONNREFUSED 
   expect(refused).toHaveLength(2); // the two outage lines, nothing else (no per-try line, no ioredis print)
   expect(out).not.toMatch(/Unhandled error event/);
   await hold.dispose();
-  await queue.close();
-  await redis.quit();
+  await bed.close();
 }, 240_000);

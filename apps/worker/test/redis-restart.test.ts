@@ -1,16 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { generateSyntheticRatings, prepareDataset, writeDatasetArtifact } from '@vaecf/cf';
-import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
-import { RedisSweepStore } from '@vaecf/store';
+import { submitSweep } from '@vaecf/orchestration';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openCoreBed } from '../../../test/support/core-bed';
 import { freePort, startWorker, until, type WorkerProcess } from './processes';
 
 // A Redis of this test's own, with append-only persistence, that the test stops and starts again.
@@ -76,15 +73,12 @@ afterAll(async () => {
 
 it('Redis restarted during a sweep: workers reconnect and the sweep completes, every trial once', async () => {
   const url = `redis://127.0.0.1:${port}`;
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
-  const store = new RedisSweepStore(redis);
-  const name = `test-${randomUUID()}`;
-  const queue: TrialsQueue = new Queue(name, { connection: redis });
-  const controller = new SweepController(redis, store, queue);
+  const bed = openCoreBed({ url });
+  const { store, controller } = bed;
   const env = {
     REDIS_URL: url,
     VAECF_ARTIFACTS_DIR: root,
-    VAECF_TRIALS_QUEUE: name,
+    ...bed.config,
     WORKER_LOCK_MS: '3000',
     WORKER_STALLED_CHECK_MS: '1000',
   };
@@ -122,6 +116,5 @@ it('Redis restarted during a sweep: workers reconnect and the sweep completes, e
     expect((await store.history(id, t.no)).map((e) => (e as { epoch: number }).epoch)).toEqual([
       1, 2, 3, 4, 5,
     ]);
-  await queue.close();
-  await redis.quit();
+  await bed.close();
 });

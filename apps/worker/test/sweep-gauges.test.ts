@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
-import { RedisSweepStore } from '@vaecf/store';
+import { submitSweep } from '@vaecf/orchestration';
 import { parseSweepSpec } from '@vaecf/sweep';
 import { createWorkerMetrics } from '@vaecf/telemetry';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openCoreBed } from '../../../test/support/core-bed';
 import { startPrivateRedis, type PrivateRedis } from '../../../test/support/redis-server';
 import { refreshSweepGauges } from '../src/sweep-gauges';
 
@@ -21,12 +18,11 @@ beforeAll(async () => {
 afterAll(() => server.dispose());
 
 it('skips an unreadable sweep record and keeps the gauges of the others', async () => {
-  const redis = new Redis(server.url, { maxRetriesPerRequest: null });
-  const store = new RedisSweepStore(redis);
-  const queue: TrialsQueue = new Queue(`test-${randomUUID()}`, { connection: redis });
+  const bed = openCoreBed({ url: server.url });
+  const { redis, store, controller } = bed;
   const { id } = await submitSweep(
     parseSweepSpec({ dataset: 'ds', model: 'dae', fixed: { dims: [16], epochs: 1 } }),
-    { store, controller: new SweepController(redis, store, queue), checkDataset: async () => undefined },
+    { store, controller, checkDataset: async () => undefined },
   );
   // The newest record holds a spec key this version does not know.
   await redis.hset('vaecf:sweep:{sw_future}', {
@@ -40,6 +36,5 @@ it('skips an unreadable sweep record and keeps the gauges of the others', async 
   const text = await metrics.registry.metrics();
   expect(text).toContain(`vaecf_sweep_trials{sweep="${id}",state="queued"} 1`);
   expect(text).not.toContain('sw_future');
-  await queue.close();
-  await redis.quit();
+  await bed.close();
 });

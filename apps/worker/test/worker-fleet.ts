@@ -1,25 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { FilesystemArtifactStore } from '@vaecf/artifacts';
-import { SweepController, submitSweep, type TrialsQueue } from '@vaecf/orchestration';
-import { SweepStore, RedisSweepStore, WorkerRegistry } from '@vaecf/store';
+import type { FilesystemArtifactStore } from '@vaecf/artifacts';
+import { submitSweep, type TrialsQueue } from '@vaecf/orchestration';
+import type { SweepStore, WorkerRegistry } from '@vaecf/store';
 import { parseSweepSpec } from '@vaecf/sweep';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterEach, beforeAll } from 'vitest';
+import { REDIS_URL, useCoreBed } from '../../../test/support/core-bed';
 import { startWorker, WORKER_MAIN, type WorkerProcess } from './processes';
-import { syntheticArtifacts } from './synthetic-artifacts';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** What a fault test needs: a prepared dataset `ds` on disk, the store, and fleets of real workers. */
 export interface WorkerFleetFixture {
   readonly root: string;
   readonly artifacts: FilesystemArtifactStore;
   readonly store: SweepStore;
+  readonly registry: WorkerRegistry;
   readonly redis: Redis;
-  /** A queue of its own, workers with short locks so that a dead one is noticed within seconds. */
+  /** A core on queues of its own (trials and datasets), workers with short locks so that a dead one is noticed within seconds. */
   fleet(): WorkerFleet;
 }
 
@@ -54,42 +50,24 @@ export interface WorkerFleet {
  * each test, every sweep deleted and the directory removed at the end.
  */
 export function useWorkerFleet(name: string): WorkerFleetFixture {
-  let root = '';
-  let artifacts: FilesystemArtifactStore;
-  let redis: Redis;
-  let store: SweepStore;
   let workers: WorkerProcess[] = [];
-  const sweeps: string[] = [];
-
-  beforeAll(async () => {
+  beforeAll(() => {
     if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build first`);
-    ({ root, artifacts } = await syntheticArtifacts(name, 'ds', {
-      users: 1500,
-      items: 800,
-      seed: 5,
-      heldoutUsers: 100,
-    }));
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    store = new RedisSweepStore(redis);
+  });
+  const bed = useCoreBed({
+    dataset: { name, id: 'ds', ratings: { users: 1500, items: 800, seed: 5, heldoutUsers: 100 } },
   });
   afterEach(() => {
     for (const w of workers) if (w.child.exitCode === null) w.kill9();
     workers = [];
   });
-  afterAll(async () => {
-    for (const id of sweeps) await store.deleteSweep(id);
-    await redis.quit();
-    await rm(root, { recursive: true, force: true });
-  });
 
   const fleet = (): WorkerFleet => {
-    const queueName = `test-${randomUUID()}`;
-    const queue: TrialsQueue = new Queue(queueName, { connection: redis });
-    const controller = new SweepController(redis, store, queue);
+    const core = bed.fresh();
     const env = {
       REDIS_URL,
-      VAECF_ARTIFACTS_DIR: root,
-      VAECF_TRIALS_QUEUE: queueName,
+      VAECF_ARTIFACTS_DIR: bed.root,
+      ...core.config,
       WORKER_LOCK_MS: '3000',
       WORKER_STALLED_CHECK_MS: '1000',
     };
@@ -118,17 +96,17 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
           ...extra,
         }),
         {
-          store,
-          controller,
+          store: core.store,
+          controller: core.controller,
           checkDataset: async () => undefined,
-          liveWorkers: () => new WorkerRegistry(redis).live(),
+          liveWorkers: () => core.registry.live(),
         },
       );
-      sweeps.push(id);
+      bed.track(id);
       return { id, warnings };
     };
     return {
-      queue,
+      queue: core.trialsQueue,
       start(id, extra = {}) {
         const w = startWorker(id, { ...env, ...extra });
         workers.push(w);
@@ -141,24 +119,24 @@ export function useWorkerFleet(name: string): WorkerFleetFixture {
       async submitSpec(extra, space, epochs) {
         return (await submitWith({}, space, epochs, 1, undefined, extra)).id;
       },
-      async close() {
-        await queue.obliterate({ force: true });
-        await queue.close();
-      },
+      close: () => core.close(),
     };
   };
   return {
     get root() {
-      return root;
+      return bed.root;
     },
     get artifacts() {
-      return artifacts;
+      return bed.artifacts;
     },
     get store() {
-      return store;
+      return bed.store;
+    },
+    get registry() {
+      return bed.registry;
     },
     get redis() {
-      return redis;
+      return bed.redis;
     },
     fleet,
   };
