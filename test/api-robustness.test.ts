@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
-import { startStack, type Stack } from './support/stack';
+import { readyBundled, startStack, type Stack } from './support/stack';
 
 // The built API and real workers on a real Redis: bodies built to hurt, cancel while workers take
 // jobs, and the OpenAPI document against the routes Nest actually mapped.
@@ -40,18 +40,7 @@ beforeAll(async () => {
     WORKER_CONCURRENCY: '3',
   });
   dataset = `rb-${randomUUID().slice(0, 8)}`;
-  const r = await json('POST', '/datasets', {
-    id: dataset,
-    path: 'ratings.csv.gz',
-    format: 'movielens-csv',
-    heldoutUsers: 150,
-  });
-  expect(r.status).toBe(201);
-  await until('the dataset to be ready', async () => {
-    const d = await call('GET', `/datasets/${dataset}`);
-    if (d.body.state === 'failed') throw new Error(`dataset failed: ${String(d.body.error)}`);
-    return d.body.state === 'ready';
-  });
+  await readyBundled(stack, dataset, { heldoutUsers: 150 });
 }, 180_000);
 afterAll(async () => {
   extraWorker?.kill9();

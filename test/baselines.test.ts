@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInChromium } from '../apps/api/test/chromium';
 import { runCli } from '../apps/cli/test/run-cli';
 import { until } from '../apps/worker/test/processes';
-import { startStack, type Stack } from './support/stack';
+import { readyBundled, startStack, type Stack } from './support/stack';
 
 // Baselines and the comparison end to end: the built API and a worker as real processes, a real
 // Redis, the bundled data, the CLI, and the report in a real Chromium.
@@ -31,19 +31,6 @@ async function call<T>(
     status: r.status,
     body: (r.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T,
   };
-}
-
-async function readyDataset(id: string, heldoutUsers: number): Promise<void> {
-  const r = await call('/datasets', {
-    method: 'POST',
-    body: { id, path: 'ratings.csv.gz', format: 'movielens-csv', heldoutUsers },
-  });
-  expect(r.status).toBe(201);
-  await until(`dataset ${id} to be ready`, async () => {
-    const d = (await call<{ state: string; error?: string }>(`/datasets/${id}`)).body;
-    if (d.state === 'failed') throw new Error(`dataset ${id} failed: ${d.error}`);
-    return d.state === 'ready';
-  });
 }
 
 /** Submits a 2-trial Mult-DAE sweep with both baselines (EASE on a short grid) and waits for its end. */
@@ -80,7 +67,10 @@ beforeAll(async () => {
   stack = await startStack();
   dir = await mkdtemp(join(tmpdir(), 'vaecf-baselines-e2e-'));
   const [ds, ds2] = [`bl-${Date.now().toString(36)}`, `bl2-${Date.now().toString(36)}`];
-  await Promise.all([readyDataset(ds, 150), readyDataset(ds2, 120)]);
+  await Promise.all([
+    readyBundled(stack, ds, { heldoutUsers: 150 }),
+    readyBundled(stack, ds2, { heldoutUsers: 120 }),
+  ]);
   // Two sweeps on one split, one on another split of the same ratings.
   [a, b, other] = [await completedSweep(ds), await completedSweep(ds), await completedSweep(ds2)];
 }, 900_000);

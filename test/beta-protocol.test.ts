@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInChromium } from '../apps/api/test/chromium';
 import { until } from '../apps/worker/test/processes';
 import { apiCaller } from './support/api-call';
-import { startStack, type Stack } from './support/stack';
+import { readyBundled, startStack, type Stack } from './support/stack';
 
 // The paper's beta protocol end to end on the bundled data: the real API, a worker and Redis,
 // then its report in a real Chromium, where validation NDCG@100 is drawn against beta.
@@ -16,8 +16,7 @@ const call = apiCaller(() => stack);
 
 beforeAll(async () => {
   stack = await startStack();
-  await call('POST', '/datasets', { id: DS, path: 'ratings.csv.gz', format: 'movielens-csv' });
-  await until('the bundled data', async () => (await call('GET', `/datasets/${DS}`)).body.state === 'ready');
+  await readyBundled(stack, DS);
 }, 120_000);
 afterAll(async () => {
   await call('DELETE', `/datasets/${DS}`).catch(() => undefined);

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { prepareOptionsSchema, resolveTrialConfig, trialConfigSchema } from '@vaecf/cf';
 import { sampleValue, type Distribution } from '@vaecf/sweep';
-import { until } from '../apps/worker/test/processes';
 import {
   anyJson,
   edgeNumber,
@@ -16,7 +15,7 @@ import {
   yamlText,
 } from './support/fuzz-arbitraries';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server';
-import { startStack, type Stack } from './support/stack';
+import { readyBundled, startStack, type Stack } from './support/stack';
 
 // A bounded fuzz of POST /sweeps and POST /datasets against the built API on a Redis of this test's own
 // (so every vaecf: key and every job in it is this test's): no 5xx, an answer to every request (one
@@ -49,18 +48,7 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   stack = await startStack({ token: TOKEN, redisUrl: redis.url });
   dataset = `fz-${randomUUID().slice(0, 8)}`;
-  const r = await send({
-    route: '/datasets',
-    contentType: 'application/json',
-    body: JSON.stringify({ id: dataset, path: 'ratings.csv.gz', format: 'movielens-csv', heldoutUsers: 150 }),
-  });
-  expect(r.status).toBe(201);
-  await until('the dataset to be ready', async () => {
-    const d = await fetch(`${stack.base}/datasets/${dataset}`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    return ((await d.json()) as { state: string }).state === 'ready';
-  });
+  await readyBundled(stack, dataset, { heldoutUsers: 150 });
   // No worker from here on: accepted sweeps only queue their trials, and the fuzz keeps the CPU.
   stack.worker.kill9();
 }, 180_000);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
 import { artifactStoreFromEnv, type S3ArtifactStore } from '@vaecf/artifacts';
 import { apiCaller } from './support/api-call';
-import { startStack, type Stack } from './support/stack';
+import { readyBundled, startStack, type Stack } from './support/stack';
 
 // The API and a worker with their artifacts in object storage (a real s3rver on loopback) and no
 // directory in common: each has its own cache, so every artifact crosses the S3 protocol.
@@ -20,14 +20,7 @@ describe('a sweep with its artifacts in S3', () => {
   it('prepares, trains, promotes and serves the model through the bucket', async () => {
     const call = apiCaller(() => stack);
     const ds = `s3-${randomUUID().slice(0, 8)}`;
-    const created = await call('POST', '/datasets', {
-      id: ds,
-      path: 'ratings.csv.gz',
-      format: 'movielens-csv',
-      heldoutUsers: 150,
-    });
-    expect(created.status).toBe(201);
-    await until('the dataset', async () => (await call('GET', `/datasets/${ds}`)).body.state === 'ready');
+    await readyBundled(stack, ds, { heldoutUsers: 150 });
     const sweep = await call('POST', '/sweeps', {
       dataset: ds,
       model: 'vae',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../apps/cli/test/run-cli';
 import { DatasetCache } from '../apps/worker/src/dataset-cache';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
-import { startStack, type Stack } from './support/stack';
+import { readyBundled, startStack, type Stack } from './support/stack';
 
 // Seeds in a sweep end to end (limits.repeats): the built API and two workers as real processes, a
 // real Redis, the bundled data. A TPE sweep whose second configuration is proposed after the first
@@ -41,18 +41,7 @@ beforeAll(async () => {
     VAECF_CACHE_DIR: join(stack.root, 'cache-worker-2'),
   });
   const ds = `seeds-${Date.now().toString(36)}`;
-  const d = await call('/datasets', {
-    id: ds,
-    path: 'ratings.csv.gz',
-    format: 'movielens-csv',
-    heldoutUsers: 150,
-  });
-  expect(d.status).toBe(201);
-  await until(`dataset ${ds} to be ready`, async () => {
-    const r = (await call<{ state: string; error?: string }>(`/datasets/${ds}`)).body;
-    if (r.state === 'failed') throw new Error(`dataset ${ds} failed: ${r.error}`);
-    return r.state === 'ready';
-  });
+  await readyBundled(stack, ds, { heldoutUsers: 150 });
   const r = await call<SweepView>('/sweeps', {
     dataset: ds,
     model: 'dae',

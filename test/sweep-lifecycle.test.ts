@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { until } from '../apps/worker/test/processes';
 import { apiCaller } from './support/api-call';
-import { startStack, type Stack } from './support/stack';
+import { readyBundled, startStack, type Stack } from './support/stack';
 
 // Extend, cancel, resume, export and list through the real API, with a real worker and Redis.
 let stack: Stack;
@@ -29,13 +29,7 @@ beforeAll(async () => {
   hold = testHold(redis);
   stack = await startStack({ workerEnv: hold.env });
   dataset = `life-${randomUUID().slice(0, 8)}`;
-  await call('POST', '/datasets', {
-    id: dataset,
-    path: 'ratings.csv.gz',
-    format: 'movielens-csv',
-    heldoutUsers: 150,
-  });
-  await until('the dataset', async () => (await call('GET', `/datasets/${dataset}`)).body.state === 'ready');
+  await readyBundled(stack, dataset, { heldoutUsers: 150 });
 });
 afterAll(async () => {
   if (process.env.VAECF_TEST_LOGS) console.log(stack.apiLog(), stack.worker.output());

@@ -4,6 +4,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startWorker, until, type WorkerProcess } from '../../apps/worker/test/processes';
+import { apiCaller } from './api-call';
 import { startS3Server, type S3Server } from './s3-server';
 
 export const API_MAIN = resolve(__dirname, '../../apps/api/dist/main.js');
@@ -89,4 +90,25 @@ export async function startStack(
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Registers the bundled ratings (the stack's `ratings.csv.gz`, MovieLens CSV) as dataset `id`
+ * through the stack's API and waits for it to be prepared. Throws, saying why, when the API does
+ * not answer 201 or the preparation fails.
+ */
+export async function readyBundled(
+  stack: Stack,
+  id: string,
+  opts: { heldoutUsers?: number } = {},
+): Promise<void> {
+  const call = apiCaller(() => stack);
+  const r = await call('POST', '/datasets', { id, path: 'ratings.csv.gz', format: 'movielens-csv', ...opts });
+  if (r.status !== 201)
+    throw new Error(`POST /datasets ${id}: ${r.status}, not 201: ${JSON.stringify(r.body)}`);
+  await until(`dataset ${id} to be ready`, async () => {
+    const d = (await call('GET', `/datasets/${id}`)).body as { state: string; error?: string };
+    if (d.state === 'failed') throw new Error(`dataset ${id} failed: ${d.error}`);
+    return d.state === 'ready';
+  });
 }
