@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { cancelSweep, jobIds } from '@vaecf/orchestration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from './hold';
@@ -75,6 +77,25 @@ describe('trial ownership', () => {
     expect((job.progress as { epoch: number }).epoch).toBe(1);
     expect(await fx.artifacts.listCheckpoints(id)).toEqual([]);
     expect(w.output()).toContain(`finished trial ${id}-0: cancelled`);
+    await f.close();
+  }, 240_000);
+
+  it('a sweep deleted while a checkpoint of its trial is being written keeps nothing of it: the trial removes it', async () => {
+    const f = fx.fleet();
+    const name = `deleted-checkpointing-${Date.now()}`;
+    // Epoch 2's checkpoint waits before its first file, in the background while epoch 3 trains.
+    await hold.holdCheckpointsAfter(name, 1);
+    const w = f.start('E', hold.env);
+    const id = await f.submit({ lr: { type: 'choice', values: [1e-3] } }, 30, 1, name);
+    expect((await hold.checkpointWaiting(id, 0)).epoch).toBe(2);
+    await cancelSweep(id, { store: fx.store, queue: f.queue });
+    await fx.store.deleteSweep(id);
+    await fx.artifacts.deleteSweep(id); // epoch 1's checkpoint goes
+    // Epoch 2's is written after the delete, into the directory it makes again; the trial, done
+    // writing and finding its sweep gone, removes the sweep's artifacts.
+    await hold.releaseCheckpoints(name);
+    await until('the trial to end', async () => w.output().includes(`finished trial ${id}-0: cancelled`));
+    expect(existsSync(join(fx.root, 'sweeps', id))).toBe(false);
     await f.close();
   }, 240_000);
 });
