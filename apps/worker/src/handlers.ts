@@ -15,7 +15,7 @@ import { finalizeSweep, pruneFinishedCheckpoints } from './finalize';
 import type { LeaseWatch } from './lease-watch';
 import { prepareRegisteredDataset } from './prepare-dataset';
 import type { TrialHold } from './test-hold';
-import { runTrial } from './trial-runner';
+import { removeIfDeleted, runTrial } from './trial-runner';
 
 export interface WorkerDeps {
   readonly store: SweepStore;
@@ -69,7 +69,16 @@ export function createJobHandler(
     },
     finalize: async (job) => {
       const { sweepId } = finalizeJobSchema.parse(job.data);
-      await finalizeSweep(sweepId, deps);
+      try {
+        await finalizeSweep(sweepId, deps);
+      } catch (e) {
+        // Deleted meanwhile (its checkpoints removed under it): nothing is left to finalize.
+        if ((await deps.store.sweepState(sweepId).catch(() => undefined)) === null) return 'deleted';
+        throw e;
+      } finally {
+        // Results or a model written while the sweep was deleted are removed with the rest of it.
+        await removeIfDeleted(deps, sweepId, `finalize ${sweepId}`);
+      }
       return 'finalized';
     },
     prepare: async (job) => {

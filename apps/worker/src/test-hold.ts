@@ -12,9 +12,20 @@ import type { Redis } from 'ioredis';
  * cancel it, release it" is the same sequence however busy the machine is.
  * It also stops waiting when the trial's signal aborts (shutdown, lost lease),
  * and then goes on to the write as it would have without the gate.
+ *
+ * A second gate, `point: 'checkpoint'`, holds an epoch's checkpoint write
+ * (in the background, while the next epoch trains: checkpoint-pipeline.ts)
+ * before it writes any file: the field `<name>:checkpoint` and the entry
+ * `<sweepId>:<trialNo>:checkpoint`, with the same rules.
  */
 export type TrialHold = (
-  at: { sweepId: string; sweepName: string | undefined; trialNo: number; epoch: number },
+  at: {
+    sweepId: string;
+    sweepName: string | undefined;
+    trialNo: number;
+    epoch: number;
+    point?: 'checkpoint';
+  },
   signal?: AbortSignal,
 ) => Promise<void>;
 
@@ -22,11 +33,12 @@ export type TrialHold = (
 const POLL_MS = 25;
 
 export function redisTrialHold(redis: Redis, key: string, workerId: string): TrialHold {
-  return async ({ sweepId, sweepName, trialNo, epoch }, signal) => {
+  return async ({ sweepId, sweepName, trialNo, epoch, point }, signal) => {
     if (!sweepName) return;
-    const held = `${sweepId}:${trialNo}`;
+    const suffix = point ? `:${point}` : '';
+    const held = `${sweepId}:${trialNo}${suffix}`;
     const holds = async () => {
-      const upTo = await redis.hget(key, sweepName);
+      const upTo = await redis.hget(key, `${sweepName}${suffix}`);
       return upTo !== null && epoch > Number(upTo);
     };
     if (!(await untilAborted(holds(), signal))) return;

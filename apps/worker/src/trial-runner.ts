@@ -91,13 +91,42 @@ export async function runTrial(job: TrialJobData, ctx: TrialContext): Promise<Tr
   try {
     return await runClaimedTrial(job, ctx, sweep, fence, lease?.signal, plan.request);
   } catch (e) {
+    // Deleted meanwhile: whatever stopped the trial (its lease watcher, finding the trial gone, or
+    // a checkpoint written into a directory the delete removed) is the delete, which ends it.
+    if (await sweepGone(store, sweepId)) return 'cancelled';
     // A write refused says most (the new owner); else, stopped by the lease watcher: say so,
     // rather than as a hand-back.
     if (!(e instanceof FencedWriteError) && lease?.signal.aborted) throw lease.signal.reason as Error;
     throw e;
   } finally {
     lease?.stop();
+    await removeIfDeleted(ctx, sweepId, `trial ${sweepId}:${trialNo}`);
   }
+}
+
+/** Whether the sweep's record is gone (deleted); false when Redis cannot tell. */
+async function sweepGone(store: SweepStore, sweepId: string): Promise<boolean> {
+  return (await store.sweepState(sweepId).catch(() => undefined)) === null;
+}
+
+/**
+ * A writer of a sweep's artifacts, its writes done, removes them all when the
+ * sweep has been deleted meanwhile: a checkpoint it wrote may have landed
+ * after (or while) DELETE /sweeps/:id removed the sweep's directory, and
+ * would be left behind, with no record naming it. The API deletes the
+ * records first and the artifacts after, so a writer that finds the records
+ * still there wrote before the API's removal began. Never throws (the trial's
+ * own end matters more); a failure is logged.
+ */
+export async function removeIfDeleted(
+  ctx: { store: SweepStore; artifacts: ArtifactStore },
+  sweepId: string,
+  who: string,
+): Promise<void> {
+  if (!(await sweepGone(ctx.store, sweepId))) return;
+  await ctx.artifacts.deleteSweep(sweepId).catch((e: Error) => {
+    process.stdout.write(`${who}: could not remove the artifacts of the deleted sweep: ${e.message}\n`);
+  });
 }
 
 async function runClaimedTrial(
@@ -187,6 +216,14 @@ async function runClaimedTrial(
     let itemIdsSaved = false;
     /** Saves, commits and records one epoch with its checkpoint: runs while the next epoch trains. */
     const writeCheckpoint = async (snapshot: TrainerCheckpoint, report: EpochReport, waited: number) => {
+      const at = {
+        sweepId,
+        sweepName: spec.name,
+        trialNo,
+        epoch: report.epoch,
+        point: 'checkpoint' as const,
+      };
+      await ctx.hold?.(at, signal);
       const saving = performance.now();
       await saveCheckpoint(workDir, snapshot, itemIdsSaved ? {} : { itemIds: data.itemIds });
       itemIdsSaved = true;

@@ -131,9 +131,10 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     // No attempt number here: BullMQ's attemptsMade is not the trial's attempt (a hand-back or a
     // takeover spends none). The trial process logs the attempt it claims (trial-runner.ts).
     worker.on('active', (job: Job) => this.log.log(`started ${job.name} ${job.id}`));
-    worker.on('completed', (job: Job, result: unknown) =>
-      this.log.log(`finished ${job.name} ${job.id}: ${String(result)}`),
-    );
+    worker.on('completed', (job: Job, result: unknown) => {
+      this.log.log(`finished ${job.name} ${job.id}: ${String(result)}`);
+      void this.removeIfSweepDeleted(job);
+    });
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job) return;
       const tries = `${job.attemptsMade} of ${job.opts.attempts ?? 1} job tries`;
@@ -179,6 +180,23 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     this.log.log('closed');
   }
 
+  /**
+   * A sweep's job that ended after the sweep was deleted (its worker held it
+   * then, so DELETE /sweeps/:id left it: libs/orchestration delete.ts) goes
+   * too: nothing of a deleted sweep stays in the queue.
+   */
+  private async removeIfSweepDeleted(job: Job): Promise<void> {
+    if (job.name !== 'trial' && job.name !== 'finalize') return;
+    const { sweepId } = job.data as { sweepId: string };
+    try {
+      if ((await this.deps.store.sweepState(sweepId)) === null) await job.remove();
+    } catch (e) {
+      this.log.warn(
+        `could not remove ${job.name} ${job.id} of deleted sweep ${sweepId}: ${(e as Error).message}`,
+      );
+    }
+  }
+
   /** A job out of attempts: its trial ends as failed and its sweep moves on, or its dataset fails. */
   private async onFinalFailure(job: Job, err: Error): Promise<void> {
     if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
@@ -187,6 +205,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       await this.deps.datasetStore.setState(datasetId, generation, 'failed', { error: err.message });
       return;
     }
+    await this.removeIfSweepDeleted(job);
     if (job.name === 'finalize') {
       const { sweepId } = job.data as { sweepId: string };
       const error = `finalizing failed: ${err.message}`;

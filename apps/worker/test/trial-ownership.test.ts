@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { cancelSweep, jobIds } from '@vaecf/orchestration';
+import { join } from 'node:path';
+import { deleteSweep, jobIds, SweepController, type TrialsQueue } from '@vaecf/orchestration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from './hold';
 import { until } from './processes';
@@ -22,6 +24,25 @@ const ended = (id: string) =>
     const s = await fx.store.getSweep(id);
     return s && ['completed', 'failed', 'cancelled'].includes(s.state) ? s : null;
   });
+
+/** As DELETE /sweeps/:id does: cancel, the records and the jobs no worker holds, then the artifacts. */
+async function apiDelete(id: string, queue: TrialsQueue): Promise<void> {
+  const controller = new SweepController(fx.redis, fx.store, queue);
+  expect(await deleteSweep(id, { store: fx.store, controller, queue })).toBe(true);
+  await fx.artifacts.deleteSweep(id);
+}
+
+/** What BullMQ's event stream of the queue says of one job, in order. */
+async function jobEvents(queue: string, jobId: string): Promise<Record<string, string | undefined>[]> {
+  const entries = await fx.redis.xrange(`bull:${queue}:events`, '-', '+');
+  return entries
+    .map(([, fields]) => {
+      const e: Record<string, string> = {};
+      for (let k = 0; k < fields.length; k += 2) e[fields[k]] = fields[k + 1];
+      return e;
+    })
+    .filter((e) => e.jobId === jobId);
+}
 
 describe('trial ownership', () => {
   it("records the worker's own id (the default one too) and logs the record's attempt, not BullMQ's", async () => {
@@ -60,21 +81,36 @@ describe('trial ownership', () => {
     const w = f.start('D', hold.env);
     const id = await f.submit({ lr: { type: 'choice', values: [1e-3] } }, 30, 1, name);
     expect((await hold.waiting(id, 0)).epoch).toBe(2); // epoch 1 recorded and checkpointed
-    // The API's DELETE: cancel, then the records, then the artifacts.
-    await cancelSweep(id, { store: fx.store, queue: f.queue });
-    await fx.store.deleteSweep(id);
-    await fx.artifacts.deleteSweep(id);
+    await apiDelete(id, f.queue);
     await hold.release(name);
-    const job = await until('the trial job to end', async () => {
-      const j = await f.queue.getJob(jobIds.trial(id, 0));
-      return j?.finishedOn ? j : null;
-    });
+    // The ended job of the deleted sweep leaves the queue too (the worker removes it).
+    await until('the trial job to end and go', async () => !(await f.queue.getJob(jobIds.trial(id, 0))));
     // Ended at epoch 2's first write: not trained on to epoch 30, nothing checkpointed for the
-    // deleted sweep, no progress reported past epoch 1.
-    expect(job.returnvalue).toBe('cancelled');
-    expect((job.progress as { epoch: number }).epoch).toBe(1);
+    // deleted sweep, no progress reported past epoch 1 (as the queue's event stream tells).
+    const events = (await jobEvents(f.queue.name, jobIds.trial(id, 0))).filter(
+      (e) => e.event === 'progress' || e.event === 'completed',
+    );
+    expect(events.at(-1)).toMatchObject({ event: 'completed', returnvalue: '"cancelled"' });
+    expect(events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data!).epoch)).toEqual([1]);
     expect(await fx.artifacts.listCheckpoints(id)).toEqual([]);
     expect(w.output()).toContain(`finished trial ${id}-0: cancelled`);
+    await f.close();
+  }, 240_000);
+
+  it('a sweep deleted while a checkpoint of its trial is being written keeps nothing of it: the trial removes it', async () => {
+    const f = fx.fleet();
+    const name = `deleted-checkpointing-${Date.now()}`;
+    // Epoch 2's checkpoint waits before its first file, in the background while epoch 3 trains.
+    await hold.holdCheckpointsAfter(name, 1);
+    const w = f.start('E', hold.env);
+    const id = await f.submit({ lr: { type: 'choice', values: [1e-3] } }, 30, 1, name);
+    expect((await hold.checkpointWaiting(id, 0)).epoch).toBe(2);
+    await apiDelete(id, f.queue); // epoch 1's checkpoint goes
+    // Epoch 2's is written after the delete, into the directory it makes again; the trial, done
+    // writing and finding its sweep gone, removes the sweep's artifacts.
+    await hold.releaseCheckpoints(name);
+    await until('the trial to end', async () => w.output().includes(`finished trial ${id}-0: cancelled`));
+    expect(existsSync(join(fx.root, 'sweeps', id))).toBe(false);
     await f.close();
   }, 240_000);
 });

@@ -98,7 +98,11 @@ export interface ArtifactStore {
   /** That result's bytes, or null when there is none. */
   getSweepResult(sweepId: string, name: string): Promise<Uint8Array | null>;
 
-  /** Deletes a sweep's checkpoints, model and results. */
+  /**
+   * Deletes a sweep's checkpoints, model and results. A writer of the sweep still at work (a
+   * trial's checkpoint of the epoch in hand) never makes it fail: what that writer adds meanwhile
+   * is its own to remove, once its writes are done and it finds the sweep's records gone.
+   */
   deleteSweep(sweepId: string): Promise<void>;
 }
 

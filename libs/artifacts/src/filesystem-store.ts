@@ -20,6 +20,7 @@ import {
   type TrialCheckpoints,
 } from './artifact-store';
 import { verifyCheckpointDir } from './checkpoint-files';
+import { removeDeletedSweepDir } from './sweep-dir';
 
 /**
  * Artifacts on a directory shared by the API and every worker of one host
@@ -219,7 +220,7 @@ export class FilesystemArtifactStore implements ArtifactStore {
   }
 
   async deleteSweep(sweepId: string): Promise<void> {
-    await rm(this.sweepDir(sweepId), { recursive: true, force: true });
+    await removeDeletedSweepDir(this.sweepDir(sweepId));
   }
 
   /** Where the promoted model lies (tests look inside). */

@@ -20,6 +20,7 @@ import {
   type TrialCheckpoints,
 } from './artifact-store';
 import { checkFile } from './checkpoint-files';
+import { removeDeletedSweepDir } from './sweep-dir';
 import type { LocalCache } from './local-cache';
 import { BrokenDownload, type ObjectIO } from './object-io';
 
@@ -287,7 +288,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const prefix = this.sweepPrefix(sweepId);
     await this.io.delete([`${prefix}/model.json`]);
     await this.deleteKeysManifestsFirst(await this.io.list(`${prefix}/`));
-    await rm(join(this.cache.root, 'work', prefix), { recursive: true, force: true });
+    await removeDeletedSweepDir(join(this.cache.root, 'work', prefix));
   }
 
   /** The local copy of what a pointer names, fetched and verified once per host; null without a pointer. */

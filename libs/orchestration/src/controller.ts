@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { StateConflictError } from '@vaecf/errors';
 import { defaultsFor } from '@vaecf/cf';
 import {
   configurationOf,
@@ -15,6 +16,13 @@ import { keys, RELEASE_LOCK, type SweepStore } from '@vaecf/store';
 import { typeProposal } from './trial-proposal';
 
 export type TrialsQueue = Queue<TrialJobData | FinalizeJobData>;
+
+/** The sweep's controller lock stayed held for 30 s (a long pass, or one whose process hung): HTTP 409. */
+export class SweepBusyError extends StateConflictError {
+  constructor(sweepId: string) {
+    super(`sweep "${sweepId}" is busy: its controller lock is still held after 30 s; try again in a moment`);
+  }
+}
 
 /**
  * Moves a sweep forward: enqueues new trials while fewer than maxConcurrent
@@ -35,6 +43,15 @@ export class SweepController {
   ) {}
 
   async advance(sweepId: string): Promise<void> {
+    await this.exclusively(sweepId, () => this.advanceLocked(sweepId));
+  }
+
+  /**
+   * Runs `fn` holding the sweep's controller lock: no pass of the controller
+   * (which creates trials and enqueues their jobs) runs meanwhile. A delete
+   * takes it too, so that no pass recreates what it removes.
+   */
+  async exclusively<T>(sweepId: string, fn: () => Promise<T>): Promise<T> {
     const lock = `${keys.sweep(sweepId)}:lock`;
     const token = randomBytes(8).toString('hex');
     // Two workers ending trials of a sweep at once meet here at every trial's end: the second
@@ -42,11 +59,11 @@ export class SweepController {
     const deadline = Date.now() + 30_000;
     for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
       if (await this.redis.set(lock, token, 'PX', 30_000, 'NX')) break;
-      if (Date.now() > deadline) throw new Error(`sweep ${sweepId}: controller lock still held after 30 s`);
+      if (Date.now() > deadline) throw new SweepBusyError(sweepId);
       await new Promise((r) => setTimeout(r, wait));
     }
     try {
-      await this.advanceLocked(sweepId);
+      return await fn();
     } finally {
       await RELEASE_LOCK.run(this.redis, [lock], [token]);
     }

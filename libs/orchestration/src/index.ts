@@ -5,6 +5,7 @@ export * from './submit';
 export * from './spec-checks';
 export * from './scheduling';
 export * from './cancel';
+export * from './delete';
 export * from './reopen';
 export * from './ready-dataset';
 export * from './register-dataset';

@@ -73,14 +73,14 @@ export async function resumeSweep(sweepId: string, deps: ReopenDeps): Promise<Sw
         (sweep.state === 'completed' ? ' (extend it to run more trials)' : ''),
     );
   const cancelled = (await deps.store.listTrials(sweepId)).filter((t) => t.state === 'cancelled');
-  // Their old jobs would shadow the new ones (BullMQ ignores an add whose id exists).
+  // Their old jobs would shadow the new ones (BullMQ ignores an add whose id exists). Queue.remove
+  // is one step that answers 0 for a job a worker holds; Job.remove throws then, and a worker
+  // taking the job between an isActive() and that remove made the request a 500.
   for (const t of cancelled) {
-    const job = await deps.queue.getJob(jobIds.trial(sweepId, t.no));
-    if (job && (await job.isActive()))
+    if ((await deps.queue.remove(jobIds.trial(sweepId, t.no))) === 0)
       throw new StateConflictError(
         `trial ${t.no} of sweep "${sweepId}" is still stopping; try again in a moment`,
       );
-    await job?.remove();
   }
   await forgetFinalizeJob(sweep, deps.queue);
   // Trials first, while the sweep is still cancelled (nothing enqueues them yet); then the sweep.
@@ -98,12 +98,10 @@ export async function resumeSweep(sweepId: string, deps: ReopenDeps): Promise<Sw
  * wait that out rather than refuse.
  */
 async function forgetFinalizeJob(sweep: SweepRecord, queue: TrialsQueue): Promise<void> {
-  const job = await queue.getJob(jobIds.finalize(sweep.id));
-  if (!job) return;
-  for (let k = 0; await job.isActive(); k++) {
+  // Queue.remove answers 0 (never throws) while a worker holds the job; a missing job counts as removed.
+  for (let k = 0; (await queue.remove(jobIds.finalize(sweep.id))) === 0; k++) {
     if (k >= 30)
       throw new StateConflictError(`sweep "${sweep.id}" is finalizing; try again once it has completed`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  await job.remove();
 }

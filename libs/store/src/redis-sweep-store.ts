@@ -27,6 +27,7 @@ import type {
 import { SWEEP_STATES } from './records';
 import { evalFenced, FENCED_WRITE_KINDS, GONE, type FencedWriteKind, type TrialFence } from './fence';
 import {
+  ADD_EVENT,
   ASHA_RUNG,
   CLAIM_TRIAL_ATTEMPT,
   CREATE_SWEEP,
@@ -40,6 +41,7 @@ import {
   SET_SWEEP_STATE,
   START_TRIAL,
   NOTE_ENGINE_WAIT,
+  NOTE_TRIAL_CHECKPOINT,
   TRUNCATE_HISTORY,
 } from './scripts';
 import { IdempotencyKeyReusedError, specHash, StoredTrialParamsError, type SweepStore } from './sweep-store';
@@ -415,7 +417,8 @@ export class RedisSweepStore implements SweepStore {
 
   /** Notes a problem with an ended trial's checkpoint (found at finalize). */
   async noteTrialCheckpoint(id: string, n: number, note: string): Promise<void> {
-    await this.redis.hset(keys.trial(id, n), 'checkpointNote', note);
+    // Only on a trial that still exists: HSET would recreate one of a deleted sweep.
+    await NOTE_TRIAL_CHECKPOINT.run(this.redis, [keys.trial(id, n)], [note]);
   }
 
   async finishTrial(
@@ -475,9 +478,9 @@ export class RedisSweepStore implements SweepStore {
     return (await REQUEUE_TRIAL.run(this.redis, [keys.trial(id, n), keys.leaderboard(id)], [n])) === 1;
   }
 
-  /** Appends to the sweep's record of what was done to it. */
+  /** Appends to the sweep's record of what was done to it (not to a deleted sweep's). */
   async addEvent(id: string, event: SweepEvent): Promise<void> {
-    await this.redis.rpush(keys.events(id), JSON.stringify(event));
+    await ADD_EVENT.run(this.redis, [keys.sweep(id), keys.events(id)], [JSON.stringify(event)]);
   }
 
   async events(id: string): Promise<SweepEvent[]> {

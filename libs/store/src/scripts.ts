@@ -334,6 +334,37 @@ return 1
 );
 
 /**
+ * noteTrialCheckpoint (finalize)
+ * KEYS[1] trial hash; ARGV[1] note
+ * Sets the note only on a trial that exists: a finalize still running when
+ * its sweep was deleted recreates no record. Returns 1 if set.
+ */
+export const NOTE_TRIAL_CHECKPOINT = new LuaScript(
+  'noteTrialCheckpoint',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'checkpointNote', ARGV[1])
+return 1
+`,
+);
+
+/**
+ * addEvent (cancel)
+ * KEYS[1] sweep hash, KEYS[2] events list; ARGV[1] event JSON
+ * Appends only to a sweep that exists: a cancel that a delete overtook
+ * between its state change and its event leaves no list behind.
+ * Returns 1 if appended.
+ */
+export const ADD_EVENT = new LuaScript(
+  'addEvent',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+`,
+);
+
+/**
  * releaseLock (the sweep controller's lock)
  * KEYS[1] lock key; ARGV[1] the token it was taken with
  * Deletes the lock only if it is still ours (a lock that expired and was
@@ -416,6 +447,8 @@ export const ALL_SCRIPTS: readonly LuaScript[] = [
   REOPEN_SWEEP,
   REQUEUE_TRIAL,
   NOTE_ENGINE_WAIT,
+  NOTE_TRIAL_CHECKPOINT,
+  ADD_EVENT,
   RELEASE_LOCK,
   CREATE_DATASET,
   UPDATE_DATASET,

@@ -202,6 +202,9 @@ export function sweepStoreContract(name: string, open: () => Promise<SweepStoreH
         await store.deleteSweep(id);
         // A late writer (a finalize job, a cancel) after the delete changes nothing.
         expect(await store.setSweepState(id, 'failed', { error: 'late' })).toBe(false);
+        await store.addEvent(id, { at: 1, action: 'cancelled' });
+        await store.noteTrialCheckpoint(id, 0, 'checkpoint missing');
+        await store.finishTrial(id, 0, 'cancelled');
         expect(await h.leftovers(id)).toEqual([]);
         for (const state of SWEEP_STATES)
           expect(await store.listSweepIdsInState(state, 0, 10_000)).not.toContain(id);

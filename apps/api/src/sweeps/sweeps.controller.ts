@@ -141,9 +141,9 @@ export class SweepsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiRoute(
-    'Delete a sweep with its trials and artifacts (cancelled first)',
+    'Delete a sweep with its trials, jobs and artifacts (cancelled first; its running trials stop at the epoch in hand)',
     { status: 204, description: 'deleted' },
-    [400, 404],
+    [400, 404, 409],
   )
   async delete(@Param('id', ID_PARAM) id: string) {
     this.models.forget(id);

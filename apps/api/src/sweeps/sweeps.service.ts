@@ -2,6 +2,7 @@ import { ConflictException, Inject, Injectable, NotFoundException } from '@nestj
 import type { ArtifactStore } from '@vaecf/artifacts';
 import {
   cancelSweep,
+  deleteSweep,
   extendSweep,
   resumeSweep,
   type ComparisonView,
@@ -153,10 +154,16 @@ export class SweepsService {
     return this.get(id);
   }
 
+  /**
+   * Cancels the sweep and removes its records and jobs (a job a worker holds
+   * is left to it: libs/orchestration delete.ts), then its artifacts: records
+   * first, so that a worker still writing a checkpoint of it finds the sweep
+   * gone once done and removes what it wrote. Of two DELETEs at once, the
+   * second answers 404.
+   */
   async delete(id: string): Promise<void> {
-    await this.get(id);
-    await cancelSweep(id, { store: this.store, queue: this.queue });
-    await this.store.deleteSweep(id);
+    if (!(await deleteSweep(id, { store: this.store, controller: this.controller, queue: this.queue })))
+      throw notFound(id);
     await this.artifacts.deleteSweep(id);
   }
 

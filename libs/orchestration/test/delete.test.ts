@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { RedisSweepStore, type SweepStore } from '@vaecf/store';
+import { parseSweepSpec, plannedTrials } from '@vaecf/sweep';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cancelSweep } from '../src/cancel';
+import { SweepController, type TrialsQueue } from '../src/controller';
+import { deleteSweep } from '../src/delete';
+import { resumeSweep } from '../src/reopen';
+import { connect } from './redis';
+
+// DELETE's use case against what else acts on a sweep at the same moment: a controller pass
+// placing trials (an extend's, a resume's, a worker's at a trial's end) and a resume. Each
+// moment is pinned with a gate in the store the other party uses, never with the clock.
+let redis: Redis;
+let store: SweepStore;
+let queue: TrialsQueue;
+
+beforeAll(() => {
+  redis = connect();
+  store = new RedisSweepStore(redis);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+beforeEach(() => {
+  queue = new Queue(`test-${randomUUID()}`, { connection: redis });
+});
+afterEach(async () => {
+  await queue.obliterate({ force: true });
+  await queue.close();
+});
+
+const spec = parseSweepSpec({
+  dataset: 'ds',
+  model: 'vae',
+  space: { lr: { type: 'loguniform', low: 1e-3, high: 1e-2 } },
+  search: { method: 'random', trials: 3, seed: 1 },
+  limits: { maxConcurrent: 3 },
+});
+
+async function newSweep(): Promise<string> {
+  return (await store.createSweep(spec, plannedTrials(spec), undefined, queue.name)).id;
+}
+
+/** Every key of the sweep in Redis (records, index entries) and every job of it in the queue. */
+async function leftovers(id: string): Promise<string[]> {
+  const left = [
+    ...(await redis.keys(`vaecf:sweep:{${id}}*`)),
+    ...(await redis.keys(`bull:${queue.name}:${id}-*`)),
+  ];
+  for (const state of ['running', 'finalizing', 'completed', 'failed', 'cancelled'])
+    if ((await redis.zscore(`vaecf:sweeps:state:${state}`, id)) !== null) left.push(`index ${state}`);
+  if ((await redis.zscore('vaecf:sweeps', id)) !== null) left.push('vaecf:sweeps');
+  return left;
+}
+
+/** A gate: `reached` resolves when the guarded call arrives, which then waits for `open()`. */
+function gate() {
+  let arrive!: () => void;
+  let open!: () => void;
+  const reached = new Promise<void>((r) => (arrive = r));
+  const opened = new Promise<void>((r) => (open = r));
+  return { reached, open, pass: async () => (arrive(), opened) };
+}
+
+/** The store, with `method`'s first call held at `g` (before it runs, or after with `after`). */
+function gatedStore(method: keyof SweepStore, g: ReturnType<typeof gate>, after = false): SweepStore {
+  let first = true;
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== method || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+      return async (...args: unknown[]) => {
+        const held = first;
+        first = false;
+        if (held && !after) await g.pass();
+        const r: unknown = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (held && after) await g.pass();
+        return r;
+      };
+    },
+  });
+}
+
+describe('deleteSweep', () => {
+  it('waits for a controller pass placing trials, so that the pass recreates nothing it removed', async () => {
+    const id = await newSweep();
+    const placing = gate();
+    // An extend's pass: it has claimed trial number 0 and is about to create the trial.
+    const pass = new SweepController(redis, gatedStore('createTrial', placing), queue).advance(id);
+    await placing.reached;
+    // The delete's controller, seen asking for the sweep's lock (held by the pass).
+    let asked!: () => void;
+    const askedForLock = new Promise<void>((r) => (asked = r));
+    const watched = new Proxy(redis, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'set')
+          return (...args: unknown[]) => {
+            if (args[0] === `vaecf:sweep:{${id}}:lock`) asked();
+            return (target.set as (...a: unknown[]) => unknown)(...args);
+          };
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const deleting = deleteSweep(id, {
+      store,
+      controller: new SweepController(watched, store, queue),
+      queue,
+    });
+    // Whichever comes first: the delete waiting on the lock, or (were it not to wait) done.
+    await Promise.race([askedForLock, deleting]);
+    placing.open();
+    await pass;
+    expect(await deleting).toBe(true);
+    expect(await leftovers(id)).toEqual([]);
+    expect(await store.getSweep(id)).toBeNull();
+  });
+
+  it('leaves nothing of a sweep a resume is putting back meanwhile: the resume is refused, then finds no sweep', async () => {
+    const id = await newSweep();
+    const controller = new SweepController(redis, store, queue);
+    await controller.advance(id); // trials 0-2 queued, their jobs waiting
+    expect(await cancelSweep(id, { store, queue })).toBe(true);
+    const before = gate();
+    // The resume has put the cancelled trials back to queued and is about to reopen the sweep.
+    const refused = resumeSweep(id, { store: gatedStore('reopenSweep', before), controller, queue });
+    await before.reached;
+    expect(await deleteSweep(id, { store, controller, queue })).toBe(true);
+    before.open();
+    await expect(refused).rejects.toThrow(`sweep "${id}" changed meanwhile; try again`);
+    expect(await leftovers(id)).toEqual([]);
+
+    // Reopened already, about to place trials: the delete comes first, the resume's pass finds nothing.
+    const id2 = await newSweep();
+    await controller.advance(id2);
+    expect(await cancelSweep(id2, { store, queue })).toBe(true);
+    const after = gate();
+    const resumed = resumeSweep(id2, { store: gatedStore('reopenSweep', after, true), controller, queue });
+    await after.reached;
+    expect(await deleteSweep(id2, { store, controller, queue })).toBe(true);
+    after.open();
+    expect(await resumed).toBeNull(); // the API's 404
+    expect(await leftovers(id2)).toEqual([]);
+  });
+
+  it('answers false to the second of two deletes at once, and removes every job no worker holds', async () => {
+    const id = await newSweep();
+    const controller = new SweepController(redis, store, queue);
+    await controller.advance(id);
+    expect((await queue.getJobCounts('waiting')).waiting).toBe(3);
+    const answers = await Promise.all([
+      deleteSweep(id, { store, controller, queue }),
+      deleteSweep(id, { store, controller, queue }),
+    ]);
+    expect(answers.sort()).toEqual([false, true]);
+    expect(await leftovers(id)).toEqual([]);
+    expect(await queue.getJobCounts('waiting', 'completed', 'failed', 'delayed')).toMatchObject({
+      waiting: 0,
+      completed: 0,
+      failed: 0,
+      delayed: 0,
+    });
+  });
+});

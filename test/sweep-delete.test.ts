@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testHold, type TestHold } from '../apps/worker/test/hold';
+import { until } from '../apps/worker/test/processes';
+import { apiCaller } from './support/api-call';
+import { startStack, type Stack } from './support/stack';
+
+// DELETE /sweeps/:id of a sweep that workers are busy with, through the real API, a real worker
+// and Redis: its answer, and that nothing of the sweep is left (records, jobs, artifacts). Trials
+// are held open with the test gate (WORKER_TEST_HOLD), never raced against the clock.
+let stack: Stack;
+let dataset: string;
+let redis: Redis;
+let queue: Queue;
+let hold: TestHold;
+
+const call = apiCaller(() => stack);
+
+beforeAll(async () => {
+  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  hold = testHold(redis);
+  stack = await startStack({ workerEnv: hold.env });
+  queue = new Queue(stack.queues.VAECF_TRIALS_QUEUE, { connection: redis });
+  dataset = `del-${randomUUID().slice(0, 8)}`;
+  await call('POST', '/datasets', {
+    id: dataset,
+    path: 'ratings.csv.gz',
+    format: 'movielens-csv',
+    heldoutUsers: 150,
+  });
+  await until('the dataset', async () => (await call('GET', `/datasets/${dataset}`)).body.state === 'ready');
+});
+afterAll(async () => {
+  if (process.env.VAECF_TEST_LOGS) console.log(stack.apiLog(), stack.worker.output());
+  await call('DELETE', `/datasets/${dataset}`).catch(() => undefined);
+  await queue?.close();
+  await stack?.stop();
+  await hold?.dispose();
+  await redis?.quit();
+});
+
+const randomSpec = (name: string, trials: number, epochs: number, maxConcurrent = 2) => ({
+  name,
+  dataset,
+  model: 'vae',
+  fixed: { dims: [16, 8], batchSize: 200, epochs, totalAnnealSteps: 20 },
+  space: { lr: { type: 'loguniform', low: 1e-3, high: 1e-2 } },
+  search: { method: 'random', trials, seed: 3 },
+  scheduler: { type: 'none' },
+  limits: { maxConcurrent },
+});
+
+const sweepState = async (id: string, states: string[]) =>
+  until(`sweep ${id} to be ${states.join('/')}`, async () => {
+    const r = await call('GET', `/sweeps/${id}`);
+    return states.includes(r.body.state) ? r.body : null;
+  });
+
+/** What is left of a sweep anywhere: Redis keys, BullMQ jobs (any state) and its artifact directory. */
+async function leftovers(id: string): Promise<{ keys: string[]; jobs: string[]; artifacts: boolean }> {
+  const keys: string[] = [];
+  for (const pattern of [`vaecf:sweep:{${id}}*`, `bull:${queue.name}:${id}-*`]) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  const states = ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed', 'paused'] as const;
+  const jobs = (await queue.getJobs([...states], 0, -1))
+    .filter((j) => j?.id?.startsWith(`${id}-`))
+    .map((j) => j.id as string);
+  for (const state of ['running', 'finalizing', 'completed', 'failed', 'cancelled'])
+    if ((await redis.zscore(`vaecf:sweeps:state:${state}`, id)) !== null) keys.push(`index ${state}`);
+  if ((await redis.zscore('vaecf:sweeps', id)) !== null) keys.push('vaecf:sweeps');
+  return { keys, jobs, artifacts: existsSync(join(stack.root, 'artifacts', 'sweeps', id)) };
+}
+
+/** Waits for nothing of the sweep to be left (a job its worker still ends goes last), then says what is. */
+async function nothingLeft(id: string): Promise<void> {
+  const none = (left: Awaited<ReturnType<typeof leftovers>>) =>
+    left.keys.length === 0 && left.jobs.length === 0 && !left.artifacts;
+  await until(`nothing of sweep ${id} to be left`, async () => none(await leftovers(id)), 30_000).catch(
+    () => undefined,
+  );
+  expect(await leftovers(id)).toEqual({ keys: [], jobs: [], artifacts: false });
+}
+
+/** The worker is alive and takes new work: a fresh one-trial sweep completes. */
+async function workerTakesNextSweep(): Promise<void> {
+  const { body } = await call('POST', '/sweeps', randomSpec(`next-${randomUUID()}`, 1, 1));
+  const done = await sweepState(body.id, ['completed', 'failed']);
+  expect(done.state).toBe('completed');
+  expect((await call('DELETE', `/sweeps/${body.id}`)).status).toBe(204);
+  await nothingLeft(body.id);
+}
+
+describe('DELETE /sweeps/:id of a sweep workers are busy with', () => {
+  it('deletes a resumed and extended sweep while a worker holds one of its trials: 204, nothing left', async () => {
+    const name = `delete-resumed-${randomUUID()}`;
+    await hold.holdAfter(name, 1); // trial 0 records epoch 1, then waits; trial 1 waits in the queue
+    const { body: created } = await call('POST', '/sweeps', randomSpec(name, 2, 4));
+    const id = created.id as string;
+    await hold.waiting(id, 0);
+    expect((await call('POST', `/sweeps/${id}/cancel`)).status).toBe(200);
+    await hold.holdAfter(name, 2); // trial 0 goes on to epoch 2's record, sees the cancel, and stops
+    await until('every trial to end', async () => {
+      const ts = (await call('GET', `/sweeps/${id}/trials`)).body as { state: string }[];
+      return ts.length === 2 && ts.every((t) => t.state === 'cancelled');
+    });
+    const resumed = await until('resume to be accepted', async () => {
+      const r = await call('POST', `/sweeps/${id}/resume`);
+      return r.status === 200 ? r.body : null; // 409 while trial 0 is still stopping
+    });
+    expect(resumed.state).toBe('running');
+    const held = await hold.waiting(id, 0); // resumed from its epoch-2 checkpoint, held after epoch 3
+    expect(held.epoch).toBe(3);
+    const extended = await call('POST', `/sweeps/${id}/extend`, { trials: 1 });
+    expect(extended.status).toBe(200);
+    expect(extended.body).toMatchObject({ state: 'running', planned: 3 });
+
+    const deleted = await call('DELETE', `/sweeps/${id}`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    expect((await call('GET', `/sweeps/${id}`)).status).toBe(404);
+    await hold.release(name);
+    await workerTakesNextSweep();
+    await nothingLeft(id);
+    expect(stack.apiLog()).not.toMatch(/Internal Server Error|api: Error/);
+  }, 300_000);
+
+  it('deletes a sweep while a checkpoint of its trial is being written: what the writer adds is removed too', async () => {
+    const name = `delete-checkpointing-${randomUUID()}`;
+    // Epoch 2's checkpoint waits before its first file, in the background while epoch 3 trains.
+    await hold.holdCheckpointsAfter(name, 1);
+    const { body: created } = await call('POST', '/sweeps', randomSpec(name, 1, 4, 1));
+    const id = created.id as string;
+    expect((await hold.checkpointWaiting(id, 0)).epoch).toBe(2);
+    const deleted = await call('DELETE', `/sweeps/${id}`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    // The checkpoint goes on after the delete removed the sweep's directory: it writes its files
+    // there again, and the trial, finding its sweep gone, removes them.
+    await hold.releaseCheckpoints(name);
+    await workerTakesNextSweep();
+    await nothingLeft(id);
+  }, 300_000);
+
+  it('answers two DELETEs of the same running sweep at once each clearly, and leaves nothing', async () => {
+    const name = `delete-twice-${randomUUID()}`;
+    await hold.holdAfter(name, 1);
+    const { body: created } = await call('POST', '/sweeps', randomSpec(name, 3, 4));
+    const id = created.id as string;
+    await hold.waiting(id, 0);
+    const answers = await Promise.all([call('DELETE', `/sweeps/${id}`), call('DELETE', `/sweeps/${id}`)]);
+    for (const a of answers) {
+      expect([204, 404], JSON.stringify(a.body)).toContain(a.status);
+      if (a.status === 404) expect(a.body.message).toBe(`sweep "${id}" not found`);
+    }
+    expect(answers.map((a) => a.status)).toContain(204);
+    expect((await call('DELETE', `/sweeps/${id}`)).status).toBe(404);
+    await hold.release(name);
+    await workerTakesNextSweep();
+    await nothingLeft(id);
+    expect(stack.apiLog()).not.toMatch(/Internal Server Error|api: Error/);
+  }, 300_000);
+});
