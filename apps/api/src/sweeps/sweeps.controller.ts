@@ -155,7 +155,7 @@ export class SweepsController {
   @Get(':id/report')
   @ApiRoute(
     'The HTML report of a sweep',
-    { status: 200, description: 'a self-contained HTML page' },
+    { status: 200, description: 'a self-contained HTML page', schema: { type: 'string' } },
     [400, 404],
   )
   @ApiProduces('text/html')
