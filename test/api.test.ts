@@ -304,6 +304,12 @@ describe('the API', () => {
       'state: Invalid option: expected one of "running"|"finalizing"|"completed"|"cancelled"|"failed"',
     );
     expect((await call('GET', '/sweeps/sw_nope/trials/x')).status).toBe(400);
+    // Routes that answer a page, a CSV or a file answer their errors as JSON, labelled so.
+    for (const route of ['report', 'trials.csv', 'comparison.csv', 'model'])
+      expect(await call('GET', `/sweeps/sw_nope/${route}`)).toMatchObject({
+        status: 404,
+        body: { message: 'sweep "sw_nope" not found' },
+      });
     const noModel = await call('POST', '/sweeps/sw_nope/recommendations', { items: ['1'] });
     expect(noModel).toMatchObject({ status: 404, body: { message: 'sweep "sw_nope" not found' } });
     const big = await call('POST', '/sweeps', { dataset: 'x'.repeat(30_000), model: 'vae' });
