@@ -21,6 +21,7 @@ const ERRORS = {
   415: 'a content type or encoding the route does not read',
   422: 'an Idempotency-Key already used for a different spec',
   503: 'Redis is unavailable (or, for /health, a queue): retry after the Retry-After seconds',
+  507: 'the stored uploads and this one would exceed UPLOAD_QUOTA_BYTES: delete datasets registered from uploads',
 } as const;
 export type ErrorStatus = keyof typeof ERRORS;
 
