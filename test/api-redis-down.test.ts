@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server';
 import { startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // The built API on a Redis of this test's own (append-only, so a restart keeps the data), which the
 // test stops: every route must answer 503 + Retry-After at once, and nothing sent meanwhile may be
@@ -13,7 +14,7 @@ const TOKEN = 'redis-down-token';
 
 async function call(method: string, path: string, body?: string | object, contentType = 'application/json') {
   const t0 = Date.now();
-  const r = await fetch(`${stack.base}${path}`, {
+  const r = await checkedFetch(`${stack.base}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${TOKEN}`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 import { readyBundled, startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // The built API and real workers on a real Redis: bodies built to hurt, cancel while workers take
 // jobs, and the OpenAPI document against the routes Nest actually mapped.
@@ -17,7 +18,7 @@ async function call(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: { message?: unknown; [k: string]: unknown }; ms: number }> {
   const t0 = Date.now();
-  const r = await fetch(`${stack.base}${path}`, {
+  const r = await checkedFetch(`${stack.base}${path}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, ...headers },
     body,
@@ -265,7 +266,7 @@ describe('the OpenAPI document', () => {
       ([, path, method]) => [method.toLowerCase(), path.replace(/:(\w+)/g, '{$1}')] as const,
     );
     expect(mapped.length).toBeGreaterThanOrEqual(17);
-    const doc = (await (await fetch(`${stack.base}/docs-json`)).json()) as {
+    const doc = (await (await checkedFetch(`${stack.base}/docs-json`)).json()) as {
       paths: Record<
         string,
         Record<

@@ -8,6 +8,7 @@ import { openInChromium } from '../apps/api/test/chromium';
 import { runCli } from '../apps/cli/test/run-cli';
 import { until } from '../apps/worker/test/processes';
 import { readyBundled, startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // Baselines and the comparison end to end: the built API and a worker as real processes, a real
 // Redis, the bundled data, the CLI, and the report in a real Chromium.
@@ -18,7 +19,7 @@ async function call<T>(
   path: string,
   init: { method?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: T }> {
-  const r = await fetch(`${stack.base}${path}`, {
+  const r = await checkedFetch(`${stack.base}${path}`, {
     method: init.method ?? 'GET',
     headers: {
       authorization: `Bearer ${stack.token}`,
@@ -144,7 +145,7 @@ describe('baselines in every sweep, end to end', () => {
     expect(lines).toHaveLength(1 + 3 * 3);
     expect(lines[1]).toMatch(/^popularity,ndcg100,/);
     expect(lines.at(-1)).toMatch(new RegExp(`^sweep:${b.id},recall50,.*,10000,20180423,${a.split}$`));
-    const doc = (await (await fetch(`${stack.base}/docs-json`)).json()) as {
+    const doc = (await (await checkedFetch(`${stack.base}/docs-json`)).json()) as {
       paths: Record<string, unknown>;
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
     };

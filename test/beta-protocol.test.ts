@@ -5,6 +5,7 @@ import { openInChromium } from '../apps/api/test/chromium';
 import { until } from '../apps/worker/test/processes';
 import { apiCaller } from './support/api-call';
 import { readyBundled, startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // The paper's beta protocol end to end on the bundled data: the real API, a worker and Redis,
 // then its report in a real Chromium, where validation NDCG@100 is drawn against beta.
@@ -61,7 +62,7 @@ describe("the paper's beta protocol", () => {
     );
     expect(trials[2].params).toMatchObject({ annealCap: bestEpoch.beta, lr: best.params.lr });
 
-    const html = await fetch(`${stack.base}/sweeps/${id}/report`, {
+    const html = await checkedFetch(`${stack.base}/sweeps/${id}/report`, {
       headers: { authorization: `Bearer ${stack.token}` },
     }).then((r) => r.text());
     const file = join(stack.root, 'beta.html');

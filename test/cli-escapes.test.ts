@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../apps/cli/test/run-cli';
 import { until } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // A sweep name full of terminal escape sequences, stored through the real API, then read back
 // by every CLI view: nothing reaches the terminal raw, the JSON output keeps the exact string.
@@ -29,7 +30,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 afterAll(async () => {
-  await fetch(`${stack.base}/datasets/${DS}`, {
+  await checkedFetch(`${stack.base}/datasets/${DS}`, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${stack.token}` },
   });

@@ -7,6 +7,7 @@ import { runCli } from '../apps/cli/test/run-cli';
 import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // TPE on two workers, then list, extend, importance, export, cancel/resume and model download,
 // all through the built `vaecf` against the real API, workers and Redis.
@@ -42,7 +43,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   second?.kill9();
-  await fetch(`${stack.base}/datasets/${DS}`, {
+  await checkedFetch(`${stack.base}/datasets/${DS}`, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${stack.token}` },
   });

@@ -7,6 +7,7 @@ import { until } from '../apps/worker/test/processes';
 import { runCli } from '../apps/cli/test/run-cli';
 import { DatasetMirror, movielens100kZip } from './support/dataset-mirror';
 import { startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // Registering a public dataset by name through the API: the built API and a real worker (its
 // VAECF_DATASET_MIRROR on a loopback mirror, never the real hosts), a real Redis.
@@ -16,7 +17,7 @@ const redis = connect();
 const TOKEN = 'secret-token';
 
 async function call(method: string, path: string, body?: unknown) {
-  const r = await fetch(`${stack.base}${path}`, {
+  const r = await checkedFetch(`${stack.base}${path}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -8,6 +8,7 @@ import { generateSyntheticRatings } from '../libs/cf/src/data/synthetic';
 import { connect } from '../libs/store/test/redis';
 import { until } from '../apps/worker/test/processes';
 import { BUNDLED, startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // The dataset lifecycle end to end: the built API and a worker as real processes, a real Redis.
 let stack: Stack;
@@ -17,7 +18,7 @@ const BUNDLED_BYTES = 448_962;
 const QUOTA = Math.floor(2.5 * BUNDLED_BYTES);
 
 async function call(method: string, path: string, body?: unknown) {
-  const r = await fetch(`${stack.base}${path}`, {
+  const r = await checkedFetch(`${stack.base}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${TOKEN}`,
@@ -30,7 +31,7 @@ async function call(method: string, path: string, body?: unknown) {
 }
 
 const upload = (id: string, body: Buffer, query = 'format=movielens-csv') =>
-  fetch(`${stack.base}/datasets/upload?id=${id}&${query}`, {
+  checkedFetch(`${stack.base}/datasets/upload?id=${id}&${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
     body,
@@ -224,7 +225,7 @@ describe('refused registrations', () => {
     }
     // Infinity (1e400 in JSON) and NaN (not JSON at all) are refused too.
     const raw = (threshold: string) =>
-      fetch(`${stack.base}/datasets`, {
+      checkedFetch(`${stack.base}/datasets`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
         body: `{"id": "${newId('raw')}", "path": "ratings.csv.gz", "format": "movielens-csv", "threshold": ${threshold}}`,

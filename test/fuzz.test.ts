@@ -16,6 +16,7 @@ import {
 } from './support/fuzz-arbitraries';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server';
 import { readyBundled, startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // A bounded fuzz of POST /sweeps and POST /datasets against the built API on a Redis of this test's own
 // (so every vaecf: key and every job in it is this test's): no 5xx, an answer to every request (one
@@ -63,11 +64,11 @@ async function send(sent: Sent): Promise<Answer> {
   try {
     const r =
       sent.query !== undefined
-        ? await fetch(`${stack.base}${sent.route}?${sent.query}`, {
+        ? await checkedFetch(`${stack.base}${sent.route}?${sent.query}`, {
             headers: { authorization: `Bearer ${TOKEN}` },
             signal: AbortSignal.timeout(5_000),
           })
-        : await fetch(`${stack.base}${sent.route}`, {
+        : await checkedFetch(`${stack.base}${sent.route}`, {
             method: 'POST',
             headers: {
               authorization: `Bearer ${TOKEN}`,
@@ -310,7 +311,7 @@ it('POST /sweeps and POST /datasets: 2,200 generated bodies (and GET /sweeps que
   expect(failures).toEqual([]);
 
   // The API is alive and healthy.
-  const health = await fetch(`${stack.base}/health`);
+  const health = await checkedFetch(`${stack.base}/health`);
   expect(health.status).toBe(200);
   expect(stack.apiLog()).not.toMatch(/^api: /m);
 

@@ -7,6 +7,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // End to end: the paper's protocol through the built API and a worker (real processes, real Redis, real HTTP).
 const NOTEBOOK = resolve(__dirname, '../libs/cf/test/data/notebook');
@@ -15,7 +16,7 @@ const TOKEN = 'interop-token';
 const suffix = Math.random().toString(36).slice(2, 8);
 
 async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
-  const r = await fetch(`${stack.base}${path}`, {
+  const r = await checkedFetch(`${stack.base}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${TOKEN}`,
@@ -120,7 +121,7 @@ scheduler: { type: none }
     );
 
     const download = (format: string) =>
-      fetch(`${stack.base}/sweeps/${id}/model?format=${format}`, {
+      checkedFetch(`${stack.base}/sweeps/${id}/model?format=${format}`, {
         headers: { authorization: `Bearer ${TOKEN}` },
       });
     const npz = await download('npz');
@@ -163,7 +164,7 @@ scheduler: { type: none }
       body: { message: 'invalid format: must be one of tfjs, npz (got "onnx")' },
     });
     // Without a format: the checkpoint archive, as before.
-    const archive = await fetch(`${stack.base}/sweeps/${id}/model`, {
+    const archive = await checkedFetch(`${stack.base}/sweeps/${id}/model`, {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(archive.headers.get('content-type')).toBe('application/gzip');

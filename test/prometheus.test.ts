@@ -8,6 +8,7 @@ import { parseSweepSpec } from '@vaecf/sweep';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 import { REDIS_URL, useCoreBed } from './support/core-bed';
+import { checkedFetch } from './support/openapi-check';
 
 // The compose topology, natively: a real Redis, two worker processes and a real Prometheus
 // (Debian's package, installed by .ci/run) scraping both with the metrics bearer token, as
@@ -51,15 +52,14 @@ it('Prometheus scrapes both workers and the API and sees their vaecf series afte
   api = apiProc;
   apiProc.stdout!.on('data', (b: Buffer) => (apiLog += b.toString()));
   const apiPort = await until('the API to listen', async () => /listening on :(\d+)/.exec(apiLog)?.[1]);
-  expect((await fetch(`http://127.0.0.1:${apiPort}/health`)).status).toBe(200);
+  expect((await checkedFetch(`http://127.0.0.1:${apiPort}/health`)).status).toBe(200);
   // With METRICS_TOKEN set, nobody reads /metrics without it.
-  for (const port of [...ports, apiPort]) {
-    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
-  }
+  for (const port of ports) expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+  expect((await checkedFetch(`http://127.0.0.1:${apiPort}/metrics`)).status).toBe(401);
   // Service discovery: the live workers of this deployment's queue, under the same token.
-  expect((await fetch(`http://127.0.0.1:${apiPort}/workers/sd`)).status).toBe(401);
+  expect((await checkedFetch(`http://127.0.0.1:${apiPort}/workers/sd`)).status).toBe(401);
   const sd = await until('both workers announced', async () => {
-    const r = await fetch(`http://127.0.0.1:${apiPort}/workers/sd`, {
+    const r = await checkedFetch(`http://127.0.0.1:${apiPort}/workers/sd`, {
       headers: { authorization: `Bearer ${metricsToken}` },
     });
     const groups = (await r.json()) as { targets: string[]; labels: { worker: string } }[];

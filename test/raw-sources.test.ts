@@ -6,6 +6,7 @@ import { artifactStoreFromEnv, type S3ArtifactStore } from '@vaecf/artifacts';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 import { apiCaller } from './support/api-call';
 import { BUNDLED, startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // Dataset preparation on a worker of "another machine": its own (empty) data root and cache, the
 // artifacts in S3 (a real s3rver). The stack's own worker takes no dataset jobs (another queue), and
@@ -33,7 +34,7 @@ describe('raw sources in the artifact store', () => {
     expect((await call('POST', '/datasets', { id: byPath, path: 'ratings.csv.gz', ...opts })).status).toBe(
       201,
     );
-    const up = await fetch(
+    const up = await checkedFetch(
       `${stack.base}/datasets/upload?id=${uploaded}&format=movielens-csv&heldoutUsers=150`,
       {
         method: 'POST',

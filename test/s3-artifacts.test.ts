@@ -7,6 +7,7 @@ import { until } from '../apps/worker/test/processes';
 import { artifactStoreFromEnv, type S3ArtifactStore } from '@vaecf/artifacts';
 import { apiCaller } from './support/api-call';
 import { readyBundled, startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // The API and a worker with their artifacts in object storage (a real s3rver on loopback) and no
 // directory in common: each has its own cache, so every artifact crosses the S3 protocol.
@@ -37,7 +38,7 @@ describe('a sweep with its artifacts in S3', () => {
     expect(done.state).toBe('completed');
     expect(done.test.ndcg100).toBeGreaterThan(0);
 
-    const download = await fetch(`${stack.base}/sweeps/${id}/model`, {
+    const download = await checkedFetch(`${stack.base}/sweeps/${id}/model`, {
       headers: { authorization: `Bearer ${stack.token}` },
     });
     expect(download.status).toBe(200);

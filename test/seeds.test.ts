@@ -8,6 +8,7 @@ import { runCli } from '../apps/cli/test/run-cli';
 import { DatasetCache } from '../apps/worker/src/dataset-cache';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 import { readyBundled, startStack, type Stack } from './support/stack';
+import { checkedFetch } from './support/openapi-check';
 
 // Seeds in a sweep end to end (limits.repeats): the built API and two workers as real processes, a
 // real Redis, the bundled data. A TPE sweep whose second configuration is proposed after the first
@@ -18,7 +19,7 @@ let sweep: SweepView;
 let trials: TrialView[];
 
 async function call<T>(path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const r = await fetch(`${stack.base}${path}`, {
+  const r = await checkedFetch(`${stack.base}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: {
       authorization: `Bearer ${stack.token}`,

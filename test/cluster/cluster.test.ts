@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from '../../apps/worker/test/hold';
 import { until, WORKER_MAIN } from '../../apps/worker/test/processes';
+import { checkedFetch } from '../support/openapi-check';
 import { API_MAIN, BUNDLED } from '../support/stack';
 import { Cluster, clusterUnsupported, type HostProcess } from './netns';
 
@@ -82,7 +83,7 @@ let baseline: SweepRun;
 const apiBase = () => `http://${cluster.address('api')}:${API_PORT}`;
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const r = await fetch(`${apiBase()}${path}`, {
+  const r = await checkedFetch(`${apiBase()}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${API_TOKEN}`,
@@ -300,7 +301,7 @@ async function setUp(): Promise<void> {
   await until(
     'the API',
     () =>
-      fetch(`${apiBase()}/health`).then(
+      checkedFetch(`${apiBase()}/health`).then(
         (r) => r.ok,
         () => false,
       ),
@@ -351,7 +352,7 @@ describe.skipIf(unsupported !== null)('a cluster of network namespaces', () => {
     const hosts = new Set([...baseline.histories.values()].flat().map((e) => e.worker));
     expect(hosts.size).toBeGreaterThanOrEqual(2);
     // The API host serves the promoted model from the store, where a worker host put it.
-    const model = await fetch(`${apiBase()}/sweeps/${baseline.id}/model`, {
+    const model = await checkedFetch(`${apiBase()}/sweeps/${baseline.id}/model`, {
       headers: { authorization: `Bearer ${API_TOKEN}` },
     });
     expect(model.status).toBe(200);

@@ -1,3 +1,4 @@
+import { checkedFetch } from './openapi-check';
 import type { Stack } from './stack';
 
 /** One answer of the API: its status, headers and body (JSON parsed when it is JSON, else the text). */
@@ -8,11 +9,11 @@ export interface ApiAnswer {
   readonly body: any;
 }
 
-/** A caller of a test stack's API with its token; a body is sent as JSON. */
+/** A caller of a test stack's API with its token; a body is sent as JSON; every answer is checked against docs/openapi.json. */
 export function apiCaller(stack: () => Stack) {
   return async (method: string, path: string, body?: unknown): Promise<ApiAnswer> => {
     const { base, token } = stack();
-    const r = await fetch(`${base}${path}`, {
+    const r = await checkedFetch(`${base}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from './common/openapi';
 import { HealthDto } from './common/openapi-views';
-import type { DatasetsQueue, TrialsQueue } from '@vaecf/orchestration';
+import type { DatasetsQueue, HealthView, TrialsQueue } from '@vaecf/orchestration';
 import type { Redis } from 'ioredis';
 import { DATASETS_QUEUE, REDIS, TRIALS_QUEUE } from './common/tokens';
 
@@ -25,25 +25,25 @@ export class HealthController {
     description: 'Redis or a queue does not answer (which, in the body)',
     type: HealthDto,
   })
-  async check() {
+  async check(): Promise<HealthView> {
     const within = <T>(p: Promise<T>) =>
       Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))]);
-    const checks = {
+    const checks: Omit<HealthView, 'status'> = {
       redis: await within(this.redis.ping()).then(
-        () => 'up',
-        () => 'down',
+        () => 'up' as const,
+        () => 'down' as const,
       ),
       trialsQueue: await within(this.trials.getWaitingCount()).then(
-        () => 'up',
-        () => 'down',
+        () => 'up' as const,
+        () => 'down' as const,
       ),
       datasetsQueue: await within(this.datasets.getWaitingCount()).then(
-        () => 'up',
-        () => 'down',
+        () => 'up' as const,
+        () => 'down' as const,
       ),
     };
     const ok = Object.values(checks).every((v) => v === 'up');
-    if (!ok) throw new ServiceUnavailableException({ status: 'down', ...checks });
+    if (!ok) throw new ServiceUnavailableException({ status: 'down', ...checks } satisfies HealthView);
     return { status: 'ok', ...checks };
   }
 }

@@ -13,7 +13,8 @@ async function main(out: string): Promise<void> {
   const app = await NestFactory.create(AppModule, { preview: true, logger: false, bodyParser: false });
   const text = `${JSON.stringify(openApiDocument(app), null, 2)}\n`;
   await app.close();
-  if (out === '-') process.stdout.write(text);
+  // Written before the process exits: a pipe takes a large write in parts, which exit would cut off.
+  if (out === '-') await new Promise<void>((done) => process.stdout.write(text, () => done()));
   else writeFileSync(out, text);
 }
 

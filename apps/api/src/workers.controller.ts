@@ -1,5 +1,6 @@
 import { Controller, Get, Headers, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { PrometheusTargetsView } from '@vaecf/orchestration';
 import { WorkerRegistry, type WorkerEntry } from '@vaecf/store';
 import { assertMetricsAccess } from './common/metrics-access';
 import { ApiRoute } from './common/openapi';
@@ -43,7 +44,7 @@ export class WorkersController {
     [401],
     { open: true },
   )
-  async serviceDiscovery(@Headers('authorization') authorization?: string) {
+  async serviceDiscovery(@Headers('authorization') authorization?: string): Promise<PrometheusTargetsView[]> {
     assertMetricsAccess('/workers/sd', authorization, this.config.METRICS_TOKEN);
     return (await this.live())
       .filter((w) => w.metrics)

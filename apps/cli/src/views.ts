@@ -1,7 +1,16 @@
 import { TRIAL_STATES } from '@vaecf/sweep';
 /** Shapes of the API's answers that the CLI prints: defined once, in libs/orchestration (views.ts), over libs/store's records. */
 
-export type { ComparisonView, ImportanceView, SweepPage, SweepView, TrialView } from '@vaecf/orchestration';
+export type {
+  ComparisonView,
+  DatasetView,
+  ImportanceView,
+  RecommendationsView,
+  SubmittedSweepView,
+  SweepPage,
+  SweepView,
+  TrialView,
+} from '@vaecf/orchestration';
 
 /** "1 running, 4 completed, 7 pruned": the states that have trials, in their order. */
 export function countsLine(counts: Record<string, number>): string {

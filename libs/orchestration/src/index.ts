@@ -9,7 +9,7 @@ export * from './delete';
 export * from './reopen';
 export * from './ready-dataset';
 export * from './register-dataset';
-export type * from './views';
+export * from './views';
 export * from './engine-availability';
 export * from './engine-env';
 export * from './environment';

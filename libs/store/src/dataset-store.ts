@@ -1,30 +1,49 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { ReadonlyShape } from './records';
 import { failureReason } from './failure-reason';
 import { CREATE_DATASET, DELETE_DATASET_GENERATION, UPDATE_DATASET } from './scripts';
 
 export const DATASET_STATES = ['queued', 'preparing', 'ready', 'failed'] as const;
 export type DatasetState = (typeof DATASET_STATES)[number];
 
-export interface DatasetRecord {
-  readonly id: string;
-  readonly state: DatasetState;
-  /**
+export const datasetRecordSchema = z.strictObject({
+  id: z.string(),
+  state: z.enum(DATASET_STATES),
+  /*
    * Which registration the record is (a number never handed out twice): the
    * preparation job and every state change carry it, so that work for a
    * deleted or replaced registration of the same id never touches this one.
    */
-  readonly generation: number;
-  /** The ratings file, as registered (a path the workers can read). */
-  readonly source: string;
-  /** The file as the user knows it (the path given, an upload's original name): reasons name it. */
-  readonly sourceName?: string;
-  /** Preprocessing options as given (format, preset, thresholds...). */
-  readonly options: Record<string, unknown>;
-  readonly stats?: Record<string, unknown>;
-  readonly error?: string;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+  generation: z
+    .number()
+    .int()
+    .describe('which registration of the id this is (a replaced or deleted one is never reused)'),
+  // A path the workers can read, or a public dataset's reference.
+  source: z.string().describe('the ratings file, as registered'),
+  // Reasons name it.
+  sourceName: z
+    .string()
+    .optional()
+    .describe("the file as the user knows it: the path given, or an upload's `filename`"),
+  options: z
+    .record(z.string(), z.unknown())
+    .describe('preprocessing options as given (format, preset, thresholds...)'),
+  stats: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('statistics of the prepared dataset, once ready'),
+  error: z
+    .string()
+    .optional()
+    .describe(
+      'why it failed (naming the file by sourceName; control characters escaped, at most 500 characters)',
+    ),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+/** A registered dataset, as the store reads it and the API serves it (schema: the one source of both). */
+export type DatasetRecord = ReadonlyShape<z.infer<typeof datasetRecordSchema>>;
 
 export interface Registration {
   readonly generation: number;

@@ -9,3 +9,4 @@ export * from './failure-reason';
 export * from './worker-registry';
 // The one script used outside the store: the sweep controller's lock (libs/orchestration controller.ts) releases with it.
 export { RELEASE_LOCK } from './scripts';
+export type * from './deep-readonly';

@@ -1,25 +1,38 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { ReadonlyShape } from './records';
 import { keys, WORKER_TTL_SECONDS } from './keys';
 
-/** One live worker as it announces itself (where its /metrics is, for service discovery). */
-export interface WorkerEntry {
-  readonly id: string;
-  /** host:port of its /metrics and /health, or null when it serves none. */
-  readonly metrics: string | null;
-  /** The engine its trials use unless a sweep fixes one (its VAECF_ENGINE, or what `auto` chose). */
-  readonly backend: string;
-  /**
-   * The engines it can load (probed at its start): it runs only trials whose
-   * fixed engine is among them. Older entries have none.
-   */
-  readonly engines?: readonly string[];
-  /** The trials queue it takes jobs from: its deployment (older entries have none). */
-  readonly queue?: string;
-  readonly pid: number;
-  readonly startedAt: number;
-  /** Past this time (ms) without a heartbeat the entry is stale: its worker is gone. */
-  readonly expiresAt: number;
-}
+/**
+ * One live worker as it announces itself (where its /metrics is, for service
+ * discovery). Not strict, unlike the other records: the API lists entries as
+ * the workers wrote them, and during a rolling upgrade a worker of another
+ * version shares the hash (older ones lack `engines` and `queue`, a newer one
+ * may announce a field this version does not know).
+ */
+export const workerEntrySchema = z.object({
+  id: z.string(),
+  // The description on the string, not on the nullable: zod writes a bare nullable string as
+  // `type: [string, null]`, which Nest's document builder reads as an array of strings at a DTO's top level.
+  metrics: z
+    .string()
+    .describe('host:port of its /metrics and /health, or null when it serves none')
+    .nullable(),
+  // Its VAECF_ENGINE, or what `auto` chose.
+  backend: z.string().describe('the engine of trials whose sweep fixes none'),
+  // Probed at its start. Older entries have none.
+  engines: z
+    .array(z.string())
+    .optional()
+    .describe('the engines it can load: it runs only trials whose fixed engine is one'),
+  // Its deployment (older entries have none).
+  queue: z.string().optional().describe('the trials queue it takes jobs from'),
+  pid: z.number().int(),
+  startedAt: z.number(),
+  // Past it, its worker is gone.
+  expiresAt: z.number().describe('the entry is stale past this time (ms) without a heartbeat'),
+});
+export type WorkerEntry = ReadonlyShape<z.infer<typeof workerEntrySchema>>;
 
 /**
  * The hash of live workers (`vaecf:workers`). Redis 7.0 has no per-field

@@ -79,5 +79,7 @@ function send(res: Response, status: number, body: object): void {
     typeof message === 'string' && message.length > MAX_MESSAGE_CHARS
       ? { ...body, message: `${message.slice(0, MAX_MESSAGE_CHARS)}... (${message.length} characters)` }
       : body;
-  res.status(status).json(short);
+  // JSON, labelled so: a route's @Header('Content-Type') (a report's text/html, /metrics' text/plain)
+  // is set before its handler runs, and res.json keeps a type already set.
+  res.status(status).type('application/json').json(short);
 }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { ErrorBodyDto } from './openapi';
 
 /**
  * The API's OpenAPI document, built from the routes' decorators and the zod
@@ -16,6 +17,8 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
       .setVersion('0.1.0')
       .addBearerAuth()
       .build(),
+    // Error answers name it by reference (openapi.ts ApiRoute).
+    { extraModels: [ErrorBodyDto] },
   );
   return withoutPrefixItems(cleanupOpenApiDoc(doc));
 }

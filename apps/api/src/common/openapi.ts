@@ -1,10 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiOperation, ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, getSchemaPath, type ApiResponseOptions } from '@nestjs/swagger';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 
 /** The body of every error answer (errors.filter.ts): the message names the field. */
-export const errorBodySchema = z.object({
+export const errorBodySchema = z.strictObject({
   statusCode: z.number().int(),
   message: z.string().describe('what is wrong, naming the field ("space.lr: ...", "(body): ...")'),
   error: z.string().optional(),
@@ -21,13 +21,17 @@ const ERRORS = {
   415: 'a content type or encoding the route does not read',
   422: 'an Idempotency-Key already used for a different spec',
   503: 'Redis is unavailable (or, for /health, a queue): retry after the Retry-After seconds',
+  507: 'the stored uploads and this one would exceed UPLOAD_QUOTA_BYTES: delete datasets registered from uploads',
 } as const;
 export type ErrorStatus = keyof typeof ERRORS;
 
 /**
  * One route's OpenAPI entry: a summary, the success answer, and the error
  * answers it can give. 401 and 503 are added to every route but the open
- * ones (they hold for any route behind the token and on Redis).
+ * ones (they hold for any route behind the token and on Redis). Error answers
+ * are JSON whatever the route produces when it succeeds (a CSV, a page, a
+ * file): their content is given here, not left to the route's @ApiProduces.
+ * ErrorBodyDto is registered with the document (openapi-document.ts extraModels).
  */
 export function ApiRoute(
   summary: string,
@@ -39,8 +43,12 @@ export function ApiRoute(
   return applyDecorators(
     ApiOperation({ summary }),
     ApiResponse(success),
-    ...[...all]
-      .sort()
-      .map((status) => ApiResponse({ status, description: ERRORS[status], type: ErrorBodyDto })),
+    ...[...all].sort().map((status) =>
+      ApiResponse({
+        status,
+        description: ERRORS[status],
+        content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBodyDto) } } },
+      }),
+    ),
   );
 }

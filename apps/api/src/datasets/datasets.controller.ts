@@ -42,7 +42,7 @@ export class DatasetsController {
       description: 'the dataset as read back once queued (a worker may already be preparing it)',
       type: DatasetDto,
     },
-    [400, 408, 409, 413],
+    [400, 408, 409, 413, 507],
   )
   @ApiConsumes('application/octet-stream', 'application/gzip', 'text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })

@@ -25,6 +25,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { MODEL_EXPORT_FORMATS } from '@vaecf/cf';
+import type { RecommendationsView } from '@vaecf/orchestration';
 import { sweepSpecSchema } from '@vaecf/sweep';
 import type { Response } from 'express';
 import { createZodDto } from 'nestjs-zod';
@@ -154,7 +155,7 @@ export class SweepsController {
   @Get(':id/report')
   @ApiRoute(
     'The HTML report of a sweep',
-    { status: 200, description: 'a self-contained HTML page' },
+    { status: 200, description: 'a self-contained HTML page', schema: { type: 'string' } },
     [400, 404],
   )
   @ApiProduces('text/html')
@@ -188,7 +189,7 @@ export class SweepsController {
     { status: 200, type: RecommendationsDto },
     [400, 404, 409, 413, 415],
   )
-  recommend(@Param('id', ID_PARAM) id: string, @Body() body: RecommendDto) {
+  recommend(@Param('id', ID_PARAM) id: string, @Body() body: RecommendDto): Promise<RecommendationsView> {
     return this.models.recommend(id, body.items, body.k);
   }
 

@@ -7,6 +7,7 @@ import {
   resumeSweep,
   type ComparisonView,
   type ImportanceView,
+  type SubmittedSweepView,
   type SweepPage,
   requireReadyDataset,
   SweepController,
@@ -34,6 +35,7 @@ import {
   TRIAL_STATES,
   configurationOf,
   summarizeConfigurations,
+  type TrialState,
 } from '@vaecf/sweep';
 import { API_CONFIG, ARTIFACTS, SWEEP_STORE, TRIALS_QUEUE } from '../common/tokens';
 import type { ApiConfig } from '../config';
@@ -66,7 +68,7 @@ export class SweepsService {
   async submit(
     body: unknown,
     idempotencyKey?: string,
-  ): Promise<{ sweep: SweepView & { warnings?: string[] }; created: boolean }> {
+  ): Promise<{ sweep: SubmittedSweepView; created: boolean }> {
     const spec = typeof body === 'string' ? parseSweepSpecText(body) : parseSweepSpec(body);
     const { id, created, warnings } = await submitSweep(
       spec,
@@ -267,9 +269,10 @@ export class SweepsService {
     const sweep = await this.store.getSweep(id);
     if (!sweep) return null;
     const trials = await this.store.listTrials(id);
+    // Every state, by construction.
     const counts = Object.fromEntries(
       TRIAL_STATES.map((s) => [s, trials.filter((t) => t.state === s).length]),
-    );
+    ) as Record<TrialState, number>;
     const [[top], events] = await Promise.all([this.store.leaderboard(id, 1), this.store.events(id)]);
     const best = sweep.spec.limits.repeats > 1 ? bestOfBestConfiguration(sweep, trials) : top;
     return {

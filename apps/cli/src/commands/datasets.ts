@@ -3,17 +3,13 @@ import { Command, Option } from 'commander';
 import { prepareOptionsSchema, RATINGS_FORMATS, PRESETS } from '@vaecf/cf';
 import { PUBLIC_DATASET_NAMES, publicDataset } from '@vaecf/datasets';
 import { ApiClient, type ApiOptions } from '../api-client';
+import type { DatasetView } from '../views';
 import { UsageError } from '../usage';
 import { createReporter } from '../output/reporter';
 import { checkedBy, integer } from '../options';
 
-interface DatasetView {
-  id: string;
-  state: string;
-  source: string;
-  error?: string;
-  stats?: { users?: { train: number; validation: number; test: number }; items?: number };
-}
+/** The statistics the list shows: a dataset's `stats` are free-form in the answer (what preparation measured). */
+type ListedStats = { readonly users?: { readonly train?: number }; readonly items?: number } | undefined;
 
 type Flags = ApiOptions & { json?: boolean };
 
@@ -89,8 +85,10 @@ export function datasetsCommand(): Command {
           colWidths: [null, null, null, null, 60],
           wordWrap: true,
         });
-        for (const d of list)
-          t.push([d.id, d.state, d.stats?.users?.train ?? '', d.stats?.items ?? '', d.error ?? d.source]);
+        for (const d of list) {
+          const stats = d.stats as ListedStats;
+          t.push([d.id, d.state, stats?.users?.train ?? '', stats?.items ?? '', d.error ?? d.source]);
+        }
         out.info(t.toString());
         out.result({ command: 'datasets list', datasets: list });
       }),

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ApiClient, type ApiOptions } from '../api-client';
 import { createReporter } from '../output/reporter';
 import { positiveInteger } from '../options';
+import type { RecommendationsView } from '../views';
 
 export function recommendCommand(): Command {
   return new Command('recommend')
@@ -20,10 +21,13 @@ export function recommendCommand(): Command {
         .filter(Boolean);
       const out = createReporter(Boolean(f.json));
       const r = out.shown(
-        await new ApiClient(f).post<{
-          items: { item: string; score: number }[];
-          unknownItems: string[];
-        }>(`/sweeps/${encodeURIComponent(sweep)}/recommendations`, { items, k: f.k }),
+        await new ApiClient(f).post<RecommendationsView>(
+          `/sweeps/${encodeURIComponent(sweep)}/recommendations`,
+          {
+            items,
+            k: f.k,
+          },
+        ),
       );
       const t = table({ head: ['rank', 'item', 'score'] });
       r.items.forEach((x, i) => t.push([i + 1, x.item, x.score.toFixed(4)]));

@@ -9,7 +9,7 @@ import { showSweep } from '../output/sweep-show';
 import { WatchInterrupted, watchSweep } from '../output/sweep-watch';
 import { createReporter } from '../output/reporter';
 import { sweepManagementCommands } from './sweep-manage';
-import type { SweepView } from '../views';
+import type { SubmittedSweepView, SweepView } from '../views';
 import { count } from '../output/plural';
 
 type Flags = ApiOptions & { json?: boolean };
@@ -42,11 +42,7 @@ export function sweepCommand(): Command {
         const client = new ApiClient(f);
         const out = createReporter(Boolean(f.json));
         const s = out.shown(
-          await client.post<SweepView & { warnings?: string[] }>(
-            '/sweeps',
-            text,
-            f.key ? { 'idempotency-key': f.key } : {},
-          ),
+          await client.post<SubmittedSweepView>('/sweeps', text, f.key ? { 'idempotency-key': f.key } : {}),
         );
         out.info(`sweep ${s.id}: ${count(s.planned, 'trial')} on dataset ${s.spec.dataset} (${s.state})`);
         // Valid but held up (no live worker can load its engine): said, not refused.
