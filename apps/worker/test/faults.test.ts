@@ -19,12 +19,18 @@ type Epoch = { epoch: number; worker: string };
 describe('faults, with real worker processes and a real Redis', () => {
   it('kill -9 mid-trial: another worker resumes from the last checkpoint and the sweep completes', async () => {
     const t = setup();
-    const a = t.start('A');
-    const id = await t.submit(2, 6);
-    await until(
-      'worker A to finish 2 epochs of trial 0',
-      async () => ((await fx.store.getTrial(id, 0))?.epochs ?? 0) >= 2,
-    );
+    // A is killed where it waits after training epoch 3, before reporting it (WORKER_TEST_HOLD): by
+    // then epoch 2's checkpoint, written in the background, has been committed and recorded. A kill
+    // at a moment of the clock's choosing could fall between a checkpoint's commit and its record,
+    // where the trial rightly starts again from epoch 0 (checkpoint-recovery.ts), and the test
+    // would assert a different story from run to run.
+    const hold = testHold(fx.redis);
+    const name = `kill9-${Date.now()}`;
+    await hold.holdAfter(name, 2);
+    const a = t.start('A', hold.env);
+    const id = await t.submit(2, 6, name);
+    expect(await hold.waiting(id, 0, 'A')).toMatchObject({ epoch: 3 });
+    expect((await fx.store.getTrial(id, 0))?.checkpoint?.epoch).toBe(2);
     a.kill9();
     const b = t.start('B');
     const done = await until('the sweep to complete', async () => {
@@ -44,6 +50,7 @@ describe('faults, with real worker processes and a real Redis', () => {
     expect(history[5].worker).toBe('B');
     expect(done.test?.ndcg100).toBeGreaterThan(0);
     expect(b.output()).toContain('ready');
+    await hold.dispose();
     await t.close();
   });
 
