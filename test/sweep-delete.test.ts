@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { until } from '../apps/worker/test/processes';
 import { apiCaller } from './support/api-call';
-import { startStack, type Stack } from './support/stack';
+import { readyBundled, startStack, type Stack } from './support/stack';
 
 // DELETE /sweeps/:id of a sweep that workers are busy with, through the real API, a real worker
 // and Redis: its answer, and that nothing of the sweep is left (records, jobs, artifacts). Trials
@@ -26,13 +26,7 @@ beforeAll(async () => {
   stack = await startStack({ workerEnv: hold.env });
   queue = new Queue(stack.queues.VAECF_TRIALS_QUEUE, { connection: redis });
   dataset = `del-${randomUUID().slice(0, 8)}`;
-  await call('POST', '/datasets', {
-    id: dataset,
-    path: 'ratings.csv.gz',
-    format: 'movielens-csv',
-    heldoutUsers: 150,
-  });
-  await until('the dataset', async () => (await call('GET', `/datasets/${dataset}`)).body.state === 'ready');
+  await readyBundled(stack, dataset, { heldoutUsers: 150 });
 });
 afterAll(async () => {
   if (process.env.VAECF_TEST_LOGS) console.log(stack.apiLog(), stack.worker.output());

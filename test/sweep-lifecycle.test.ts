@@ -51,13 +51,7 @@ const randomSpec = (trials: number, epochs: number) => ({
 describe('sweep lifecycle through the API', () => {
   it("refuses a sweep on a dataset whose prepared files are not in this deployment's artifacts", async () => {
     const orphan = `${dataset}-orphan`;
-    await call('POST', '/datasets', {
-      id: orphan,
-      path: 'ratings.csv.gz',
-      format: 'movielens-csv',
-      heldoutUsers: 150,
-    });
-    await until('the dataset', async () => (await call('GET', `/datasets/${orphan}`)).body.state === 'ready');
+    await readyBundled(stack, orphan, { heldoutUsers: 150 });
     // As if it was prepared under another VAECF_ARTIFACTS_DIR (or its volume was lost).
     await rm(join(stack.root, 'artifacts', 'datasets', orphan), { recursive: true, force: true });
     const refused = await call('POST', '/sweeps', { ...randomSpec(1, 1), dataset: orphan });
