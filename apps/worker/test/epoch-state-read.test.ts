@@ -6,8 +6,11 @@ import { useJobBed } from './job-bed';
 /**
  * The trial runner's cancel check after each epoch reads the sweep's state
  * alone (SweepStore.sweepState, one HGET), never the whole record with its
- * spec parsed: counted on a real store, a 4-epoch trial reads the record as
- * often as a 1-epoch one. Real Redis, the job handler on a BullMQ worker here.
+ * spec parsed: counted on a real store, a 4-epoch trial reads the state three
+ * times more than a 1-epoch one and the record as often. (Beside the epochs,
+ * the trial's and the finalize job's writers read the state once each at their
+ * end, to clean up after a delete: a fixed count, the same for any epochs.)
+ * Real Redis, the job handler on a BullMQ worker here.
  */
 const bed = useJobBed('epoch-state', 'ds', { users: 300, items: 120, seed: 7, heldoutUsers: 40 });
 
@@ -40,8 +43,9 @@ describe("the trial runner's check after each epoch", () => {
   it('reads the state alone, once an epoch, and the whole record no more often for more epochs', async () => {
     const one = await run(1);
     const four = await run(4);
-    expect(one.states).toBe(1);
-    expect(four.states).toBe(4);
+    expect(four.states - one.states).toBe(3);
+    // The fixed part: the trial runner's and the finalize job's after-delete checks, no more.
+    expect(one.states).toBeLessThanOrEqual(3);
     expect(four.records).toBe(one.records);
   });
 });
