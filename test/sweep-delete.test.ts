@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from '../apps/worker/test/hold';
-import { until } from '../apps/worker/test/processes';
+import { startWorker, until } from '../apps/worker/test/processes';
 import { apiCaller } from './support/api-call';
 import { readyBundled, startStack, type Stack } from './support/stack';
 
@@ -23,7 +24,9 @@ const call = apiCaller(() => stack);
 beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   hold = testHold(redis);
-  stack = await startStack({ workerEnv: hold.env });
+  // No reconciler in the stack's worker: it would finish a failed delete whenever its timer says,
+  // racing the test's DELETE again. The reconciler's test starts a worker of its own for that.
+  stack = await startStack({ workerEnv: { ...hold.env, WORKER_RECONCILE_MS: '0' } });
   queue = new Queue(stack.queues.VAECF_TRIALS_QUEUE, { connection: redis });
   dataset = `del-${randomUUID().slice(0, 8)}`;
   await readyBundled(stack, dataset, { heldoutUsers: 150 });
@@ -72,7 +75,31 @@ async function leftovers(id: string): Promise<{ keys: string[]; jobs: string[]; 
   for (const state of ['running', 'finalizing', 'completed', 'failed', 'cancelled'])
     if ((await redis.zscore(`vaecf:sweeps:state:${state}`, id)) !== null) keys.push(`index ${state}`);
   if ((await redis.zscore('vaecf:sweeps', id)) !== null) keys.push('vaecf:sweeps');
-  return { keys, jobs, artifacts: existsSync(join(stack.root, 'artifacts', 'sweeps', id)) };
+  if ((await redis.hexists('vaecf:deletes', id)) === 1) keys.push('vaecf:deletes');
+  return { keys, jobs, artifacts: existsSync(sweepDir(id)) };
+}
+
+const sweepDir = (id: string) => join(stack.root, 'artifacts', 'sweeps', id);
+
+/** Every file under `dir`. */
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+
+/**
+ * Makes one file of the sweep's artifacts impossible to remove, even for root
+ * (ext4's immutable attribute), so that the artifact store fails a delete for
+ * real; null where chattr cannot (not root, another file system).
+ */
+function pinArtifacts(id: string): (() => void) | null {
+  const file = filesUnder(sweepDir(id))[0]!;
+  try {
+    execFileSync('chattr', ['+i', file], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return () => execFileSync('chattr', ['-i', file], { stdio: 'ignore' });
 }
 
 /** Waits for nothing of the sweep to be left (a job its worker still ends goes last), then says what is. */
@@ -93,6 +120,70 @@ async function workerTakesNextSweep(): Promise<void> {
   expect((await call('DELETE', `/sweeps/${body.id}`)).status).toBe(204);
   await nothingLeft(body.id);
 }
+
+describe('DELETE /sweeps/:id when the artifact store fails', () => {
+  /** A completed one-trial sweep whose artifacts cannot be removed; null (skipped) where chattr cannot. */
+  async function pinnedSweep(name: string): Promise<{ id: string; unpin: () => void } | null> {
+    const { body } = await call('POST', '/sweeps', randomSpec(name, 1, 1, 1));
+    expect((await sweepState(body.id, ['completed', 'failed'])).state).toBe('completed');
+    const unpin = pinArtifacts(body.id);
+    if (!unpin) console.warn('skipped: chattr +i is not available here (needs root on ext4 or alike)');
+    return unpin && { id: body.id as string, unpin };
+  }
+
+  const refusedDelete = async (id: string) => {
+    const r = await call('DELETE', `/sweeps/${id}`);
+    expect(r.status, JSON.stringify(r.body)).toBe(503);
+    expect(r.body.message).toMatch(
+      new RegExp(
+        `^sweep "${id}" is deleted, but its artifacts could not be removed .*; DELETE /sweeps/${id} again`,
+      ),
+    );
+    expect(r.headers.get('retry-after')).not.toBeNull();
+  };
+
+  it('answers 503 with the records gone and the delete noted; a DELETE again finishes it', async () => {
+    const pinned = await pinnedSweep(`delete-pinned-${randomUUID()}`);
+    if (!pinned) return;
+    const { id, unpin } = pinned;
+    try {
+      await refusedDelete(id);
+      expect((await call('GET', `/sweeps/${id}`)).status).toBe(404);
+      expect(await leftovers(id)).toEqual({ keys: ['vaecf:deletes'], jobs: [], artifacts: true });
+      await refusedDelete(id); // still failing: the same answer, not a 404
+    } finally {
+      unpin();
+    }
+    expect((await call('DELETE', `/sweeps/${id}`)).status).toBe(204);
+    await nothingLeft(id);
+    expect((await call('DELETE', `/sweeps/${id}`)).status).toBe(404);
+  }, 300_000);
+
+  it("is finished by a worker's reconciler once the store works again, with no DELETE again", async () => {
+    const pinned = await pinnedSweep(`delete-reconciled-${randomUUID()}`);
+    if (!pinned) return;
+    try {
+      await refusedDelete(pinned.id);
+    } finally {
+      pinned.unpin();
+    }
+    expect(await leftovers(pinned.id)).toEqual({ keys: ['vaecf:deletes'], jobs: [], artifacts: true });
+    // A worker on the stack's queue and artifact store: its reconciler's first pass (at start) finishes it.
+    const reconciling = startWorker(`reconciler-${randomUUID().slice(0, 8)}`, {
+      ...stack.queues,
+      ...stack.artifactsEnv,
+      VAECF_CACHE_DIR: join(stack.root, 'cache-reconciler'),
+    });
+    try {
+      await until('the reconciler to finish the delete', async () =>
+        reconciling.output().includes(`finished the delete of sweep ${pinned.id}`),
+      );
+      await nothingLeft(pinned.id);
+    } finally {
+      await reconciling.terminate();
+    }
+  }, 300_000);
+});
 
 describe('DELETE /sweeps/:id of a sweep workers are busy with', () => {
   it('deletes a resumed and extended sweep while a worker holds one of its trials: 204, nothing left', async () => {

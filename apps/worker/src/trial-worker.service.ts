@@ -7,6 +7,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { finishPendingDeletes } from '@vaecf/orchestration';
 import { WORKER_HEARTBEAT_SECONDS } from '@vaecf/store';
 import { createWorkerMetrics, type MetricsServer, type WorkerMetrics } from '@vaecf/telemetry';
 import type { Job, Worker } from 'bullmq';
@@ -153,14 +154,36 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   /**
    * Now and then, move on the sweeps of this worker's queue that wait for an
    * event that will never come (a submitter that died before enqueueing, a
-   * lost finalize job). Every step of it is idempotent, so several workers
-   * doing it at once is harmless.
+   * lost finalize job), and finish the deletes of its queue's sweeps that
+   * stopped after their records (the artifact store failed, or the API died:
+   * libs/orchestration delete.ts). Every step of it is idempotent, so several
+   * workers doing it at once is harmless.
    */
   private startReconciler(): void {
     const every = this.config.WORKER_RECONCILE_MS;
     if (every <= 0) return;
-    const reconcile = () =>
-      this.deps.controller.reconcile().catch((e: Error) => this.log.warn(`reconcile failed: ${e.message}`));
+    const warned = new Set<string>(); // a delete that keeps failing is logged once, not every pass
+    const reconcile = async () => {
+      await this.deps.controller
+        .reconcile()
+        .catch((e: Error) => this.log.warn(`reconcile failed: ${e.message}`));
+      const { store, artifacts, core } = this.deps;
+      const deletes = await finishPendingDeletes({ store, artifacts, queue: core.trialsQueue }).catch(
+        (e: Error) => {
+          this.log.warn(`finishing pending deletes failed: ${e.message}`);
+          return { finished: [], failed: [] };
+        },
+      );
+      for (const id of deletes.finished) {
+        this.log.log(`finished the delete of sweep ${id}: its artifacts are removed`);
+        warned.delete(id);
+      }
+      for (const e of deletes.failed)
+        if (!warned.has(e.sweepId)) {
+          warned.add(e.sweepId);
+          this.log.warn(`${e.message}; retrying every ${every} ms`);
+        }
+    };
     void reconcile(); // at start too: sweeps left waiting while no worker ran
     this.reconciler = setInterval(() => void reconcile(), every);
     this.reconciler.unref();

@@ -28,8 +28,7 @@ const ended = (id: string) =>
 /** As DELETE /sweeps/:id does: cancel, the records and the jobs no worker holds, then the artifacts. */
 async function apiDelete(id: string, queue: TrialsQueue): Promise<void> {
   const controller = new SweepController(fx.redis, fx.store, queue);
-  expect(await deleteSweep(id, { store: fx.store, controller, queue })).toBe(true);
-  await fx.artifacts.deleteSweep(id);
+  expect(await deleteSweep(id, { store: fx.store, controller, queue, artifacts: fx.artifacts })).toBe(true);
 }
 
 /** What BullMQ's event stream of the queue says of one job, in order. */

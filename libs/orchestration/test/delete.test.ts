@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { RedisSweepStore, type SweepStore } from '@vaecf/store';
 import { parseSweepSpec, plannedTrials } from '@vaecf/sweep';
 import { Queue } from 'bullmq';
@@ -6,7 +10,12 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cancelSweep } from '../src/cancel';
 import { SweepController, type TrialsQueue } from '../src/controller';
-import { deleteSweep } from '../src/delete';
+import {
+  ArtifactsNotRemovedError,
+  deleteSweep,
+  finishPendingDeletes,
+  type SweepArtifacts,
+} from '../src/delete';
 import { resumeSweep } from '../src/reopen';
 import { connect } from './redis';
 
@@ -16,13 +25,18 @@ import { connect } from './redis';
 let redis: Redis;
 let store: SweepStore;
 let queue: TrialsQueue;
+let artifactsRoot: string;
+let artifacts: FilesystemArtifactStore;
 
 beforeAll(() => {
   redis = connect();
   store = new RedisSweepStore(redis);
+  artifactsRoot = mkdtempSync(join(tmpdir(), 'vaecf-delete-'));
+  artifacts = new FilesystemArtifactStore(artifactsRoot);
 });
 afterAll(async () => {
   await redis.quit();
+  rmSync(artifactsRoot, { recursive: true, force: true });
 });
 beforeEach(() => {
   queue = new Queue(`test-${randomUUID()}`, { connection: redis });
@@ -53,7 +67,27 @@ async function leftovers(id: string): Promise<string[]> {
   for (const state of ['running', 'finalizing', 'completed', 'failed', 'cancelled'])
     if ((await redis.zscore(`vaecf:sweeps:state:${state}`, id)) !== null) left.push(`index ${state}`);
   if ((await redis.zscore('vaecf:sweeps', id)) !== null) left.push('vaecf:sweeps');
+  if ((await redis.hexists('vaecf:deletes', id)) === 1) left.push('vaecf:deletes');
+  if ((await artifacts.getSweepResult(id, 'kept.json')) !== null) left.push('artifacts');
   return left;
+}
+
+/** A sweep with an artifact of its own (a stored result), so that its delete has something to remove. */
+async function sweepWithArtifacts(): Promise<string> {
+  const id = await newSweep();
+  await artifacts.putSweepResult(id, 'kept.json', new TextEncoder().encode('{}'));
+  return id;
+}
+
+/** The real artifact store, its deleteSweep failing `times` times first (a disk or S3 that fails). */
+function failingArtifacts(times: number): SweepArtifacts & { calls: number } {
+  return {
+    calls: 0,
+    async deleteSweep(sweepId: string) {
+      if (++this.calls <= times) throw new Error('EIO: i/o error (injected)');
+      await artifacts.deleteSweep(sweepId);
+    },
+  };
 }
 
 /** A gate: `reached` resolves when the guarded call arrives, which then waits for `open()`. */
@@ -109,6 +143,7 @@ describe('deleteSweep', () => {
       store,
       controller: new SweepController(watched, store, queue),
       queue,
+      artifacts,
     });
     // Whichever comes first: the delete waiting on the lock, or (were it not to wait) done.
     await Promise.race([askedForLock, deleting]);
@@ -128,7 +163,7 @@ describe('deleteSweep', () => {
     // The resume has put the cancelled trials back to queued and is about to reopen the sweep.
     const refused = resumeSweep(id, { store: gatedStore('reopenSweep', before), controller, queue });
     await before.reached;
-    expect(await deleteSweep(id, { store, controller, queue })).toBe(true);
+    expect(await deleteSweep(id, { store, controller, queue, artifacts })).toBe(true);
     before.open();
     await expect(refused).rejects.toThrow(`sweep "${id}" changed meanwhile; try again`);
     expect(await leftovers(id)).toEqual([]);
@@ -140,22 +175,23 @@ describe('deleteSweep', () => {
     const after = gate();
     const resumed = resumeSweep(id2, { store: gatedStore('reopenSweep', after, true), controller, queue });
     await after.reached;
-    expect(await deleteSweep(id2, { store, controller, queue })).toBe(true);
+    expect(await deleteSweep(id2, { store, controller, queue, artifacts })).toBe(true);
     after.open();
     expect(await resumed).toBeNull(); // the API's 404
     expect(await leftovers(id2)).toEqual([]);
   });
 
-  it('answers false to the second of two deletes at once, and removes every job no worker holds', async () => {
-    const id = await newSweep();
+  it('answers true to one of two deletes at once (false, or true where it helped finish), and removes every job no worker holds', async () => {
+    const id = await sweepWithArtifacts();
     const controller = new SweepController(redis, store, queue);
     await controller.advance(id);
     expect((await queue.getJobCounts('waiting')).waiting).toBe(3);
     const answers = await Promise.all([
-      deleteSweep(id, { store, controller, queue }),
-      deleteSweep(id, { store, controller, queue }),
+      deleteSweep(id, { store, controller, queue, artifacts }),
+      deleteSweep(id, { store, controller, queue, artifacts }),
     ]);
-    expect(answers.sort()).toEqual([false, true]);
+    expect(answers).toContain(true);
+    expect(await deleteSweep(id, { store, controller, queue, artifacts })).toBe(false);
     expect(await leftovers(id)).toEqual([]);
     expect(await queue.getJobCounts('waiting', 'completed', 'failed', 'delayed')).toMatchObject({
       waiting: 0,
@@ -163,5 +199,64 @@ describe('deleteSweep', () => {
       failed: 0,
       delayed: 0,
     });
+  });
+
+  it('keeps a delete whose artifacts fail noted (records gone, 503 upstream): a delete again finishes it', async () => {
+    const id = await sweepWithArtifacts();
+    const controller = new SweepController(redis, store, queue);
+    await controller.advance(id);
+    const failing = failingArtifacts(2);
+    const first = deleteSweep(id, { store, controller, queue, artifacts: failing });
+    await expect(first).rejects.toThrow(ArtifactsNotRemovedError);
+    await expect(first).rejects.toThrow(
+      `sweep "${id}" is deleted, but its artifacts could not be removed yet`,
+    );
+    // The records and the jobs are gone; the artifacts and the note that they are left are not.
+    expect(await store.getSweep(id)).toBeNull();
+    expect((await queue.getJobCounts('waiting')).waiting).toBe(0);
+    expect(await leftovers(id)).toEqual(['vaecf:deletes', 'artifacts']);
+    // Still failing: the same answer, nothing lost.
+    await expect(deleteSweep(id, { store, controller, queue, artifacts: failing })).rejects.toThrow(
+      ArtifactsNotRemovedError,
+    );
+    expect(await leftovers(id)).toEqual(['vaecf:deletes', 'artifacts']);
+    // The store is back: the retried delete finishes, and only then is the sweep unknown.
+    expect(await deleteSweep(id, { store, controller, queue, artifacts: failing })).toBe(true);
+    expect(failing.calls).toBe(3);
+    expect(await leftovers(id)).toEqual([]);
+    expect(await deleteSweep(id, { store, controller, queue, artifacts })).toBe(false);
+  });
+
+  it("finishes its own queue's pending deletes, not another deployment's, and reports those still failing", async () => {
+    const controller = new SweepController(redis, store, queue);
+    const [mine, failingMine] = [await sweepWithArtifacts(), await sweepWithArtifacts()];
+    for (const id of [mine, failingMine]) {
+      await controller.advance(id);
+      await expect(
+        deleteSweep(id, { store, controller, queue, artifacts: failingArtifacts(1) }),
+      ).rejects.toThrow(ArtifactsNotRemovedError);
+    }
+    // Another deployment on the same Redis: its own queue, its own artifact store.
+    const theirs = randomUUID();
+    await store.deleteSweep(theirs, { trials: 2, queue: `other-${randomUUID()}` });
+
+    const flaky: SweepArtifacts = {
+      deleteSweep: (sweepId) =>
+        sweepId === failingMine
+          ? Promise.reject(new Error('EIO (injected)'))
+          : artifacts.deleteSweep(sweepId),
+    };
+    const pass = await finishPendingDeletes({ store, queue, artifacts: flaky });
+    expect(pass.finished).toContain(mine);
+    expect(pass.finished).not.toContain(theirs);
+    expect(pass.failed.map((e) => e.sweepId)).toEqual([failingMine]);
+    expect(await leftovers(mine)).toEqual([]);
+    expect(await leftovers(failingMine)).toEqual(['vaecf:deletes', 'artifacts']);
+    expect(await store.pendingDelete(theirs)).toMatchObject({ trials: 2 });
+
+    const next = await finishPendingDeletes({ store, queue, artifacts });
+    expect(next).toMatchObject({ finished: [failingMine], failed: [] });
+    expect(await leftovers(failingMine)).toEqual([]);
+    await store.deleteFinished(theirs);
   });
 });

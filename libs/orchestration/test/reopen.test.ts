@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FilesystemArtifactStore } from '@vaecf/artifacts';
 import { randomUUID } from 'node:crypto';
 import { StateConflictError } from '@vaecf/errors';
 import { RedisSweepStore, type SweepStore } from '@vaecf/store';
@@ -71,7 +75,9 @@ describe('resumeSweep', () => {
     } finally {
       letGo();
       await worker.close();
-      await deleteSweep(id, { store, controller, queue });
+      // A sweep with no artifacts: the store's root is an empty directory of its own.
+      const artifacts = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'vaecf-reopen-')));
+      await deleteSweep(id, { store, controller, queue, artifacts });
       await queue.obliterate({ force: true });
       await queue.close();
     }

@@ -20,6 +20,9 @@
  *   vaecf:sweep:{id}:fenced              HASH  kind of write -> writes refused to stale attempts (fence.ts)
  *   vaecf:sweep:{id}:rung:<epoch>        HASH  trial number -> "<value> <decision>" (ASHA arrivals)
  *   vaecf:idempotency:<key>              STRING sweep id created under a client key (expires)
+ *   vaecf:deletes                        HASH  sweep id -> JSON { trials, at }: a delete that removed the
+ *                                              sweep's records and has yet to remove its jobs and artifacts
+ *                                              (orchestration delete.ts finishes it, or a retry, or a worker)
  *   vaecf:workers                        HASH  worker id -> JSON { id, metrics ("host:port" of its
  *                                              /metrics, or null), backend, pid, startedAt, expiresAt };
  *                                              refreshed by each worker's heartbeat, stale past expiresAt
@@ -36,6 +39,7 @@ export const keys = {
   fenced: (id: string) => `vaecf:sweep:{${id}}:fenced`,
   rung: (id: string, epoch: number) => `vaecf:sweep:{${id}}:rung:${epoch}`,
   idempotency: (key: string) => `vaecf:idempotency:${key}`,
+  deletes: 'vaecf:deletes',
   workers: 'vaecf:workers',
 } as const;
 

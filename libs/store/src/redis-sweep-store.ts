@@ -10,6 +10,7 @@ import {
   type TrialState,
 } from '@vaecf/sweep';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { QUEUES } from './queue-names';
 import { IDEMPOTENCY_TTL_SECONDS, keys } from './keys';
 import type {
@@ -44,7 +45,14 @@ import {
   NOTE_TRIAL_CHECKPOINT,
   TRUNCATE_HISTORY,
 } from './scripts';
-import { IdempotencyKeyReusedError, specHash, StoredTrialParamsError, type SweepStore } from './sweep-store';
+import {
+  IdempotencyKeyReusedError,
+  specHash,
+  StoredTrialParamsError,
+  type PendingDelete,
+  type SweepStore,
+  type UnfinishedDelete,
+} from './sweep-store';
 
 /**
  * Sweep and trial records in Redis (layout in keys.ts). Every write that
@@ -536,8 +544,7 @@ export class RedisSweepStore implements SweepStore {
     return out;
   }
 
-  /** Deletes a sweep's records (not its artifacts). */
-  async deleteSweep(id: string): Promise<void> {
+  async deleteSweep(id: string, unfinished?: UnfinishedDelete): Promise<void> {
     const nos = await this.redis.zrange(keys.trials(id), 0, -1);
     const rungs = await this.scanKeys(`vaecf:sweep:{${id}}:rung:*`);
     const doomed = [
@@ -554,7 +561,22 @@ export class RedisSweepStore implements SweepStore {
       .del(...doomed)
       .zrem(keys.sweeps, id);
     for (const state of SWEEP_STATES) tx.zrem(keys.sweepsInState(state), id);
+    if (unfinished) tx.hset(keys.deletes, id, JSON.stringify({ ...unfinished, at: Date.now() }));
     await tx.exec();
+  }
+
+  async pendingDeletes(): Promise<PendingDelete[]> {
+    const all = await this.redis.hgetall(keys.deletes);
+    return Object.entries(all).map(([id, raw]) => parsePendingDelete(id, raw));
+  }
+
+  async pendingDelete(id: string): Promise<PendingDelete | null> {
+    const raw = await this.redis.hget(keys.deletes, id);
+    return raw === null ? null : parsePendingDelete(id, raw);
+  }
+
+  async deleteFinished(id: string): Promise<void> {
+    await this.redis.hdel(keys.deletes, id);
   }
 
   private async scanKeys(pattern: string): Promise<string[]> {
@@ -635,6 +657,31 @@ function jsonField<T>(text: string | undefined, valid: (v: unknown) => boolean):
   try {
     const v: unknown = JSON.parse(text);
     return valid(v) ? (v as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A pending delete as stored; one that does not parse (written by hand, or by
+ * a later version) still names its sweep, with no trial jobs to remove and
+ * the default trials queue: its artifacts go, and a job left behind ends at
+ * its worker, which finds the sweep gone.
+ */
+function parsePendingDelete(id: string, raw: string): PendingDelete {
+  const v = pendingDeleteSchema.safeParse(safeJson(raw));
+  return v.success ? { id, ...v.data } : { id, trials: 0, queue: QUEUES.trials, at: 0 };
+}
+
+const pendingDeleteSchema = z.object({
+  trials: z.number().int().nonnegative(),
+  queue: z.string().min(1),
+  at: z.number(),
+});
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
   } catch {
     return undefined;
   }

@@ -82,8 +82,35 @@ export interface SweepRecords {
    * the event; `false` when the sweep changed since `seen` was read.
    */
   reopenSweep(seen: SweepRecord, spec: SweepSpec, planned: number, event: SweepEvent): Promise<boolean>;
-  /** Deletes a sweep's records (not its artifacts). */
-  deleteSweep(id: string): Promise<void>;
+  /**
+   * Deletes a sweep's records (not its jobs, not its artifacts). With
+   * `unfinished`, notes in the same step that the rest of the delete (the
+   * jobs of its first `trials` trials, its artifacts) is still to be done, so
+   * that a delete that fails or dies after this step can be finished later
+   * (pendingDeletes); DELETE /sweeps/:id passes it, test clean-ups do not.
+   * The note is not one of the sweep's keys: it outlives them.
+   */
+  deleteSweep(id: string, unfinished?: UnfinishedDelete): Promise<void>;
+  /** The deletes whose records are gone and whose jobs and artifacts may not be. */
+  pendingDeletes(): Promise<PendingDelete[]>;
+  /** One sweep's unfinished delete (null: none is pending). */
+  pendingDelete(id: string): Promise<PendingDelete | null>;
+  /** The delete of `id` has removed everything: forget it. */
+  deleteFinished(id: string): Promise<void>;
+}
+
+/** What a delete has yet to remove once the sweep's records are gone. */
+export interface UnfinishedDelete {
+  /** Trials the sweep numbered: its trial jobs are those of 0..trials-1. */
+  trials: number;
+  /** The trials queue it ran on (SweepRecord.queue): a worker finishes only its own queue's deletes. */
+  queue: string;
+}
+
+/** A delete noted as unfinished, and since when (ms since the epoch). */
+export interface PendingDelete extends UnfinishedDelete {
+  id: string;
+  at: number;
 }
 
 /** Trials as anyone may read and change them, without owning them. */

@@ -187,6 +187,23 @@ export function sweepStoreContract(name: string, open: () => Promise<SweepStoreH
         expect(await h.leftovers(id)).toEqual([]);
         expect(await store.getSweep(id)).toBeNull();
       });
+
+      it('notes an unfinished delete with its records removed, lists it until it is finished', async () => {
+        const id = await newSweep();
+        await store.createTrial(id, 0, { model: 'vae' });
+        expect(await store.pendingDelete(id)).toBeNull();
+        await store.deleteSweep(id, { trials: 4, queue: 'q-delete' });
+        expect(await h.leftovers(id)).toEqual([]); // the note is not one of the sweep's own keys
+        expect(await store.getSweep(id)).toBeNull();
+        const pending = await store.pendingDelete(id);
+        expect(pending).toMatchObject({ id, trials: 4, queue: 'q-delete' });
+        expect(pending!.at).toBeGreaterThan(0);
+        expect(await store.pendingDeletes()).toContainEqual(pending);
+        await store.deleteFinished(id);
+        expect(await store.pendingDelete(id)).toBeNull();
+        expect((await store.pendingDeletes()).map((d) => d.id)).not.toContain(id);
+        await store.deleteFinished(id); // twice: nothing to forget, no error
+      });
     });
 
     describe('sweep states', () => {

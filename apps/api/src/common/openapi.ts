@@ -20,7 +20,7 @@ const ERRORS = {
   413: 'the body is larger than BODY_LIMIT (or the upload than UPLOAD_LIMIT_BYTES)',
   415: 'a content type or encoding the route does not read',
   422: 'an Idempotency-Key already used for a different spec',
-  503: 'Redis is unavailable (or, for /health, a queue): retry after the Retry-After seconds',
+  503: 'Redis is unavailable (or, for /health, a queue; or the artifact store, the message says what is left undone): retry after the Retry-After seconds',
   507: 'the stored uploads and this one would exceed UPLOAD_QUOTA_BYTES: delete datasets registered from uploads',
 } as const;
 export type ErrorStatus = keyof typeof ERRORS;

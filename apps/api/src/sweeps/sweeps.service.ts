@@ -1,7 +1,15 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { ArtifactStore } from '@vaecf/artifacts';
 import {
   cancelSweep,
+  ArtifactsNotRemovedError,
   deleteSweep,
   extendSweep,
   resumeSweep,
@@ -50,6 +58,8 @@ export const TRIAL_SORT_KEYS = ['best', 'no', 'epochs', 'ndcg100', 'recall20', '
 
 @Injectable()
 export class SweepsService {
+  private readonly log = new Logger('sweeps');
+
   constructor(
     @Inject(SWEEP_STORE) private readonly store: SweepStore,
     private readonly datasets: DatasetStore,
@@ -157,16 +167,32 @@ export class SweepsService {
   }
 
   /**
-   * Cancels the sweep and removes its records and jobs (a job a worker holds
-   * is left to it: libs/orchestration delete.ts), then its artifacts: records
+   * Cancels the sweep and removes its records, its jobs (a job a worker holds
+   * is left to it) and its artifacts: libs/orchestration delete.ts. Records
    * first, so that a worker still writing a checkpoint of it finds the sweep
    * gone once done and removes what it wrote. Of two DELETEs at once, the
-   * second answers 404.
+   * second answers 404 or 204. An artifact store that fails is a 503 with the
+   * records gone and the delete noted: a DELETE again (or a worker's
+   * reconciler) finishes it, and until then the id answers that, not 404.
    */
   async delete(id: string): Promise<void> {
-    if (!(await deleteSweep(id, { store: this.store, controller: this.controller, queue: this.queue })))
-      throw notFound(id);
-    await this.artifacts.deleteSweep(id);
+    const deps = {
+      store: this.store,
+      controller: this.controller,
+      queue: this.queue,
+      artifacts: this.artifacts,
+    };
+    try {
+      if (!(await deleteSweep(id, deps))) throw notFound(id);
+    } catch (e) {
+      if (!(e instanceof ArtifactsNotRemovedError)) throw e;
+      this.log.warn(`${e.message}: ${e.cause.stack ?? ''}`);
+      // The cause's own message may hold server paths: the log has it, the answer says what to do.
+      throw new ServiceUnavailableException(
+        `sweep "${id}" is deleted, but its artifacts could not be removed from the artifact store ` +
+          `(${this.artifacts.describe()}); DELETE /sweeps/${id} again to finish (workers also retry it)`,
+      );
+    }
   }
 
   async trials(id: string, sort: (typeof TRIAL_SORT_KEYS)[number] = 'best'): Promise<TrialView[]> {
