@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { startWorker, until } from '../apps/worker/test/processes';
-import { apiCaller } from './support/api-call';
+import { apiCaller, sweepInState } from './support/api-call';
 import { readyBundled, startStack, type Stack } from './support/stack';
 
 // DELETE /sweeps/:id of a sweep that workers are busy with, through the real API, a real worker
@@ -51,11 +51,7 @@ const randomSpec = (name: string, trials: number, epochs: number, maxConcurrent 
   limits: { maxConcurrent },
 });
 
-const sweepState = async (id: string, states: string[]) =>
-  until(`sweep ${id} to be ${states.join('/')}`, async () => {
-    const r = await call('GET', `/sweeps/${id}`);
-    return states.includes(r.body.state) ? r.body : null;
-  });
+const sweepState = (id: string, states: string[]) => sweepInState(call, id, states);
 
 /** What is left of a sweep anywhere: Redis keys, BullMQ jobs (any state) and its artifact directory. */
 async function leftovers(id: string): Promise<{ keys: string[]; jobs: string[]; artifacts: boolean }> {

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { until } from '../apps/worker/test/processes';
-import { apiCaller } from './support/api-call';
+import { apiCaller, sweepInState } from './support/api-call';
 import { readyBundled, startStack, type Stack } from './support/stack';
 
 // Extend, cancel, resume, export and list through the real API, with a real worker and Redis.
@@ -18,11 +18,7 @@ let hold: TestHold;
 
 const call = apiCaller(() => stack);
 
-const sweepState = async (id: string, states: string[]) =>
-  until(`sweep ${id} to be ${states.join('/')}`, async () => {
-    const r = await call('GET', `/sweeps/${id}`);
-    return states.includes(r.body.state) ? r.body : null;
-  });
+const sweepState = (id: string, states: string[]) => sweepInState(call, id, states);
 
 beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });

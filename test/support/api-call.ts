@@ -1,3 +1,4 @@
+import { until } from '../../apps/worker/test/processes';
 import { checkedFetch } from './openapi-check';
 import type { Stack } from './stack';
 
@@ -25,4 +26,12 @@ export function apiCaller(stack: () => Stack) {
     const json = r.headers.get('content-type')?.startsWith('application/json');
     return { status: r.status, headers: r.headers, body: json && text ? JSON.parse(text) : text };
   };
+}
+
+/** Waits (on the API's answers, not the clock) for a sweep to be in one of `states`; its view then. */
+export function sweepInState(call: ReturnType<typeof apiCaller>, id: string, states: readonly string[]) {
+  return until(`sweep ${id} to be ${states.join('/')}`, async () => {
+    const r = await call('GET', `/sweeps/${id}`);
+    return states.includes(r.body.state) ? (r.body as ApiAnswer['body']) : null;
+  });
 }
