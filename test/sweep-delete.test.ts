@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { startWorker, until } from '../apps/worker/test/processes';
 import { apiCaller, sweepInState } from './support/api-call';
+import { smallRandomSweep } from './support/small-sweep';
 import { readyBundled, startStack, type Stack } from './support/stack';
 
 // DELETE /sweeps/:id of a sweep that workers are busy with, through the real API, a real worker
@@ -40,16 +41,8 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-const randomSpec = (name: string, trials: number, epochs: number, maxConcurrent = 2) => ({
-  name,
-  dataset,
-  model: 'vae',
-  fixed: { dims: [16, 8], batchSize: 200, epochs, totalAnnealSteps: 20 },
-  space: { lr: { type: 'loguniform', low: 1e-3, high: 1e-2 } },
-  search: { method: 'random', trials, seed: 3 },
-  scheduler: { type: 'none' },
-  limits: { maxConcurrent },
-});
+const randomSpec = (name: string, trials: number, epochs: number, maxConcurrent = 2) =>
+  smallRandomSweep(dataset, { name, trials, epochs, maxConcurrent });
 
 const sweepState = (id: string, states: string[]) => sweepInState(call, id, states);
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { until } from '../apps/worker/test/processes';
 import { apiCaller, sweepInState } from './support/api-call';
+import { smallRandomSweep } from './support/small-sweep';
 import { readyBundled, startStack, type Stack } from './support/stack';
 
 // Extend, cancel, resume, export and list through the real API, with a real worker and Redis.
@@ -34,15 +35,7 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-const randomSpec = (trials: number, epochs: number) => ({
-  dataset,
-  model: 'vae',
-  fixed: { dims: [16, 8], batchSize: 200, epochs, totalAnnealSteps: 20 },
-  space: { lr: { type: 'loguniform', low: 1e-3, high: 1e-2 } },
-  search: { method: 'random', trials, seed: 3 },
-  scheduler: { type: 'none' },
-  limits: { maxConcurrent: 1 },
-});
+const randomSpec = (trials: number, epochs: number) => smallRandomSweep(dataset, { trials, epochs });
 
 describe('sweep lifecycle through the API', () => {
   it("refuses a sweep on a dataset whose prepared files are not in this deployment's artifacts", async () => {
