@@ -162,7 +162,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   private startReconciler(): void {
     const every = this.config.WORKER_RECONCILE_MS;
     if (every <= 0) return;
-    const warned = new Set<string>(); // a delete that keeps failing is logged once, not every pass
+    let warned = new Set<string>(); // the deletes still failing: each logged once, not every pass
     const reconcile = async () => {
       await this.deps.controller
         .reconcile()
@@ -171,18 +171,15 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       const deletes = await finishPendingDeletes({ store, artifacts, queue: core.trialsQueue }).catch(
         (e: Error) => {
           this.log.warn(`finishing pending deletes failed: ${e.message}`);
-          return { finished: [], failed: [] };
+          return null;
         },
       );
-      for (const id of deletes.finished) {
+      if (!deletes) return;
+      for (const id of deletes.finished)
         this.log.log(`finished the delete of sweep ${id}: its artifacts are removed`);
-        warned.delete(id);
-      }
       for (const e of deletes.failed)
-        if (!warned.has(e.sweepId)) {
-          warned.add(e.sweepId);
-          this.log.warn(`${e.message}; retrying every ${every} ms`);
-        }
+        if (!warned.has(e.sweepId)) this.log.warn(`${e.message}; retrying every ${every} ms`);
+      warned = new Set(deletes.failed.map((e) => e.sweepId));
     };
     void reconcile(); // at start too: sweeps left waiting while no worker ran
     this.reconciler = setInterval(() => void reconcile(), every);
