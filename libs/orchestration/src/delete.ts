@@ -60,11 +60,9 @@ export async function deleteSweep(sweepId: string, deps: DeleteDeps): Promise<bo
     if (!(await cancelSweep(sweepId, deps))) return null;
     // Read under the lock: every trial number a pass has handed out.
     const sweep = await deps.store.getSweep(sweepId);
-    await deps.store.deleteSweep(sweepId, {
-      trials: sweep?.nextTrial ?? 0,
-      queue: sweep?.queue ?? deps.queue.name,
-    });
-    return sweep?.nextTrial ?? 0;
+    const trials = sweep?.nextTrial ?? 0;
+    await deps.store.deleteSweep(sweepId, { trials, queue: sweep?.queue ?? deps.queue.name });
+    return trials;
   });
   const trials = numbered ?? (await deps.store.pendingDelete(sweepId))?.trials;
   if (trials === undefined) return false;

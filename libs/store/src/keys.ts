@@ -20,7 +20,7 @@
  *   vaecf:sweep:{id}:fenced              HASH  kind of write -> writes refused to stale attempts (fence.ts)
  *   vaecf:sweep:{id}:rung:<epoch>        HASH  trial number -> "<value> <decision>" (ASHA arrivals)
  *   vaecf:idempotency:<key>              STRING sweep id created under a client key (expires)
- *   vaecf:deletes                        HASH  sweep id -> JSON { trials, at }: a delete that removed the
+ *   vaecf:deletes                        HASH  sweep id -> JSON { trials, queue, at }: a delete that removed the
  *                                              sweep's records and has yet to remove its jobs and artifacts
  *                                              (orchestration delete.ts finishes it, or a retry, or a worker)
  *   vaecf:workers                        HASH  worker id -> JSON { id, metrics ("host:port" of its

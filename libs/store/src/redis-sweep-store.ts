@@ -669,8 +669,11 @@ function jsonField<T>(text: string | undefined, valid: (v: unknown) => boolean):
  * its worker, which finds the sweep gone.
  */
 function parsePendingDelete(id: string, raw: string): PendingDelete {
-  const v = pendingDeleteSchema.safeParse(safeJson(raw));
-  return v.success ? { id, ...v.data } : { id, trials: 0, queue: QUEUES.trials, at: 0 };
+  const v = jsonField<z.infer<typeof pendingDeleteSchema>>(
+    raw,
+    (x) => pendingDeleteSchema.safeParse(x).success,
+  );
+  return v ? { id, ...v } : { id, trials: 0, queue: QUEUES.trials, at: 0 };
 }
 
 const pendingDeleteSchema = z.object({
@@ -678,11 +681,3 @@ const pendingDeleteSchema = z.object({
   queue: z.string().min(1),
   at: z.number(),
 });
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
