@@ -1,7 +1,8 @@
 // @ts-check
 // Sweep throughput with 1 and 2 worker processes, ASHA against no early stopping, the filesystem
 // artifact store against S3 (an s3rver started here on loopback), checkpoint I/O per epoch, and
-// queue overhead. Needs a Redis (REDIS_URL, default redis://127.0.0.1:6379). Usage: npm run bench:sweep
+// queue overhead, the CPU the worker processes use, and the same sweeps with the trial processes run without
+// node flags (WORKER_CHILD_NODE_FLAGS empty). Needs a Redis (REDIS_URL, default redis://127.0.0.1:6379). Usage: npm run bench:sweep
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
@@ -14,6 +15,7 @@ const { SweepController, submitSweep } = require('@vaecf/orchestration');
 const { RedisSweepStore } = require('@vaecf/store');
 const { parseSweepSpec } = require('@vaecf/sweep');
 const { ashaShareRange } = require('./lib/asha-replay');
+const { treeCpuSeconds } = require('./lib/process-cpu');
 const { Queue } = require('bullmq');
 const { Redis } = require('ioredis');
 
@@ -78,11 +80,11 @@ async function startS3() {
  * One sweep on `workers` fresh worker processes. With `s3`, the artifacts are in the bucket and
  * each worker has a cache of its own (as on separate hosts).
  */
-async function runSweep(workers, scheduler, s3) {
+async function runSweep(workers, scheduler, s3, extraEnv = {}) {
   const queueName = `bench-${randomUUID()}`;
   const queue = new Queue(queueName, { connection: redis });
   const controller = new SweepController(redis, store, queue);
-  const env = workerEnv(queueName, s3 ?? {});
+  const env = workerEnv(queueName, { ...(s3 ?? {}), ...extraEnv });
   const procs = Array.from({ length: workers }, (_, k) =>
     spawn(process.execPath, [WORKER], {
       env: { ...env, WORKER_ID: `w${k}`, VAECF_CACHE_DIR: join(root, `cache-${queueName}-w${k}`) },
@@ -90,19 +92,31 @@ async function runSweep(workers, scheduler, s3) {
     }),
   );
   await new Promise((r) => setTimeout(r, 1500)); // let them load their backend
+  const cpuBefore = procs.map((p) => treeCpuSeconds(p.pid));
   const t0 = Date.now();
   const { id } = await submitSweep(parseSweepSpec(spec(scheduler)), {
     store,
     controller,
     checkDataset: async () => undefined,
   });
+  let ended;
   for (;;) {
     const s = await store.getSweep(id);
-    if (s && ['completed', 'failed', 'cancelled'].includes(s.state)) break;
+    if (s && ['completed', 'failed', 'cancelled'].includes(s.state)) {
+      ended = s.updatedAt; // the finalize job's own clock, not this loop's next poll
+      break;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const seconds = (Date.now() - t0) / 1000;
+  const cpuSeconds = procs.reduce(
+    (sum, p, k) => sum + (treeCpuSeconds(p.pid) ?? NaN) - (cpuBefore[k] ?? NaN),
+    0,
+  );
+  const seconds = (ended - t0) / 1000;
   const trials = await store.listTrials(id);
+  // The trials' part of the sweep (submit to the last trial's end) and the finalize after it (test
+  // evaluation and the baselines, on one worker however many there are).
+  const trialsSeconds = (Math.max(...trials.map((t) => t.endedAt ?? 0)) - t0) / 1000;
   const [best] = await store.leaderboard(id, 1);
   const jobs = await Promise.all(trials.map((t) => queue.getJob(`${id}-${t.no}`)));
   // Each epoch record carries the seconds its worker spent saving and committing the checkpoint
@@ -123,11 +137,21 @@ async function runSweep(workers, scheduler, s3) {
   return {
     workers,
     artifacts: s3 ? 's3 (s3rver, loopback)' : 'filesystem',
+    ...(extraEnv.WORKER_CHILD_NODE_FLAGS !== undefined
+      ? { childNodeFlags: extraEnv.WORKER_CHILD_NODE_FLAGS || '(none)' }
+      : {}),
     scheduler: scheduler.type,
     trials: trials.length,
     pruned: trials.filter((t) => t.state === 'pruned').length,
     epochs: trials.reduce((s, t) => s + t.epochs, 0),
     seconds,
+    trialsSeconds,
+    finalizeSeconds: Number((seconds - trialsSeconds).toFixed(3)),
+    // CPU of the worker processes and their trial processes (Linux /proc; null elsewhere), and the
+    // cores that makes per worker while the sweep ran: above 1, one trial's process keeps more than
+    // one core busy, and a second worker on the same cores has less than a core of its own.
+    cpuSeconds: Number.isFinite(cpuSeconds) ? Number(cpuSeconds.toFixed(2)) : null,
+    coresPerWorker: Number.isFinite(cpuSeconds) ? Number((cpuSeconds / seconds / workers).toFixed(3)) : null,
     trialsPerHour: Math.round((trials.length / seconds) * 3600),
     checkpointSecondsPerEpoch: Number((checkpointSeconds / ckpt.length).toFixed(4)),
     checkpointWaitSecondsPerEpoch: Number((checkpointWaitSeconds / ckpt.length).toFixed(4)),
@@ -263,6 +287,13 @@ async function main() {
   const strip = ({ jobs: _jobs, curves: _curves, ...r }) => r;
   const ceiling = await twoTrainingsCeiling(artifacts.datasetDir('bundled'));
   console.log('two trainings side by side, no vaecf around them:', ceiling);
+  // The trial processes without node flags (WORKER_CHILD_NODE_FLAGS empty: V8's default heap
+  // sizes), as before the flag: what the default flag is worth, measured in this same run.
+  const bare = { WORKER_CHILD_NODE_FLAGS: '' };
+  const oneNoFlags = strip(await runSweep(1, { type: 'none' }, undefined, bare));
+  console.log('1 worker, no early stopping, trial processes without node flags:', oneNoFlags);
+  const twoNoFlags = strip(await runSweep(2, { type: 'none' }, undefined, bare));
+  console.log('2 workers, no early stopping, trial processes without node flags:', twoNoFlags);
   const one = strip(await runSweep(1, { type: 'none' }));
   console.log('1 worker, no early stopping:', one);
   const twoFull = await runSweep(2, { type: 'none' });
@@ -281,8 +312,16 @@ async function main() {
     node: process.version,
     loadAverage1m: { start: Number(loadAtStart.toFixed(2)), end: Number(loadavg()[0].toFixed(2)) },
     search: '18 random (lr, keepProb), 9 epochs, Mult-VAE 200-50, batch 100, bundled synthetic data',
-    runs: [one, two, twoS3, asha],
+    runs: [one, two, twoS3, asha, oneNoFlags, twoNoFlags],
     speedup2Workers: Number((one.seconds / two.seconds).toFixed(2)),
+    // The same ratio on the trials' part alone: the finalize (baselines, test evaluation) runs on
+    // one worker either way, and did not exist in this bench before the baselines came.
+    speedup2WorkersTrials: Number((one.trialsSeconds / two.trialsSeconds).toFixed(2)),
+    withoutChildNodeFlags: {
+      speedup2Workers: Number((oneNoFlags.seconds / twoNoFlags.seconds).toFixed(2)),
+      twoWorkersSecondsRatio: Number((twoNoFlags.seconds / two.seconds).toFixed(2)),
+      cpuSecondsRatio2Workers: Number((twoNoFlags.cpuSeconds / two.cpuSeconds).toFixed(2)),
+    },
     artifacts: {
       note: '2 workers, no early stopping; S3 = s3rver in the bench process on loopback, each worker its own cache',
       trialsPerHour: { filesystem: two.trialsPerHour, s3: twoS3.trialsPerHour },
@@ -311,7 +350,11 @@ async function main() {
     `ASHA replayed on the full run's curves, 2 workers, ${r2.draws} epoch-duration draws: ${r2.min}-${r2.max} of the epochs (median ${r2.median}, 5-95% ${r2.p05}-${r2.p95})`,
   );
   console.log(
-    `speed-up with 2 workers: ${result.speedup2Workers}x (two bare trainings side by side: ${ceiling.speedup}x); ASHA spent ${(100 * result.asha.epochsShare).toFixed(0)}% of the epochs, best ${result.asha.bestVsFull} of the full run's`,
+    `speed-up with 2 workers: ${result.speedup2Workers}x, ${result.speedup2WorkersTrials}x on the trials alone (two bare trainings side by side: ${ceiling.speedup}x; finalize ${one.finalizeSeconds} s and ${two.finalizeSeconds} s; cores per worker ${one.coresPerWorker} alone, ${two.coresPerWorker} with two); ASHA spent ${(100 * result.asha.epochsShare).toFixed(0)}% of the epochs, best ${result.asha.bestVsFull} of the full run's`,
+  );
+  const nf = result.withoutChildNodeFlags;
+  console.log(
+    `trial processes without node flags: 2 workers ${nf.speedup2Workers}x one; the 2-worker sweep takes ${nf.twoWorkersSecondsRatio}x as long and ${nf.cpuSecondsRatio2Workers}x the CPU as with the default flags`,
   );
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'sweep.json'), JSON.stringify(result, null, 2) + '\n');

@@ -13,6 +13,7 @@ import {
 } from '@vaecf/orchestration';
 import { metricsExposureProblem } from '@vaecf/telemetry';
 import { z } from 'zod';
+import { parseChildNodeFlags } from './child-node-flags';
 
 /**
  * Worker settings from the environment: parsed once, validated, typed (the loader and the fields
@@ -31,6 +32,19 @@ const schema = z.object({
   WORKER_ENGINE_HANDBACK_MS: z.coerce.number().int().min(100).default(10_000),
   /** A trial child process whose resident memory passes this after a job is replaced by a fresh one (MB). */
   WORKER_CHILD_MAX_RSS_MB: z.coerce.number().int().min(1).default(3000),
+  /**
+   * Node/V8 options of the trial processes, space-separated (child-node-flags.ts): unset gives
+   * --initial-old-space-size=128, empty gives none. main.ts checks that node accepts them.
+   */
+  WORKER_CHILD_NODE_FLAGS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const r = parseChildNodeFlags(v);
+      if ('flags' in r) return r.flags;
+      ctx.addIssue({ code: 'custom', message: r.problem });
+      return z.NEVER;
+    }),
   /** First port tried for this worker's /metrics and /health (0: any free port; -1: none). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(-1).max(65535).default(9464),
   /** Ports tried in turn from WORKER_METRICS_PORT while taken (workers sharing a host): 9464-9479. */

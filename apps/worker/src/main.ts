@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { logColours } from '@vaecf/telemetry';
+import { checkChildNodeFlags } from './child-node-flags';
 import { workerConfig, WorkerEnvironmentError } from './config';
 import { workerEngines } from './deps';
 import { EngineSettingError } from './engines';
@@ -16,6 +17,10 @@ import { WorkerModule } from './worker.module';
  */
 async function main(): Promise<void> {
   const config = workerConfig(); // a bad environment stops here, before anything starts
+  // So do trial-process flags node refuses: every trial would die at start, spending its attempts.
+  const refused = checkChildNodeFlags(config.WORKER_CHILD_NODE_FLAGS);
+  if (refused)
+    throw new WorkerEnvironmentError(`invalid worker environment: WORKER_CHILD_NODE_FLAGS: ${refused}`);
   // So does an engine that cannot load (a forced VAECF_ENGINE, or none at all): probed once, here.
   await workerEngines(config).catch((e: Error) => {
     throw e instanceof EngineSettingError

@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { REDIS_OUTAGE, WORKER_CONFIG, WORKER_DEPS } from './tokens';
 import type { RedisOutageLog } from './redis-outage';
 import { RecyclingWorker } from './child-recycling';
+import { childExecArgv } from './child-node-flags';
 import { takeoverOptions, takeoverWindowMs } from './takeover';
 import type { WorkerConfig } from './config';
 import type { ClosableWorkerDeps } from './deps';
@@ -55,7 +56,8 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
     );
     this.log.log(
       `${c.WORKER_ID}: queues ${c.VAECF_TRIALS_QUEUE} + ${c.VAECF_DATASETS_QUEUE}, ` +
-        `concurrency ${c.WORKER_CONCURRENCY}, artifacts ${this.deps.artifacts.describe()}`,
+        `concurrency ${c.WORKER_CONCURRENCY}, artifacts ${this.deps.artifacts.describe()}, ` +
+        `trial processes' node flags ${c.WORKER_CHILD_NODE_FLAGS.join(' ') || '(none)'}`,
     );
     this.metrics = createWorkerMetrics({ worker: c.WORKER_ID, backend: engines.default });
     this.workers = [
@@ -126,6 +128,7 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
       // this worker's id (the one in vaecf:workers) as the trial's owner and on every epoch; left to
       // themselves they would default to their own pid-based name.
       workerForkOptions: {
+        execArgv: childExecArgv(c.WORKER_CHILD_NODE_FLAGS),
         env: { ...process.env, ...probedEnginesEnv(this.deps.engines), WORKER_ID: c.WORKER_ID },
       },
     });
