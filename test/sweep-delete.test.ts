@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -162,10 +162,27 @@ describe('DELETE /sweeps/:id when the artifact store fails', () => {
       ...stack.queues,
       ...stack.artifactsEnv,
       VAECF_CACHE_DIR: join(stack.root, 'cache-reconciler'),
+      // Short leases, so that its sweep-up of a finished delete comes within seconds.
+      WORKER_LOCK_MS: '1000',
+      WORKER_STALLED_CHECK_MS: '500',
+      WORKER_RECONCILE_MS: '250',
     });
     try {
       await until('the reconciler to finish the delete', async () =>
         reconciling.output().includes(`finished the delete of sweep ${pinned.id}`),
+      );
+      await nothingLeft(pinned.id);
+      // A trial process that was writing a checkpoint when the delete ran and died before it could
+      // clean up (its worker killed with it) leaves a file no record names: the sweep-up, once
+      // every writer's lease has lapsed (3 x WORKER_LOCK_MS), removes it.
+      expect(reconciling.output()).toContain(
+        "a deleted sweep's artifacts are swept up once more 3 s after its delete (3 x WORKER_LOCK_MS)",
+      );
+      const late = join(sweepDir(pinned.id), 'trials', '0', '7');
+      mkdirSync(late, { recursive: true });
+      writeFileSync(join(late, 'state-late.bin'), Buffer.alloc(64));
+      await until('the sweep-up', async () =>
+        reconciling.output().includes(`swept up the artifacts of deleted sweep ${pinned.id} once more`),
       );
       await nothingLeft(pinned.id);
     } finally {

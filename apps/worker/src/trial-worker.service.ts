@@ -23,6 +23,14 @@ import { probedEnginesEnv } from './engines';
 import { observeWorker, serveWorkerMetrics } from './worker-telemetry';
 
 /**
+ * Lock durations after a delete finished before its artifacts are swept up
+ * once more (orchestration delete.ts SweepUpTiming): a trial process that
+ * lost its lease stops within one; the rest is room for a checkpoint upload
+ * it had in hand.
+ */
+export const SWEEP_UP_LOCKS = 3;
+
+/**
  * Owns this process's BullMQ worker on the trials queue. Jobs run in forked
  * child processes (processor.ts) rather than in a Nest @Processor: training
  * is CPU-bound and, in this process, would starve the event loop that renews
@@ -165,21 +173,32 @@ export class TrialWorkerService implements OnApplicationBootstrap, OnApplication
   private startReconciler(): void {
     const every = this.config.WORKER_RECONCILE_MS;
     if (every <= 0) return;
+    const sweepUp = { afterMs: SWEEP_UP_LOCKS * this.config.WORKER_LOCK_MS };
+    this.log.log(
+      `${this.config.WORKER_ID}: reconciling every ${every} ms; a deleted sweep's artifacts are swept up ` +
+        `once more ${sweepUp.afterMs / 1000} s after its delete (${SWEEP_UP_LOCKS} x WORKER_LOCK_MS)`,
+    );
     let warned = new Set<string>(); // the deletes still failing: each logged once, not every pass
     const reconcile = async () => {
       await this.deps.controller
         .reconcile()
         .catch((e: Error) => this.log.warn(`reconcile failed: ${e.message}`));
       const { store, artifacts, core } = this.deps;
-      const deletes = await finishPendingDeletes({ store, artifacts, queue: core.trialsQueue }).catch(
-        (e: Error) => {
-          this.log.warn(`finishing pending deletes failed: ${e.message}`);
-          return null;
-        },
-      );
+      // A finished delete's last sweep-up waits until every writer of the sweep has lost its lease.
+      const deletes = await finishPendingDeletes(
+        { store, artifacts, queue: core.trialsQueue },
+        sweepUp,
+      ).catch((e: Error) => {
+        this.log.warn(`finishing pending deletes failed: ${e.message}`);
+        return null;
+      });
       if (!deletes) return;
       for (const id of deletes.finished)
         this.log.log(`finished the delete of sweep ${id}: its artifacts are removed`);
+      for (const id of deletes.sweptUp)
+        this.log.log(
+          `swept up the artifacts of deleted sweep ${id} once more (files a dying writer added late)`,
+        );
       for (const e of deletes.failed)
         if (!warned.has(e.sweepId)) this.log.warn(`${e.message}; retrying every ${every} ms`);
       warned = new Set(deletes.failed.map((e) => e.sweepId));

@@ -80,8 +80,10 @@ export async function deleteSweep(sweepId: string, deps: DeleteDeps): Promise<bo
  */
 export async function finishPendingDeletes(
   deps: Omit<DeleteDeps, 'controller'>,
-): Promise<{ finished: string[]; failed: ArtifactsNotRemovedError[] }> {
+  sweepUp: SweepUpTiming = { afterMs: Infinity },
+): Promise<{ finished: string[]; sweptUp: string[]; failed: ArtifactsNotRemovedError[] }> {
   const finished: string[] = [];
+  const sweptUp: string[] = [];
   const failed: ArtifactsNotRemovedError[] = [];
   for (const pending of await deps.store.pendingDeletes()) {
     if (pending.queue !== deps.queue.name) continue;
@@ -93,7 +95,33 @@ export async function finishPendingDeletes(
       failed.push(e);
     }
   }
-  return { finished, failed };
+  const now = (sweepUp.now ?? Date.now)();
+  for (const done of await deps.store.finishedDeletes()) {
+    if (done.queue !== deps.queue.name || now - done.at < sweepUp.afterMs) continue;
+    try {
+      await deps.artifacts.deleteSweep(done.id);
+    } catch (e) {
+      failed.push(new ArtifactsNotRemovedError(done.id, e as Error));
+      continue;
+    }
+    await deps.store.forgetFinishedDelete(done.id);
+    sweptUp.push(done.id);
+  }
+  return { finished, sweptUp, failed };
+}
+
+/**
+ * When a finished delete gets its last sweep-up: a trial process that was
+ * writing a checkpoint of the sweep when the delete ran, and died before it
+ * could clean up after itself (its worker killed with it), leaves files no
+ * record names. Every writer has stopped for good once its lease has lapsed
+ * (a few lock durations: apps/worker passes 3 x WORKER_LOCK_MS), so removing
+ * the sweep's artifacts once more after that leaves nothing behind.
+ */
+export interface SweepUpTiming {
+  /** Milliseconds after a delete finished; Infinity: never (finished deletes are kept). */
+  readonly afterMs: number;
+  readonly now?: () => number;
 }
 
 /** A delete after its records: the jobs no worker holds, the artifacts, then the note that these were left. */

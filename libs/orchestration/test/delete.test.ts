@@ -258,5 +258,44 @@ describe('deleteSweep', () => {
     expect(next).toMatchObject({ finished: [failingMine], failed: [] });
     expect(await leftovers(failingMine)).toEqual([]);
     await store.deleteFinished(theirs);
+    for (const id of [mine, failingMine, theirs]) await store.forgetFinishedDelete(id);
+  });
+
+  it('sweeps up, once writers have lost their leases, the files a dying writer added after the delete finished', async () => {
+    const controller = new SweepController(redis, store, queue);
+    const id = await sweepWithArtifacts();
+    await controller.advance(id);
+    expect(await deleteSweep(id, { store, controller, queue, artifacts })).toBe(true);
+    expect(await leftovers(id)).toEqual([]);
+    const finishedAt = (await store.finishedDeletes()).find((d) => d.id === id)!.at;
+    // A trial process that was writing a checkpoint when the delete ran, and died before it could
+    // find the sweep gone: its file lands after the removal, and no record names it.
+    await artifacts.putSweepResult(id, 'kept.json', new TextEncoder().encode('{"late": true}'));
+    expect(await leftovers(id)).toEqual(['artifacts']);
+    // Another deployment's finished delete (its own queue and artifact store) is not this one's to sweep.
+    const theirs = randomUUID();
+    await store.deleteSweep(theirs, { trials: 1, queue: `other-${randomUUID()}` });
+    await store.deleteFinished(theirs);
+    const timing = (msAfter: number) => ({ afterMs: 60_000, now: () => finishedAt + msAfter });
+
+    const early = await finishPendingDeletes({ store, queue, artifacts }, timing(59_999));
+    expect(early.sweptUp).toEqual([]);
+    expect(await leftovers(id)).toEqual(['artifacts']); // a writer may still be busy: not yet
+    const never = await finishPendingDeletes({ store, queue, artifacts }); // no timing: never
+    expect(never.sweptUp).toEqual([]);
+
+    const failing = failingArtifacts(1);
+    const refused = await finishPendingDeletes({ store, queue, artifacts: failing }, timing(60_000));
+    expect(refused.sweptUp).toEqual([]);
+    expect(refused.failed.map((e) => e.sweepId)).toEqual([id]);
+    expect((await store.finishedDeletes()).map((d) => d.id)).toContain(id); // kept for the next pass
+
+    const due = await finishPendingDeletes({ store, queue, artifacts }, timing(60_000));
+    expect(due).toMatchObject({ finished: [], sweptUp: [id], failed: [] });
+    expect(await leftovers(id)).toEqual([]);
+    const left = (await store.finishedDeletes()).map((d) => d.id);
+    expect(left).not.toContain(id);
+    expect(left).toContain(theirs);
+    await store.forgetFinishedDelete(theirs);
   });
 });

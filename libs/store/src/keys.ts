@@ -23,6 +23,9 @@
  *   vaecf:deletes                        HASH  sweep id -> JSON { trials, queue, at }: a delete that removed the
  *                                              sweep's records and has yet to remove its jobs and artifacts
  *                                              (orchestration delete.ts finishes it, or a retry, or a worker)
+ *   vaecf:deletes:finished               HASH  sweep id -> JSON { trials, queue, at }: a delete finished at `at`,
+ *                                              kept until a worker's last sweep-up of its artifacts (files a
+ *                                              dying writer added after the delete; orchestration delete.ts)
  *   vaecf:workers                        HASH  worker id -> JSON { id, metrics ("host:port" of its
  *                                              /metrics, or null), backend, pid, startedAt, expiresAt };
  *                                              refreshed by each worker's heartbeat, stale past expiresAt
@@ -40,6 +43,7 @@ export const keys = {
   rung: (id: string, epoch: number) => `vaecf:sweep:{${id}}:rung:${epoch}`,
   idempotency: (key: string) => `vaecf:idempotency:${key}`,
   deletes: 'vaecf:deletes',
+  deletesFinished: 'vaecf:deletes:finished',
   workers: 'vaecf:workers',
 } as const;
 

@@ -576,7 +576,23 @@ export class RedisSweepStore implements SweepStore {
   }
 
   async deleteFinished(id: string): Promise<void> {
-    await this.redis.hdel(keys.deletes, id);
+    const pending = await this.pendingDelete(id);
+    const tx = this.redis.multi().hdel(keys.deletes, id);
+    // Finished twice at once (a retried DELETE beside a reconciler): the second sees no note.
+    if (pending) {
+      const { trials, queue } = pending;
+      tx.hset(keys.deletesFinished, id, JSON.stringify({ trials, queue, at: Date.now() }));
+    }
+    await tx.exec();
+  }
+
+  async finishedDeletes(): Promise<PendingDelete[]> {
+    const all = await this.redis.hgetall(keys.deletesFinished);
+    return Object.entries(all).map(([id, raw]) => parsePendingDelete(id, raw));
+  }
+
+  async forgetFinishedDelete(id: string): Promise<void> {
+    await this.redis.hdel(keys.deletesFinished, id);
   }
 
   private async scanKeys(pattern: string): Promise<string[]> {

@@ -95,8 +95,16 @@ export interface SweepRecords {
   pendingDeletes(): Promise<PendingDelete[]>;
   /** One sweep's unfinished delete (null: none is pending). */
   pendingDelete(id: string): Promise<PendingDelete | null>;
-  /** The delete of `id` has removed everything: forget it. */
+  /**
+   * The delete of `id` has removed everything: it is no longer pending, and
+   * is kept as finished (finishedDeletes) until a last sweep-up of its
+   * artifacts, for files a writer that was dying meanwhile may have added.
+   */
   deleteFinished(id: string): Promise<void>;
+  /** Finished deletes awaiting their sweep-up; `at` is when each finished. */
+  finishedDeletes(): Promise<PendingDelete[]>;
+  /** The sweep-up of `id` is done: forget its delete altogether. */
+  forgetFinishedDelete(id: string): Promise<void>;
 }
 
 /** What a delete has yet to remove once the sweep's records are gone. */

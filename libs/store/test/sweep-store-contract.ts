@@ -199,10 +199,26 @@ export function sweepStoreContract(name: string, open: () => Promise<SweepStoreH
         expect(pending).toMatchObject({ id, trials: 4, queue: 'q-delete' });
         expect(pending!.at).toBeGreaterThan(0);
         expect(await store.pendingDeletes()).toContainEqual(pending);
+        expect((await store.finishedDeletes()).map((d) => d.id)).not.toContain(id);
         await store.deleteFinished(id);
         expect(await store.pendingDelete(id)).toBeNull();
         expect((await store.pendingDeletes()).map((d) => d.id)).not.toContain(id);
-        await store.deleteFinished(id); // twice: nothing to forget, no error
+        // Kept as finished, with when, until its sweep-up forgets it.
+        const finished = (await store.finishedDeletes()).find((d) => d.id === id);
+        expect(finished).toMatchObject({ id, trials: 4, queue: 'q-delete' });
+        expect(finished!.at).toBeGreaterThanOrEqual(pending!.at);
+        await store.deleteFinished(id); // twice (a retry beside a reconciler): no error, nothing changed
+        expect((await store.finishedDeletes()).filter((d) => d.id === id)).toEqual([finished]);
+        await store.forgetFinishedDelete(id);
+        expect((await store.finishedDeletes()).map((d) => d.id)).not.toContain(id);
+        await store.forgetFinishedDelete(id); // twice: no error
+      });
+
+      it('a delete without a note (a test clean-up) leaves no finished delete either', async () => {
+        const id = await newSweep();
+        await store.deleteSweep(id);
+        await store.deleteFinished(id);
+        expect((await store.finishedDeletes()).map((d) => d.id)).not.toContain(id);
       });
     });
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { DATASET_GENERATIONS_KEY } from '@vaecf/store';
+import { DATASET_GENERATIONS_KEY, RedisSweepStore } from '@vaecf/store';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { mkdir } from 'node:fs/promises';
@@ -132,6 +132,13 @@ async function withRedis<T>(url: string, use: (r: Redis) => Promise<T>): Promise
  */
 async function removeFromRedis(redisUrl: string, names: string[], counterExisted: boolean): Promise<void> {
   if (!counterExisted) await withRedis(redisUrl, (r) => r.del(DATASET_GENERATIONS_KEY));
+  // The demo's sweep, deleted through the API, is kept as a finished delete for a worker's later
+  // sweep-up; every demo worker has stopped, so no writer is left to add files: forget it now.
+  await withRedis(redisUrl, async (r) => {
+    const store = new RedisSweepStore(r);
+    for (const d of await store.finishedDeletes())
+      if (names.includes(d.queue)) await store.forgetFinishedDelete(d.id);
+  });
   for (const name of names) {
     const q = new Queue(name, { connection: { url: redisUrl, maxRetriesPerRequest: 3 } });
     try {
