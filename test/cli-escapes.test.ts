@@ -5,6 +5,7 @@ import { runCli } from '../apps/cli/test/run-cli';
 import { until } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
 import { checkedFetch } from './support/openapi-check';
+import { startCheckingProxy, type CheckingProxy } from './support/openapi-proxy';
 
 // A sweep name full of terminal escape sequences, stored through the real API, then read back
 // by every CLI view: nothing reaches the terminal raw, the JSON output keeps the exact string.
@@ -14,13 +15,17 @@ const DS = `escapes-${Date.now().toString(36)}`;
 const NAME = '\x1b[2J\x1b]0;pwned\x07\u009b31m\x7f\nbest: trial 9 naïve ✓';
 const SHOWN = String.raw`\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f\nbest: trial 9 naïve ✓`;
 
-const vaecf = (args: string[]) => runCli(args, { VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token });
+/** Every answer the built CLI gets passes through it and is checked against docs/openapi.json. */
+let proxy: CheckingProxy;
+const MIN_ANSWERS = 5;
+const vaecf = (args: string[]) => runCli(args, { VAECF_API_URL: proxy.url, VAECF_API_TOKEN: stack.token });
 /** Any C0 control but the line feed, DEL or C1 in a program's output. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 beforeAll(async () => {
   stack = await startStack();
+  proxy = await startCheckingProxy(stack.base);
   expect((await vaecf(['datasets', 'add', DS, 'ratings.csv.gz', '--format', 'movielens-csv'])).code).toBe(0);
   await until('the dataset', async () => {
     const list = JSON.parse((await vaecf(['datasets', 'list', '--json'])).stdout) as {
@@ -34,6 +39,7 @@ afterAll(async () => {
     method: 'DELETE',
     headers: { authorization: `Bearer ${stack.token}` },
   });
+  await proxy?.close();
   await stack?.stop();
 });
 
@@ -66,5 +72,12 @@ describe('stored strings with terminal escapes', () => {
     const json = await vaecf(['sweep', 'show', id!, '--json']);
     expect(json.stdout).not.toMatch(RAW_CONTROL); // C0 by JSON.stringify, DEL and C1 as \u escapes
     expect(JSON.parse(json.stdout).sweep.spec.name).toBe(NAME);
+  });
+});
+
+describe('the answers the CLI got', () => {
+  it('each matched docs/openapi.json (checked by a proxy between the CLI and the API)', () => {
+    expect(proxy.violations()).toEqual([]);
+    expect(proxy.checked().length).toBeGreaterThan(MIN_ANSWERS);
   });
 });

@@ -8,10 +8,15 @@ import { testHold, type TestHold } from '../apps/worker/test/hold';
 import { startWorker, until, type WorkerProcess } from '../apps/worker/test/processes';
 import { startStack, type Stack } from './support/stack';
 import { checkedFetch } from './support/openapi-check';
+import { startCheckingProxy, type CheckingProxy } from './support/openapi-proxy';
 
 // TPE on two workers, then list, extend, importance, export, cancel/resume and model download,
 // all through the built `vaecf` against the real API, workers and Redis.
 let stack: Stack;
+/** Every answer the built CLI gets passes through it and is checked against docs/openapi.json. */
+let proxy: CheckingProxy;
+/** The answers this file's CLI runs get at the least (the sweep, its trials, the export...). */
+const MIN_ANSWERS = 20;
 let second: WorkerProcess;
 let redis: Redis;
 /** Holds the cancel test's sweep open after its first epoch (WORKER_TEST_HOLD), whatever the machine's speed. */
@@ -19,7 +24,7 @@ let hold: TestHold;
 /** Datasets are one namespace in Redis: a name of this run's own. */
 const DS = `manage-${Date.now().toString(36)}`;
 
-const vaecf = (args: string[]) => runCli(args, { VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token });
+const vaecf = (args: string[]) => runCli(args, { VAECF_API_URL: proxy.url, VAECF_API_TOKEN: stack.token });
 const json = async (args: string[]) => {
   const r = await vaecf([...args, '--json']);
   expect(r.code, r.stderr).toBe(0);
@@ -30,6 +35,7 @@ beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   hold = testHold(redis);
   stack = await startStack({ workerEnv: hold.env });
+  proxy = await startCheckingProxy(stack.base);
   second = startWorker(`manage-2-${Date.now()}`, {
     ...hold.env,
     ...stack.queues,
@@ -47,6 +53,7 @@ afterAll(async () => {
     method: 'DELETE',
     headers: { authorization: `Bearer ${stack.token}` },
   });
+  await proxy?.close();
   await stack?.stop();
   await hold?.dispose();
   await redis?.quit();
@@ -137,4 +144,11 @@ describe('vaecf sweep list/extend/importance/export/resume and model download', 
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/only a cancelled sweep can be resumed/);
   }, 300_000);
+});
+
+describe('the answers the CLI got', () => {
+  it('each matched docs/openapi.json (checked by a proxy between the CLI and the API)', () => {
+    expect(proxy.violations()).toEqual([]);
+    expect(proxy.checked().length).toBeGreaterThan(MIN_ANSWERS);
+  });
 });

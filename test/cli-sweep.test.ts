@@ -10,19 +10,24 @@ import { openInChromium } from '../apps/api/test/chromium';
 import { freePort, until } from '../apps/worker/test/processes';
 import { openCoreBed } from './support/core-bed';
 import { startStack, type Stack } from './support/stack';
+import { startCheckingProxy, type CheckingProxy } from './support/openapi-proxy';
 
 // The vaecf CLI against a real API and worker, as a user drives them.
 const QUICKSTART = resolve(__dirname, '../examples/quickstart.yaml');
 let stack: Stack;
+/** Every answer the built CLI gets passes through it and is checked against docs/openapi.json. */
+let proxy: CheckingProxy;
+const MIN_ANSWERS = 20;
 
 const vaecf = (args: string[], env: Record<string, string> = {}) =>
-  runCli(args, { VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token, ...env });
+  runCli(args, { VAECF_API_URL: proxy.url, VAECF_API_TOKEN: stack.token, ...env });
 
 beforeAll(async () => {
   stack = await startStack();
+  proxy = await startCheckingProxy(stack.base);
 });
 
-const apiEnv = () => ({ ...process.env, VAECF_API_URL: stack.base, VAECF_API_TOKEN: stack.token });
+const apiEnv = () => ({ ...process.env, VAECF_API_URL: proxy.url, VAECF_API_TOKEN: stack.token });
 
 /** Registers the bundled ratings as a new dataset and waits until it is prepared. */
 async function readyDataset(prefix: string): Promise<string> {
@@ -49,7 +54,10 @@ async function readyDataset(prefix: string): Promise<string> {
   return ds;
 }
 
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await proxy?.close();
+  await stack?.stop();
+});
 
 describe('vaecf datasets / sweep / recommend', () => {
   it('adds a dataset, submits and watches a sweep, shows it, and recommends from its model', async () => {
@@ -242,4 +250,11 @@ describe('vaecf sweep output', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`(404): dataset "${ds}" not found`);
   }, 120_000);
+});
+
+describe('the answers the CLI got', () => {
+  it('each matched docs/openapi.json (checked by a proxy between the CLI and the API)', () => {
+    expect(proxy.violations()).toEqual([]);
+    expect(proxy.checked().length).toBeGreaterThan(MIN_ANSWERS);
+  });
 });
