@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
  * full mark-compact about once per epoch of bench:sweep's small trial
  * (191 in a 9-epoch x 18-trial sweep, 13 with this flag). Its concurrent
  * marking threads then took about a sixth of the process's CPU, and the
- * other trials on the same cores paid for it. Measured in the same run:
- * two workers' sweep 27.1 s -> 21.1 s, CPU of the worker processes 51 -> 40
- * s (docs/engines.md, bench/results/sweep.json).
+ * other trials on the same cores paid for it. bench:sweep runs the same
+ * sweeps without the flag: two workers' sweep took 1.24x and 1.31x as long
+ * in two runs (README's benchmark table, docs/architecture.md's decisions).
  */
 export const DEFAULT_CHILD_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=128'];
 

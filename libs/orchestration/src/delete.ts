@@ -76,7 +76,9 @@ export async function deleteSweep(sweepId: string, deps: DeleteDeps): Promise<bo
  * and then. Only its own queue's: a deployment beside it on the same Redis
  * (its own queues, its own artifact store) finishes its own. Several at once,
  * or beside the delete itself, are harmless: each step only removes.
- * Returns the sweeps finished and those whose artifacts still failed.
+ * Then sweeps up the finished deletes of its queue that are due (SweepUpTiming;
+ * by default none are). Returns the sweeps finished, those swept up, and
+ * those whose artifacts still failed.
  */
 export async function finishPendingDeletes(
   deps: Omit<DeleteDeps, 'controller'>,
