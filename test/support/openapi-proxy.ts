@@ -1,4 +1,5 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { checkAnswer } from './openapi-check';
 
 /**
@@ -78,4 +79,18 @@ export async function startCheckingProxy(target: string): Promise<CheckingProxy>
         server.close(() => ok());
       }),
   };
+}
+
+/**
+ * The last test of a file whose clients went through `proxy()`: no answer
+ * broke the document, and more than `minAnswers` were checked (so that a
+ * client that bypassed the proxy fails it).
+ */
+export function expectProxiedAnswersChecked(proxy: () => CheckingProxy, minAnswers: number): void {
+  describe('the answers the CLI got', () => {
+    it('each matched docs/openapi.json (checked by a proxy between the CLI and the API)', () => {
+      expect(proxy().violations()).toEqual([]);
+      expect(proxy().checked().length).toBeGreaterThan(minAnswers);
+    });
+  });
 }

@@ -566,8 +566,7 @@ export class RedisSweepStore implements SweepStore {
   }
 
   async pendingDeletes(): Promise<PendingDelete[]> {
-    const all = await this.redis.hgetall(keys.deletes);
-    return Object.entries(all).map(([id, raw]) => parsePendingDelete(id, raw));
+    return this.deleteNotes(keys.deletes);
   }
 
   async pendingDelete(id: string): Promise<PendingDelete | null> {
@@ -587,7 +586,12 @@ export class RedisSweepStore implements SweepStore {
   }
 
   async finishedDeletes(): Promise<PendingDelete[]> {
-    const all = await this.redis.hgetall(keys.deletesFinished);
+    return this.deleteNotes(keys.deletesFinished);
+  }
+
+  /** Every note of one of the delete hashes (pending or finished), parsed. */
+  private async deleteNotes(key: string): Promise<PendingDelete[]> {
+    const all = await this.redis.hgetall(key);
     return Object.entries(all).map(([id, raw]) => parsePendingDelete(id, raw));
   }
 
